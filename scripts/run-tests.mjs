@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Runs the vitest projects in order — `unit` (parallel files), then `lab` (serial: network namespaces and
+// real daemons) — and ends with one plain closing line, `tests: N passed, N failed, N skipped`, that CI reads.
+// Exits non-zero when any project fails or when no test ran at all.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dir = mkdtempSync(join(tmpdir(), 'lvskit-tests-'));
+const extra = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let status = 0;
+for (const project of ['unit', 'lab']) {
+  const out = join(dir, `${project}.json`);
+  const r = spawnSync(
+    'npx',
+    ['vitest', 'run', '--project', project, '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) status = r.status ?? 1;
+  try {
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    passed += j.numPassedTests ?? 0;
+    failed += (j.numFailedTests ?? 0) + (j.numFailedTestSuites ?? 0) - (j.numFailedTests > 0 ? 0 : 0);
+    skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+  } catch {
+    if (r.status !== 0) failed += 1;
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+if (passed + failed === 0) {
+  console.error('no test ran');
+  status = 1;
+}
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(status);
