@@ -17,14 +17,26 @@ for (const project of ['unit', 'lab']) {
   const out = join(dir, `${project}.json`);
   const r = spawnSync(
     'npx',
-    ['vitest', 'run', '--project', project, '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra],
+    [
+      'vitest',
+      'run',
+      '--project',
+      project,
+      '--passWithNoTests',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${out}`,
+      ...extra,
+    ],
     { stdio: 'inherit' },
   );
   if (r.status !== 0) status = r.status ?? 1;
   try {
     const j = JSON.parse(readFileSync(out, 'utf8'));
     passed += j.numPassedTests ?? 0;
-    failed += (j.numFailedTests ?? 0) + (j.numFailedTestSuites ?? 0) - (j.numFailedTests > 0 ? 0 : 0);
+    failed += j.numFailedTests ?? 0;
+    // A file that failed to load or a hook that threw has no failed test of its own: count it once.
+    if (r.status !== 0 && !(j.numFailedTests > 0)) failed += Math.max(1, j.numFailedTestSuites ?? 0);
     skipped += (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
   } catch {
     if (r.status !== 0) failed += 1;
