@@ -175,7 +175,8 @@ export abstract class ServerList<N extends SchedulerName> implements Scheduler<N
       this.byKey.set(key, h);
     }
     this.weight[h] = s.weight;
-    if (s.weight > 0 || existing === undefined) this.lastWeight[h] = s.weight;
+    // Kernel __ip_vs_update_dest(add=1) sets last_weight on every add, trash revival included, even to 0.
+    this.lastWeight[h] = s.weight;
     this.active[h] = 0;
     this.inactive[h] = 0;
     this.overloaded[h] = 0;
