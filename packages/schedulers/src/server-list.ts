@@ -227,6 +227,8 @@ export abstract class ServerList<N extends SchedulerName> implements Scheduler<N
   }
 
   setOverloaded(h: ServerHandle, overloaded: boolean): void {
+    // Cheap guard first (no allocation): a removed or unknown handle must not change any state.
+    if (this.available[h] !== 1) this.check(h);
     const v = overloaded ? 1 : 0;
     if (this.overloaded[h] === v) return;
     this.overloaded[h] = v;
@@ -234,6 +236,14 @@ export abstract class ServerList<N extends SchedulerName> implements Scheduler<N
   }
 
   setConnections(h: ServerHandle, active: number, inactive: number): void {
+    if (this.available[h] !== 1) this.check(h);
+    // Counts are the kernel's atomic_t: integers 0..2^31-1 (`x | 0` is x only for such int32 values).
+    if ((active | 0) !== active || active < 0 || (inactive | 0) !== inactive || inactive < 0) {
+      throw new LvsError(
+        'INVALID_ARGUMENT',
+        `connection counts must be integers 0..2147483647, got ${String(active)}/${String(inactive)}`,
+      );
+    }
     this.active[h] = active;
     this.inactive[h] = inactive;
     this.onConnections(h);
