@@ -1,0 +1,92 @@
+/**
+ * The narrow interfaces through which a director touches the world: packets (`PacketPort`), time
+ * (`Clock`), real-server health (`HealthSource`) and director failover (`Failover`). Other packages
+ * implement them (forwarders, health, vrrp); `@lvskit/core/testing` ships fakes. Types only: this file
+ * must never import an implementation or perform I/O.
+ */
+import type { Decision, PacketSummary } from './packet.js';
+
+/** A cancellable timer returned by {@link Clock.setTimeout}. */
+export interface TimerHandle {
+  /** Cancels the timer; calling it twice is harmless. */
+  cancel(): void;
+}
+
+/**
+ * Time as the director sees it. Production uses the system clock; tests use `FakeClock` from
+ * `@lvskit/core/testing` and advance it by hand.
+ */
+export interface Clock {
+  /** Milliseconds, monotonic non-decreasing (any epoch). */
+  now(): number;
+  /** Calls `callback` once after `delayMs` milliseconds of this clock's time. */
+  setTimeout(callback: () => void, delayMs: number): TimerHandle;
+}
+
+/**
+ * What a packet port calls for every packet: the director's engine. `process` fills and returns the
+ * engine's reusable `Decision` (valid until the next call); it never throws, awaits or allocates.
+ */
+export interface PacketProcessor {
+  /**
+   * Decides one packet.
+   * @param summary - the packet (reused by the port)
+   * @param now - milliseconds on the director's clock
+   */
+  process(summary: PacketSummary, now: number): Decision;
+}
+
+/**
+ * A packet source and sink (the forwarders' datapath, or the simulated one in testing). It receives
+ * packets, fills a summary, calls `processor.process()`, rewrites and sends by the decision.
+ */
+export interface PacketPort {
+  /** Starts delivering packets to `processor`. Resolves once receiving. */
+  open(processor: PacketProcessor): Promise<void>;
+  /** Stops receiving; resolves when no further `process` call will happen. */
+  close(): Promise<void>;
+}
+
+/** A real server whose health a {@link HealthSource} reports. */
+export interface HealthTarget {
+  /** The service's name in the director. */
+  readonly service: string;
+  /** Real server address text. */
+  readonly address: string;
+  /** Real server port. */
+  readonly port: number;
+}
+
+/** A health transition of one real server. */
+export interface HealthTransition {
+  /** Which server. */
+  readonly target: HealthTarget;
+  /** True when it became healthy, false when it failed. */
+  readonly up: boolean;
+  /** Why, for a person. */
+  readonly message: string;
+}
+
+/**
+ * Health checks (the health package's runner). Reports transitions only; the director applies them
+ * (remove the real server, or quiesce it to weight 0, as configured).
+ */
+export interface HealthSource {
+  /**
+   * Starts reporting transitions for `targets`.
+   * @returns a function that stops reporting
+   */
+  watch(targets: readonly HealthTarget[], onTransition: (t: HealthTransition) => void): () => void;
+}
+
+/** A director's role in its failover group (VRRP states the director cares about). */
+export type FailoverState = 'master' | 'backup' | 'fault';
+
+/** Failover between directors (the vrrp package). The director only observes it. */
+export interface Failover {
+  /**
+   * Starts reporting role changes; the current role is reported once right away.
+   * @returns a function that stops reporting
+   */
+  watch(onState: (state: FailoverState) => void): () => void;
+}
