@@ -1,0 +1,42 @@
+/**
+ * @lvskit/netlab — private test tool: builds labs of Linux network namespaces (per-run `lvsk<6 hex>-`
+ * prefix, addresses only from 198.18.0.0/15, bridges in their own namespaces, nothing in the root
+ * namespace) with guaranteed teardown: `destroy()`, exit/signal hooks, a watchdog for SIGKILLed owners,
+ * and a sweeper for anything left by a crash.
+ * @packageDocumentation
+ */
+export { checkLabCidr, hostAddress, isLabAddress } from './address.js';
+export { netlabErrorCodes } from './errors.js';
+export {
+  createLab,
+  type HostOptions,
+  HTTP_SERVER_SCRIPT,
+  type InterfaceOptions,
+  Lab,
+  type LabHost,
+  type LabInterface,
+  type LabOptions,
+  type LabProcess,
+  type LabSegment,
+  newPrefix,
+  type SpawnOptions,
+} from './lab.js';
+export type { CommandResult, RunOptions } from './proc.js';
+export { labUnavailableReason, requireLab } from './require.js';
+export { PREFIX_PATTERN, STATE_DIR } from './state.js';
+export {
+  isLabAlive,
+  listNamespacesSync,
+  namespacePidsSync,
+  type SweepReport,
+  sweepStaleLabs,
+  sweepStaleLabsSync,
+} from './sweep.js';
+export {
+  buildSegmentLab,
+  buildTwoSegmentLab,
+  type SegmentLab,
+  type SegmentLabOptions,
+  type TwoSegmentLab,
+  type TwoSegmentLabOptions,
+} from './topology.js';

@@ -1,0 +1,45 @@
+/**
+ * The gate every lab test passes through: can namespaces be built here? Under `CI=true` a missing
+ * prerequisite is a failure (CI must never silently skip the lab); elsewhere the test is skipped with the
+ * reason printed. It creates and deletes one probe namespace with the lab prefix and nothing else.
+ */
+import { LvsError } from '@lvskit/schedulers';
+import './errors.js';
+import { newPrefix } from './lab.js';
+import { runCommandSync } from './proc.js';
+
+let cached: string | undefined | null = null;
+
+/** Why the lab cannot run here, or undefined when it can (probed once per process). */
+export function labUnavailableReason(): string | undefined {
+  if (cached !== null) return cached;
+  cached = probe();
+  return cached;
+}
+
+function probe(): string | undefined {
+  if (process.platform !== 'linux') return `network labs need Linux (this is ${process.platform})`;
+  if (process.getuid?.() !== 0) return 'network labs need root (ip netns add)';
+  const list = runCommandSync(['ip', 'netns', 'list'], { check: false });
+  if (list.code !== 0) return `\`ip netns list\` failed (is iproute2 installed?): ${list.stderr.trim()}`;
+  // A probe namespace with a fresh prefix; if this process dies right here, the sweeper's "no state file"
+  // rule removes it.
+  const ns = `${newPrefix()}probe`;
+  const add = runCommandSync(['ip', 'netns', 'add', ns], { check: false });
+  if (add.code !== 0) return `\`ip netns add\` failed: ${add.stderr.trim()}`;
+  runCommandSync(['ip', 'netns', 'del', ns], { check: false });
+  return undefined;
+}
+
+/**
+ * For lab tests: true when namespaces can be built here. When they cannot, throws under `CI=true`
+ * (`NETLAB_UNAVAILABLE`: the test must fail), otherwise prints the reason and returns false (skip).
+ * @example const canRun = requireLab(); describe.runIf(canRun)('my lab', () => { … });
+ */
+export function requireLab(): boolean {
+  const reason = labUnavailableReason();
+  if (reason === undefined) return true;
+  if (process.env.CI === 'true') throw new LvsError('NETLAB_UNAVAILABLE', `netlab: ${reason} (CI=true: failing)`);
+  console.warn(`netlab: skipping lab test: ${reason}`);
+  return false;
+}
