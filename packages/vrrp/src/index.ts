@@ -1,0 +1,35 @@
+/**
+ * @lvskit/vrrp — VRRP v2/v3 (RFC 3768 / RFC 5798) that stands in one virtual router with keepalived: the
+ * codec, the state machine as a synchronous step function, the raw-socket transport, VIP ownership and the
+ * router shell that joins them. This entry only re-exports; it must never hold logic.
+ */
+export { bytesEqual, compareBytes, familyOf, formatIp, type IpFamily, parseIp } from './address.js';
+export { finishChecksum, onesSum } from './checksum.js';
+export * from './codec.js';
+export {
+  type AuthenticationConfig,
+  type CompiledInstance,
+  type CompiledVirtualAddress,
+  compileInstance,
+  US_PER_CENTISECOND,
+  US_PER_SECOND,
+  type VirtualAddressConfig,
+  VRRP_MULTICAST_GROUP4,
+  VRRP_MULTICAST_GROUP6,
+  type VrrpInstanceConfig,
+} from './config.js';
+export { vrrpErrorCodes } from './errors.js';
+export {
+  DROP_REASONS,
+  type DropReason,
+  type GarpReason,
+  masterDownIntervalUs,
+  type ReceivedAdvert,
+  skewTimeUs,
+  type TransitionReason,
+  type VrrpAction,
+  type VrrpEvent,
+  VrrpMachine,
+  type VrrpState,
+  type VrrpStats,
+} from './machine.js';
