@@ -1,0 +1,280 @@
+/**
+ * keepalived HTTP_GET / SSL_GET and ldirectord's http/https negotiate checks, over our own small HTTP/1.x
+ * client so the request bytes and the digest match keepalived exactly: the MD5 is over the raw body bytes
+ * after the header block (no de-chunking), cut at Content-Length when present — what `genhash` prints.
+ * Protocol only; no retries or timers.
+ * @see keepalived/check/check_http.c `http_request_thread`, `http_process_response`, `http_handle_response`
+ */
+import { createHash } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { Checker, CheckResult } from '../types.js';
+import { guarded, hostPort, type Verdict } from './common.js';
+import { type DialOptions, dial } from './socket.js';
+
+/** A status-code set: single codes and inclusive ranges, e.g. `[200, [300, 399]]`. */
+export type StatusCodes = readonly (number | readonly [number, number])[];
+
+/** One `url { … }` block. */
+export interface HttpUrl {
+  /** `path` (required; keepalived ignores a url without one). */
+  readonly path: string;
+  /** `digest`: MD5 hex of the body as genhash computes it. */
+  readonly digest?: string;
+  /** `status_code` (default 200-299). */
+  readonly statusCode?: StatusCodes;
+  /** `virtualhost` for this url. */
+  readonly virtualhost?: string;
+  /** `regex` on the body. */
+  readonly regex?: RegExp;
+  /** `regex_no_match`: up when the regex does NOT match. */
+  readonly regexNoMatch?: boolean;
+}
+
+/** HTTP_GET / SSL_GET options. */
+export interface HttpGetOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly urls: readonly HttpUrl[];
+  /** `http_protocol`: 1.0 (default), 1.0C (1.0 + Connection: close), 1.1 (+ Connection: close). */
+  readonly httpProtocol?: '1.0' | '1.0C' | '1.1';
+  /** Checker-level `virtualhost` (else RS/VS virtualhost, passed here by the caller). */
+  readonly virtualhost?: string;
+  /** SSL_GET: TLS options. `enableSni` sends `sniName` or the virtualhost. Verification off unless `ca`/`verify`. */
+  readonly ssl?: {
+    readonly enableSni?: boolean;
+    readonly sniName?: string;
+    readonly verify?: boolean;
+    readonly ca?: string | Buffer;
+    readonly cert?: string | Buffer;
+    readonly key?: string | Buffer;
+  };
+  readonly bindTo?: string;
+  readonly bindPort?: number;
+  readonly key?: string;
+}
+
+/** A parsed response: status, headers (lower-case names), raw body and its keepalived digest. */
+export interface RawHttpResponse {
+  readonly status: number;
+  readonly headers: ReadonlyMap<string, string>;
+  readonly body: Buffer;
+  readonly md5: string;
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+/** Parse raw response bytes (keepalived `extract_status_code` / `extract_content_length`). */
+export function parseHttpResponse(raw: Buffer): RawHttpResponse {
+  const end = raw.indexOf(HEADER_END);
+  if (end < 0) throw new Error('incomplete HTTP response header');
+  const head = raw.subarray(0, end).toString('latin1').split('\r\n');
+  const m = /^HTTP\/\d\.\d\s+(\d{3})/.exec(head[0] ?? '');
+  if (!m) throw new Error(`malformed status line: ${(head[0] ?? '').slice(0, 80)}`);
+  const headers = new Map<string, string>();
+  for (const line of head.slice(1)) {
+    const i = line.indexOf(':');
+    if (i > 0) headers.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
+  }
+  let body = raw.subarray(end + HEADER_END.length);
+  const cl = headers.get('content-length');
+  if (cl !== undefined && /^\d+$/.test(cl)) {
+    const n = Number(cl);
+    if (n < body.length) body = body.subarray(0, n);
+  }
+  return { status: Number(m[1]), headers, body, md5: createHash('md5').update(body).digest('hex') };
+}
+
+/** True when `code` is in `set` (default 200-299, keepalived check_http.c). */
+export function statusMatches(code: number, set: StatusCodes | undefined): boolean {
+  if (!set || set.length === 0) return code >= 200 && code <= 299;
+  return set.some((s) => (typeof s === 'number' ? s === code : code >= s[0] && code <= s[1]));
+}
+
+/** Send raw request bytes and read the whole response (the server closes; Content-Length ends it early). */
+export async function httpExchange(d: DialOptions, request: string, signal: AbortSignal): Promise<RawHttpResponse> {
+  const sock: Socket = await dial(d, signal);
+  try {
+    sock.write(request, 'latin1');
+    const raw = await readUntilComplete(sock, signal);
+    return parseHttpResponse(raw);
+  } finally {
+    sock.destroy();
+  }
+}
+
+// Read to EOF, but stop early once Content-Length bytes of body are in (keep-alive servers).
+async function readUntilComplete(sock: Socket, signal: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let need = -1;
+  const check = () => {
+    if (need >= 0) return total >= need;
+    const all = Buffer.concat(chunks, total);
+    const end = all.indexOf(HEADER_END);
+    if (end < 0) return false;
+    const m = /\r\ncontent-length:\s*(\d+)/i.exec(all.subarray(0, end).toString('latin1'));
+    if (!m) {
+      need = Number.POSITIVE_INFINITY;
+      return false;
+    }
+    need = end + 4 + Number(m[1]);
+    return total >= need;
+  };
+  await new Promise<void>((resolve, reject) => {
+    const onData = (b: Buffer) => {
+      chunks.push(b);
+      total += b.length;
+      if (check()) finish();
+    };
+    const finish = (err?: Error) => {
+      sock.removeListener('data', onData);
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = () => {
+      sock.destroy();
+      finish(new Error(String(signal.reason ?? 'aborted')));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    sock.on('data', onData);
+    sock.once('end', () => finish());
+    sock.once('close', () => finish());
+    sock.once('error', (e) => finish(e));
+  });
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * The request keepalived sends:
+ * `GET <path> HTTP/1.<0|1>\r\nUser-Agent: KeepAliveClient\r\n[Connection: close\r\n]Host: <host>[:port]\r\n\r\n`
+ * — Host is the virtualhost when set, else the address with `:port` (IPv6 in brackets, RFC 2732).
+ */
+export function keepalivedRequest(
+  path: string,
+  protocol: '1.0' | '1.0C' | '1.1',
+  host: string,
+  port: number,
+  vhost: string | undefined,
+): string {
+  const minor = protocol === '1.1' ? 1 : 0;
+  const close = protocol === '1.0' ? '' : 'Connection: close\r\n';
+  const h = vhost ?? hostPort(host, port);
+  return `GET ${path} HTTP/1.${minor}\r\nUser-Agent: KeepAliveClient\r\n${close}Host: ${h}\r\n\r\n`;
+}
+
+function dialOptions(o: HttpGetOptions, vhost: string | undefined): DialOptions {
+  const s = o.ssl;
+  const servername = s?.enableSni ? (s.sniName ?? vhost) : undefined;
+  return {
+    host: o.host,
+    port: o.port,
+    ...(o.bindTo !== undefined ? { bindTo: o.bindTo } : {}),
+    ...(o.bindPort !== undefined ? { bindPort: o.bindPort } : {}),
+    ...(s
+      ? {
+          tls: {
+            ...(servername !== undefined ? { servername } : {}),
+            verify: s.verify ?? s.ca !== undefined,
+            ...(s.ca !== undefined ? { ca: s.ca } : {}),
+            ...(s.cert !== undefined ? { cert: s.cert } : {}),
+            ...(s.key !== undefined ? { key: s.key } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Check one url; exported for genhash-like tools. */
+export async function checkUrl(o: HttpGetOptions, url: HttpUrl, signal: AbortSignal): Promise<Verdict> {
+  const vhost = url.virtualhost ?? o.virtualhost;
+  const req = keepalivedRequest(url.path, o.httpProtocol ?? '1.0', o.host, o.port, vhost);
+  const res = await httpExchange(dialOptions(o, vhost), req, signal);
+  if (!statusMatches(res.status, url.statusCode)) {
+    return {
+      ok: false,
+      message: `HTTP status code error to ${hostPort(o.host, o.port)} url(${url.path}), status_code [${res.status}]`,
+    };
+  }
+  if (url.digest !== undefined && res.md5 !== url.digest.toLowerCase()) {
+    return {
+      ok: false,
+      message: `MD5 digest error to ${hostPort(o.host, o.port)} url(${url.path}), expected ${url.digest}, got ${res.md5}`,
+    };
+  }
+  if (url.regex) {
+    const matched = url.regex.test(res.body.toString('latin1'));
+    if (matched === (url.regexNoMatch ?? false)) {
+      return { ok: false, message: `regex ${url.regexNoMatch ? 'matched' : 'did not match'} on url(${url.path})` };
+    }
+  }
+  return { ok: true, message: `HTTP status ${res.status} url(${url.path})` };
+}
+
+/** Build an HTTP_GET (or SSL_GET when `ssl` is set). All urls must pass. */
+export function httpGetCheck(o: HttpGetOptions): Checker {
+  const kind = o.ssl ? 'SSL_GET' : 'HTTP_GET';
+  const urls = o.urls.filter((u) => u.path !== '');
+  return {
+    kind,
+    key: o.key ?? `${kind} ${hostPort(o.host, o.port)} ${urls.map((u) => u.path).join(',')}`,
+    check(signal): Promise<CheckResult> {
+      return guarded(signal, async () => {
+        if (urls.length === 0) return { ok: false, message: 'no url with a path configured' };
+        let last: Verdict = { ok: true, message: '' };
+        for (const u of urls) {
+          last = await checkUrl(o, u, signal);
+          if (!last.ok) return last;
+        }
+        return last;
+      });
+    },
+  };
+}
+
+/** ldirectord http / https negotiate options. */
+export interface LdHttpOptions {
+  readonly host: string;
+  readonly port: number;
+  /** `request` (a leading `/` is added by the config reader). */
+  readonly request: string;
+  /** `receive`: a regex the body must match (empty ⇒ any 2xx). */
+  readonly receive?: RegExp;
+  /** `httpmethod` GET (default) or HEAD. */
+  readonly method?: 'GET' | 'HEAD';
+  /** `virtualhost` (default: the real server address). */
+  readonly virtualhost?: string;
+  /** https: TLS without hostname verification (LWP `verify_hostname => 0`). */
+  readonly https?: boolean;
+  readonly key?: string;
+}
+
+/**
+ * ldirectord `check_http`: up when the response is 2xx (LWP `is_success`) and the body matches `receive`.
+ * Redirects are not followed (LWP would follow them); see the README.
+ */
+export function ldHttpCheck(o: LdHttpOptions): Checker {
+  const kind = o.https ? 'ldirectord:https' : 'ldirectord:http';
+  const path = o.request.startsWith('/') ? o.request : `/${o.request}`;
+  return {
+    kind,
+    key: o.key ?? `${kind} ${hostPort(o.host, o.port)}${path}`,
+    check(signal) {
+      return guarded(signal, async () => {
+        const host = o.virtualhost ?? (o.host.includes(':') ? `[${o.host}]` : o.host);
+        const req = `${o.method ?? 'GET'} ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ldirectord\r\nConnection: close\r\n\r\n`;
+        const d: DialOptions = {
+          host: o.host,
+          port: o.port,
+          ...(o.https ? { tls: { verify: false, ...(o.virtualhost ? { servername: o.virtualhost } : {}) } } : {}),
+        };
+        const res = await httpExchange(d, req, signal);
+        if (res.status < 200 || res.status > 299) return { ok: false, message: `status ${res.status}` };
+        if (o.receive && !o.receive.test(res.body.toString('latin1'))) {
+          return { ok: false, message: `receive ${o.receive} did not match` };
+        }
+        return { ok: true, message: `status ${res.status}` };
+      });
+    },
+  };
+}

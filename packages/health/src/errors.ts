@@ -1,0 +1,27 @@
+/**
+ * The error codes of @lvskit/health and their catalogue. Only configuration mistakes throw (before anything
+ * runs); a failing check never throws — it returns `{ ok: false }`. This file must never hold logic.
+ */
+import { LvsError, type LvsErrorCode } from '@lvskit/schedulers';
+
+declare module '@lvskit/schedulers' {
+  interface LvsErrorCodes {
+    /** A checker or runner option is missing, of the wrong type, or out of range. */
+    HEALTH_INVALID_CONFIG: true;
+    /** Two checkers or real servers were registered under the same identity. */
+    HEALTH_DUPLICATE_ID: true;
+  }
+}
+
+/** The codes this package throws, with the sentence `docs/errors.md` carries for each. */
+export const healthErrorCodes = {
+  HEALTH_INVALID_CONFIG: 'A health checker or runner option is missing, of the wrong type, or out of range.',
+  HEALTH_DUPLICATE_ID: 'Two health checkers or real servers were registered under the same identity.',
+} as const satisfies Partial<Record<LvsErrorCode, string>>;
+
+/** Throw a HEALTH_INVALID_CONFIG error naming the offending field. */
+export function invalidConfig(path: readonly (string | number)[], message: string): never {
+  throw new LvsError('HEALTH_INVALID_CONFIG', message, {
+    issues: [{ path, code: 'HEALTH_INVALID_CONFIG', message }],
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * @lvskit/health — keepalived and ldirectord health checking. Checkers speak protocols and return
+ * `{ ok, message, durationMs }`; the runner owns timing, retries, timeouts and transitions; the director
+ * binding turns transitions into real-server table changes, quorum, sorry server / fallback, scripts and
+ * alerts.
+ * @packageDocumentation
+ */
+export {
+  type ActionFailed,
+  HealthDirector,
+  type HealthDirectorEvents,
+  type HealthDirectorOptions,
+  type ServiceRealServerEvent,
+} from './binding.js';
+export {
+  DNS_TYPES,
+  type DnsCheckOptions,
+  type DnsMessage,
+  type DnsRecord,
+  type DnsType,
+  decodeDnsMessage,
+  dnsCheck,
+  dnsQuery,
+  encodeDnsQuery,
+  type LdDnsOptions,
+  ldDnsCheck,
+} from './checkers/dns.js';
+export {
+  checkUrl,
+  type HttpGetOptions,
+  type HttpUrl,
+  httpGetCheck,
+  keepalivedRequest,
+  type LdHttpOptions,
+  ldHttpCheck,
+  parseHttpResponse,
+  type RawHttpResponse,
+  type StatusCodes,
+  statusMatches,
+} from './checkers/http.js';
+export { type ExternalCheckOptions, externalCheck, type MiscCheckOptions, miscCheck } from './checkers/misc.js';
+export { type LdSmtpOptions, ldSmtpCheck, type SmtpCheckOptions, smtpCheck } from './checkers/smtp.js';
+export { type TcpCheckOptions, tcpCheck } from './checkers/tcp.js';
+export { type UdpCheckOptions, udpCheck } from './checkers/udp.js';
+export {
+  type DamperConfig,
+  type DamperOptions,
+  type DamperOutput,
+  type DamperState,
+  damperConfig,
+  damperInit,
+  dampStep,
+  dampTick,
+} from './damper.js';
+export {
+  type ControllerOutput,
+  type DirectorAction,
+  type DirectorPort,
+  type HealthRealServer,
+  type QuorumChange,
+  type QuorumFigures,
+  quorumFigures,
+  type RealServerRef,
+  ServiceController,
+  type SorryServer,
+  type VirtualServiceHealth,
+  validateServices,
+} from './director.js';
+export { healthErrorCodes } from './errors.js';
+export { type Listener, TypedEmitter } from './events.js';
+export {
+  type HealthAlert,
+  type MailNotifierOptions,
+  mailNotifier,
+  type Notifier,
+  runScript,
+  type ScriptOutcome,
+} from './notify.js';
+export {
+  type CheckerState,
+  type CheckPolicy,
+  firstDelay,
+  initialState,
+  intervalOf,
+  type KeepalivedPolicy,
+  keepalivedPolicy,
+  type LdirectordPolicy,
+  ldirectordPolicy,
+  migrateState,
+  type RiseFallPolicy,
+  type StepOutcome,
+  step,
+  validatePolicy,
+} from './policy.js';
+export {
+  type CheckCompleted,
+  type CheckerSpec,
+  type CheckerTransition,
+  HealthRunner,
+  type HealthRunnerEvents,
+  type HealthRunnerOptions,
+  type RealServerHealthSpec,
+  type RealServerStatus,
+  type RealServerTransition,
+  type WeightChange,
+} from './runner.js';
+export { type DirectorOp, FakeClock, FakeDirector, ScriptedChecker } from './testing.js';
+export { type Checker, type CheckResult, errorMessage, type HealthClock, systemClock } from './types.js';
