@@ -40,7 +40,9 @@ export class LocalityBasedLeastConnectionScheduler extends LocalityScheduler<'lb
     const d = this.leastLoaded();
     if (d < 0) return NO_SERVER;
     // ip_vs_lblc_new: replacing the entry's server is a new entry with lastuse = now (set just above).
-    this.entDest[e >= 0 ? e : this.newEntry(flow.family, flow.daddr, now)] = d;
+    // Index first: newEntry may grow (replace) the entry arrays.
+    const entry = e >= 0 ? e : this.newEntry(flow.family, flow.daddr, now);
+    this.entDest[entry] = d;
     return d;
   }
 
