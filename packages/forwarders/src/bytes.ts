@@ -1,0 +1,41 @@
+/**
+ * Big-endian field access over one `Uint8Array`: the only primitive every header view and rewrite uses.
+ * It owns reading and writing 8/16/32-bit network-order fields and copying short byte runs in place; it
+ * must never allocate, never create a DataView per packet, and never check bounds (callers gate every
+ * access with a header view's `isValid(len)` first).
+ */
+
+/** Reads the 16-bit big-endian field at `off`. */
+export function get16(b: Uint8Array, off: number): number {
+  return ((b[off]! << 8) | b[off + 1]!) >>> 0;
+}
+
+/** Writes `v` as a 16-bit big-endian field at `off`. */
+export function put16(b: Uint8Array, off: number, v: number): void {
+  b[off] = (v >>> 8) & 0xff;
+  b[off + 1] = v & 0xff;
+}
+
+/** Reads the 32-bit big-endian field at `off` as an unsigned number. */
+export function get32(b: Uint8Array, off: number): number {
+  return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+}
+
+/** Writes `v` as a 32-bit big-endian field at `off`. */
+export function put32(b: Uint8Array, off: number, v: number): void {
+  b[off] = (v >>> 24) & 0xff;
+  b[off + 1] = (v >>> 16) & 0xff;
+  b[off + 2] = (v >>> 8) & 0xff;
+  b[off + 3] = v & 0xff;
+}
+
+/** Copies `len` bytes from `src[srcOff]` to `dst[dstOff]` (a short loop: cheaper than `set` + `subarray`). */
+export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
+  for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+}
+
+/** True when `len` bytes at `a[aOff]` equal those at `b[bOff]`. */
+export function bytesEqual(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[aOff + i] !== b[bOff + i]) return false;
+  return true;
+}

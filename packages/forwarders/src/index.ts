@@ -1,0 +1,51 @@
+/**
+ * @lvskit/forwarders — the LVS packet layer: header views over preallocated buffers, RFC 1071/1624
+ * checksums, one parse per frame into a reusable summary, and the three forwarding methods (direct routing,
+ * masquerading/NAT, IPIP tunnelling) as in-place rewrites that return a verdict; plus the real-server side
+ * helpers. Nothing on the packet path allocates or throws.
+ * @packageDocumentation
+ */
+export { bytesEqual, copyBytes, get16, get32, put16, put32 } from './bytes.js';
+export {
+  checksumUpdate16,
+  checksumUpdate32,
+  checksumUpdateBytes,
+  fold,
+  internetChecksum,
+  onesSum,
+  pseudoSum4,
+  pseudoSum6,
+} from './checksum.js';
+export { forwardersErrorCodes } from './errors.js';
+export * from './headers/arp.js';
+export * from './headers/ethernet.js';
+export * from './headers/ipv4.js';
+export * from './headers/ipv6.js';
+export * from './headers/transport.js';
+export {
+  createForwardParams,
+  type ForwardParams,
+  type ForwardParamsInit,
+  parseIp,
+  parseMac,
+} from './params.js';
+export { PacketInfo, parsePacket } from './parse.js';
+export {
+  ICMP_ERROR_MAX,
+  ICMP_ERROR_TTL,
+  ICMPV6_ERROR_MAX,
+  icmpErrorAllowed,
+  replyIcmpError,
+} from './rewrite/common.js';
+export { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
+export { rewriteRoute } from './rewrite/route.js';
+export { IPIP_OVERHEAD, rewriteTunnel } from './rewrite/tunnel.js';
+export {
+  createDropCounters,
+  DROP_REASON_COUNT,
+  DROP_REASON_NAMES,
+  DropReason,
+  dropCountsByName,
+  RewriteResult,
+  Verdict,
+} from './verdict.js';
