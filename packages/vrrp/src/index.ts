@@ -19,6 +19,7 @@ export {
   type VrrpInstanceConfig,
 } from './config.js';
 export { vrrpErrorCodes } from './errors.js';
+export { Iproute2Ownership, type Iproute2OwnershipOptions } from './iproute2-ownership.js';
 export {
   DROP_REASONS,
   type DropReason,
@@ -33,3 +34,6 @@ export {
   type VrrpState,
   type VrrpStats,
 } from './machine.js';
+export { type AddressOwnership, systemClock, type VrrpClock, type VrrpTransport } from './ports.js';
+export { RawSocketTransport, type RawSocketTransportOptions } from './raw-transport.js';
+export { type NotifyScripts, VrrpRouter, type VrrpRouterEvents, type VrrpRouterOptions } from './router.js';

@@ -1,0 +1,89 @@
+/**
+ * VIP ownership through iproute2 (`ip addr add/del`, `ip -j addr show`) and iputils `arping -U` (gratuitous
+ * ARP: an ARP request with sender IP = target IP = VIP, as keepalived's `send_gratuitous_arp_immediate`).
+ * This is the stop-gap until `@lvskit/native` offers netlink and AF_PACKET; it runs the commands in the
+ * current network namespace, or through `ip netns exec <netns>` when one is given. It must never touch an
+ * address that is not a configured VIP.
+ */
+import { execFile } from 'node:child_process';
+import { LvsError } from '@lvskit/schedulers';
+import type { IpFamily } from './address.js';
+import type { CompiledVirtualAddress } from './config.js';
+import type { AddressOwnership } from './ports.js';
+
+/** Options of {@link Iproute2Ownership}. */
+export interface Iproute2OwnershipOptions {
+  /** Run every command in this network namespace (`ip netns exec`). Default: the current one. */
+  readonly netns?: string;
+  /** Path of `ip`. Default `ip`. */
+  readonly ip?: string;
+  /** Path of `arping`. Default `arping`. */
+  readonly arping?: string;
+}
+
+function run(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(argv[0] as string, argv.slice(1), { timeout: 10_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** {@link AddressOwnership} through `ip` and `arping` child processes. */
+export class Iproute2Ownership implements AddressOwnership {
+  readonly #opts: Iproute2OwnershipOptions;
+
+  /** @param opts - namespace and command paths */
+  constructor(opts: Iproute2OwnershipOptions = {}) {
+    this.#opts = opts;
+  }
+
+  #argv(cmd: string, args: readonly string[]): string[] {
+    return this.#opts.netns ? ['ip', 'netns', 'exec', this.#opts.netns, cmd, ...args] : [cmd, ...args];
+  }
+
+  async add(vip: CompiledVirtualAddress): Promise<void> {
+    const args = ['addr', 'add', `${vip.text}/${vip.prefix}`, 'dev', vip.dev];
+    if (vip.label) args.push('label', vip.label);
+    const r = await run(this.#argv(this.#opts.ip ?? 'ip', args));
+    // keepalived treats an address already present as added.
+    if (r.code !== 0 && !/File exists/.test(r.stderr)) {
+      throw new LvsError('VRRP_OWNERSHIP_FAILED', `ip ${args.join(' ')}: ${r.stderr.trim()}`);
+    }
+  }
+
+  async remove(vip: CompiledVirtualAddress): Promise<void> {
+    const args = ['addr', 'del', `${vip.text}/${vip.prefix}`, 'dev', vip.dev];
+    const r = await run(this.#argv(this.#opts.ip ?? 'ip', args));
+    if (r.code !== 0 && !/Cannot assign requested address/.test(r.stderr)) {
+      throw new LvsError('VRRP_OWNERSHIP_FAILED', `ip ${args.join(' ')}: ${r.stderr.trim()}`);
+    }
+  }
+
+  async announce(vip: CompiledVirtualAddress, repeat: number): Promise<void> {
+    if (vip.address.length !== 4 || repeat <= 0) return; // unsolicited NA: not implemented (README)
+    // keepalived sends its garp_rep GARPs back to back (vrrp_garp_interval 0); arping's shortest gap is used.
+    const args = ['-U', '-q', '-c', String(repeat), '-i', '0.001', '-I', vip.dev, '-s', vip.text, vip.text];
+    const r = await run(this.#argv(this.#opts.arping ?? 'arping', args));
+    // arping -U exits 1 when no reply came, which is normal for unsolicited ARP.
+    if (r.code !== 0 && r.code !== 1) {
+      throw new LvsError('VRRP_OWNERSHIP_FAILED', `arping ${args.join(' ')}: ${r.stderr.trim()}`);
+    }
+  }
+
+  async primaryAddress(ifname: string, family: IpFamily): Promise<string | undefined> {
+    const r = await run(this.#argv(this.#opts.ip ?? 'ip', ['-j', `-${family}`, 'addr', 'show', 'dev', ifname]));
+    if (r.code !== 0) throw new LvsError('VRRP_OWNERSHIP_FAILED', `ip addr show dev ${ifname}: ${r.stderr.trim()}`);
+    const links = JSON.parse(r.stdout || '[]') as {
+      addr_info?: { local?: string; scope?: string; secondary?: boolean }[];
+    }[];
+    for (const l of links) {
+      for (const a of l.addr_info ?? []) {
+        // keepalived uses the first (primary) address; IPv6 prefers link-local (RFC 5798 §5.1.2.1).
+        if (a.local && !a.secondary && (family === 4 || a.scope === 'link')) return a.local;
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The real VRRP transport over IPv4: a raw socket for IP protocol 112 from the `raw-socket` package, with
+ * `IP_HDRINCL` so we write the IP header keepalived writes (TOS 0xc0, TTL 255, our source address), bound to
+ * the interface (`SO_BINDTODEVICE`), joined to the multicast group on it (`IP_ADD_MEMBERSHIP`) with multicast
+ * loopback off, or sending to unicast peers. It owns the socket and one send and one receive scratch buffer;
+ * it must never interpret VRRP fields (the state machine does) or allocate per packet beyond what
+ * `raw-socket` itself does.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { LvsError } from '@lvskit/schedulers';
+import { formatIp } from './address.js';
+import {
+  encodeIpv4Header,
+  IPPROTO_VRRP,
+  IPV4_DESTINATION,
+  IPV4_HEADER_LENGTH,
+  IPV4_SOURCE,
+  IPV4_TTL,
+} from './codec.js';
+import type { ReceivedAdvert } from './machine.js';
+import type { VrrpTransport } from './ports.js';
+
+// Linux socket option numbers (include/uapi/linux/in.h, asm-generic/socket.h).
+const SOL_SOCKET = 1;
+const SO_BINDTODEVICE = 25;
+const IPPROTO_IP = 0;
+const IP_HDRINCL = 3;
+const IP_MULTICAST_IF = 32;
+const IP_MULTICAST_TTL = 33;
+const IP_MULTICAST_LOOP = 34;
+const IP_ADD_MEMBERSHIP = 35;
+
+interface RawSocket {
+  setOption(level: number, option: number, value: Buffer | number, length?: number): void;
+  send(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    address: string,
+    before: (() => void) | null,
+    after: (error: Error | null, bytes: number) => void,
+  ): void;
+  on(event: 'message', fn: (buffer: Buffer, source: string) => void): void;
+  on(event: 'error', fn: (error: Error) => void): void;
+  close(): void;
+}
+interface RawSocketModule {
+  createSocket(options: { addressFamily: number; protocol: number; bufferSize?: number }): RawSocket;
+  AddressFamily: { IPv4: number; IPv6: number };
+}
+
+/** Options of {@link RawSocketTransport}. */
+export interface RawSocketTransportOptions {
+  /** Interface to bind to and join the group on. */
+  readonly interface: string;
+  /** Source address written in the IP header (4 bytes). */
+  readonly source: Uint8Array;
+  /** Multicast group to join (4 bytes), or null in unicast mode. */
+  readonly multicastGroup: Uint8Array | null;
+  /** TTL of sent packets: 255 (RFC 3768 §5.2.3), or keepalived `unicast_ttl`. */
+  readonly ttl: number;
+}
+
+function interfaceIndex(ifname: string): number {
+  try {
+    return Number(readFileSync(`/sys/class/net/${ifname}/ifindex`, 'utf8').trim());
+  } catch {
+    return 0;
+  }
+}
+
+/** Raw-socket VRRP transport for IPv4 (multicast 224.0.0.18 or unicast peers). Needs CAP_NET_RAW. */
+export class RawSocketTransport implements VrrpTransport {
+  /** Always 4: IPv6 needs IPV6_RECVHOPLIMIT ancillary data that `raw-socket` cannot deliver. */
+  readonly family = 4 as const;
+  readonly #socket: RawSocket;
+  readonly #opts: RawSocketTransportOptions;
+  readonly #rx: ReceivedAdvert = {
+    bytes: new Uint8Array(0),
+    offset: 0,
+    length: 0,
+    source: new Uint8Array(4),
+    destination: new Uint8Array(4),
+    ttl: -1,
+  };
+  #handler: ((a: ReceivedAdvert) => void) | null = null;
+  #closed = false;
+
+  /**
+   * Opens the socket. Throws `VRRP_TRANSPORT_FAILED` when it cannot (no privileges, no interface).
+   * @param opts - interface, source, group, TTL
+   */
+  constructor(opts: RawSocketTransportOptions) {
+    this.#opts = opts;
+    let mod: RawSocketModule;
+    try {
+      mod = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
+    } catch (cause) {
+      throw new LvsError('VRRP_TRANSPORT_FAILED', 'the raw-socket package is not installed or not built', { cause });
+    }
+    try {
+      this.#socket = mod.createSocket({
+        addressFamily: mod.AddressFamily.IPv4,
+        protocol: IPPROTO_VRRP,
+        bufferSize: 2048,
+      });
+    } catch (cause) {
+      throw new LvsError('VRRP_TRANSPORT_FAILED', `cannot open a raw IPv4 socket for protocol 112: ${String(cause)}`, {
+        cause,
+      });
+    }
+    try {
+      const s = this.#socket;
+      s.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      const name = Buffer.from(`${opts.interface}\0`);
+      s.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
+      if (opts.multicastGroup) {
+        // struct ip_mreqn { imr_multiaddr; imr_address; imr_ifindex } — the kernel accepts it for both options.
+        const mreq = Buffer.alloc(12);
+        mreq.set(opts.multicastGroup, 0);
+        mreq.set(opts.source, 4);
+        mreq.writeInt32LE(interfaceIndex(opts.interface), 8);
+        s.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq, 12);
+        s.setOption(IPPROTO_IP, IP_MULTICAST_IF, mreq, 12);
+        s.setOption(IPPROTO_IP, IP_MULTICAST_TTL, 255);
+        // keepalived turns loopback off too (if_setsockopt_mcast_loop); we must not hear ourselves.
+        s.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+      }
+    } catch (cause) {
+      this.#socket.close();
+      throw new LvsError(
+        'VRRP_TRANSPORT_FAILED',
+        `cannot set up the VRRP socket on ${opts.interface}: ${String(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+    this.#socket.on('message', (buf) => this.#onMessage(buf));
+    this.#socket.on('error', () => {
+      /* a receive error is counted by nobody; the next advert will come */
+    });
+  }
+
+  #onMessage(buf: Buffer): void {
+    if (this.#closed || !this.#handler || buf.length < IPV4_HEADER_LENGTH) return;
+    const ihl = ((buf[0] as number) & 0x0f) * 4;
+    if (buf.length < ihl) return;
+    // Our own multicast never loops back (IP_MULTICAST_LOOP 0), but a unicast peer list may include us.
+    if (
+      buf[IPV4_SOURCE] === this.#opts.source[0] &&
+      buf[IPV4_SOURCE + 1] === this.#opts.source[1] &&
+      buf[IPV4_SOURCE + 2] === this.#opts.source[2] &&
+      buf[IPV4_SOURCE + 3] === this.#opts.source[3]
+    ) {
+      return;
+    }
+    const rx = this.#rx;
+    rx.bytes = buf;
+    rx.offset = ihl;
+    // keepalived compares the IP total length with what was received; a mismatch becomes a length drop.
+    const total = buf.readUInt16BE(2);
+    rx.length = total === buf.length ? buf.length - ihl : -1;
+    rx.source.set(buf.subarray(IPV4_SOURCE, IPV4_SOURCE + 4));
+    rx.destination.set(buf.subarray(IPV4_DESTINATION, IPV4_DESTINATION + 4));
+    rx.ttl = buf[IPV4_TTL] as number;
+    this.#handler(rx);
+  }
+
+  send(message: Uint8Array, length: number, destination: Uint8Array): void {
+    if (this.#closed) return;
+    const total = IPV4_HEADER_LENGTH + length;
+    // raw-socket queues the buffer until the socket is writable, so each send needs its own bytes
+    // (a few adverts a second: control path, not the datapath).
+    const tx = Buffer.allocUnsafe(total);
+    encodeIpv4Header(tx, 0, total, this.#opts.ttl, this.#opts.source, destination);
+    tx.set(message.subarray(0, length), IPV4_HEADER_LENGTH);
+    this.#socket.send(tx, 0, total, formatIp(destination), null, () => {
+      /* send errors (e.g. interface down) surface as missing adverts, as in keepalived */
+    });
+  }
+
+  onReceive(handler: (advert: ReceivedAdvert) => void): void {
+    this.#handler = handler;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.close();
+  }
+}
