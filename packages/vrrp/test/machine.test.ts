@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   compileInstance,
+  type DropReason,
   encodeAdvert,
   masterDownIntervalUs,
   parseIp,
@@ -275,7 +276,7 @@ describe('receive validation (RFC 3768 §7.1, RFC 5798 §7.1; keepalived vrrp_ch
     ['destination', { destination: '198.18.0.2' }, {}],
     ['version', { version: 2 as const }, { version: 3 as const }],
     ['checksum', { version: 3 as const, v3AsV2: true }, { version: 3 as const }],
-  ] as const)('drops for %s and counts it', (reason, adv, cfg) => {
+  ] as [DropReason, AdvertInit, Partial<VrrpInstanceConfig>][])('drops for %s and counts it', (reason, adv, cfg) => {
     const m = machine(cfg);
     m.step({ type: 'start' }, 0);
     const a = m.step(
