@@ -117,7 +117,7 @@ function row(name: string, r: Result, removed: Set<number>, moved?: string): str
   });
   const none = r.counts[SERVERS.length]!;
   const noneText = none > 0 ? paint(31, `${String(none).padStart(5)}`) : dim('    0');
-  return `  ${bold(name.padEnd(4))} ${cells.join('  ')}  ${noneText}  ${moved ?? ''}`;
+  return `  ${bold(name.padEnd(4))} ${cells.join('  ')}  ${noneText}  ${moved ?? dim('     -')}`;
 }
 
 function header(): string {
