@@ -4,6 +4,28 @@
  */
 export { type IpvsadmErrorKind, ipvsadmError, ipvsadmErrorCodes, ipvsadmMessages } from './errors.js';
 export {
+  compareServers,
+  compareServices,
+  DEFAULT_LIST_FORMAT,
+  formatAddrPort,
+  formatBanner,
+  formatConnections,
+  formatDaemons,
+  formatHelp,
+  formatLargeNum,
+  formatList,
+  formatSave,
+  formatServiceList,
+  formatTimeouts,
+  formatVersion,
+  glibcSort,
+} from './format.js';
+export { inetAton, inetNtop, inetPton4, inetPton6, SERVICE_PORTS } from './inet.js';
+export { serverKeyEquals, serviceKeyEquals } from './keys.js';
+export { type ParseIpvsadmOptions, parseIpvsadm, splitIpvsadmLine } from './parse.js';
+export { type RestoreOptions, type RunIpvsadmOptions, restore, runIpvsadm } from './run.js';
+export { type IpvsServerCounters, IpvsTable, type IpvsTableOptions } from './table.js';
+export {
   IPVSADM_DEFAULTS,
   type IpvsAddressServiceKey,
   type IpvsadmCommand,
