@@ -46,12 +46,13 @@ export function rewriteTunnel(
 ): Verdict {
   if (info.family === 0) return drop(r, DropReason.NOT_IP);
   if (info.family !== 4 || p.address.length !== 4) return drop(r, DropReason.FAMILY_MISMATCH);
-  const v = preTransmit(frame, info, p, IPIP_OVERHEAD, r);
-  if (v >= 0) return v as Verdict;
   const l3 = info.l3Offset;
   const inner = info.l3Length;
   const outLen = l3 + IPIP_OVERHEAD + inner;
+  // Checked first so that a frame we cannot encapsulate is dropped untouched.
   if (outLen > frame.length) return drop(r, DropReason.NO_ROOM);
+  const v = preTransmit(frame, info, p, IPIP_OVERHEAD, r);
+  if (v >= 0) return v as Verdict;
   frame.copyWithin(l3 + IPIP_OVERHEAD, l3, l3 + inner);
   const i = l3 + IPIP_OVERHEAD;
   const df = p.pmtuDisc && info.dontFragment;

@@ -193,7 +193,7 @@ export function ipv4(o: Ip4Opts, l4: L4): number[] {
   const hl = 20 + opts.length;
   const frag = (o.df ? 0x4000 : 0) | (o.mf ? 0x2000 : 0) | ((o.fragOffset ?? 0) >> 3);
   const h = [
-    o.versionIhl ?? (0x40 | (hl / 4)),
+    o.versionIhl ?? 0x40 | (hl / 4),
     o.tos ?? 0,
     ...u16(o.totalLength ?? hl + payload.length),
     ...u16(o.id ?? 0x1234),

@@ -93,7 +93,10 @@ const rows: GoldenRow[] = [
     output: eth6(
       MAC_RS,
       MAC_DIRECTOR,
-      ipv6({ src: CLIENT6, dst: VIP6, hop: 63, ext: [{ type: 0, body: [0, 1, 4, 0, 0, 0, 0] }] }, udp({ sport: 1, dport: 53 })),
+      ipv6(
+        { src: CLIENT6, dst: VIP6, hop: 63, ext: [{ type: 0, body: [0, 1, 4, 0, 0, 0, 0] }] },
+        udp({ sport: 1, dport: 53 }),
+      ),
     ),
   },
   {
@@ -128,7 +131,10 @@ const rows: GoldenRow[] = [
     input: eth4(
       MAC_DIRECTOR,
       MAC_CLIENT,
-      ipv4({ src: CLIENT, dst: VIP, ttl: 1 }, icmp4(3, 3, 0, ipv4({ src: VIP, dst: CLIENT }, udp({ sport: 53, dport: 9 })))),
+      ipv4(
+        { src: CLIENT, dst: VIP, ttl: 1 },
+        icmp4(3, 3, 0, ipv4({ src: VIP, dst: CLIENT }, udp({ sport: 53, dport: 9 }))),
+      ),
     ),
     rewrite: rewriteRoute,
     params: dr,
@@ -137,7 +143,11 @@ const rows: GoldenRow[] = [
   },
   {
     name: 'DF packet larger than the egress MTU: fragmentation needed with that MTU, quoting the TTL-decremented packet',
-    input: eth4(MAC_DIRECTOR, MAC_CLIENT, ipv4({ src: CLIENT, dst: VIP, df: true }, udp({ sport: 1, dport: 2, data: bytes(700) }))),
+    input: eth4(
+      MAC_DIRECTOR,
+      MAC_CLIENT,
+      ipv4({ src: CLIENT, dst: VIP, df: true }, udp({ sport: 1, dport: 2, data: bytes(700) })),
+    ),
     rewrite: rewriteRoute,
     params: { ...dr, mtu: 576, ident: 9 },
     verdict: Verdict.REPLY,
@@ -146,13 +156,22 @@ const rows: GoldenRow[] = [
       MAC_DIRECTOR,
       ipv4(
         { src: VIP, dst: CLIENT, tos: 0xc0, id: 9 },
-        icmp4(3, 4, 576, quote(ipv4({ src: CLIENT, dst: VIP, df: true, ttl: 63 }, udp({ sport: 1, dport: 2, data: bytes(700) })))),
+        icmp4(
+          3,
+          4,
+          576,
+          quote(ipv4({ src: CLIENT, dst: VIP, df: true, ttl: 63 }, udp({ sport: 1, dport: 2, data: bytes(700) }))),
+        ),
       ),
     ),
   },
   {
     name: 'packet larger than the MTU without DF: dropped (the kernel would fragment; we do not)',
-    input: eth4(MAC_DIRECTOR, MAC_CLIENT, ipv4({ src: CLIENT, dst: VIP }, udp({ sport: 1, dport: 2, data: bytes(700) }))),
+    input: eth4(
+      MAC_DIRECTOR,
+      MAC_CLIENT,
+      ipv4({ src: CLIENT, dst: VIP }, udp({ sport: 1, dport: 2, data: bytes(700) })),
+    ),
     rewrite: rewriteRoute,
     params: { ...dr, mtu: 576 },
     verdict: Verdict.DROP,

@@ -17,13 +17,7 @@ import {
 } from '../../src/index.js';
 
 /** A rewrite under test. */
-export type Rewrite = (
-  frame: Uint8Array,
-  len: number,
-  info: PacketInfo,
-  p: ForwardParams,
-  r: RewriteResult,
-) => Verdict;
+export type Rewrite = (frame: Uint8Array, len: number, info: PacketInfo, p: ForwardParams, r: RewriteResult) => Verdict;
 
 /** One golden row. */
 export interface GoldenRow {
