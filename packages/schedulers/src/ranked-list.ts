@@ -82,9 +82,19 @@ export abstract class RankedServerList<N extends SchedulerName> extends ServerLi
   protected refresh(h: number): void {
     if (this.stale) return; // the next pick rebuilds everything anyway
     const t = this.tree;
+    const num = this.num;
+    const den = this.den;
     let k = this.leaves + this.pos[h]!;
     t[k] = this.rank(h) ? h : -1;
-    for (k >>= 1; k >= 1; k >>= 1) t[k] = this.winner(t[2 * k]!, t[2 * k + 1]!);
+    // winner() inlined: the right child wins only when strictly better. A node whose winner stays the same
+    // server, and that server is not `h` (whose rank changed), leaves every ancestor as it was: stop there.
+    for (k >>= 1; k >= 1; k >>= 1) {
+      const l = t[2 * k]!;
+      const r = t[2 * k + 1]!;
+      const w = r < 0 ? l : l < 0 ? r : num[r]! * den[l]! < num[l]! * den[r]! ? r : l;
+      if (w === t[k] && w !== h) return;
+      t[k] = w;
+    }
   }
 
   protected override onAdd(_h: number): void {
