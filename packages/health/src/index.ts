@@ -40,6 +40,7 @@ export {
 } from './checkers/http.js';
 export { type ExternalCheckOptions, externalCheck, type MiscCheckOptions, miscCheck } from './checkers/misc.js';
 export { type LdSmtpOptions, ldSmtpCheck, type SmtpCheckOptions, smtpCheck } from './checkers/smtp.js';
+export { mysqlCheck, pgsqlCheck, type SqlCheckOptions } from './checkers/sql.js';
 export { type TcpCheckOptions, tcpCheck } from './checkers/tcp.js';
 export { type UdpCheckOptions, udpCheck } from './checkers/udp.js';
 export {

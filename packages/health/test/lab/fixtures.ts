@@ -1,0 +1,292 @@
+/**
+ * Real servers for the lab tests, started from scratch in temp dirs on 127.0.0.1 high ports and stopped
+ * by PID: dnsmasq, MariaDB, PostgreSQL, a self-signed certificate from `openssl`. Under CI=true a missing
+ * prerequisite fails the test; elsewhere the caller skips with the printed reason. Never kills by name.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A binary's path, or null. */
+export function which(name: string, extra: readonly string[] = []): string | null {
+  for (const dir of [...extra, '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin']) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+/** Returns a skip reason, or throws under CI when something is missing. */
+export function missing(what: string | null): string | null {
+  if (what === null) return null;
+  if (process.env.CI === 'true') throw new Error(`lab prerequisite missing under CI: ${what}`);
+  console.warn(`skipping: ${what}`);
+  return what;
+}
+
+/** A free TCP (and, likely, UDP) port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** A fresh temp dir. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `lvskit-health-${prefix}-`));
+}
+
+/** Wait until `probe` resolves true or the deadline passes. */
+export async function waitFor(probe: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Does something accept TCP connections on 127.0.0.1:port? */
+export function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** A daemon we started. */
+export interface Daemon {
+  readonly pid: number;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** Stop a child by PID: SIGTERM, then SIGKILL after `graceMs`. */
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+      resolve();
+      return;
+    }
+    const t = setTimeout(() => {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {}
+      }
+    }, graceMs);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    try {
+      process.kill(child.pid, 'SIGTERM');
+    } catch {
+      clearTimeout(t);
+      resolve();
+    }
+  });
+}
+
+/** A self-signed certificate for CN=`cn` made with openssl at test time. */
+export function selfSigned(cn: string): { key: string; cert: string; dir: string } | null {
+  const openssl = which('openssl');
+  if (!openssl) return null;
+  const dir = tempDir('tls');
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    openssl,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      `subjectAltName=DNS:${cn}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { key, cert, dir };
+}
+
+/** dnsmasq serving `www.example.test` → 192.0.2.7 on 127.0.0.1:port (UDP), nothing else (no upstream). */
+export async function startDnsmasq(): Promise<Daemon | string> {
+  const bin = which('dnsmasq');
+  if (!bin) return 'dnsmasq not installed (Debian package dnsmasq-base)';
+  const port = await freePort();
+  const dir = tempDir('dns');
+  const child = spawn(
+    bin,
+    [
+      '--keep-in-foreground',
+      '--no-daemon',
+      '--conf-file=/dev/null',
+      '--no-resolv',
+      '--no-hosts',
+      '--bind-interfaces',
+      '--listen-address=127.0.0.1',
+      `--port=${port}`,
+      '--host-record=www.example.test,192.0.2.7',
+      `--pid-file=${join(dir, 'pid')}`,
+      '--user=root',
+      '--log-facility=-',
+    ],
+    { stdio: 'ignore' },
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  if (child.exitCode !== null) return `dnsmasq exited with ${child.exitCode}`;
+  return {
+    pid: child.pid as number,
+    port,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** MariaDB from scratch: datadir in a temp dir, TCP on 127.0.0.1, user lvs/pw, database health with one row. */
+export async function startMariadb(): Promise<Daemon | string> {
+  const mariadbd = which('mariadbd') ?? which('mysqld');
+  const install = which('mariadb-install-db') ?? which('mysql_install_db');
+  if (!mariadbd || !install) return 'MariaDB not installed (Debian package mariadb-server)';
+  const port = await freePort();
+  const dir = tempDir('mariadb');
+  const data = join(dir, 'data');
+  execFileSync(
+    install,
+    [`--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const init = join(dir, 'init.sql');
+  writeFileSync(
+    init,
+    [
+      'CREATE DATABASE IF NOT EXISTS health;',
+      "CREATE USER IF NOT EXISTS 'lvs'@'127.0.0.1' IDENTIFIED BY 'pw';",
+      "GRANT ALL ON health.* TO 'lvs'@'127.0.0.1';",
+      'CREATE TABLE IF NOT EXISTS health.director (enabled INT);',
+      'INSERT INTO health.director VALUES (1);',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(
+    mariadbd,
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      '--user=root',
+      `--socket=${join(dir, 'sock')}`,
+      `--pid-file=${join(dir, 'pid')}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--skip-name-resolve',
+      `--init-file=${init}`,
+      '--innodb-buffer-pool-size=16M',
+      '--skip-log-bin',
+    ],
+    { stdio: 'ignore' },
+  );
+  try {
+    await waitFor(() => tcpOpen(port), 60_000, 'mariadbd');
+  } catch (err) {
+    await stopChild(child);
+    return `mariadbd did not start: ${String(err)}`;
+  }
+  return {
+    pid: child.pid as number,
+    port,
+    async stop() {
+      await stopChild(child, 20_000);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** PostgreSQL from scratch, run as the `postgres` user (it refuses root): trust auth, database health. */
+export async function startPostgres(): Promise<Daemon | string> {
+  const bindir = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((d) =>
+    existsSync(join(d, 'postgres')),
+  );
+  const runuser = which('runuser');
+  if (!bindir || !runuser) return 'PostgreSQL not installed (Debian package postgresql)';
+  let uid: number;
+  let gid: number;
+  try {
+    uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  } catch {
+    return 'no postgres user';
+  }
+  const port = await freePort();
+  const dir = tempDir('pg');
+  chmodSync(dir, 0o755);
+  const data = join(dir, 'data');
+  const sock = join(dir, 'sock');
+  execFileSync('mkdir', ['-p', sock]);
+  chownSync(dir, uid, gid);
+  chownSync(sock, uid, gid);
+  execFileSync(
+    runuser,
+    ['-u', 'postgres', '--', join(bindir, 'initdb'), '-D', data, '--auth=trust', '-U', 'postgres'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const child = spawn(
+    runuser,
+    [
+      '-u',
+      'postgres',
+      '--',
+      join(bindir, 'postgres'),
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      sock,
+      '-c',
+      'listen_addresses=127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  try {
+    await waitFor(() => tcpOpen(port), 60_000, 'postgres');
+  } catch (err) {
+    await stopChild(child);
+    return `postgres did not start: ${String(err)}`;
+  }
+  return {
+    pid: child.pid as number,
+    port,
+    async stop() {
+      // runuser forwards SIGTERM to postgres ("smart" shutdown); escalate by PID if needed.
+      await stopChild(child, 20_000);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
