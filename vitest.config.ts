@@ -27,8 +27,8 @@ export default defineConfig({
         test: {
           name: 'lab',
           include: labGlobs,
-          fileParallelism: false,
           pool: 'forks',
+          // One fork runs every lab file in turn: lab tests never overlap.
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 120_000,
           hookTimeout: 120_000,
