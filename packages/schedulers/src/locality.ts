@@ -1,13 +1,14 @@
 /**
  * What lblc and lblcr share (net/netfilter/ipvs/ip_vs_lblc.c, ip_vs_lblcr.c): the table keyed by the full
  * destination address — 1024 hash buckets of entries kept in typed arrays, so a lookup allocates nothing —
- * its garbage collection as the kernel's 60-second timer does it, the weighted-least-connection fallback and
- * `is_overloaded`. Never reads a clock: the caller passes milliseconds. Must not allocate per pick except
+ * its garbage collection as the kernel's 60-second timer does it, the weighted-least-connection fallback (the
+ * O(log n) index of ../ranked-list.ts, ranked as wlc) and `is_overloaded` (O(1) from a count of servers under
+ * half their weight). Never reads a clock: the caller passes milliseconds. Must not allocate per pick except
  * when the entry pool grows.
  */
 import { type Family, fold, hash32, readU32 } from './address.js';
 import { LvsError } from './errors.js';
-import { ServerList } from './server-list.js';
+import { RankedServerList } from './ranked-list.js';
 import type { SchedulerOptions } from './types.js';
 
 /** `CONFIG_IP_VS_LBLC_TAB_BITS` / `CONFIG_IP_VS_LBLCR_TAB_BITS` (default 10). */
@@ -28,7 +29,7 @@ const DEFAULT_EXPIRATION_SECONDS = 24 * 60 * 60;
  * Base class of lblc and lblcr. Each entry maps one destination address to a payload the subclass owns
  * (`entDest`: lblc's server, lblcr's server-set list).
  */
-export abstract class LocalityScheduler<N extends 'lblc' | 'lblcr'> extends ServerList<N> {
+export abstract class LocalityScheduler<N extends 'lblc' | 'lblcr'> extends RankedServerList<N> {
   /** The `lblc_expiration` / `lblcr_expiration` sysctl, in ms. */
   protected readonly expirationMs: number;
   /** Bucket → first entry, -1 when empty (`tbl->bucket[]`, newest first as `hlist_add_head`). */
@@ -52,6 +53,10 @@ export abstract class LocalityScheduler<N extends 'lblc' | 'lblcr'> extends Serv
   private rover = 0;
   /** `tbl->counter`. */
   private counter = 1;
+  /** 1 when the server is in the list and `activeconns * 2 < weight` (the second half of `is_overloaded`). */
+  private underHalf = new Uint8Array(0);
+  /** How many servers have `underHalf` set. */
+  private underHalfCount = 0;
 
   /**
    * @param name - lblc or lblcr
@@ -67,6 +72,48 @@ export abstract class LocalityScheduler<N extends 'lblc' | 'lblcr'> extends Serv
     }
     super(name, options, []);
     this.expirationMs = seconds * 1000;
+    for (let h = this.head; h >= 0; h = this.next[h]!) this.countUnderHalf(h);
+  }
+
+  /** Re-evaluates `activeconns * 2 < weight` for `h` (0 when it is not in the list) and keeps the count. */
+  private countUnderHalf(h: number): void {
+    if (this.underHalf.length < this.capacity) {
+      const u = new Uint8Array(this.capacity);
+      u.set(this.underHalf);
+      this.underHalf = u;
+    }
+    const v = this.available[h] === 1 && this.active[h]! * 2 < this.weight[h]! ? 1 : 0;
+    this.underHalfCount += v - this.underHalf[h]!;
+    this.underHalf[h] = v;
+  }
+
+  /** The WLC rank (`__ip_vs_lblc_schedule` is ip_vs_wlc_schedule's loop): overhead / weight, OVERLOAD and weight 0 out. */
+  protected rank(h: number): boolean {
+    const w = this.weight[h]!;
+    if (this.overloaded[h] === 1 || w <= 0) return false;
+    this.num[h] = this.overhead(h);
+    this.den[h] = w;
+    return true;
+  }
+
+  protected override onAdd(h: number): void {
+    super.onAdd(h);
+    this.countUnderHalf(h);
+  }
+
+  protected override onRemove(h: number, prevOfRemoved: number): void {
+    super.onRemove(h, prevOfRemoved);
+    this.countUnderHalf(h);
+  }
+
+  protected override onUpdate(h: number): void {
+    super.onUpdate(h);
+    this.countUnderHalf(h);
+  }
+
+  protected override onConnections(h: number): void {
+    super.onConnections(h);
+    this.countUnderHalf(h);
   }
 
   /** How many destination addresses the table holds. */
@@ -210,22 +257,11 @@ export abstract class LocalityScheduler<N extends 'lblc' | 'lblcr'> extends Serv
   /**
    * `__ip_vs_lblc_schedule` / `__ip_vs_lblcr_schedule`: weighted least connection over the whole list —
    * the first server that is not OVERLOADed and has weight > 0, then any later non-OVERLOADed server with
-   * `loh * w_d > doh * w_least` (ties keep the earlier one). -1 when none.
+   * `loh * w_d > doh * w_least` (ties keep the earlier one; weight 0 can never win). That is the first
+   * minimum of {@link LocalityScheduler.rank} in list order, which the index returns. -1 when none.
    */
   protected leastLoaded(): number {
-    let least = this.head;
-    while (least >= 0 && (this.overloaded[least] === 1 || this.weight[least]! <= 0)) least = this.next[least]!;
-    if (least < 0) return -1;
-    let loh = this.overhead(least);
-    for (let h = this.next[least]!; h >= 0; h = this.next[h]!) {
-      if (this.overloaded[h] === 1) continue;
-      const doh = this.overhead(h);
-      if (loh * this.weight[h]! > doh * this.weight[least]!) {
-        least = h;
-        loh = doh;
-      }
-    }
-    return least;
+    return this.best();
   }
 
   /**
@@ -233,10 +269,6 @@ export abstract class LocalityScheduler<N extends 'lblc' | 'lblcr'> extends Serv
    * the list has `activeconns * 2 < weight`. The OVERLOAD flag plays no part.
    */
   protected isOverloaded(h: number): boolean {
-    if (this.active[h]! <= this.weight[h]!) return false;
-    for (let d = this.head; d >= 0; d = this.next[d]!) {
-      if (this.active[d]! * 2 < this.weight[d]!) return true;
-    }
-    return false;
+    return this.active[h]! > this.weight[h]! && this.underHalfCount > 0;
   }
 }

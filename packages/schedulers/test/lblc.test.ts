@@ -56,6 +56,31 @@ describe('lblc (ip_vs_lblc.c)', () => {
     expect(who(s, s.cachedServer('10.0.0.1'))).toBe(B);
   });
 
+  it('is_overloaded follows the list: removing or reweighting the only under-half server keeps the cache', () => {
+    // A (w1, 2 active) cached; B (w4, 1 active) is under half; C (w1, 1 active) is not (2 < 1 false).
+    // Once B leaves the list, or B's weight makes 1 * 2 < w false, no server is under half: A stays, though
+    // WLC would now pick C (256/1 < 512/1).
+    for (const change of ['remove', 'reweight'] as const) {
+      const s = new LocalityBasedLeastConnectionScheduler({
+        servers: [A, B, '198.18.1.3'].map((address) => ({ address, port: 80, weight: 1 })),
+      });
+      const [a, b, c] = [A, B, '198.18.1.3'].map((x) => s.handleOf(x, 80)) as [number, number, number];
+      s.update(b, { weight: 4 });
+      s.schedule(to('10.0.0.1'), 0); // → A
+      s.setConnections(a, 2, 0);
+      s.setConnections(b, 1, 0);
+      s.setConnections(c, 1, 0);
+      expect(s.schedule(to('10.0.0.1'), 1)).toBe(b); // A is_overloaded (B under half): WLC → B 256/4
+      // Cache A for a fresh destination (A idle: WLC 0/1 wins), then take B out of the under-half set.
+      s.setConnections(a, 0, 0);
+      expect(s.schedule(to('10.0.0.2'), 2)).toBe(a);
+      s.setConnections(a, 2, 0);
+      if (change === 'remove') s.remove(b);
+      else s.update(b, { weight: 2 });
+      expect(s.schedule(to('10.0.0.2'), 3)).toBe(a);
+    }
+  });
+
   it('keeps a cached server whose OVERLOAD flag is set (the kernel does not test it), but never picks it anew', () => {
     const s = make([1, 1]);
     s.schedule(to('10.0.0.1'), 0); // → A
