@@ -1,0 +1,37 @@
+/**
+ * @lvskit/native — the Node-API addon: AF_PACKET sockets with batched receive and send over preallocated
+ * buffers, and interface / address / neighbour access through ioctl and rtnetlink, each usable inside a
+ * named network namespace. Linux only; the only lvskit code that needs privileges (CAP_NET_RAW,
+ * CAP_NET_ADMIN, and CAP_SYS_ADMIN to enter a namespace). Loading is lazy: importing never throws.
+ * @packageDocumentation
+ */
+export { nativeUnavailableReason } from './binding.js';
+export { nativeErrorCodes } from './errors.js';
+export {
+  type AddressEntry,
+  type AddressSpec,
+  addAddress,
+  formatMac,
+  getNeighbour,
+  type InterfaceInfo,
+  interfaceInfo,
+  listAddresses,
+  listNeighbours,
+  type NeighbourEntry,
+  type NeighbourSpec,
+  type NeighbourState,
+  type NetnsOption,
+  parseMac,
+  removeAddress,
+  removeNeighbour,
+  setNeighbour,
+} from './netlink.js';
+export {
+  ETH_P_ALL,
+  PacketSocket,
+  type PacketSocketOptions,
+  type PacketSocketStats,
+  PacketType,
+  type RxBatch,
+  type TxBatch,
+} from './packet-socket.js';

@@ -1,0 +1,224 @@
+/**
+ * AF_PACKET sockets for the datapath: one socket bound to one interface (optionally in a named network
+ * namespace), receiving and sending whole Ethernet frames in batches (recvmmsg / sendmmsg) through buffers
+ * allocated once when the socket opens. A batch is described by per-packet offsets and lengths in typed
+ * arrays — never a JavaScript object per packet — and readiness comes from libuv (uv_poll), which calls the
+ * handler once per batch. Nothing here allocates on the receive or send path; it must stay that way.
+ */
+import { LvsError } from '@lvskit/schedulers';
+import { native, type RawPacketSocket } from './binding.js';
+import { toLvsError } from './errors.js';
+import { validate } from './netlink.js';
+
+/** EtherType that matches every protocol (linux/if_ether.h ETH_P_ALL). */
+export const ETH_P_ALL = 0x0003;
+
+/** `rx.packetTypes` values (linux/if_packet.h PACKET_*): who the frame was addressed to. */
+export const PacketType = {
+  /** To us (our MAC). */
+  HOST: 0,
+  /** Broadcast. */
+  BROADCAST: 1,
+  /** Multicast. */
+  MULTICAST: 2,
+  /** To another host (seen in promiscuous mode). */
+  OTHERHOST: 3,
+  /** Sent by this host (only when `ignoreOutgoing` is false). */
+  OUTGOING: 4,
+} as const;
+
+/** Options of {@link PacketSocket.open}. */
+export interface PacketSocketOptions {
+  /** Interface to bind. */
+  readonly ifname: string;
+  /** Network namespace (name under /run/netns) where the interface lives; default the caller's. */
+  readonly netns?: string | undefined;
+  /** Frames per batch, 1–1024. Default 64. */
+  readonly batchSize?: number;
+  /** Bytes per frame slot, 64–65536; longer frames are truncated (and counted). Default 2048. */
+  readonly frameSize?: number;
+  /** EtherType to receive (host order), e.g. 0x0800; default every protocol ({@link ETH_P_ALL}). */
+  readonly protocol?: number;
+  /** Receive frames for other MACs too (PACKET_MR_PROMISC, dropped when the socket closes). Default false. */
+  readonly promiscuous?: boolean;
+  /** Do not receive what this host sends on the interface (PACKET_IGNORE_OUTGOING). Default true. */
+  readonly ignoreOutgoing?: boolean;
+  /** Send straight to the driver, skipping the qdisc (PACKET_QDISC_BYPASS). Default false. */
+  readonly qdiscBypass?: boolean;
+  /** Socket receive and send buffer size in bytes (SO_RCVBUFFORCE/SO_SNDBUFFORCE). Default 4 MiB. */
+  readonly bufferBytes?: number;
+}
+
+/** The receive side: after a batch of `count`, frame i is `buffer[offsets[i] .. offsets[i] + lengths[i]]`. */
+export interface RxBatch {
+  /** All frame slots, `batchSize × frameSize` bytes, reused by every batch. */
+  readonly buffer: Buffer;
+  /** Start of each frame slot (fixed: i × frameSize). */
+  readonly offsets: Uint32Array;
+  /** Length of each received frame (valid for i < count). */
+  readonly lengths: Uint32Array;
+  /** {@link PacketType} of each received frame. */
+  readonly packetTypes: Uint8Array;
+}
+
+/** The send side: write frames into `buffer`, set `offsets[i]`/`lengths[i]`, then `send(count)`. */
+export interface TxBatch {
+  /** Frame space, `batchSize × frameSize` bytes. */
+  readonly buffer: Buffer;
+  /** Where frame i starts (preset to i × frameSize; may be changed, e.g. to send one frame twice). */
+  readonly offsets: Uint32Array;
+  /** Length of frame i (at least 14, the Ethernet header). */
+  readonly lengths: Uint32Array;
+}
+
+/** Counters of one socket. */
+export interface PacketSocketStats {
+  /** Frames handed to JavaScript. */
+  readonly received: number;
+  /** Frames the kernel accepted for sending. */
+  readonly sent: number;
+  /** Received frames longer than `frameSize` (truncated). */
+  readonly truncated: number;
+  /** Frames the kernel queued to this socket (PACKET_STATISTICS tp_packets, accumulated). */
+  readonly kernelPackets: number;
+  /** Frames the kernel dropped because the socket's queue was full (tp_drops, accumulated). */
+  readonly kernelDrops: number;
+}
+
+/**
+ * An AF_PACKET socket bound to one interface with batched, allocation-free receive and send.
+ * @example
+ * const sock = PacketSocket.open({ ifname: 'eth0', netns: host.ns });
+ * sock.onBatch((count) => {
+ *   for (let i = 0; i < count; i++) handle(sock.rx.buffer, sock.rx.offsets[i]!, sock.rx.lengths[i]!);
+ * });
+ */
+export class PacketSocket {
+  /** Interface name. */
+  readonly ifname: string;
+  /** Namespace it was opened in, if any. */
+  readonly netns: string | undefined;
+  /** Interface index (in that namespace). */
+  readonly ifindex: number;
+  /** Frames per batch. */
+  readonly batchSize: number;
+  /** Bytes per frame slot. */
+  readonly frameSize: number;
+  /** Receive buffers, refilled by every batch. */
+  readonly rx: RxBatch;
+  /** Send buffers. */
+  readonly tx: TxBatch;
+  readonly #raw: RawPacketSocket;
+  #closed = false;
+
+  private constructor(raw: RawPacketSocket, options: PacketSocketOptions) {
+    this.#raw = raw;
+    this.ifname = options.ifname;
+    this.netns = options.netns;
+    this.ifindex = raw.ifindex;
+    this.batchSize = raw.batchSize;
+    this.frameSize = raw.frameSize;
+    this.rx = {
+      buffer: raw.rxBuffer,
+      offsets: raw.rxOffsets,
+      lengths: raw.rxLengths,
+      packetTypes: raw.rxPacketTypes,
+    };
+    this.tx = { buffer: raw.txBuffer, offsets: raw.txOffsets, lengths: raw.txLengths };
+  }
+
+  /**
+   * Opens a non-blocking packet socket bound to `ifname`.
+   * @throws LvsError `NATIVE_PERMISSION` without CAP_NET_RAW (or CAP_SYS_ADMIN for `netns`),
+   *   `NATIVE_NO_INTERFACE`, `NATIVE_NO_NETNS`, `NATIVE_UNSUPPORTED`/`NATIVE_NOT_BUILT`, `INVALID_ARGUMENT`
+   */
+  static open(options: PacketSocketOptions): PacketSocket {
+    validate.checkIfname(options.ifname);
+    validate.checkNetns(options.netns);
+    const b = native();
+    try {
+      return new PacketSocket(new b.PacketSocket({ ...options }), options);
+    } catch (err) {
+      throw toLvsError(err, `open packet socket on ${options.ifname}${options.netns ? ` in ${options.netns}` : ''}`);
+    }
+  }
+
+  /** True once {@link PacketSocket.close} ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #check(): void {
+    if (this.#closed) throw new LvsError('NATIVE_CLOSED', `native: packet socket on ${this.ifname} is closed`);
+  }
+
+  /**
+   * Receives one batch without waiting (recvmmsg, MSG_DONTWAIT) into {@link PacketSocket.rx}.
+   * @returns the number of frames, 0 when none is waiting
+   */
+  receive(): number {
+    this.#check();
+    try {
+      return this.#raw.receive();
+    } catch (err) {
+      throw toLvsError(err, 'receive');
+    }
+  }
+
+  /**
+   * Sends frames 0..count-1 described by {@link PacketSocket.tx} in one sendmmsg.
+   * @returns how many the kernel took (fewer than `count` when its queue is full; resend the rest)
+   */
+  send(count: number): number {
+    this.#check();
+    try {
+      return this.#raw.send(count);
+    } catch (err) {
+      throw toLvsError(err, 'send');
+    }
+  }
+
+  /**
+   * Calls `handler(count)` from the event loop for each received batch (uv_poll readiness, then recvmmsg;
+   * at most 16 batches per wake-up so timers still run). The frames are valid only until the handler
+   * returns. A second call replaces the handler. `onError` gets receive failures (the socket keeps polling).
+   */
+  onBatch(handler: (count: number) => void, onError?: (err: LvsError) => void): void {
+    this.#check();
+    try {
+      this.#raw.startPolling((c) => {
+        if (typeof c === 'number') handler(c);
+        else if (onError !== undefined) onError(toLvsError(c, 'receive'));
+      });
+    } catch (err) {
+      throw toLvsError(err, 'start polling');
+    }
+  }
+
+  /** Stops calling the batch handler (frames queue in the kernel until {@link PacketSocket.onBatch} again). */
+  pause(): void {
+    if (!this.#closed) this.#raw.stopPolling();
+  }
+
+  /** Lets the process exit even while polling (like `socket.unref()`). */
+  unref(): void {
+    if (!this.#closed) this.#raw.setRef(false);
+  }
+
+  /** Undoes {@link PacketSocket.unref}. */
+  ref(): void {
+    if (!this.#closed) this.#raw.setRef(true);
+  }
+
+  /** Counters; the kernel's are read (and accumulated) now. */
+  stats(): PacketSocketStats {
+    return this.#raw.stats();
+  }
+
+  /** Stops polling and closes the socket. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#raw.close();
+  }
+}
