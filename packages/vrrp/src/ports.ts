@@ -25,7 +25,7 @@ export interface VrrpTransport {
    * during the call (the transport reuses its buffer).
    */
   onReceive(handler: (advert: ReceivedAdvert) => void): void;
-  /** Closes the socket; no handler call after it returns. */
+  /** Closes the socket (after already queued sends have gone out); no handler call after it returns. */
   close(): void;
 }
 

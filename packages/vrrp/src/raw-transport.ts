@@ -86,6 +86,8 @@ export class RawSocketTransport implements VrrpTransport {
   };
   #handler: ((a: ReceivedAdvert) => void) | null = null;
   #closed = false;
+  #pending = 0;
+  #closing = false;
 
   /**
    * Opens the socket. Throws `VRRP_TRANSPORT_FAILED` when it cannot (no privileges, no interface).
@@ -176,8 +178,10 @@ export class RawSocketTransport implements VrrpTransport {
     const tx = Buffer.allocUnsafe(total);
     encodeIpv4Header(tx, 0, total, this.#opts.ttl, this.#opts.source, destination);
     tx.set(message.subarray(0, length), IPV4_HEADER_LENGTH);
+    this.#pending++;
+    // Send errors (e.g. interface down) surface as missing adverts, as in keepalived.
     this.#socket.send(tx, 0, total, formatIp(destination), null, () => {
-      /* send errors (e.g. interface down) surface as missing adverts, as in keepalived */
+      if (--this.#pending === 0 && this.#closing) this.#socket.close();
     });
   }
 
@@ -185,9 +189,11 @@ export class RawSocketTransport implements VrrpTransport {
     this.#handler = handler;
   }
 
+  /** Closes the socket once queued sends (e.g. the priority-0 advert of a shutdown) have gone out. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#socket.close();
+    this.#closing = true;
+    if (this.#pending === 0) this.#socket.close();
   }
 }
