@@ -130,7 +130,7 @@ describe('lblc equals the kernel scan model', () => {
           // ip_vs_lblc_schedule
           const c = cache.get(dest);
           let expected: Srv | undefined;
-          if (c && c.inList && c.weight > 0 && !isOverloaded(m, c)) expected = c;
+          if (c?.inList && c.weight > 0 && !isOverloaded(m, c)) expected = c;
           else {
             expected = wlc(m);
             if (expected) cache.set(dest, expected);
