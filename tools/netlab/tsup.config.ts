@@ -7,5 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // import.meta.url locates scripts/; the CJS build needs tsup's shim for it.
+  shims: true,
   tsconfig: 'tsconfig.json',
 });
