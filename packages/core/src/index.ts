@@ -5,7 +5,55 @@
  * @packageDocumentation
  */
 export { LvsError, type LvsErrorCode, type LvsErrorCodes, type LvsIssue } from '@lvskit/schedulers';
+export {
+  CTPL_ASSURED,
+  ConnTable,
+  type ExpireCallback,
+  F_AF6,
+  F_DAF6,
+  F_FWD_MASK,
+  F_HASHED,
+  F_INACTIVE,
+  F_NOOUTPUT,
+  F_ONE_PACKET,
+  F_TEMPLATE,
+  WHEEL_TICK_MS,
+} from './conn-table.js';
+export {
+  type CompiledDirectorConfig,
+  compileConfig,
+  DEFAULT_MAX_CONNECTIONS,
+  Director,
+  type DirectorConfigInput,
+  type DirectorPorts,
+  ipvsadmTarget,
+  type RealServerSelector,
+  type RealServerView,
+  type ServiceEdit,
+  type ServiceView,
+  type StatsView,
+  systemClock,
+} from './director.js';
+export {
+  Engine,
+  type EngineCounters,
+  type EngineSettings,
+  RealServerState,
+  ServiceState,
+} from './engine.js';
 export { type CoreErrorCode, coreErrorCodes } from './errors.js';
+export type { DirectorEvents, RealServerRef } from './events.js';
+export * from './ipvsadm/index.js';
 export * from './model.js';
 export * from './packet.js';
 export type * from './ports.js';
+export { Stats } from './stats.js';
+export {
+  TCP_DEFAULT_TIMEOUTS,
+  TCP_STATE_ACTIVE,
+  TCP_STATE_NAMES,
+  TCP_STATES,
+  TCP_STATES_DOS,
+  TcpState,
+  UDP_DEFAULT_TIMEOUT,
+} from './tcp-states.js';

@@ -1,0 +1,462 @@
+/**
+ * The connection table of the packet path: connections and persistence templates stored column-wise in
+ * preallocated typed arrays (about 108 bytes per entry, see {@link ConnTable.bytesPerEntry}), one hash
+ * chain keyed by (protocol, client address, client port) that serves both directions — client→VIP
+ * lookups and NAT real-server→client replies hash the same client endpoint, as the kernel's
+ * `ip_vs_conn_hashkey_param(p, inverse)` does — and a hashed timer wheel for expiry. Owns storage, hashing,
+ * linking and the wheel; must never decide IPVS semantics (what a state means, when to expire a
+ * template: that is the engine's) and must never allocate after construction.
+ * @see net/netfilter/ipvs/ip_vs_conn.c
+ */
+import { LvsError } from './errors.js';
+
+/** Forwarding method mask (`IP_VS_CONN_F_FWD_MASK`). */
+export const F_FWD_MASK = 0x0007;
+/** Entry in use (`IP_VS_CONN_F_HASHED`). */
+export const F_HASHED = 0x0040;
+/** No reply seen yet: DR/TUN use the INPUT-ONLY state rows (`IP_VS_CONN_F_NOOUTPUT`). */
+export const F_NOOUTPUT = 0x0080;
+/** Counted in InActConn (`IP_VS_CONN_F_INACTIVE`). */
+export const F_INACTIVE = 0x0100;
+/** Persistence template (`IP_VS_CONN_F_TEMPLATE`). */
+export const F_TEMPLATE = 0x1000;
+/** One-packet connection (`IP_VS_CONN_F_ONE_PACKET`). */
+export const F_ONE_PACKET = 0x2000;
+/** lvskit: client/virtual addresses are IPv6. */
+export const F_AF6 = 0x4000;
+/** lvskit: the real server address is IPv6 (tunnels may cross families). */
+export const F_DAF6 = 0x8000;
+
+/** Template state "assured": a controlled TCP connection reached ESTABLISHED (`IP_VS_CTPL_S_ASSURED`). */
+export const CTPL_ASSURED = 1;
+
+/** Wheel granularity in milliseconds. Expiry is exact at lookup time; the wheel reaps at most this late. */
+export const WHEEL_TICK_MS = 125;
+const WHEEL_BITS = 13; // 8192 slots × 125 ms = 1024 s, longer than the 900 s ESTABLISHED default
+const WHEEL_SIZE = 1 << WHEEL_BITS;
+const WHEEL_MASK = WHEEL_SIZE - 1;
+const NOT_LINKED = 0xffffffff;
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+function mix(h: number, k: number): number {
+  let x = Math.imul(k, C1);
+  x = (x << 15) | (x >>> 17);
+  x = Math.imul(x, C2);
+  let y = h ^ x;
+  y = (y << 13) | (y >>> 19);
+  return (Math.imul(y, 5) + 0xe6546b64) | 0;
+}
+function fmix(h: number): number {
+  let x = h ^ (h >>> 16);
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return x ^ (x >>> 16);
+}
+
+/** Called by {@link ConnTable.advance} for each due entry; it must free or re-arm the entry. */
+export type ExpireCallback = (index: number) => void;
+
+/**
+ * Column storage for connections and templates. Fields are public typed arrays so the engine reads and
+ * writes them without calls; indexes are stable for an entry's lifetime.
+ */
+export class ConnTable {
+  /** Maximum number of entries. */
+  readonly capacity: number;
+  /** Entries in use. */
+  size = 0;
+  /** Hash buckets (power of two ≥ capacity). */
+  readonly buckets: number;
+  private readonly mask: number;
+  private readonly heads: Int32Array;
+  /** Next entry in the hash chain (or in the free list). */
+  readonly next: Int32Array;
+  /** Client address words (4 per entry, native order of the byte view). */
+  readonly caddr: Int32Array;
+  /** Virtual address words (fwmark templates: the mark in word 0). */
+  readonly vaddr: Int32Array;
+  /** Real server address words. */
+  readonly daddr: Int32Array;
+  /** Client port. */
+  readonly cport: Uint16Array;
+  /** Virtual port. */
+  readonly vport: Uint16Array;
+  /** Real server port. */
+  readonly dport: Uint16Array;
+  /** `F_*` flags. */
+  readonly flags: Uint16Array;
+  /** Protocol state (TCP state index; templates: 0 NONE / 1 ASSURED). */
+  readonly state: Uint8Array;
+  /** IP protocol number (0 for fwmark templates, `IPPROTO_IP`). */
+  readonly proto: Uint8Array;
+  /** Real server id in the engine. */
+  readonly dest: Int32Array;
+  /** Controlling template index, -1 when none (`cp->control`). */
+  readonly control: Int32Array;
+  /** How many connections this template controls (`n_control`). */
+  readonly nControl: Int32Array;
+  /** Absolute expiry time, ms on the director's clock. */
+  readonly expires: Float64Array;
+  /** Current timeout, ms (`cp->timeout`). */
+  readonly timeout: Uint32Array;
+  /** Inbound packets seen (`in_pkts`), saturating. */
+  readonly inPkts: Uint32Array;
+  /** Firewall mark of the packet that created the entry. */
+  readonly fwmark: Uint32Array;
+  private readonly wNext: Int32Array;
+  private readonly wPrev: Int32Array;
+  private readonly wTick: Uint32Array;
+  private readonly wheel: Int32Array;
+  private freeHead: number;
+  private highWater = 0;
+  private readonly epoch: number;
+  private lastTick = 0;
+  private readonly seed: number;
+
+  /**
+   * @param capacity - maximum entries (1..2^26)
+   * @param now - the clock's current time (the wheel's epoch)
+   * @param seed - hash seed (random by default, like the kernel's `ip_vs_conn_rnd`)
+   */
+  constructor(capacity: number, now: number, seed: number = (Math.random() * 0x100000000) | 0) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 26)
+      throw new LvsError('CORE_INVALID_OPTION', `connection table capacity must be 1..${1 << 26}, got ${capacity}`);
+    this.capacity = capacity;
+    let b = 1;
+    while (b < capacity) b <<= 1;
+    this.buckets = b;
+    this.mask = b - 1;
+    this.heads = new Int32Array(b).fill(-1);
+    this.next = new Int32Array(capacity);
+    this.caddr = new Int32Array(capacity * 4);
+    this.vaddr = new Int32Array(capacity * 4);
+    this.daddr = new Int32Array(capacity * 4);
+    this.cport = new Uint16Array(capacity);
+    this.vport = new Uint16Array(capacity);
+    this.dport = new Uint16Array(capacity);
+    this.flags = new Uint16Array(capacity);
+    this.state = new Uint8Array(capacity);
+    this.proto = new Uint8Array(capacity);
+    this.dest = new Int32Array(capacity);
+    this.control = new Int32Array(capacity);
+    this.nControl = new Int32Array(capacity);
+    this.expires = new Float64Array(capacity);
+    this.timeout = new Uint32Array(capacity);
+    this.inPkts = new Uint32Array(capacity);
+    this.fwmark = new Uint32Array(capacity);
+    this.wNext = new Int32Array(capacity);
+    this.wPrev = new Int32Array(capacity);
+    this.wTick = new Uint32Array(capacity).fill(NOT_LINKED);
+    this.wheel = new Int32Array(WHEEL_SIZE).fill(-1);
+    this.freeHead = -1;
+    this.epoch = now;
+    this.seed = seed | 0;
+  }
+
+  /** Bytes of typed-array storage per entry at full capacity (hash heads and wheel included). */
+  get bytesPerEntry(): number {
+    const perEntry = 4 * 4 * 3 + 2 * 3 + 2 + 1 + 1 + 4 * 3 + 8 + 4 * 3 + 4 * 3 + 4; // columns
+    return perEntry + (this.buckets * 4 + WHEEL_SIZE * 4) / this.capacity;
+  }
+
+  /** Hash of a client endpoint (protocol, family, 4 address words at `off`, port). */
+  hash(proto: number, af6: boolean, words: Int32Array, off: number, port: number): number {
+    let h = this.seed ^ (proto | (af6 ? 0x100 : 0));
+    h = mix(h, words[off] ?? 0);
+    if (af6) {
+      h = mix(h, words[off + 1] ?? 0);
+      h = mix(h, words[off + 2] ?? 0);
+      h = mix(h, words[off + 3] ?? 0);
+    }
+    h = mix(h, port);
+    return fmix(h) & this.mask;
+  }
+
+  /**
+   * Finds a connection (not a template) for a client → virtual packet (`ip_vs_conn_in_get`).
+   * @returns the entry index or -1
+   */
+  lookupIn(
+    proto: number,
+    af6: boolean,
+    words: Int32Array,
+    cOff: number,
+    cport: number,
+    vOff: number,
+    vport: number,
+  ): number {
+    const af = af6 ? F_AF6 : 0;
+    let i = this.heads[this.hash(proto, af6, words, cOff, cport)] ?? -1;
+    const c0 = words[cOff];
+    const v0 = words[vOff];
+    while (i >= 0) {
+      const f = this.flags[i] ?? 0;
+      const o = i << 2;
+      if (
+        this.cport[i] === cport &&
+        this.vport[i] === vport &&
+        this.proto[i] === proto &&
+        (f & (F_TEMPLATE | F_AF6)) === af &&
+        this.caddr[o] === c0 &&
+        this.vaddr[o] === v0 &&
+        (!af6 ||
+          (this.caddr[o + 1] === words[cOff + 1] &&
+            this.caddr[o + 2] === words[cOff + 2] &&
+            this.caddr[o + 3] === words[cOff + 3] &&
+            this.vaddr[o + 1] === words[vOff + 1] &&
+            this.vaddr[o + 2] === words[vOff + 2] &&
+            this.vaddr[o + 3] === words[vOff + 3]))
+      )
+        return i;
+      i = this.next[i] ?? -1;
+    }
+    return -1;
+  }
+
+  /**
+   * Finds a connection for a real server → client packet (`ip_vs_conn_out_get`): the packet's destination
+   * is the client, its source the real server.
+   * @returns the entry index or -1
+   */
+  lookupOut(
+    proto: number,
+    af6: boolean,
+    words: Int32Array,
+    clientOff: number,
+    clientPort: number,
+    destOff: number,
+    destPort: number,
+  ): number {
+    let i = this.heads[this.hash(proto, af6, words, clientOff, clientPort)] ?? -1;
+    while (i >= 0) {
+      const f = this.flags[i] ?? 0;
+      const o = i << 2;
+      if (
+        this.cport[i] === clientPort &&
+        this.dport[i] === destPort &&
+        this.proto[i] === proto &&
+        (f & (F_TEMPLATE | F_AF6 | F_DAF6)) === (af6 ? F_AF6 | F_DAF6 : 0) &&
+        this.caddr[o] === words[clientOff] &&
+        this.daddr[o] === words[destOff] &&
+        (!af6 ||
+          (this.caddr[o + 1] === words[clientOff + 1] &&
+            this.caddr[o + 2] === words[clientOff + 2] &&
+            this.caddr[o + 3] === words[clientOff + 3] &&
+            this.daddr[o + 1] === words[destOff + 1] &&
+            this.daddr[o + 2] === words[destOff + 2] &&
+            this.daddr[o + 3] === words[destOff + 3]))
+      )
+        return i;
+      i = this.next[i] ?? -1;
+    }
+    return -1;
+  }
+
+  /**
+   * Finds a persistence template (`ip_vs_ct_in_get`): client port 0, TEMPLATE set, exact vaddr/vport.
+   * @returns the entry index or -1
+   */
+  lookupTemplate(proto: number, af6: boolean, words: Int32Array, cOff: number, vOff: number, vport: number): number {
+    const want = F_TEMPLATE | (af6 ? F_AF6 : 0);
+    let i = this.heads[this.hash(proto, af6, words, cOff, 0)] ?? -1;
+    while (i >= 0) {
+      const o = i << 2;
+      if (
+        ((this.flags[i] ?? 0) & (F_TEMPLATE | F_AF6)) === want &&
+        this.cport[i] === 0 &&
+        this.vport[i] === vport &&
+        this.proto[i] === proto &&
+        this.caddr[o] === words[cOff] &&
+        this.vaddr[o] === words[vOff] &&
+        this.caddr[o + 1] === words[cOff + 1] &&
+        this.caddr[o + 2] === words[cOff + 2] &&
+        this.caddr[o + 3] === words[cOff + 3] &&
+        this.vaddr[o + 1] === words[vOff + 1] &&
+        this.vaddr[o + 2] === words[vOff + 2] &&
+        this.vaddr[o + 3] === words[vOff + 3]
+      )
+        return i;
+      i = this.next[i] ?? -1;
+    }
+    return -1;
+  }
+
+  /**
+   * Inserts an entry and links it into the hash and the wheel. Address words for IPv4 must have words
+   * 1..3 zero.
+   * @returns the new index, or -1 when the table is full
+   */
+  insert(
+    proto: number,
+    flags: number,
+    words: Int32Array,
+    cOff: number,
+    cport: number,
+    vOff: number,
+    vport: number,
+    dwords: Int32Array,
+    dOff: number,
+    dport: number,
+    dest: number,
+    now: number,
+    timeoutMs: number,
+  ): number {
+    let i = this.freeHead;
+    if (i >= 0) this.freeHead = this.next[i] ?? -1;
+    else if (this.highWater < this.capacity) i = this.highWater++;
+    else return -1;
+    const o = i << 2;
+    for (let k = 0; k < 4; k++) {
+      this.caddr[o + k] = words[cOff + k] ?? 0;
+      this.vaddr[o + k] = words[vOff + k] ?? 0;
+      this.daddr[o + k] = dwords[dOff + k] ?? 0;
+    }
+    this.cport[i] = cport;
+    this.vport[i] = vport;
+    this.dport[i] = dport;
+    this.flags[i] = flags | F_HASHED;
+    this.state[i] = 0;
+    this.proto[i] = proto;
+    this.dest[i] = dest;
+    this.control[i] = -1;
+    this.nControl[i] = 0;
+    this.inPkts[i] = 0;
+    this.fwmark[i] = 0;
+    const h = this.hash(proto, (flags & F_AF6) !== 0, words, cOff, cport);
+    this.next[i] = this.heads[h] ?? -1;
+    this.heads[h] = i;
+    this.wTick[i] = NOT_LINKED;
+    this.arm(i, now, timeoutMs);
+    this.size++;
+    return i;
+  }
+
+  /** True when `i` is an entry in use. */
+  inUse(i: number): boolean {
+    return i >= 0 && i < this.highWater && ((this.flags[i] ?? 0) & F_HASHED) !== 0;
+  }
+
+  /** One past the highest index ever used (iterate `0..end` with {@link inUse}). */
+  get end(): number {
+    return this.highWater;
+  }
+
+  /** Unlinks and frees an entry. */
+  remove(i: number): void {
+    if (!this.inUse(i)) return;
+    const o = i << 2;
+    const h = this.hash(this.proto[i] ?? 0, ((this.flags[i] ?? 0) & F_AF6) !== 0, this.caddr, o, this.cport[i] ?? 0);
+    let p = this.heads[h] ?? -1;
+    if (p === i) this.heads[h] = this.next[i] ?? -1;
+    else {
+      while (p >= 0) {
+        const n = this.next[p] ?? -1;
+        if (n === i) {
+          this.next[p] = this.next[i] ?? -1;
+          break;
+        }
+        p = n;
+      }
+    }
+    this.wheelUnlink(i);
+    this.flags[i] = 0;
+    this.next[i] = this.freeHead;
+    this.freeHead = i;
+    this.size--;
+  }
+
+  /**
+   * Changes a template's client port, virtual port and real server port in place (the kernel's rehash
+   * with 0xffff in `ip_vs_check_template`). The hash key (client endpoint) is unchanged because templates
+   * have client port 0 before and after.
+   */
+  invalidateTemplate(i: number): void {
+    this.vport[i] = 0xffff;
+    this.dport[i] = 0xffff;
+  }
+
+  /** Re-arms an entry's timer: expires at `now + timeoutMs` (`mod_timer(jiffies + cp->timeout)`). */
+  arm(i: number, now: number, timeoutMs: number): void {
+    this.timeout[i] = timeoutMs;
+    const exp = now + timeoutMs;
+    this.expires[i] = exp;
+    const rel = exp - this.epoch;
+    const tick = rel <= 0 ? 0 : Math.ceil(rel / WHEEL_TICK_MS);
+    const cur = this.wTick[i] ?? NOT_LINKED;
+    // Lazy wheel: a later expiry stays in its earlier slot and is re-slotted when that slot comes due.
+    if (cur !== NOT_LINKED && tick >= cur) return;
+    if (cur !== NOT_LINKED) this.wheelUnlink(i);
+    this.wheelLink(i, tick);
+  }
+
+  private wheelLink(i: number, tick: number): void {
+    const s = tick & WHEEL_MASK;
+    const h = this.wheel[s] ?? -1;
+    this.wNext[i] = h;
+    this.wPrev[i] = -1;
+    if (h >= 0) this.wPrev[h] = i;
+    this.wheel[s] = i;
+    this.wTick[i] = tick;
+  }
+
+  private wheelUnlink(i: number): void {
+    const t = this.wTick[i] ?? NOT_LINKED;
+    if (t === NOT_LINKED) return;
+    const p = this.wPrev[i] ?? -1;
+    const n = this.wNext[i] ?? -1;
+    if (p >= 0) this.wNext[p] = n;
+    else this.wheel[t & WHEEL_MASK] = n;
+    if (n >= 0) this.wPrev[n] = p;
+    this.wTick[i] = NOT_LINKED;
+  }
+
+  /**
+   * Runs the wheel up to `now`: every entry whose expiry is ≤ `now` is handed to `onExpire`, which must
+   * remove it or re-arm it, and must not remove or re-arm any other entry. Costs nothing while the
+   * current tick is unchanged.
+   */
+  advance(now: number, onExpire: ExpireCallback): void {
+    const rel = now - this.epoch;
+    const nowTick = rel <= 0 ? 0 : Math.floor(rel / WHEEL_TICK_MS);
+    if (nowTick <= this.lastTick) return;
+    const from = nowTick - this.lastTick >= WHEEL_SIZE ? nowTick - WHEEL_SIZE + 1 : this.lastTick + 1;
+    this.lastTick = nowTick;
+    for (let t = from; t <= nowTick; t++) {
+      const s = t & WHEEL_MASK;
+      let keep = -1; // entries for a later revolution of this same slot
+      for (;;) {
+        const i = this.wheel[s] ?? -1;
+        if (i < 0) break;
+        this.wheelUnlink(i);
+        const exp = this.expires[i] ?? 0;
+        if (exp <= now) {
+          onExpire(i);
+          continue;
+        }
+        const tick = Math.ceil((exp - this.epoch) / WHEEL_TICK_MS);
+        if ((tick & WHEEL_MASK) === s) {
+          this.wNext[i] = keep;
+          keep = i;
+        } else this.wheelLink(i, tick);
+      }
+      while (keep >= 0) {
+        const n = this.wNext[keep] ?? -1;
+        this.wheelLink(keep, Math.ceil(((this.expires[keep] ?? 0) - this.epoch) / WHEEL_TICK_MS));
+        keep = n;
+      }
+    }
+  }
+
+  /** Removes every entry (used by tests and `flush`). */
+  clear(): void {
+    this.heads.fill(-1);
+    this.wheel.fill(-1);
+    this.flags.fill(0, 0, this.highWater);
+    this.wTick.fill(NOT_LINKED, 0, this.highWater);
+    this.highWater = 0;
+    this.freeHead = -1;
+    this.size = 0;
+  }
+}

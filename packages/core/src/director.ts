@@ -1,0 +1,992 @@
+/**
+ * The director runtime: owns one engine, the clock-driven housekeeping (expiry, the 2-second estimator,
+ * event draining), the packet port, health and failover subscriptions, and every run-time change —
+ * validated first (all issues at once), then applied to the engine in one synchronous step so no packet
+ * ever sees half a change; connections and stats survive. Implements the ipvsadm `IpvsadmTarget` so
+ * ipvsadm command lines and listings work against a live director. Must never sit on the packet path
+ * itself (the engine does) and must never emit events when nobody listens.
+ */
+
+import { type Family, formatAddress, isSchedulerName, LvsError, parseAddress } from '@lvskit/schedulers';
+import { EventEmitter } from 'eventemitter3';
+import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE } from './conn-table.js';
+import { Engine, type RealServerState, type ServiceState } from './engine.js';
+import type { DirectorEvents } from './events.js';
+import { ipvsadmError } from './ipvsadm/errors.js';
+import type {
+  IpvsadmTarget,
+  IpvsConnectionEntry,
+  IpvsSchedFlag,
+  IpvsServerConfig,
+  IpvsServerEntry,
+  IpvsServerKey,
+  IpvsServiceConfig,
+  IpvsServiceEntry,
+  IpvsServiceKey,
+  IpvsSnapshot,
+  IpvsStats,
+  IpvsTimeouts,
+  IpvsTunnelInfo,
+} from './ipvsadm/types.js';
+import {
+  addressServiceKey,
+  type EngineSwitches,
+  fwmarkServiceKey,
+  IssueList,
+  type NormalizedRealServer,
+  type NormalizedService,
+  type NormalizedTimeouts,
+  normalizeRealServer,
+  normalizeService,
+  normalizeTimeouts,
+  type PacketClassifier,
+  type PersistenceConfig,
+  type RealServerConfig,
+  realServerKey,
+  type ServiceConfig,
+} from './model.js';
+import type { Clock, Failover, FailoverState, HealthSource, PacketPort, TimerHandle } from './ports.js';
+import type { Stats } from './stats.js';
+import { TCP_STATE_NAMES } from './tcp-states.js';
+
+/** A validated, frozen director configuration (what `build()` returns). */
+export interface CompiledDirectorConfig<Names extends string = string> {
+  /** Services in declaration order. */
+  readonly services: readonly (NormalizedService & { readonly name: Names })[];
+  /** Timeouts, seconds. */
+  readonly timeouts: NormalizedTimeouts;
+  /** Connection table capacity. */
+  readonly maxConnections: number;
+  /** Switches with defaults applied. */
+  readonly switches: Readonly<Required<EngineSwitches>>;
+  /** Firewall-mark classifier. */
+  readonly classifier: PacketClassifier | undefined;
+}
+
+/** What a director plugs into. Every port is optional: no packet port means packets are fed by hand. */
+export interface DirectorPorts {
+  /** Time; default the system's monotonic clock. */
+  readonly clock?: Clock;
+  /** Packet source and sink. */
+  readonly packets?: PacketPort;
+  /** Health checks. */
+  readonly health?: HealthSource;
+  /** Failover role. */
+  readonly failover?: Failover;
+  /** On a health failure: `remove` the real server (keepalived default) or `quiesce` it to weight 0 (inhibit_on_failure). Default `remove`. */
+  readonly onRealServerDown?: 'remove' | 'quiesce';
+}
+
+/** The system clock: `performance.now()` and `setTimeout`. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout(callback, delayMs) {
+    const t = setTimeout(callback, delayMs);
+    t.unref?.();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+/** Default connection table capacity. */
+export const DEFAULT_MAX_CONNECTIONS = 1 << 20;
+const DEFAULT_SWITCHES: Required<EngineSwitches> = {
+  expireNodestConn: false,
+  expireQuiescentTemplate: false,
+  connReuseMode: 1,
+  sloppyTcp: false,
+  secureTcp: false,
+};
+const DEFAULT_TIMEOUTS: NormalizedTimeouts = { tcp: 900, tcpfin: 120, udp: 300 };
+
+/** Input of {@link compileConfig}. */
+export interface DirectorConfigInput {
+  /** Services by name, in declaration order. */
+  readonly services: readonly { readonly name: string; readonly config: ServiceConfig }[];
+  /** Timeouts. */
+  readonly timeouts?: { tcp?: number; tcpfin?: number; udp?: number };
+  /** Table capacity. */
+  readonly maxConnections?: number;
+  /** Switches. */
+  readonly switches?: EngineSwitches;
+  /** Classifier. */
+  readonly classifier?: PacketClassifier;
+}
+
+/**
+ * Validates a whole configuration, collecting every issue, and returns it frozen.
+ * @throws LvsError `CORE_INVALID_CONFIG` with `issues`
+ */
+export function compileConfig<Names extends string = string>(
+  input: DirectorConfigInput,
+): CompiledDirectorConfig<Names> {
+  const issues = new IssueList();
+  const services: NormalizedService[] = [];
+  const names = new Set<string>();
+  const keys = new Map<string, string>();
+  input.services.forEach(({ name, config }, i) => {
+    const path = ['services', name];
+    if (typeof name !== 'string' || name.length === 0)
+      issues.add(['services', i], 'CORE_INVALID_OPTION', 'a service needs a non-empty name');
+    else if (names.has(name)) issues.add(path, 'CORE_DUPLICATE_SERVICE', `service name ${name} is used twice`);
+    names.add(name);
+    const n = normalizeService(name, config, path, issues);
+    if (!n) return;
+    const other = keys.get(n.key);
+    if (other !== undefined)
+      issues.add(
+        path,
+        'CORE_DUPLICATE_SERVICE',
+        `service ${name} has the same protocol, address and port (or mark) as ${other}`,
+      );
+    keys.set(n.key, name);
+    services.push(n);
+  });
+  const timeouts = normalizeTimeouts(input.timeouts, DEFAULT_TIMEOUTS, ['timeouts'], issues);
+  const cap = input.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (!Number.isInteger(cap) || cap < 1 || cap > 1 << 26)
+    issues.add(['maxConnections'], 'CORE_INVALID_OPTION', `maxConnections must be 1..${1 << 26}, got ${String(cap)}`);
+  const sw = { ...DEFAULT_SWITCHES, ...(input.switches ?? {}) };
+  for (const k of ['expireNodestConn', 'expireQuiescentTemplate', 'sloppyTcp', 'secureTcp'] as const)
+    if (typeof sw[k] !== 'boolean') issues.add(['switches', k], 'CORE_INVALID_OPTION', `${k} must be a boolean`);
+  if (![0, 1, 2, 3].includes(sw.connReuseMode))
+    issues.add(['switches', 'connReuseMode'], 'CORE_INVALID_OPTION', 'connReuseMode must be 0..3');
+  if (input.classifier !== undefined && typeof input.classifier !== 'function')
+    issues.add(['classifier'], 'CORE_INVALID_OPTION', 'classifier must be a function');
+  issues.throwIfAny('invalid director configuration');
+  return Object.freeze({
+    services: Object.freeze(services) as readonly (NormalizedService & { readonly name: Names })[],
+    timeouts: Object.freeze(timeouts),
+    maxConnections: cap,
+    switches: Object.freeze(sw),
+    classifier: input.classifier,
+  });
+}
+
+/** Counters and rates of one stats object, as listed. */
+export interface StatsView {
+  /** Connections. */
+  readonly conns: number;
+  /** Packets in. */
+  readonly inpkts: number;
+  /** Packets out. */
+  readonly outpkts: number;
+  /** Bytes in. */
+  readonly inbytes: number;
+  /** Bytes out. */
+  readonly outbytes: number;
+  /** Connections per second. */
+  readonly cps: number;
+  /** Packets in per second. */
+  readonly inpps: number;
+  /** Packets out per second. */
+  readonly outpps: number;
+  /** Bytes in per second. */
+  readonly inbps: number;
+  /** Bytes out per second. */
+  readonly outbps: number;
+}
+
+function statsView(s: Stats): StatsView {
+  return { ...s.shown(), cps: s.cps, inpps: s.inpps, outpps: s.outpps, inbps: s.inbps, outbps: s.outbps };
+}
+
+/** A real server as listed. */
+export interface RealServerView {
+  /** Address. */
+  readonly address: string;
+  /** Family. */
+  readonly family: Family;
+  /** Port. */
+  readonly port: number;
+  /** Method. */
+  readonly method: 'masq' | 'route' | 'tunnel';
+  /** Weight. */
+  readonly weight: number;
+  /** Upper threshold. */
+  readonly upperThreshold: number;
+  /** Lower threshold. */
+  readonly lowerThreshold: number;
+  /** ActiveConn. */
+  readonly activeConns: number;
+  /** InActConn. */
+  readonly inactiveConns: number;
+  /** PersistConn. */
+  readonly persistentConns: number;
+  /** OVERLOAD flag. */
+  readonly overloaded: boolean;
+  /** Counters and rates. */
+  readonly stats: StatsView;
+}
+
+/** A service as listed. */
+export interface ServiceView {
+  /** Name. */
+  readonly name: string;
+  /** Configuration. */
+  readonly config: NormalizedService;
+  /** Real servers in kernel list order (head first). */
+  readonly realServers: readonly RealServerView[];
+  /** Sorry server, when configured. */
+  readonly sorryServer: RealServerView | undefined;
+  /** Counters and rates. */
+  readonly stats: StatsView;
+}
+
+/** A real server named in a run-time change. */
+export interface RealServerSelector {
+  /** Address. */
+  readonly address: string;
+  /** Port; default the service port. */
+  readonly port?: number;
+}
+
+/** Changes to a service's options (`ipvsadm -E`); omitted fields keep their value. */
+export interface ServiceEdit {
+  /** Scheduler. */
+  readonly scheduler?: ServiceConfig['scheduler'];
+  /** Scheduler flags. */
+  readonly flags?: readonly string[];
+  /** Persistence; `false` turns it off. */
+  readonly persistence?: PersistenceConfig | true | false;
+  /** One-packet scheduling. */
+  readonly onePacket?: boolean;
+}
+
+function textOf(family: Family, bytes: Uint8Array): string {
+  return formatAddress(family, bytes);
+}
+
+const wordBytes = new Uint8Array(16);
+const wordView = new Int32Array(wordBytes.buffer);
+function wordsToText(family: Family, words: Int32Array, off: number): string {
+  for (let k = 0; k < 4; k++) wordView[k] = words[off + k] ?? 0;
+  return textOf(family, wordBytes);
+}
+
+/**
+ * A running (or ready) director. `Names` are the service names known at compile time; services added
+ * later widen it.
+ */
+export class Director<Names extends string = string> {
+  /** The engine (packet path); give it to a packet port or call `process` directly. */
+  readonly engine: Engine;
+  /** The clock. */
+  readonly clock: Clock;
+  private readonly emitter = new EventEmitter<DirectorEvents>();
+  private readonly byName = new Map<string, ServiceState>();
+  private readonly byKey = new Map<string, ServiceState>();
+  private readonly nameOf = new Map<ServiceState, string>();
+  private readonly tunnels = new WeakMap<RealServerState, IpvsTunnelInfo>();
+  private readonly ports: DirectorPorts;
+  private timers: TimerHandle[] = [];
+  private started = false;
+  private stopped = false;
+  private unwatch: (() => void)[] = [];
+  private lastTableFullEvent = Number.NEGATIVE_INFINITY;
+  private failoverState: FailoverState | undefined;
+  private readonly downWeights = new Map<RealServerState, number>();
+  private readonly downRemoved = new Map<string, { service: string; rs: NormalizedRealServer }>();
+
+  /**
+   * @param config - a compiled configuration (`compileConfig` or the builder's `build()`)
+   * @param ports - clock, packet port, health, failover
+   */
+  constructor(config: CompiledDirectorConfig<Names>, ports: DirectorPorts = {}) {
+    this.ports = ports;
+    this.clock = ports.clock ?? systemClock;
+    this.engine = new Engine(config.maxConnections, this.clock.now(), { ...config.switches });
+    this.engine.classifier = config.classifier;
+    this.engine.setTimeouts(config.timeouts);
+    for (const s of config.services) this.install(s);
+  }
+
+  private install(s: NormalizedService): ServiceState {
+    const st = this.engine.addService(s);
+    this.byName.set(s.name, st);
+    this.byKey.set(s.key, st);
+    this.nameOf.set(st, s.name);
+    return st;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.started && !this.stopped;
+  }
+
+  /**
+   * Starts housekeeping timers and opens the ports.
+   * @throws LvsError `CORE_DIRECTOR_STATE` when already started
+   */
+  async start(): Promise<void> {
+    if (this.started) throw new LvsError('CORE_DIRECTOR_STATE', 'director already started');
+    this.started = true;
+    this.schedule(1000, () => this.housekeeping());
+    this.schedule(2000, () => this.engine.estimate());
+    const { health, failover, packets } = this.ports;
+    if (health) this.unwatch.push(health.watch(this.healthTargets(), (t) => this.onHealth(t.target, t.up)));
+    if (failover)
+      this.unwatch.push(
+        failover.watch((state) => {
+          this.failoverState = state;
+          if (this.emitter.listenerCount('failover') > 0) this.emitter.emit('failover', { state });
+        }),
+      );
+    if (packets) await packets.open(this.engine);
+  }
+
+  /** Stops timers and closes the ports. */
+  async stop(): Promise<void> {
+    if (!this.started || this.stopped) throw new LvsError('CORE_DIRECTOR_STATE', 'director is not running');
+    this.stopped = true;
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    for (const u of this.unwatch) u();
+    this.unwatch = [];
+    if (this.ports.packets) await this.ports.packets.close();
+  }
+
+  private schedule(every: number, fn: () => void): void {
+    const tick = () => {
+      if (this.stopped) return;
+      fn();
+      this.timers.push(this.clock.setTimeout(tick, every));
+    };
+    this.timers.push(this.clock.setTimeout(tick, every));
+  }
+
+  /** Reaps expired entries and emits pending overload / table-full events. */
+  housekeeping(): void {
+    const now = this.clock.now();
+    this.engine.advance(now);
+    this.drainEvents(now);
+  }
+
+  /** The last failover role reported, if a failover port is plugged in. */
+  get failover(): FailoverState | undefined {
+    return this.failoverState;
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /** Subscribes to an event. */
+  on<E extends keyof DirectorEvents>(event: E, listener: (...args: DirectorEvents[E]) => void): this {
+    this.emitter.on(event, listener as never);
+    return this;
+  }
+
+  /** Unsubscribes. */
+  off<E extends keyof DirectorEvents>(event: E, listener: (...args: DirectorEvents[E]) => void): this {
+    this.emitter.off(event, listener as never);
+    return this;
+  }
+
+  private emit<E extends keyof DirectorEvents>(event: E, make: () => DirectorEvents[E][0]): void {
+    if (this.emitter.listenerCount(event) === 0) return;
+    (this.emitter.emit as (e: E, a: unknown) => boolean)(event, make());
+  }
+
+  private drainEvents(now: number): void {
+    const e = this.engine;
+    if (e.overloadChanged.size > 0) {
+      if (this.emitter.listenerCount('realServerOverloaded') > 0)
+        for (const id of e.overloadChanged) {
+          const d = e.dests[id];
+          if (!d) continue;
+          const overloaded = d.overloaded;
+          this.emit('realServerOverloaded', () => ({ ...this.ref(d), overloaded }));
+        }
+      e.overloadChanged.clear();
+    }
+    if (e.tableFullSinceDrain > 0 && now - this.lastTableFullEvent >= 1000) {
+      const drops = e.tableFullSinceDrain;
+      e.tableFullSinceDrain = 0;
+      this.lastTableFullEvent = now;
+      this.emit('tableFull', () => ({ drops, capacity: e.table.capacity, size: e.table.size }));
+    }
+  }
+
+  private ref(d: RealServerState) {
+    return { service: this.nameOf.get(d.service) ?? '', address: d.address, port: d.port };
+  }
+
+  // ------------------------------------------------------------------ lookups
+
+  private service(name: string): ServiceState {
+    const s = this.byName.get(name);
+    if (!s) throw new LvsError('CORE_UNKNOWN_SERVICE', `no virtual service named ${name}`);
+    return s;
+  }
+
+  private findDest(svc: ServiceState, sel: RealServerSelector): RealServerState | undefined {
+    let p: { family: Family; bytes: Uint8Array };
+    try {
+      p = parseAddress(sel.address);
+    } catch {
+      return undefined;
+    }
+    const port = sel.port ?? svc.config.port;
+    const k = realServerKey(p.family, p.bytes, port);
+    return svc.dests.find((d) => realServerKey(d.family, d.bytes, d.port) === k);
+  }
+
+  private dest(name: string, sel: RealServerSelector): [ServiceState, RealServerState] {
+    const svc = this.service(name);
+    const d = this.findDest(svc, sel);
+    if (!d)
+      throw new LvsError(
+        'CORE_UNKNOWN_REAL_SERVER',
+        `service ${name} has no real server ${sel.address}:${sel.port ?? svc.config.port}`,
+      );
+    return [svc, d];
+  }
+
+  // ------------------------------------------------------------------ run-time changes
+
+  /**
+   * Adds a service (validated; nothing applied on error).
+   * @throws LvsError `CORE_INVALID_CONFIG` (issues), `CORE_DUPLICATE_SERVICE`
+   */
+  addService<N extends string>(name: N, config: ServiceConfig): Director<Names | N> {
+    const issues = new IssueList();
+    if (this.byName.has(name))
+      issues.add(['services', name], 'CORE_DUPLICATE_SERVICE', `service name ${name} is in use`);
+    const n = normalizeService(name, config, ['services', name], issues);
+    if (n && this.byKey.has(n.key))
+      issues.add(
+        ['services', name],
+        'CORE_DUPLICATE_SERVICE',
+        'a service with the same protocol, address and port (or mark) exists',
+      );
+    issues.throwIfAny(`cannot add service ${name}`);
+    if (!n) throw new LvsError('CORE_INVALID_CONFIG', `cannot add service ${name}`);
+    const st = this.install(n);
+    this.emit('serviceChanged', () => ({ service: name, change: 'added' }));
+    for (const d of st.dests) this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
+    return this as unknown as Director<Names | N>;
+  }
+
+  /**
+   * Edits a service's scheduler, flags, persistence or one-packet option (`ipvsadm -E`); connections,
+   * stats and real servers stay.
+   */
+  editService(name: Names, edit: ServiceEdit): this {
+    const svc = this.service(name);
+    const c = svc.config;
+    const base: ServiceConfig =
+      c.kind === 'fwmark'
+        ? { fwmark: c.fwmark, family: c.family }
+        : { protocol: c.protocol, address: c.address, port: c.port };
+    const persistence =
+      edit.persistence === false
+        ? undefined
+        : edit.persistence === undefined
+          ? c.persistent
+            ? { timeout: c.timeout, netmask: c.family === 4 ? dotted(c.netmask) : c.netmask }
+            : undefined
+          : edit.persistence;
+    const merged = {
+      ...base,
+      scheduler: edit.scheduler ?? c.scheduler,
+      flags: (edit.flags ?? c.flags) as never,
+      onePacket: edit.onePacket ?? c.onePacket,
+      ...(persistence === undefined ? {} : { persistence }),
+    } as ServiceConfig;
+    const issues = new IssueList();
+    const n = normalizeService(name, merged, ['services', name], issues);
+    issues.throwIfAny(`cannot edit service ${name}`);
+    if (!n) return this;
+    this.engine.editService(svc, n);
+    this.emit('serviceChanged', () => ({ service: name, change: 'edited' }));
+    return this;
+  }
+
+  /** Removes a service and its real servers. */
+  removeService(name: Names): this {
+    const svc = this.service(name);
+    const removed = svc.dests.map((d) => this.ref(d));
+    this.engine.deleteService(svc);
+    this.byName.delete(name);
+    this.byKey.delete(svc.config.key);
+    this.nameOf.delete(svc);
+    for (const r of removed) this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
+    this.emit('serviceChanged', () => ({ service: name, change: 'removed' }));
+    return this;
+  }
+
+  /** Adds a real server at the head of the service's list. */
+  addRealServer(name: Names, config: RealServerConfig): this {
+    const svc = this.service(name);
+    const issues = new IssueList();
+    const n = normalizeRealServer(config, svc.config, ['services', name, 'realServers'], issues);
+    if (
+      n &&
+      svc.dests.some((d) => realServerKey(d.family, d.bytes, d.port) === realServerKey(n.family, n.bytes, n.port))
+    )
+      issues.add(
+        ['services', name, 'realServers'],
+        'CORE_DUPLICATE_REAL_SERVER',
+        `real server ${n.address}:${n.port} is already in ${name}`,
+      );
+    issues.throwIfAny(`cannot add a real server to ${name}`);
+    if (!n) return this;
+    const d = this.engine.addRealServer(svc, n);
+    this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
+    return this;
+  }
+
+  /** Edits a real server's method, weight or thresholds (omitted fields keep their value). */
+  editRealServer(
+    name: Names,
+    server: RealServerSelector,
+    changes: Omit<Partial<RealServerConfig>, 'address' | 'port'>,
+  ): this {
+    const [svc, d] = this.dest(name, server);
+    const issues = new IssueList();
+    const n = normalizeRealServer(
+      {
+        address: d.address,
+        port: d.port,
+        method: changes.method ?? d.method,
+        weight: changes.weight ?? d.weight,
+        upperThreshold: changes.upperThreshold ?? d.upperThreshold,
+        lowerThreshold: changes.lowerThreshold ?? d.lowerThreshold,
+      },
+      svc.config,
+      ['services', name, 'realServers', `${server.address}:${d.port}`],
+      issues,
+    );
+    issues.throwIfAny(`cannot edit real server ${server.address} of ${name}`);
+    if (!n) return this;
+    const wasQuiesced = d.weight === 0;
+    this.engine.editRealServer(svc, d, n);
+    if (!wasQuiesced && d.weight === 0) this.emit('realServerQuiesced', () => ({ ...this.ref(d), reason: 'config' }));
+    this.drainEvents(this.clock.now());
+    return this;
+  }
+
+  /** Removes a real server; its connections follow `expireNodestConn`. */
+  removeRealServer(name: Names, server: RealServerSelector): this {
+    const [svc, d] = this.dest(name, server);
+    const r = this.ref(d);
+    this.engine.deleteRealServer(svc, d);
+    this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
+    return this;
+  }
+
+  /** Sets or removes (undefined) the sorry server. */
+  setSorryServer(name: Names, config: RealServerConfig | undefined): this {
+    const svc = this.service(name);
+    let n: NormalizedRealServer | undefined;
+    if (config) {
+      const issues = new IssueList();
+      n = normalizeRealServer(config, svc.config, ['services', name, 'sorryServer'], issues);
+      issues.throwIfAny(`cannot set the sorry server of ${name}`);
+    }
+    this.engine.setSorryServer(svc, n);
+    this.emit('serviceChanged', () => ({ service: name, change: 'edited' }));
+    return this;
+  }
+
+  /** Zeroes counters of one service (and its real servers), or of everything including the totals. */
+  zeroCounters(name?: Names): this {
+    this.engine.zero(name === undefined ? undefined : this.service(name));
+    return this;
+  }
+
+  /** Sets timeouts (`ipvsadm --set`); 0 or omitted keeps the current value. */
+  setConnectionTimeouts(t: { tcp?: number; tcpfin?: number; udp?: number }): this {
+    const issues = new IssueList();
+    const n = normalizeTimeouts(t, this.engine.timeouts, ['timeouts'], issues);
+    issues.throwIfAny('invalid timeouts');
+    this.engine.setTimeouts(n);
+    return this;
+  }
+
+  /** Current timeouts, seconds. */
+  get timeouts(): NormalizedTimeouts {
+    return this.engine.timeouts;
+  }
+
+  // ------------------------------------------------------------------ health
+
+  private healthTargets() {
+    const out: { service: string; address: string; port: number }[] = [];
+    for (const [name, s] of this.byName)
+      for (const d of s.dests) out.push({ service: name, address: d.address, port: d.port });
+    return out;
+  }
+
+  private onHealth(t: { service: string; address: string; port: number }, up: boolean): void {
+    const svc = this.byName.get(t.service);
+    if (!svc) return;
+    const key = `${t.service}|${t.address}|${t.port}`;
+    const d = this.findDest(svc, t);
+    if (this.ports.onRealServerDown === 'quiesce') {
+      if (!d) return;
+      if (!up && d.weight !== 0) {
+        this.downWeights.set(d, d.weight);
+        this.engine.editRealServer(svc, d, { ...this.normalizedOf(d), weight: 0 });
+        this.emit('realServerQuiesced', () => ({ ...this.ref(d), reason: 'health' }));
+      } else if (up && this.downWeights.has(d)) {
+        const w = this.downWeights.get(d) ?? 1;
+        this.downWeights.delete(d);
+        this.engine.editRealServer(svc, d, { ...this.normalizedOf(d), weight: w });
+        this.emit('realServerAdded', () => ({ ...this.ref(d), weight: w }));
+      }
+      return;
+    }
+    if (!up && d) {
+      this.downRemoved.set(key, { service: t.service, rs: this.normalizedOf(d) });
+      const r = this.ref(d);
+      this.engine.deleteRealServer(svc, d);
+      this.emit('realServerRemoved', () => ({ ...r, reason: 'health' }));
+    } else if (up && !d) {
+      const saved = this.downRemoved.get(key);
+      if (!saved) return;
+      this.downRemoved.delete(key);
+      const nd = this.engine.addRealServer(svc, saved.rs);
+      this.emit('realServerAdded', () => ({ ...this.ref(nd), weight: nd.weight }));
+    }
+  }
+
+  private normalizedOf(d: RealServerState): NormalizedRealServer {
+    return {
+      address: d.address,
+      family: d.family,
+      bytes: d.bytes,
+      port: d.port,
+      method: d.method,
+      weight: d.weight,
+      upperThreshold: d.upperThreshold,
+      lowerThreshold: d.lowerThreshold,
+    };
+  }
+
+  // ------------------------------------------------------------------ listing
+
+  private destView(d: RealServerState): RealServerView {
+    return {
+      address: d.address,
+      family: d.family,
+      port: d.port,
+      method: d.method,
+      weight: d.weight,
+      upperThreshold: d.upperThreshold,
+      lowerThreshold: d.lowerThreshold,
+      activeConns: d.active,
+      inactiveConns: d.inactive,
+      persistentConns: d.persist,
+      overloaded: d.overloaded,
+      stats: statsView(d.stats),
+    };
+  }
+
+  /** Every service with its real servers (kernel list order), counters and rates. */
+  list(): ServiceView[] {
+    const out: ServiceView[] = [];
+    for (const [name, s] of this.byName)
+      out.push({
+        name,
+        config: s.config,
+        realServers: s.dests.map((d) => this.destView(d)),
+        sorryServer: s.sorry ? this.destView(s.sorry) : undefined,
+        stats: statsView(s.stats),
+      });
+    return out;
+  }
+
+  /** One service by name. */
+  get(name: Names): ServiceView {
+    const v = this.list().find((s) => s.name === name);
+    if (!v) throw new LvsError('CORE_UNKNOWN_SERVICE', `no virtual service named ${name}`);
+    return v;
+  }
+
+  /** Total counters and rates. */
+  totals(): StatsView {
+    return statsView(this.engine.total);
+  }
+
+  /** Connection and template entries as `ipvsadm -L -c` lists them. */
+  connections(): IpvsConnectionEntry[] {
+    const t = this.engine.table;
+    const now = this.clock.now();
+    const out: IpvsConnectionEntry[] = [];
+    for (let i = 0; i < t.end; i++) {
+      if (!t.inUse(i)) continue;
+      const f = t.flags[i] ?? 0;
+      const fam: Family = f & F_AF6 ? 6 : 4;
+      const dfam: Family = f & F_DAF6 ? 6 : 4;
+      const proto = t.proto[i] ?? 0;
+      const tpl = (f & F_TEMPLATE) !== 0;
+      const state = tpl
+        ? (t.state[i] ?? 0) & CTPL_ASSURED
+          ? 'ASSURED'
+          : 'NONE'
+        : proto === 6
+          ? (TCP_STATE_NAMES[t.state[i] ?? 0] ?? 'NONE')
+          : proto === 17
+            ? 'UDP'
+            : (t.state[i] ?? 0) === 1
+              ? 'ESTABLISHED'
+              : 'CLOSED';
+      out.push({
+        protocol: proto === 6 ? 'TCP' : proto === 17 ? 'UDP' : proto === 132 ? 'SCTP' : 'IP',
+        family: fam,
+        clientAddress: wordsToText(fam, t.caddr, i * 4),
+        clientPort: t.cport[i] ?? 0,
+        virtualAddress: wordsToText(proto === 0 ? 4 : fam, t.vaddr, i * 4),
+        virtualPort: t.vport[i] ?? 0,
+        destFamily: dfam,
+        destAddress: wordsToText(dfam, t.daddr, i * 4),
+        destPort: t.dport[i] ?? 0,
+        state,
+        expires: Math.max(0, Math.floor(((t.expires[i] ?? 0) - now) / 1000)),
+      });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ IpvsadmTarget
+
+  private keyOf(k: IpvsServiceKey): string {
+    if (k.kind === 'fwmark') return fwmarkServiceKey(k.family, k.fwmark);
+    try {
+      const p = parseAddress(k.address);
+      return addressServiceKey(k.protocol, p.family, p.bytes, k.port);
+    } catch {
+      return `invalid|${k.address}`;
+    }
+  }
+
+  private nameFor(k: IpvsServiceKey): string {
+    if (k.kind === 'fwmark') return k.family === 6 ? `fwmark:${k.fwmark}:v6` : `fwmark:${k.fwmark}`;
+    return k.family === 6 ? `${k.protocol}:[${k.address}]:${k.port}` : `${k.protocol}:${k.address}:${k.port}`;
+  }
+
+  private ipvsService(k: IpvsServiceKey, missing: 'no-such-service' | 'service-not-defined'): ServiceState {
+    const s = this.byKey.get(this.keyOf(k));
+    if (!s) throw ipvsadmError(missing);
+    return s;
+  }
+
+  private toServiceConfig(c: IpvsServiceConfig): ServiceConfig {
+    const k = c.key;
+    const persistence = c.persistent
+      ? { timeout: c.timeout, netmask: k.family === 4 ? dotted(c.netmask) : c.netmask }
+      : undefined;
+    const common = {
+      scheduler: c.scheduler as never,
+      flags: c.schedFlags as never,
+      onePacket: c.onePacket,
+      ...(persistence ? { persistence } : {}),
+    };
+    return k.kind === 'fwmark'
+      ? { ...common, fwmark: k.fwmark, family: k.family }
+      : { ...common, protocol: k.protocol, address: k.address, port: k.port };
+  }
+
+  private normalizeForIpvsadm(name: string, c: IpvsServiceConfig): NormalizedService {
+    if (!isSchedulerName(c.scheduler) || c.pe !== '') throw ipvsadmError('scheduler-not-found');
+    const issues = new IssueList();
+    const n = normalizeService(name, this.toServiceConfig(c), [], issues);
+    if (!n) throw ipvsadmError('invalid-operation');
+    return n;
+  }
+
+  /** This director as an ipvsadm target: `runIpvsadm(line, director.ipvsadm)`. */
+  get ipvsadm(): IpvsadmTarget {
+    return ipvsadmTarget(this as Director);
+  }
+
+  /** `ipvsadm -A` (the ipvsadm target's `addService`). */
+  ipvsadmAddService(c: IpvsServiceConfig): void {
+    if (this.byKey.has(this.keyOf(c.key))) throw ipvsadmError('service-exists');
+    const name = this.nameFor(c.key);
+    const n = this.normalizeForIpvsadm(name, c);
+    this.install(n);
+    this.emit('serviceChanged', () => ({ service: name, change: 'added' }));
+  }
+
+  /** `ipvsadm -E`: every field replaced (the ipvsadm target's `editService`). */
+  ipvsadmEditService(c: IpvsServiceConfig): void {
+    const svc = this.ipvsService(c.key, 'no-such-service');
+    const name = this.nameOf.get(svc) ?? this.nameFor(c.key);
+    const n = this.normalizeForIpvsadm(name, c);
+    this.engine.editService(svc, n);
+    this.emit('serviceChanged', () => ({ service: name, change: 'edited' }));
+  }
+
+  private toServerConfig(c: IpvsServerConfig): RealServerConfig {
+    return {
+      address: c.key.address,
+      port: c.key.port,
+      method: c.forwarding,
+      weight: c.weight,
+      upperThreshold: c.upperThreshold,
+      lowerThreshold: c.lowerThreshold,
+    };
+  }
+
+  private normalizeServerIpvs(svc: ServiceState, c: IpvsServerConfig): NormalizedRealServer {
+    const issues = new IssueList();
+    const n = normalizeRealServer(this.toServerConfig(c), { ...svc.config, kind: 'fwmark' }, [], issues);
+    if (!n) {
+      if (issues.issues.some((i) => i.code === 'CORE_THRESHOLD_RANGE')) throw ipvsadmError('out-of-range');
+      throw ipvsadmError('invalid-operation');
+    }
+    return n;
+  }
+
+  /** `ipvsadm -a`. */
+  addServer(service: IpvsServiceKey, c: IpvsServerConfig): void {
+    const svc = this.ipvsService(service, 'service-not-defined');
+    const n = this.normalizeServerIpvs(svc, c);
+    const k = realServerKey(n.family, n.bytes, n.port);
+    if (svc.dests.some((d) => realServerKey(d.family, d.bytes, d.port) === k)) throw ipvsadmError('dest-exists');
+    const d = this.engine.addRealServer(svc, n);
+    this.tunnels.set(d, c.tunnel);
+    this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
+  }
+
+  /** `ipvsadm -e`. */
+  editServer(service: IpvsServiceKey, c: IpvsServerConfig): void {
+    const svc = this.ipvsService(service, 'service-not-defined');
+    const d = this.findDest(svc, c.key);
+    if (!d) throw ipvsadmError('no-such-dest');
+    const n = this.normalizeServerIpvs(svc, c);
+    const was = d.weight;
+    this.engine.editRealServer(svc, d, n);
+    this.tunnels.set(d, c.tunnel);
+    if (was !== 0 && d.weight === 0) this.emit('realServerQuiesced', () => ({ ...this.ref(d), reason: 'config' }));
+  }
+
+  /** `ipvsadm -d`. */
+  deleteServer(service: IpvsServiceKey, server: IpvsServerKey): void {
+    const svc = this.ipvsService(service, 'service-not-defined');
+    const d = this.findDest(svc, server);
+    if (!d) throw ipvsadmError('no-such-dest');
+    const r = this.ref(d);
+    this.engine.deleteRealServer(svc, d);
+    this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
+  }
+
+  /** `ipvsadm -D`. */
+  deleteService(key: IpvsServiceKey): void {
+    const svc = this.ipvsService(key, 'no-such-service');
+    this.removeService((this.nameOf.get(svc) ?? '') as Names);
+  }
+
+  /** `ipvsadm -C`. */
+  flush(): void {
+    for (const name of [...this.byName.keys()]) this.removeService(name as Names);
+  }
+
+  /** `ipvsadm -Z`. */
+  zero(service?: IpvsServiceKey): void {
+    this.engine.zero(service ? this.ipvsService(service, 'no-such-service') : undefined);
+  }
+
+  /** `ipvsadm --set`. */
+  setTimeouts(t: IpvsTimeouts): void {
+    const issues = new IssueList();
+    const n = normalizeTimeouts(t, this.engine.timeouts, [], issues);
+    if (issues.issues.length > 0) throw ipvsadmError('invalid-operation');
+    this.engine.setTimeouts(n);
+  }
+
+  /** What ipvsadm lists and saves. */
+  snapshot(): IpvsSnapshot {
+    const services: IpvsServiceEntry[] = [];
+    for (const s of this.byName.values()) {
+      const c = s.config;
+      const key: IpvsServiceKey =
+        c.kind === 'fwmark'
+          ? { kind: 'fwmark', fwmark: c.fwmark, family: c.family }
+          : {
+              kind: 'address',
+              protocol: c.protocol,
+              family: c.family,
+              address: textOf(c.family, c.bytes),
+              port: c.port,
+            };
+      services.push({
+        key,
+        scheduler: c.scheduler,
+        schedFlags: genericFlags(c.flags),
+        persistent: c.persistent,
+        timeout: c.timeout,
+        netmask: c.netmask,
+        pe: '',
+        onePacket: c.onePacket,
+        servers: s.dests.map((d) => this.serverEntry(d)),
+        stats: ipvsStats(s.stats),
+      });
+    }
+    return {
+      info: { version: [1, 2, 1], connTableSize: this.engine.table.buckets },
+      services,
+      connections: this.connections(),
+      timeouts: this.engine.timeouts,
+      daemons: [],
+    };
+  }
+
+  private serverEntry(d: RealServerState): IpvsServerEntry {
+    return {
+      family: d.family,
+      address: textOf(d.family, d.bytes),
+      port: d.port,
+      forwarding: d.method,
+      tunnel: this.tunnels.get(d) ?? { type: 'ipip', port: 0, checksum: 'nocsum' },
+      weight: d.weight,
+      upperThreshold: d.upperThreshold,
+      lowerThreshold: d.lowerThreshold,
+      activeConns: d.active,
+      inactiveConns: d.inactive,
+      persistentConns: d.persist,
+      stats: ipvsStats(d.stats),
+    };
+  }
+}
+
+function genericFlags(flags: readonly string[]): IpvsSchedFlag[] {
+  const set = new Set<IpvsSchedFlag>();
+  for (const f of flags) {
+    if (f === 'flag-1' || f.endsWith('-fallback')) set.add('flag-1');
+    else if (f === 'flag-2' || f.endsWith('-port')) set.add('flag-2');
+    else if (f === 'flag-3') set.add('flag-3');
+  }
+  return [...set].sort();
+}
+
+function ipvsStats(s: Stats): IpvsStats {
+  const v = s.shown();
+  return { ...v, cps: s.cps, inpps: s.inpps, outpps: s.outpps, inbps: s.inbps, outbps: s.outbps };
+}
+
+function dotted(mask: number): string {
+  return `${mask >>> 24}.${(mask >>> 16) & 255}.${(mask >>> 8) & 255}.${mask & 255}`;
+}
+
+/**
+ * The director as an ipvsadm target (`runIpvsadm(line, ipvsadmTarget(director))`): `addService` and
+ * `editService` take ipvsadm's service configs here, while the director's own methods of those names
+ * take builder-style configs.
+ */
+export function ipvsadmTarget(d: Director): IpvsadmTarget {
+  return {
+    addService: (c) => d.ipvsadmAddService(c),
+    editService: (c) => d.ipvsadmEditService(c),
+    deleteService: (k) => d.deleteService(k),
+    flush: () => d.flush(),
+    addServer: (s, c) => d.addServer(s, c),
+    editServer: (s, c) => d.editServer(s, c),
+    deleteServer: (s, k) => d.deleteServer(s, k),
+    zero: (s) => d.zero(s),
+    setTimeouts: (t) => d.setTimeouts(t),
+    snapshot: () => d.snapshot(),
+  };
+}

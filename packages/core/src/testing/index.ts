@@ -1,0 +1,183 @@
+/**
+ * @lvskit/core/testing — fakes for driving a whole director without privileges: a clock advanced by hand
+ * and a simulated packet port that feeds text-described packets through the director's engine and
+ * records the decisions. Test support only: never imported by production code, never touches the
+ * network or the real clock.
+ * @packageDocumentation
+ */
+import { LvsError } from '@lvskit/schedulers';
+import type { Decision } from '../packet.js';
+import {
+  createPacketSummary,
+  DropReason,
+  describeDecision,
+  fillPacketSummary,
+  METHOD_LOCALNODE,
+  METHOD_MASQ,
+  METHOD_TUNNEL,
+  type PacketInit,
+  VERDICT_DROP,
+  VERDICT_FORWARD,
+} from '../packet.js';
+import type { Clock, PacketPort, PacketProcessor, TimerHandle } from '../ports.js';
+
+/** A clock that moves only when told to; timers fire in due order during {@link FakeClock.advance}. */
+export class FakeClock implements Clock {
+  private t: number;
+  private seq = 0;
+  private timers: { at: number; seq: number; fn: () => void; live: boolean }[] = [];
+
+  /** @param start - initial time in ms (default 0) */
+  constructor(start = 0) {
+    this.t = start;
+  }
+
+  /** Current time, ms. */
+  now(): number {
+    return this.t;
+  }
+
+  /** Schedules `callback` at `now + delayMs`. */
+  setTimeout(callback: () => void, delayMs: number): TimerHandle {
+    const timer = { at: this.t + Math.max(0, delayMs), seq: this.seq++, fn: callback, live: true };
+    this.timers.push(timer);
+    return {
+      cancel: () => {
+        timer.live = false;
+      },
+    };
+  }
+
+  /** Moves time forward by `ms`, firing due timers in order (timers they schedule fire too, if due). */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      this.timers = this.timers.filter((x) => x.live);
+      let next: (typeof this.timers)[number] | undefined;
+      for (const x of this.timers)
+        if (x.at <= end && (!next || x.at < next.at || (x.at === next.at && x.seq < next.seq))) next = x;
+      if (!next) break;
+      this.t = Math.max(this.t, next.at);
+      next.live = false;
+      next.fn();
+    }
+    this.t = end;
+  }
+
+  /** Timers still pending. */
+  get pending(): number {
+    return this.timers.filter((x) => x.live).length;
+  }
+}
+
+/** A decision copied out of the engine's reusable object, with text fields for assertions. */
+export interface SimulatedResult {
+  /** `forward`, `local` or `drop`. */
+  readonly verdict: 'forward' | 'local' | 'drop';
+  /** Drop reason name (`NO_SERVER`, …) or `NONE`. */
+  readonly reason: keyof typeof DropReason;
+  /** `masq`, `route`, `tunnel` or `local` (forward only). */
+  readonly method: 'masq' | 'route' | 'tunnel' | 'local' | undefined;
+  /** `addr:port` of the real server (forward only), or the client for NAT replies. */
+  readonly realServer: string | undefined;
+  /** True for a NAT reply. */
+  readonly reply: boolean;
+}
+
+function copy(d: Decision): SimulatedResult {
+  const verdict = d.verdict === VERDICT_FORWARD ? 'forward' : d.verdict === VERDICT_DROP ? 'drop' : 'local';
+  const reason =
+    (Object.keys(DropReason) as (keyof typeof DropReason)[]).find((k) => DropReason[k] === d.reason) ?? 'NONE';
+  const method =
+    verdict !== 'forward'
+      ? undefined
+      : d.method === METHOD_MASQ
+        ? 'masq'
+        : d.method === METHOD_TUNNEL
+          ? 'tunnel'
+          : d.method === METHOD_LOCALNODE
+            ? 'local'
+            : 'route';
+  return {
+    verdict,
+    reason,
+    method,
+    realServer: verdict === 'forward' ? describeDecision(d) : undefined,
+    reply: d.reply,
+  };
+}
+
+/**
+ * A packet port with no network: `send()` runs a text-described packet through the director's engine
+ * at the clock's time and returns the decision. Plug it in as `ports.packets`.
+ */
+export class SimulatedPacketPort implements PacketPort {
+  private processor: PacketProcessor | undefined;
+  private readonly summary = createPacketSummary();
+  /** Every result, in order (cleared by {@link SimulatedPacketPort.reset}). */
+  readonly log: SimulatedResult[] = [];
+
+  /** @param clock - the clock whose time stamps packets */
+  constructor(private readonly clock: Clock) {}
+
+  /** Called by the director. */
+  async open(processor: PacketProcessor): Promise<void> {
+    this.processor = processor;
+  }
+
+  /** Called by the director. */
+  async close(): Promise<void> {
+    this.processor = undefined;
+  }
+
+  /** True while a director is attached. */
+  get isOpen(): boolean {
+    return this.processor !== undefined;
+  }
+
+  /**
+   * Sends one packet.
+   * @throws LvsError `CORE_DIRECTOR_STATE` when no director is attached
+   */
+  send(packet: PacketInit): SimulatedResult {
+    if (!this.processor)
+      throw new LvsError('CORE_DIRECTOR_STATE', 'SimulatedPacketPort: no director attached (start it first)');
+    fillPacketSummary(packet, this.summary);
+    const r = copy(this.processor.process(this.summary, this.clock.now()));
+    this.log.push(r);
+    return r;
+  }
+
+  /**
+   * A whole TCP handshake from a client to a virtual service (SYN, then ACK) and, for NAT, the SYN+ACK
+   * reply in between. Returns the first packet's result.
+   */
+  connect(client: string, clientPort: number, vip: string, vport: number): SimulatedResult {
+    const first = this.send({
+      source: client,
+      sourcePort: clientPort,
+      destination: vip,
+      destinationPort: vport,
+      flags: 'S',
+    });
+    if (first.verdict === 'forward' && first.method === 'masq' && first.realServer) {
+      const i = first.realServer.lastIndexOf(':');
+      const addr = first.realServer.slice(0, i).replace(/^\[|\]$/g, '');
+      this.send({
+        source: addr,
+        sourcePort: Number(first.realServer.slice(i + 1)),
+        destination: client,
+        destinationPort: clientPort,
+        flags: 'SA',
+        direction: 'out',
+      });
+    }
+    this.send({ source: client, sourcePort: clientPort, destination: vip, destinationPort: vport, flags: 'A' });
+    return first;
+  }
+
+  /** Clears the log. */
+  reset(): void {
+    this.log.length = 0;
+  }
+}
