@@ -39,6 +39,7 @@ export {
   statusMatches,
 } from './checkers/http.js';
 export { type ExternalCheckOptions, externalCheck, type MiscCheckOptions, miscCheck } from './checkers/misc.js';
+export { type PingCheckOptions, pingCheck } from './checkers/ping.js';
 export { type LdSmtpOptions, ldSmtpCheck, type SmtpCheckOptions, smtpCheck } from './checkers/smtp.js';
 export { mysqlCheck, pgsqlCheck, type SqlCheckOptions } from './checkers/sql.js';
 export { type TcpCheckOptions, tcpCheck } from './checkers/tcp.js';

@@ -31,7 +31,9 @@ function startHttp(port = 0): Promise<{ server: Server; port: number }> {
     res.writeHead(200, { 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
-  return new Promise((resolve) => server.listen(port, HOST, () => resolve({ server, port: (server.address() as { port: number }).port })));
+  return new Promise((resolve) =>
+    server.listen(port, HOST, () => resolve({ server, port: (server.address() as { port: number }).port })),
+  );
 }
 
 function stopHttp(s: Server): Promise<void> {
@@ -58,7 +60,9 @@ describe('HealthDirector with real HTTP_GET checks', () => {
   });
   let smtpPort = 0;
   beforeAll(async () => {
-    smtpPort = await new Promise((r) => smtp.listen(0, HOST, () => r((smtp.server.address() as { port: number }).port)));
+    smtpPort = await new Promise((r) =>
+      smtp.listen(0, HOST, () => r((smtp.server.address() as { port: number }).port)),
+    );
   });
   afterAll(async () => {
     await new Promise((r) => smtp.close(() => r(null)));
@@ -73,7 +77,13 @@ describe('HealthDirector with real HTTP_GET checks', () => {
     const hd = new HealthDirector({
       director,
       runner,
-      notifier: mailNotifier({ host: HOST, port: smtpPort, from: 'lvs@example.test', to: ['ops@example.test'], routerId: 'lab' }),
+      notifier: mailNotifier({
+        host: HOST,
+        port: smtpPort,
+        from: 'lvs@example.test',
+        to: ['ops@example.test'],
+        routerId: 'lab',
+      }),
     });
     const times: Record<string, number> = {};
     const log: string[] = [];
@@ -100,7 +110,9 @@ describe('HealthDirector with real HTTP_GET checks', () => {
           weight: 5,
           notifyUp: `touch ${upFile}`,
           notifyDown: `touch ${downFile}`,
-          checkers: [{ checker: httpGetCheck({ host: HOST, port, urls: [{ path: '/', digest }] }), policy, timeoutMs: 250 }],
+          checkers: [
+            { checker: httpGetCheck({ host: HOST, port, urls: [{ path: '/', digest }] }), policy, timeoutMs: 250 },
+          ],
         },
       ],
     };
@@ -148,7 +160,11 @@ describe('HealthDirector with real HTTP_GET checks', () => {
     await waitFor(() => mails.length >= 6, 5000, 'mails');
     // Long headers are folded on the wire (RFC 5322 §2.2.3); unfold before matching.
     const unfolded = mails.map((m) => m.replace(/\r?\n[ \t]+/g, ' '));
-    expect(unfolded.some((m) => m.includes(`Subject: [lab] Realserver [${HOST}:${port}] of virtual server [TCP 10.0.0.100:80] - DOWN`))).toBe(true);
+    expect(
+      unfolded.some((m) =>
+        m.includes(`Subject: [lab] Realserver [${HOST}:${port}] of virtual server [TCP 10.0.0.100:80] - DOWN`),
+      ),
+    ).toBe(true);
     expect(unfolded.some((m) => /Subject: .* - UP/.test(m))).toBe(true);
     expect(readFileSync(downFile, 'utf8')).toBe('');
   });
