@@ -106,5 +106,6 @@ export {
   type RealServerTransition,
   type WeightChange,
 } from './runner.js';
+export { createHealthSource, type HealthSourceOptions, type RunnerHealthSource } from './source.js';
 export { type DirectorOp, FakeClock, FakeDirector, ScriptedChecker } from './testing.js';
 export { type Checker, type CheckResult, errorMessage, type HealthClock, systemClock } from './types.js';
