@@ -173,8 +173,60 @@ export function sipHash(
  * @returns the low 32 bits of `(v0 ^ v1) ^ (v2 ^ v3)`
  */
 export function hsiphash32(value: number, key: SipHashKey): number {
-  preamble(key);
-  // No full 8-byte block; b = (4 << 56) | value.
-  finish(4 << 24, value >>> 0, 1, 3);
-  return (S[1]! ^ S[3]! ^ S[5]! ^ S[7]!) >>> 0;
+  // Everything in locals (this is the mh pick path): PREAMBLE, then b = (4 << 56) | value, v3 ^= b, one
+  // round, v0 ^= b, v2 ^= 0xff, three rounds.
+  const k0l = key[0]!;
+  const k0h = key[1]!;
+  const k1l = key[2]!;
+  const k1h = key[3]!;
+  let v0h = (0x736f6d65 ^ k0h) >>> 0;
+  let v0l = (0x70736575 ^ k0l) >>> 0;
+  let v1h = (0x646f7261 ^ k1h) >>> 0;
+  let v1l = (0x6e646f6d ^ k1l) >>> 0;
+  let v2h = (0x6c796765 ^ k0h) >>> 0;
+  let v2l = (0x6e657261 ^ k0l) >>> 0;
+  const bh = 4 << 24;
+  const bl = value >>> 0;
+  let v3h = (0x74656462 ^ k1h ^ bh) >>> 0;
+  let v3l = (0x79746573 ^ k1l ^ bl) >>> 0;
+  let l: number;
+  let t: number;
+  for (let r = 0; r < 4; r++) {
+    if (r === 1) {
+      v0h = (v0h ^ bh) >>> 0;
+      v0l = (v0l ^ bl) >>> 0;
+      v2l = (v2l ^ 0xff) >>> 0;
+    }
+    l = (v0l + v1l) >>> 0;
+    v0h = (v0h + v1h + (l < v0l ? 1 : 0)) >>> 0;
+    v0l = l;
+    t = v1h;
+    v1h = (((v1h << 13) | (v1l >>> 19)) ^ v0h) >>> 0;
+    v1l = (((v1l << 13) | (t >>> 19)) ^ v0l) >>> 0;
+    t = v0h;
+    v0h = v0l;
+    v0l = t;
+    l = (v2l + v3l) >>> 0;
+    v2h = (v2h + v3h + (l < v2l ? 1 : 0)) >>> 0;
+    v2l = l;
+    t = v3h;
+    v3h = (((v3h << 16) | (v3l >>> 16)) ^ v2h) >>> 0;
+    v3l = (((v3l << 16) | (t >>> 16)) ^ v2l) >>> 0;
+    l = (v0l + v3l) >>> 0;
+    v0h = (v0h + v3h + (l < v0l ? 1 : 0)) >>> 0;
+    v0l = l;
+    t = v3h;
+    v3h = (((v3h << 21) | (v3l >>> 11)) ^ v0h) >>> 0;
+    v3l = (((v3l << 21) | (t >>> 11)) ^ v0l) >>> 0;
+    l = (v2l + v1l) >>> 0;
+    v2h = (v2h + v1h + (l < v2l ? 1 : 0)) >>> 0;
+    v2l = l;
+    t = v1h;
+    v1h = (((v1h << 17) | (v1l >>> 15)) ^ v2h) >>> 0;
+    v1l = (((v1l << 17) | (t >>> 15)) ^ v2l) >>> 0;
+    t = v2h;
+    v2h = v2l;
+    v2l = t;
+  }
+  return (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
 }

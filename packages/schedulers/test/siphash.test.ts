@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hsiphash32, sipHash, sipHashKey } from '../src/siphash.js';
 
@@ -105,5 +106,22 @@ describe('SipHash core (lib/siphash.c)', () => {
     expect([...sipHashKey(0x0706050403020100n, 0x0f0e0d0c0b0a0908n)]).toEqual([
       0x03020100, 0x07060504, 0x0b0a0908, 0x0f0e0d0c,
     ]);
+  });
+});
+
+describe('hsiphash32 (the mh pick path) equals the generic core', () => {
+  it('for any u32 and key: SipHash-1-3 of the value as 4 little-endian bytes, low 32 bits', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (k0, k1, v) => {
+          const key = sipHashKey(k0, k1);
+          const bytes = Uint8Array.of(v & 255, (v >>> 8) & 255, (v >>> 16) & 255, v >>> 24);
+          expect(hsiphash32(v, key)).toBe(sipHash(bytes, 4, key, 1, 3, out)[0]);
+        },
+      ),
+    );
   });
 });
