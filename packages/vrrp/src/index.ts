@@ -37,3 +37,19 @@ export {
 export { type AddressOwnership, systemClock, type VrrpClock, type VrrpTransport } from './ports.js';
 export { RawSocketTransport, type RawSocketTransportOptions } from './raw-transport.js';
 export { type NotifyScripts, VrrpRouter, type VrrpRouterEvents, type VrrpRouterOptions } from './router.js';
+export {
+  type LinkMonitor,
+  processScriptRunner,
+  ScriptResult,
+  type ScriptRunner,
+  splitCommand,
+  sysfsLinkMonitor,
+  Tracker,
+  type TrackingConfig,
+  TrackingController,
+  type TrackingPorts,
+  type TrackRef,
+  trackContribution,
+  type VrrpScriptConfig,
+  validateTracking,
+} from './tracking.js';

@@ -9,11 +9,13 @@
 import { bytesEqual, compareBytes } from './address.js';
 import {
   checksumValid,
+  VRRP_ADDRESSES,
   VRRP_AUTH_AH,
   VRRP_AUTH_NONE,
   VRRP_AUTH_PASS,
   VRRP_TTL,
   VRRP_TYPE_ADVERTISEMENT,
+  VRRP_VRID,
   VrrpView,
 } from './codec.js';
 import { type CompiledInstance, US_PER_CENTISECOND, US_PER_SECOND } from './config.js';
@@ -446,8 +448,6 @@ export class VrrpMachine {
   #check(a: ReceivedAdvert, checkAddresses: boolean): boolean {
     const c = this.config;
     const v = this.#view.reset(a.bytes, a.offset, a.length);
-    if (!v.hasHeader()) return this.#drop('truncated');
-    if (v.vrid !== c.vrid) return this.#drop('vrid');
     // RFC: the complete packet; keepalived: exactly the expected length.
     if (a.length !== v.expectedLength(c.family)) return this.#drop('length');
     const unicast = c.unicastPeers.length > 0;
@@ -489,7 +489,17 @@ export class VrrpMachine {
   }
 
   #receive(a: ReceivedAdvert, now: number): void {
-    // keepalived `vrrp_dispatcher_read`: ignored in FAULT or INIT.
+    // keepalived `vrrp_dispatcher_read`: a packet too short for a header, or for a VRID we do not run,
+    // never reaches an instance (and so never touches its timers).
+    if (a.length < VRRP_ADDRESSES) {
+      this.#drop('truncated');
+      return;
+    }
+    if (a.bytes[a.offset + VRRP_VRID] !== this.config.vrid) {
+      this.#drop('vrid');
+      return;
+    }
+    // Ignored in FAULT or INIT.
     if (this.#state === 'FAULT' || this.#state === 'INIT') {
       this.#drop('not-running');
       return;

@@ -19,6 +19,13 @@ import {
 } from './machine.js';
 import { type AddressOwnership, systemClock, type VrrpClock, type VrrpTransport } from './ports.js';
 import { RawSocketTransport } from './raw-transport.js';
+import {
+  type LinkMonitor,
+  type ScriptRunner,
+  splitCommand,
+  type TrackingConfig,
+  TrackingController,
+} from './tracking.js';
 
 /** keepalived notify scripts of an instance (`notify_master`, … and `notify`). */
 export interface NotifyScripts {
@@ -73,16 +80,17 @@ export interface VrrpRouterOptions {
   readonly notify?: NotifyScripts;
   /** Start in FAULT (e.g. a tracked interface is already down). */
   readonly fault?: boolean;
+  /** track_script / track_interface with their vrrp_script blocks. */
+  readonly tracking?: TrackingConfig;
+  /** Script runner for tracking; default real child processes. */
+  readonly scriptRunner?: ScriptRunner;
+  /** Link monitor for tracking; default `/sys/class/net/<if>/flags`. */
+  readonly linkMonitor?: LinkMonitor;
+  /** Link polling interval for tracking, µs; default 100 ms. */
+  readonly linkPollUs?: number;
 }
 
 type Listener<K extends keyof VrrpRouterEvents> = (e: VrrpRouterEvents[K]) => void;
-
-/** keepalived splits a script line into words, honouring quotes (notify.c). */
-function splitCommand(line: string): string[] {
-  const out: string[] = [];
-  for (const m of line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
-  return out;
-}
 
 /** One running VRRP instance. */
 export class VrrpRouter {
@@ -95,6 +103,7 @@ export class VrrpRouter {
   readonly #clock: VrrpClock;
   readonly #ownership: AddressOwnership;
   #transport: VrrpTransport | undefined;
+  #tracking: TrackingController | undefined;
   #timer: unknown;
   #timerAt = Number.POSITIVE_INFINITY;
   #chain: Promise<void> = Promise.resolve();
@@ -158,8 +167,29 @@ export class VrrpRouter {
         ttl: compiled.ttl,
       });
     this.#transport.onReceive((a) => this.#onAdvert(a));
-    if (this.#opts.fault) this.#run(m.step({ type: 'fault', fault: true }, this.#clock.now()));
+    let fault = this.#opts.fault === true;
+    if (this.#opts.tracking) {
+      this.#tracking = new TrackingController(
+        this.#opts.tracking,
+        compiled.priority,
+        compiled.dontTrackPrimary ? null : compiled.interface,
+        {
+          clock: this.#clock,
+          ...(this.#opts.scriptRunner ? { runner: this.#opts.scriptRunner } : {}),
+          ...(this.#opts.linkMonitor ? { links: this.#opts.linkMonitor } : {}),
+          ...(this.#opts.linkPollUs ? { linkPollUs: this.#opts.linkPollUs } : {}),
+        },
+        (total, f) => {
+          // keepalived applies the new priority, then brings the instance down or up.
+          this.setTotalPriority(total);
+          this.setFault(f || this.#opts.fault === true);
+        },
+      );
+      fault ||= this.#tracking.initialFault();
+    }
+    if (fault) this.#run(m.step({ type: 'fault', fault: true }, this.#clock.now()));
     this.#run(m.step({ type: 'start' }, this.#clock.now()));
+    await this.#tracking?.start();
   }
 
   /**
@@ -169,6 +199,7 @@ export class VrrpRouter {
   async stop(): Promise<void> {
     const m = this.machine;
     if (!m) return;
+    this.#tracking?.stop();
     this.#run(m.step({ type: 'shutdown' }, this.#clock.now()));
     this.#clock.cancel(this.#timer);
     this.#timerAt = Number.POSITIVE_INFINITY;

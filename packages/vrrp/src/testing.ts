@@ -9,6 +9,7 @@ import { compareBytes, formatIp } from './address.js';
 import type { CompiledVirtualAddress } from './config.js';
 import type { ReceivedAdvert } from './machine.js';
 import type { AddressOwnership, VrrpClock, VrrpTransport } from './ports.js';
+import type { LinkMonitor, ScriptRunner } from './tracking.js';
 
 /** A clock that moves only when told; timers fire in time order during {@link FakeClock.advance}. */
 export class FakeClock implements VrrpClock {
@@ -163,5 +164,26 @@ export class FakeOwnership implements AddressOwnership {
   }
   async primaryAddress(ifname: string): Promise<string | undefined> {
     return this.primaries.get(ifname);
+  }
+}
+
+/** A script runner whose results the test sets: `results.get(argv[0])` (default true). */
+export class FakeScriptRunner implements ScriptRunner {
+  /** Result per command (argv[0]). */
+  readonly results = new Map<string, boolean>();
+  /** Every run, as argv joined by spaces. */
+  readonly runs: string[] = [];
+  async run(argv: readonly string[]): Promise<boolean> {
+    this.runs.push(argv.join(' '));
+    return this.results.get(argv[0] as string) ?? true;
+  }
+}
+
+/** A link monitor whose link states the test sets (default up). */
+export class FakeLinkMonitor implements LinkMonitor {
+  /** Link state by interface. */
+  readonly up = new Map<string, boolean>();
+  async isUp(ifname: string): Promise<boolean> {
+    return this.up.get(ifname) ?? true;
   }
 }

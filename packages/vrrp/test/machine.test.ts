@@ -310,6 +310,16 @@ describe('receive validation (RFC 3768 §7.1, RFC 5798 §7.1; keepalived vrrp_ch
       'drop(unicast-source)',
     ]);
   });
+  it('an advert for another VRID does not delay the adverts of a master (keepalived dispatches by VRID first)', () => {
+    const m = machine();
+    m.step({ type: 'start' }, 0);
+    m.step({ type: 'timer' }, 3_609_375);
+    m.step({ type: 'advert', advert: advert({ vrid: 52 }) }, 4_000_000);
+    expect(m.nextTimeout()).toBe(4_609_375);
+    // A packet of our VRID reaching master_rx re-arms the advert timer (keepalived vrrp_dispatcher_read).
+    m.step({ type: 'advert', advert: advert({ priority: 50 }) }, 4_100_000);
+    expect(m.nextTimeout()).toBe(5_100_000);
+  });
   it('ignores adverts in FAULT (keepalived vrrp_dispatcher_read)', () => {
     const m = machine();
     m.step({ type: 'fault', fault: true }, 0);
