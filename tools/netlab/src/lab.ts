@@ -21,7 +21,6 @@ import {
   runCommand,
   runCommandSync,
   terminate,
-  terminateSync,
 } from './proc.js';
 import { type LabState, removeState, writeState } from './state.js';
 import { namespacePidsSync, sweepStaleLabs } from './sweep.js';
@@ -537,7 +536,7 @@ export class Lab {
           check();
         }),
       stop: async (graceMs = 2000) => {
-        if (!done) await terminate([rec], graceMs);
+        if (!done) terminate([rec], graceMs);
         await exited;
       },
     };
@@ -570,21 +569,27 @@ export class Lab {
    * its namespaces, by PID, waits for them, deletes every namespace and the state file. Idempotent.
    */
   async destroy(): Promise<void> {
-    if (this.#destroyed) return;
-    this.#destroyed = true;
-    liveLabs.delete(this);
-    await terminate([...this.#processes.values()].map((p) => p.rec));
-    for (const p of this.#processes.values())
-      await Promise.race([new Promise((r) => p.child.once('exit', r)), new Promise((r) => setTimeout(r, 100))]);
-    this.#teardownNamespaces();
+    const children = [...this.#processes.values()].map((p) => p.child);
+    this.destroySync();
+    // Let the event loop reap our children and deliver their exit events before reporting done.
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null || c.signalCode !== null
+          ? undefined
+          : Promise.race([new Promise((r) => c.once('exit', r)), new Promise((r) => setTimeout(r, 500))]),
+      ),
+    );
   }
 
-  /** Synchronous {@link Lab.destroy}, for exit hooks (no event loop left to wait on). */
+  /**
+   * Synchronous {@link Lab.destroy}, for exit hooks (no event loop left to wait on). Blocks only while a
+   * process ignores SIGTERM (up to its grace period).
+   */
   destroySync(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
     liveLabs.delete(this);
-    terminateSync([...this.#processes.values()].map((p) => p.rec));
+    terminate([...this.#processes.values()].map((p) => p.rec));
     this.#teardownNamespaces();
   }
 
@@ -592,7 +597,7 @@ export class Lab {
     const namespaces = [...this.#namespaces].reverse();
     const strays: PidRecord[] = [];
     for (const ns of namespaces) for (const pid of namespacePidsSync(ns)) strays.push({ pid });
-    if (strays.length > 0) terminateSync(strays, 1000);
+    if (strays.length > 0) terminate(strays, 1000);
     for (const ns of namespaces) runCommandSync(['ip', 'netns', 'del', ns], { check: false });
     removeState(this.prefix);
     this.#watchdog?.stdin?.end();

@@ -143,25 +143,11 @@ function sleepSync(ms: number): void {
 
 /**
  * Ends processes by PID: SIGTERM, up to `graceMs` for them to exit, then SIGKILL and up to 2 s more.
- * Returns the PIDs still alive afterwards (normally none).
+ * Synchronous (it also serves exit hooks, where no event loop runs); a zombie child counts as ended, so
+ * blocking the loop does not stop it from noticing our own children exit. Returns the PIDs still alive
+ * afterwards (normally none).
  */
-export async function terminate(records: readonly PidRecord[], graceMs = 2000): Promise<number[]> {
-  const withStart = records.map((r) => ({ pid: r.pid, start: r.start ?? processStartTime(r.pid) }));
-  const alive = () => withStart.filter((r) => r.start !== undefined && isSameProcess(r.pid, r.start));
-  for (const r of alive()) signal(r, 'SIGTERM');
-  for (const [sig, wait] of [
-    ['SIGKILL', graceMs],
-    [undefined, 2000],
-  ] as const) {
-    const until = Date.now() + wait;
-    while (alive().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-    if (sig !== undefined) for (const r of alive()) signal(r, sig);
-  }
-  return alive().map((r) => r.pid);
-}
-
-/** Synchronous twin of {@link terminate}, for exit hooks. */
-export function terminateSync(records: readonly PidRecord[], graceMs = 2000): number[] {
+export function terminate(records: readonly PidRecord[], graceMs = 2000): number[] {
   const withStart = records.map((r) => ({ pid: r.pid, start: r.start ?? processStartTime(r.pid) }));
   const alive = () => withStart.filter((r) => r.start !== undefined && isSameProcess(r.pid, r.start));
   for (const r of alive()) signal(r, 'SIGTERM');

@@ -5,7 +5,7 @@
  * start time still matches), deleting the namespaces, then the state file. It must never touch a lab whose
  * owner is alive, nor any namespace without the `lvsk<6 hex>-` prefix.
  */
-import { isSameProcess, type PidRecord, runCommand, runCommandSync, terminate, terminateSync } from './proc.js';
+import { isSameProcess, type PidRecord, runCommandSync, terminate } from './proc.js';
 import { listStatePrefixes, PREFIX_PATTERN, readState, removeState } from './state.js';
 
 /** What a sweep removed. */
@@ -69,35 +69,16 @@ function victims(prefix: string, namespaces: readonly string[]): PidRecord[] {
 
 /**
  * Removes every lab whose owner process is dead (or whose namespaces have no owner record). Labs of live
- * processes — this one's included — are left alone.
+ * processes — this one's included — are left alone. Synchronous, so exit hooks can use it too.
  * @param only - restrict the sweep to this one prefix
  */
-export async function sweepStaleLabs(only?: string): Promise<SweepReport> {
-  const prefixes: string[] = [];
-  const namespaces: string[] = [];
-  const pids: number[] = [];
-  for (const [prefix, nss] of staleGroups(only)) {
-    const recs = victims(prefix, nss);
-    await terminate(recs, 1000);
-    pids.push(...recs.map((r) => r.pid));
-    for (const ns of nss) {
-      await runCommand(['ip', 'netns', 'del', ns], { check: false });
-      namespaces.push(ns);
-    }
-    removeState(prefix);
-    prefixes.push(prefix);
-  }
-  return { prefixes, namespaces, pids };
-}
-
-/** Synchronous twin of {@link sweepStaleLabs}. */
 export function sweepStaleLabsSync(only?: string): SweepReport {
   const prefixes: string[] = [];
   const namespaces: string[] = [];
   const pids: number[] = [];
   for (const [prefix, nss] of staleGroups(only)) {
     const recs = victims(prefix, nss);
-    terminateSync(recs, 1000);
+    terminate(recs, 1000);
     pids.push(...recs.map((r) => r.pid));
     for (const ns of nss) {
       runCommandSync(['ip', 'netns', 'del', ns], { check: false });
@@ -107,4 +88,9 @@ export function sweepStaleLabsSync(only?: string): SweepReport {
     prefixes.push(prefix);
   }
   return { prefixes, namespaces, pids };
+}
+
+/** {@link sweepStaleLabsSync} for async callers (same work; returns a promise). */
+export async function sweepStaleLabs(only?: string): Promise<SweepReport> {
+  return sweepStaleLabsSync(only);
 }

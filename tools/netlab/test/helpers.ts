@@ -31,6 +31,7 @@ export interface OrphanInfo {
   readonly prefix: string;
   readonly namespaces: string[];
   readonly serverPid: number;
+  readonly sleeperPid: number;
 }
 
 /** Starts the orphan fixture (a child that builds a lab and waits) and resolves with its pid and report. */
