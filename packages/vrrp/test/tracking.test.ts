@@ -4,7 +4,14 @@
  * (clamping), then the controller driving a router through fake ports.
  */
 import { describe, expect, it } from 'vitest';
-import { ScriptResult, Tracker, trackContribution, VrrpRouter, validateTracking } from '../src/index.js';
+import {
+  ScriptResult,
+  Tracker,
+  type TrackingConfig,
+  trackContribution,
+  VrrpRouter,
+  validateTracking,
+} from '../src/index.js';
 import { FakeClock, FakeLinkMonitor, FakeOwnership, FakeScriptRunner, FakeSegment } from '../src/testing.js';
 
 const seq = (r: ScriptResult, runs: boolean[]): (string | null)[] => runs.map((ok) => r.record(ok));
@@ -71,7 +78,7 @@ describe('weights (keepalived process_script_update_priority)', () => {
 });
 
 describe('tracking drives the router', () => {
-  async function setup(tracking: ConstructorParameters<typeof VrrpRouter>[1]['tracking']) {
+  async function setup(tracking: TrackingConfig) {
     const clock = new FakeClock(0);
     const seg = new FakeSegment(clock);
     const runner = new FakeScriptRunner();
