@@ -208,6 +208,31 @@ describe('properties', () => {
     );
   });
 
+  it('wrr: after any history of adds, removes, edits, overloads and picks, it settles into exact proportions', () => {
+    // From any mark state the passes run down to cw = 1 within one cycle and then wrap to cw = mw from the
+    // head (ip_vs_wrr_schedule), after which the sequence is periodic with period Σw/gcd: so the picks
+    // [L, 2L) of a quiet period hold every server exactly w/gcd times.
+    fc.assert(
+      fc.property(initArb, fc.array(opArb, { maxLength: 60 }), (init, ops) => {
+        const s = make('wrr', { servers: initServers(init) });
+        replay(s, ops, () => undefined);
+        for (const d of s.list()) s.setOverloaded(d.handle, false);
+        const weights = s.list().map((d) => d.weight);
+        fc.pre(weights.some((w) => w > 0));
+        const g = weights.filter((w) => w > 0).reduce((a, b) => gcd(a, b));
+        const cycle = weights.reduce((a, b) => a + b, 0) / g;
+        for (let i = 0; i < cycle; i++) s.schedule(FLOWS[0]!);
+        const counts = new Map<number, number>();
+        for (let i = 0; i < cycle; i++) {
+          const h = s.schedule(FLOWS[0]!);
+          counts.set(h, (counts.get(h) ?? 0) + 1);
+        }
+        for (const d of s.list()) expect(counts.get(d.handle) ?? 0).toBe(d.weight / g);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   for (const name of ['lc', 'wlc', 'sed', 'nq', 'fo', 'ovf'] as const) {
     it(`${name}: the O(log n) index equals the kernel's linear scan under any history`, () => {
       fc.assert(
