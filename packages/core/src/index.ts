@@ -5,9 +5,10 @@
  * @packageDocumentation
  */
 export { LvsError, type LvsErrorCode, type LvsErrorCodes, type LvsIssue } from '@lvskit/schedulers';
+export { DirectorBuilder, director, type ServiceInput } from './builder.js';
 export {
-  CTPL_ASSURED,
   ConnTable,
+  CTPL_ASSURED,
   type ExpireCallback,
   F_AF6,
   F_DAF6,

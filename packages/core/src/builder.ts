@@ -1,0 +1,180 @@
+/**
+ * The typed chained builder: declare services and real servers, plug in ports, `build()` a frozen
+ * compiled configuration or `start()` a director. Generics accumulate the declared service names (Hono
+ * style), so a real server for an undeclared service, a duplicate service name, a scheduler flag the
+ * scheduler does not take, or one-packet scheduling on TCP are compile errors; the same rules are
+ * checked again at run time for untyped callers. Owns declaration only; must never touch the engine
+ * (the director does) and must never change after `start()`.
+ */
+import { LvsError, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
+import { type CompiledDirectorConfig, compileConfig, Director, type DirectorPorts } from './director.js';
+import type {
+  EngineSwitches,
+  PacketClassifier,
+  PersistenceConfig,
+  RealServerConfig,
+  ServiceConfig,
+  TimeoutConfig,
+} from './model.js';
+
+interface ServiceCommonInput<N extends SchedulerName> {
+  /** Scheduler (default `wlc`). */
+  readonly scheduler?: N;
+  /** Flags scheduler `N` accepts. */
+  readonly flags?: readonly SchedulerFlag<N>[];
+  /** Persistence. */
+  readonly persistence?: PersistenceConfig | true;
+  /** Real servers, in add order. */
+  readonly realServers?: readonly RealServerConfig[];
+  /** Sorry server. */
+  readonly sorryServer?: RealServerConfig;
+}
+
+/**
+ * A service as the builder takes it: UDP may use one-packet scheduling, TCP and SCTP may not; firewall
+ * mark services may.
+ */
+export type ServiceInput<N extends SchedulerName = SchedulerName> =
+  | (ServiceCommonInput<N> & {
+      readonly protocol: 'udp';
+      readonly address: string;
+      readonly port: number;
+      readonly onePacket?: boolean;
+    })
+  | (ServiceCommonInput<N> & {
+      readonly protocol: 'tcp' | 'sctp';
+      readonly address: string;
+      readonly port: number;
+      readonly onePacket?: false;
+    })
+  | (ServiceCommonInput<N> & { readonly fwmark: number; readonly family?: 4 | 6; readonly onePacket?: boolean });
+
+/**
+ * Declares a director. `Names` is the union of service names declared so far.
+ * @example
+ * ```ts
+ * const d = await director()
+ *   .service('web', { protocol: 'tcp', address: '198.18.0.10', port: 80, scheduler: 'wlc' })
+ *   .realServer('web', { address: '198.18.1.1', method: 'masq', weight: 2 })
+ *   .start({ packets: myPort });
+ * ```
+ */
+export class DirectorBuilder<Names extends string = never> {
+  private readonly services: {
+    name: string;
+    config: ServiceConfig;
+    extra: RealServerConfig[];
+    sorry?: RealServerConfig;
+  }[] = [];
+  private timeoutConfig: TimeoutConfig | undefined;
+  private capacity: number | undefined;
+  private switchConfig: EngineSwitches | undefined;
+  private classifierFn: PacketClassifier | undefined;
+  private started = false;
+
+  private guard(): void {
+    if (this.started)
+      throw new LvsError(
+        'CORE_BUILDER_STARTED',
+        'this builder has started a director; change the director, not the builder',
+      );
+  }
+
+  /**
+   * Declares a virtual service.
+   * @param name - a new name (re-using one is a compile error)
+   * @param config - protocol + address + port, or fwmark; scheduler, flags, persistence, real servers
+   */
+  service<const Name extends string, const N extends SchedulerName = 'wlc'>(
+    name: Name extends Names ? never : Name,
+    config: ServiceInput<N>,
+  ): DirectorBuilder<Names | Name> {
+    this.guard();
+    this.services.push({ name, config: config as ServiceConfig, extra: [] });
+    return this as unknown as DirectorBuilder<Names | Name>;
+  }
+
+  /** Adds a real server to a declared service (after those in its config: it becomes the list head). */
+  realServer(service: Names, config: RealServerConfig): this {
+    this.guard();
+    const s = this.services.find((x) => x.name === service);
+    if (!s) throw new LvsError('CORE_UNKNOWN_SERVICE', `no service named ${String(service)} was declared`);
+    s.extra.push(config);
+    return this;
+  }
+
+  /** Sets a declared service's sorry server. */
+  sorryServer(service: Names, config: RealServerConfig): this {
+    this.guard();
+    const s = this.services.find((x) => x.name === service);
+    if (!s) throw new LvsError('CORE_UNKNOWN_SERVICE', `no service named ${String(service)} was declared`);
+    s.sorry = config;
+    return this;
+  }
+
+  /** Connection timeouts (`ipvsadm --set`). */
+  timeouts(t: TimeoutConfig): this {
+    this.guard();
+    this.timeoutConfig = { ...this.timeoutConfig, ...t };
+    return this;
+  }
+
+  /** Connection table capacity. */
+  maxConnections(n: number): this {
+    this.guard();
+    this.capacity = n;
+    return this;
+  }
+
+  /** Kernel switches (expire_nodest_conn, conn_reuse_mode, …). */
+  switches(s: EngineSwitches): this {
+    this.guard();
+    this.switchConfig = { ...this.switchConfig, ...s };
+    return this;
+  }
+
+  /** The firewall-mark classifier for fwmark services. */
+  classifier(fn: PacketClassifier): this {
+    this.guard();
+    this.classifierFn = fn;
+    return this;
+  }
+
+  /**
+   * Validates everything (all issues at once) and returns the frozen compiled configuration.
+   * @throws LvsError `CORE_INVALID_CONFIG`
+   */
+  build(): CompiledDirectorConfig<Names> {
+    return compileConfig<Names>({
+      services: this.services.map((s) => ({
+        name: s.name,
+        config: {
+          ...s.config,
+          realServers: [...(s.config.realServers ?? []), ...s.extra],
+          ...(s.sorry ? { sorryServer: s.sorry } : {}),
+        } as ServiceConfig,
+      })),
+      ...(this.timeoutConfig ? { timeouts: this.timeoutConfig } : {}),
+      ...(this.capacity !== undefined ? { maxConnections: this.capacity } : {}),
+      ...(this.switchConfig ? { switches: this.switchConfig } : {}),
+      ...(this.classifierFn ? { classifier: this.classifierFn } : {}),
+    });
+  }
+
+  /**
+   * Builds and starts a director; the builder is frozen from then on.
+   * @throws LvsError `CORE_INVALID_CONFIG`, `CORE_BUILDER_STARTED`
+   */
+  async start(ports: DirectorPorts = {}): Promise<Director<Names>> {
+    this.guard();
+    const d = new Director<Names>(this.build(), ports);
+    this.started = true;
+    await d.start();
+    return d;
+  }
+}
+
+/** Starts declaring a director. */
+export function director(): DirectorBuilder<never> {
+  return new DirectorBuilder();
+}
