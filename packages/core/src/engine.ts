@@ -463,7 +463,6 @@ export class Engine implements PacketProcessor {
   private processIn(p: PacketSummary, proto: number, af6: boolean): Decision {
     const t = this.table;
     const st = this.settings;
-    if (this.classifier) p.mark = this.classifier(p) >>> 0;
     let i = t.lookupIn(proto, af6, this.w, 0, p.sport, 4, p.dport);
     if (i >= 0 && (t.expires[i] ?? 0) <= this.now) {
       this.expireEntry(i, false);
@@ -496,6 +495,8 @@ export class Engine implements PacketProcessor {
     }
     if (i < 0) {
       let svc: ServiceState | undefined;
+      // The mark only selects a service, so the classifier (iptables MARK) runs only for new flows.
+      if (this.classifier) p.mark = this.classifier(p) >>> 0;
       if (p.mark !== 0) svc = this.index.findMark(p.mark, af6);
       if (!svc) svc = this.index.findAddr(proto, af6, this.w, 4, p.dport);
       if (!svc) svc = this.index.findAddr(proto, af6, this.w, 4, 0);
