@@ -594,8 +594,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     BOUNDARY_END(env)
   }
 
-  // send(count): frames i < count at txBuffer[txOffsets[i] .. + txLengths[i]]; returns how many the kernel took
-  // (fewer when its queue is full).
+  // send(count): frames i < count at txBuffer[txOffsets[i] .. + txLengths[i]]; returns how many were consumed —
+  // sent, or dropped as too big for the interface (counted in txDropped) — fewer when the kernel queue is full.
   Napi::Value Send(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     EnsureOpen(env);
@@ -608,18 +608,26 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       txIov_[i] = iovec{txData_ + off, static_cast<size_t>(len)};
     }
     uint32_t total = 0;
+    const uint64_t droppedBefore = txDropped_;
     BOUNDARY_BEGIN
     while (total < count) {
       const int n = sendmmsg(fd_, txMsgs_.data() + total, count - total, MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) break;
+        // sendmmsg stops at the first frame the kernel rejects; one oversized frame must not sink the rest
+        // of the batch (nor the datapath), so it is dropped, counted, and the batch goes on.
+        if (errno == EMSGSIZE) {
+          txDropped_++;
+          total++;
+          continue;
+        }
         throw SysErr{"sendmmsg", errno, ""};
       }
       total += static_cast<uint32_t>(n);
     }
     BOUNDARY_END(env)
-    sent_ += total;
+    sent_ += total - (txDropped_ - droppedBefore);
     return Napi::Number::New(env, total);
   }
 
@@ -711,6 +719,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     o.Set("received", static_cast<double>(received_));
     o.Set("sent", static_cast<double>(sent_));
     o.Set("truncated", static_cast<double>(truncated_));
+    o.Set("txDropped", static_cast<double>(txDropped_));
     o.Set("kernelPackets", static_cast<double>(kernelPackets_));
     o.Set("kernelDrops", static_cast<double>(kernelDrops_));
     return o;
@@ -749,6 +758,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uint64_t received_ = 0;
   uint64_t sent_ = 0;
   uint64_t truncated_ = 0;
+  uint64_t txDropped_ = 0;
   uint64_t kernelPackets_ = 0;
   uint64_t kernelDrops_ = 0;
 };

@@ -25,7 +25,14 @@ export interface RawPacketSocket {
   startPolling(callback: (countOrError: number | Error) => void): void;
   stopPolling(): void;
   setRef(ref: boolean): void;
-  stats(): { received: number; sent: number; truncated: number; kernelPackets: number; kernelDrops: number };
+  stats(): {
+    received: number;
+    sent: number;
+    truncated: number;
+    txDropped: number;
+    kernelPackets: number;
+    kernelDrops: number;
+  };
   close(): void;
 }
 

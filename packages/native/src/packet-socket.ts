@@ -79,6 +79,8 @@ export interface PacketSocketStats {
   readonly sent: number;
   /** Received frames longer than `frameSize` (truncated). */
   readonly truncated: number;
+  /** Frames not sent because the kernel rejected them as too big for the interface (EMSGSIZE). */
+  readonly txDropped: number;
   /** Frames the kernel queued to this socket (PACKET_STATISTICS tp_packets, accumulated). */
   readonly kernelPackets: number;
   /** Frames the kernel dropped because the socket's queue was full (tp_drops, accumulated). */
@@ -166,8 +168,10 @@ export class PacketSocket {
   }
 
   /**
-   * Sends frames 0..count-1 described by {@link PacketSocket.tx} in one sendmmsg.
-   * @returns how many the kernel took (fewer than `count` when its queue is full; resend the rest)
+   * Sends frames 0..count-1 described by {@link PacketSocket.tx} in one sendmmsg. A frame larger than the
+   * interface's MTU allows is dropped and counted (`stats().txDropped`) without stopping the batch.
+   * @returns how many frames were consumed, sent or dropped (fewer than `count` only when the kernel's
+   *   queue is full; resend the rest)
    */
   send(count: number): number {
     this.#check();

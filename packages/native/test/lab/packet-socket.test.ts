@@ -121,6 +121,48 @@ describe.runIf(canRun)('native: AF_PACKET batches between lab namespaces', () =>
     expect(tx.receive()).toBe(0);
   });
 
+  it('drops a frame too big for the MTU without losing the rest of the batch', async () => {
+    const macA = interfaceInfo('eth0', { netns: nsA }).macBytes;
+    const macB = interfaceInfo('eth0', { netns: nsB }).macBytes;
+    const tx = open(nsA, 5);
+    const rx = open(nsB, 8);
+    // MTU 1500 allows 1514-byte frames; frame 2 is 1600 bytes (fits the 2048-byte slot, not the wire).
+    const pads = [40, 40, 1600 - 22, 40, 40];
+    for (let i = 0; i < 5; i++)
+      tx.tx.lengths[i] = writeFrame(tx.tx.buffer, tx.tx.offsets[i]!, macB, macA, 200 + i, pads[i]!);
+    expect(tx.send(5)).toBe(5);
+    expect(tx.stats()).toMatchObject({ sent: 4, txDropped: 1 });
+    const seen: number[] = [];
+    for (let tries = 0; tries < 100 && seen.length < 4; tries++) {
+      const n = rx.receive();
+      for (let i = 0; i < n; i++) seen.push(rx.rx.buffer.readUInt32BE(rx.rx.offsets[i]! + 18));
+      if (n === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(seen).toEqual([200, 201, 203, 204]);
+  });
+
+  it('a handler may close its own socket: polling stops and nothing more is delivered', async () => {
+    const macA = interfaceInfo('eth0', { netns: nsA }).macBytes;
+    const macB = interfaceInfo('eth0', { netns: nsB }).macBytes;
+    const tx = open(nsA, 8);
+    const rx = open(nsB, 2);
+    let calls = 0;
+    const first = new Promise<void>((resolve) => {
+      rx.onBatch(() => {
+        calls++;
+        rx.close();
+        resolve();
+      });
+    });
+    // Eight frames at two per batch would need four calls if polling went on after close().
+    for (let i = 0; i < 8; i++) tx.tx.lengths[i] = writeFrame(tx.tx.buffer, tx.tx.offsets[i]!, macB, macA, i, 40);
+    expect(tx.send(8)).toBe(8);
+    await first;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toBe(1);
+    expect(rx.closed).toBe(true);
+  });
+
   it('rejects out-of-bounds tx descriptors and use after close with coded errors', () => {
     const tx = open(nsA, 4);
     tx.tx.offsets[0] = tx.tx.buffer.length - 10;
