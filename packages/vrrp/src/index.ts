@@ -37,6 +37,7 @@ export {
 export { type AddressOwnership, systemClock, type VrrpClock, type VrrpTransport } from './ports.js';
 export { RawSocketTransport, type RawSocketTransportOptions } from './raw-transport.js';
 export { type NotifyScripts, VrrpRouter, type VrrpRouterEvents, type VrrpRouterOptions } from './router.js';
+export { VrrpSyncGroup, type VrrpSyncGroupOptions } from './sync-group.js';
 export {
   type LinkMonitor,
   processScriptRunner,

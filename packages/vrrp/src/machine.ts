@@ -88,10 +88,19 @@ export type VrrpEvent =
   | { readonly type: 'advert'; readonly advert: ReceivedAdvert }
   | { readonly type: 'shutdown' }
   | { readonly type: 'fault'; readonly fault: boolean }
-  | { readonly type: 'priority'; readonly total: number };
+  | { readonly type: 'priority'; readonly total: number }
+  | { readonly type: 'sync-master' }
+  | { readonly type: 'sync-backup' };
 
 /** Why a transition happened. */
-export type TransitionReason = 'start' | 'master-down' | 'higher-priority' | 'fault' | 'fault-cleared' | 'shutdown';
+export type TransitionReason =
+  | 'start'
+  | 'master-down'
+  | 'higher-priority'
+  | 'fault'
+  | 'fault-cleared'
+  | 'shutdown'
+  | 'sync';
 
 /** Why gratuitous ARPs are sent. */
 export type GarpReason = 'become-master' | 'master-delay' | 'refresh' | 'lower-priority' | 'lower-priority-delay';
@@ -191,6 +200,13 @@ export class VrrpMachine {
   #fault = false;
   #masterSource: Uint8Array | null = null;
   #masterPriority = 0;
+  /** keepalived `wantstate == MAST` while BACKUP: our Master_Down_Timer ran out since the last accepted advert. */
+  #wantMaster = false;
+  /**
+   * Sync-group gate (keepalived `vrrp_sync_can_goto_master`): when set and it returns false, an expired
+   * Master_Down_Timer only records that we want MASTER and re-arms the timer.
+   */
+  syncGate: (() => boolean) | undefined;
   readonly #view = new VrrpView();
   #out: VrrpAction[] = [];
 
@@ -229,6 +245,10 @@ export class VrrpMachine {
   /** Base priority plus tracking weights, before clamping (keepalived `total_priority`). */
   get totalPriority(): number {
     return this.#totalPriority;
+  }
+  /** True when MASTER, or BACKUP whose Master_Down_Timer has run out (keepalived `wantstate`). */
+  get wantsMaster(): boolean {
+    return this.#state === 'MASTER' || (this.#state === 'BACKUP' && this.#wantMaster);
   }
   /** Current Skew_Time in µs. */
   skewTimeUs(): number {
@@ -275,6 +295,17 @@ export class VrrpMachine {
       case 'priority':
         this.#setTotalPriority(event.total);
         break;
+      case 'sync-master':
+        // keepalived vrrp_sync.c `vrrp_sync_master`: other members go straight to MASTER.
+        if (this.#state === 'BACKUP') {
+          this.#wantMaster = true;
+          this.#gotoMaster(now, 'sync');
+        }
+        break;
+      case 'sync-backup':
+        // keepalived `vrrp_sync_backup`: a master member leaves MASTER without a priority-0 advert.
+        if (this.#state === 'MASTER') this.#leaveMaster('BACKUP', now, 'sync');
+        break;
     }
     return this.#out;
   }
@@ -313,8 +344,14 @@ export class VrrpMachine {
   /** keepalived `vrrp_dispatcher_read_timeout` and the delayed GARP threads. */
   #timer(now: number): void {
     if (this.#sands <= now) {
-      if (this.#state === 'BACKUP') this.#gotoMaster(now, 'master-down');
-      else if (this.#state === 'MASTER') {
+      if (this.#state === 'BACKUP') {
+        this.#wantMaster = true;
+        if (this.syncGate && !this.syncGate()) {
+          // "give time for other instances to be ready to become master"
+          this.#msDownTimerUs = this.masterDownIntervalUs();
+          this.#sands = now + this.#msDownTimerUs;
+        } else this.#gotoMaster(now, 'master-down');
+      } else if (this.#state === 'MASTER') {
         this.#masterTx(now);
         this.#sands = now + this.config.advertIntUs;
       } else this.#sands = DISABLED;
@@ -378,6 +415,7 @@ export class VrrpMachine {
 
   /** keepalived vrrp.c `vrrp_state_leave_master`. */
   #leaveMaster(to: 'BACKUP' | 'FAULT', now: number, reason: TransitionReason): void {
+    this.#wantMaster = false;
     if (to === 'BACKUP') this.#preemptTime = 0;
     else this.#send(0);
     this.#restoreInterface(false);
@@ -417,6 +455,7 @@ export class VrrpMachine {
       return;
     }
     this.#msDownTimerUs = this.masterDownIntervalUs();
+    this.#wantMaster = false;
     this.#transition('BACKUP', 'fault-cleared');
     this.#sands = now + this.#msDownTimerUs;
   }
@@ -534,6 +573,7 @@ export class VrrpMachine {
       this.#sands = now + this.#msDownTimerUs;
       this.#masterSource = a.source.slice();
       this.#masterPriority = prio;
+      this.#wantMaster = false;
       if (c.preemptDelayUs > 0) {
         if (prio >= this.#effectivePriority) this.#preemptTime = 0;
         else if (this.#preemptTime === 0) this.#preemptTime = now + c.preemptDelayUs;

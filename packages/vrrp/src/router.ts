@@ -187,7 +187,10 @@ export class VrrpRouter {
       );
       fault ||= this.#tracking.initialFault();
     }
-    if (fault) this.#run(m.step({ type: 'fault', fault: true }, this.#clock.now()));
+    if (fault) {
+      if (this.syncGroup) this.syncGroup.memberFault(this, true);
+      else this.#run(m.step({ type: 'fault', fault: true }, this.#clock.now()));
+    }
     this.#run(m.step({ type: 'start' }, this.#clock.now()));
     await this.#tracking?.start();
   }
@@ -212,7 +215,30 @@ export class VrrpRouter {
    * @param fault - true while faulted
    */
   setFault(fault: boolean): void {
+    if (this.syncGroup) this.syncGroup.memberFault(this, fault);
+    else this.applyFault(fault);
+  }
+
+  /**
+   * The sync group this router belongs to (set by {@link VrrpSyncGroup}).
+   * @internal
+   */
+  syncGroup: { memberFault(r: VrrpRouter, fault: boolean): void } | undefined;
+
+  /**
+   * Feeds a fault state straight to the machine (sync groups use it to fault every member).
+   * @internal
+   */
+  applyFault(fault: boolean): void {
     if (this.machine) this.#run(this.machine.step({ type: 'fault', fault }, this.#clock.now()));
+  }
+
+  /**
+   * Feeds a sync-group order to the machine (`sync-master` / `sync-backup`).
+   * @internal
+   */
+  applySync(type: 'sync-master' | 'sync-backup'): void {
+    if (this.machine) this.#run(this.machine.step({ type }, this.#clock.now()));
   }
 
   /**
@@ -255,6 +281,11 @@ export class VrrpRouter {
     this.#chain = this.#chain.then(what).catch((err: unknown) => {
       this.#emit('error', LvsError.is(err) ? err : new LvsError('VRRP_OWNERSHIP_FAILED', String(err), { cause: err }));
     });
+  }
+
+  /** Runs a notify script line with extra arguments (sync groups use it for their own notifies). @internal */
+  execNotify(line: string, extra: readonly string[]): void {
+    this.#exec([...splitCommand(line), ...extra]);
   }
 
   #run(actions: readonly VrrpAction[]): void {

@@ -1,0 +1,103 @@
+/**
+ * keepalived's `vrrp_sync_group`: member instances move together (vrrp_sync.c). One member becoming MASTER
+ * takes the others to MASTER, but only when every member wants MASTER (`vrrp_sync_can_goto_master`, which
+ * prefers BACKUP to thrashing); one leaving MASTER for BACKUP takes the others to BACKUP; a fault in any
+ * member faults them all until every member is clear. Group notify scripts get `GROUP <name> <state>
+ * <priority>`. It coordinates routers only; it must never decide anything about a single instance.
+ */
+import { LvsError } from '@lvskit/schedulers';
+import type { VrrpState } from './machine.js';
+import type { NotifyScripts, VrrpRouter } from './router.js';
+
+/** Options of {@link VrrpSyncGroup}. */
+export interface VrrpSyncGroupOptions {
+  /** Group notify scripts (`notify_master`, … `notify`). */
+  readonly notify?: NotifyScripts;
+}
+
+/** A keepalived `vrrp_sync_group { group { … } }`. Create it before starting the member routers. */
+export class VrrpSyncGroup {
+  /** Group name. */
+  readonly name: string;
+  /** Members, in `group { }` order. */
+  readonly members: readonly VrrpRouter[];
+  #state: VrrpState = 'INIT';
+  readonly #faulted = new Set<VrrpRouter>();
+  readonly #opts: VrrpSyncGroupOptions;
+  #syncing = false;
+
+  /**
+   * @param name - `vrrp_sync_group NAME`
+   * @param members - the member routers (at least two, not yet started, each in no other group)
+   * @param opts - notify scripts
+   */
+  constructor(name: string, members: readonly VrrpRouter[], opts: VrrpSyncGroupOptions = {}) {
+    if (members.length < 2) {
+      throw new LvsError('VRRP_INVALID_CONFIG', `vrrp_sync_group ${name}: a group needs at least two instances`);
+    }
+    for (const m of members) {
+      if (m.syncGroup)
+        throw new LvsError('VRRP_INVALID_CONFIG', `vrrp_sync_group ${name}: an instance is already in a group`);
+    }
+    this.name = name;
+    this.members = members;
+    this.#opts = opts;
+    for (const m of members) {
+      m.syncGroup = this;
+      m.on('transition', (e) => this.#onTransition(m, e.to, e.reason));
+    }
+  }
+
+  /** Group state (keepalived `GROUP_STATE`). */
+  get state(): VrrpState {
+    return this.#state;
+  }
+
+  /** Wires the sync gate once a member's machine exists. @internal */
+  #gate(m: VrrpRouter): void {
+    if (m.machine && !m.machine.syncGate) {
+      // keepalived vrrp_sync_can_goto_master: group already MASTER, or every other member wants MASTER.
+      m.machine.syncGate = () =>
+        this.#state === 'MASTER' || this.members.every((o) => o === m || o.machine?.wantsMaster === true);
+    }
+  }
+
+  /** A member's own fault changed (tracking). @internal */
+  memberFault(member: VrrpRouter, fault: boolean): void {
+    if (fault) this.#faulted.add(member);
+    else this.#faulted.delete(member);
+    const any = this.#faulted.size > 0;
+    for (const m of this.members) m.applyFault(any);
+  }
+
+  #onTransition(member: VrrpRouter, to: VrrpState, reason: string): void {
+    for (const m of this.members) this.#gate(m);
+    if (this.#syncing || reason === 'sync') return;
+    this.#syncing = true;
+    try {
+      if (to === 'MASTER' && this.#state !== 'MASTER') {
+        for (const m of this.members) if (m !== member) m.applySync('sync-master');
+        this.#setState('MASTER', member);
+      } else if (to === 'BACKUP' && this.#state !== 'BACKUP') {
+        for (const m of this.members) if (m !== member) m.applySync('sync-backup');
+        this.#setState('BACKUP', member);
+      } else if (to === 'FAULT' && this.#state !== 'FAULT') {
+        this.#setState('FAULT', member);
+      } else if (to === 'INIT' && this.members.every((m) => m.state === 'INIT')) {
+        this.#setState('INIT', member);
+      }
+    } finally {
+      this.#syncing = false;
+    }
+  }
+
+  #setState(to: VrrpState, member: VrrpRouter): void {
+    this.#state = to;
+    const n = this.#opts.notify;
+    if (!n) return;
+    const name = to === 'INIT' ? 'STOP' : to;
+    const specific = to === 'MASTER' ? n.master : to === 'BACKUP' ? n.backup : to === 'FAULT' ? n.fault : n.stop;
+    if (specific) member.execNotify(specific, []);
+    if (n.any) member.execNotify(n.any, ['GROUP', this.name, name, String(member.machine?.effectivePriority ?? 0)]);
+  }
+}
