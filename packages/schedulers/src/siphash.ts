@@ -164,15 +164,11 @@ export function sipHash(
 }
 
 /**
- * The kernel's `hsiphash(&v, sizeof(v), key)` for a 4-byte `u32 v` on a 64-bit little-endian machine:
- * SipHash-1-3 of the value's four bytes, truncated to `u32`. Allocates nothing.
- * @see lib/siphash.c `hsiphash_1u32` / `__hsiphash_unaligned` (`BITS_PER_LONG == 64`: `HSIPROUND` = `SIPROUND`,
- *   `HPOSTAMBLE` = 1 + 3 rounds)
- * @param value - the u32 (host order)
- * @param key - the two 64-bit key words
- * @returns the low 32 bits of `(v0 ^ v1) ^ (v2 ^ v3)`
+ * The SipHash-1-3 of one u32 with everything in locals (the mh pick path). Takes and returns int32 bit
+ * patterns: V8 passes and returns int32 values untagged-cheaply, while a uint32 above 2^31 crossing a call
+ * would be boxed as a heap number, i.e. allocated per pick.
  */
-export function hsiphash32(value: number, key: SipHashKey): number {
+function hsipCore(bits: number, key: SipHashKey): number {
   // Everything in locals (this is the mh pick path): PREAMBLE, then b = (4 << 56) | value, v3 ^= b, one
   // round, v0 ^= b, v2 ^= 0xff, three rounds.
   const k0l = key[0]!;
@@ -186,7 +182,7 @@ export function hsiphash32(value: number, key: SipHashKey): number {
   let v2h = (0x6c796765 ^ k0h) >>> 0;
   let v2l = (0x6e657261 ^ k0l) >>> 0;
   const bh = 4 << 24;
-  const bl = value >>> 0;
+  const bl = bits >>> 0;
   let v3h = (0x74656462 ^ k1h ^ bh) >>> 0;
   let v3l = (0x79746573 ^ k1l ^ bl) >>> 0;
   let l: number;
@@ -228,5 +224,29 @@ export function hsiphash32(value: number, key: SipHashKey): number {
     v2h = v2l;
     v2l = t;
   }
-  return (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
+  return v0l ^ v1l ^ v2l ^ v3l; // int32: a small integer, never a boxed heap number
+}
+
+/**
+ * The kernel's `hsiphash(&v, sizeof(v), key)` for a 4-byte `u32 v` on a 64-bit little-endian machine:
+ * SipHash-1-3 of the value's four bytes, truncated to `u32`. Allocates nothing.
+ * @see lib/siphash.c `hsiphash_1u32` / `__hsiphash_unaligned` (`BITS_PER_LONG == 64`: `HSIPROUND` = `SIPROUND`,
+ *   `HPOSTAMBLE` = 1 + 3 rounds)
+ * @param value - the u32 (host order)
+ * @param key - the two 64-bit key words
+ * @returns the low 32 bits of `(v0 ^ v1) ^ (v2 ^ v3)`
+ */
+export function hsiphash32(value: number, key: SipHashKey): number {
+  return hsipCore(value | 0, key) >>> 0;
+}
+
+/**
+ * `hsiphash32(value, key) % modulus` without allocating: what `ip_vs_mh_hashkey(…) % IP_VS_MH_TAB_SIZE`
+ * computes. Pass `value` as `x | 0` on hot paths so that no uint32 above 2^31 crosses a call.
+ * @param value - the u32 (host order), or its int32 bit pattern
+ * @param key - the two 64-bit key words
+ * @param modulus - a positive integer below 2^31
+ */
+export function hsiphash32Mod(value: number, key: SipHashKey, modulus: number): number {
+  return (hsipCore(value | 0, key) >>> 0) % modulus;
 }

@@ -6,7 +6,7 @@
 import { type Flow, fold, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../address.js';
 import { LvsError } from '../errors.js';
 import { ServerList } from '../server-list.js';
-import { hsiphash32, type SipHashKey, sipHashKey } from '../siphash.js';
+import { hsiphash32Mod, type SipHashKey, sipHashKey } from '../siphash.js';
 import {
   type MhTableSize,
   NO_SERVER,
@@ -40,9 +40,12 @@ function checkOptions(options: SchedulerOptions<'mh'> | undefined): SchedulerOpt
   return options;
 }
 
-/** `ip_vs_mh_hashkey`: `hsiphash` of the u32 `offset + ntohs(port) + ntohl(addr_fold)` (wrapping). */
-function hashKey(addrFold: number, port: number, key: SipHashKey, offset: number): number {
-  return hsiphash32((offset + port + addrFold) >>> 0, key);
+/**
+ * `ip_vs_mh_hashkey(…) % modulus`: `hsiphash` of the u32 `offset + ntohs(port) + ntohl(addr_fold)` (wrapping),
+ * passed on as int32 bits so that nothing is boxed per pick.
+ */
+function hashKey(addrFold: number, port: number, key: SipHashKey, offset: number, modulus: number): number {
+  return hsiphash32Mod((offset + port + addrFold) | 0, key, modulus);
 }
 
 /** Greatest common divisor of two positive integers (lib/math/gcd.c). */
@@ -102,7 +105,7 @@ export class MaglevHashingScheduler extends ServerList<'mh'> {
 
   /** The slot a client address and port hash to (`ip_vs_mh_hashkey(…, hash1, 0) % M`). */
   slotOf(flow: Flow): number {
-    return hashKey(fold(flow.family, flow.saddr), this.portOf(flow), HASH1, 0) % this.tableSize;
+    return hashKey(fold(flow.family, flow.saddr), this.portOf(flow), HASH1, 0, this.tableSize);
   }
 
   /** `ip_vs_mh_get_port`: the source port for TCP/UDP/SCTP when `mh-port` is set, else 0. */
@@ -122,14 +125,14 @@ export class MaglevHashingScheduler extends ServerList<'mh'> {
     const m = this.tableSize;
     const addr = fold(flow.family, flow.saddr);
     const port = this.portOf(flow);
-    const ihash = hashKey(addr, port, HASH1, 0) % m;
+    const ihash = hashKey(addr, port, HASH1, 0, m);
     let h = this.lookup[ihash]!;
     if (h < 0) return NO_SERVER;
     if (!this.unavailable(h)) return h;
     if (!this.fallback) return NO_SERVER;
     for (let offset = 0; offset < m; offset++) {
       const roffset = (offset + ihash) % m;
-      h = this.lookup[hashKey(addr, port, HASH1, roffset) % m]!;
+      h = this.lookup[hashKey(addr, port, HASH1, roffset, m)]!;
       if (h < 0) break;
       if (!this.unavailable(h)) return h;
     }
@@ -180,8 +183,8 @@ export class MaglevHashingScheduler extends ServerList<'mh'> {
       dest[i] = h;
       const f = this.addrFold[h]!;
       const p = this.port[h]!;
-      perm[i] = hashKey(f, p, HASH1, 0) % m;
-      skip[i] = (hashKey(f, p, HASH2, 0) % (m - 1)) + 1;
+      perm[i] = hashKey(f, p, HASH1, 0, m);
+      skip[i] = hashKey(f, p, HASH2, 0, m - 1) + 1;
       const lw = this.lastWeight[h]!;
       turns[i] = Math.floor(lw / g) >> rshift || (lw !== 0 ? 1 : 0);
     }
