@@ -66,7 +66,7 @@ describe('lblcr (ip_vs_lblcr.c)', () => {
     conns(s, B, 1);
     s.schedule(X, 1000); // set [B, A], lastmod 1000
     conns(s, A, 1);
-    conns(s, B, 3); // B per weight 768/4 = 192 < A 256/1: A least and most loaded is A
+    conns(s, B, 3); // per weight B 768/4 = 192, A 256/1: B is the least loaded, A the most
     expect(who(s, s.schedule(X, 61_000))).toBe(B); // now == lastmod + 60 s: time_after false, no shrink
     expect(set(s)).toEqual([B, A]);
     // set_max: first B (moh 768); A: 768 * 1 < 256 * 4 → A is most loaded → erased, lastmod = now.
