@@ -383,7 +383,8 @@ export class ConnTable {
     const exp = now + timeoutMs;
     this.expires[i] = exp;
     const rel = exp - this.epoch;
-    const tick = rel <= 0 ? 0 : Math.ceil(rel / WHEEL_TICK_MS);
+    // Never behind the wheel: a tick already run would not be visited again for a whole revolution.
+    const tick = Math.max(rel <= 0 ? 0 : Math.ceil(rel / WHEEL_TICK_MS), this.lastTick + 1);
     const cur = this.wTick[i] ?? NOT_LINKED;
     // Lazy wheel: a later expiry stays in its earlier slot and is re-slotted when that slot comes due.
     if (cur !== NOT_LINKED && tick >= cur) return;
@@ -435,7 +436,7 @@ export class ConnTable {
           onExpire(i);
           continue;
         }
-        const tick = Math.ceil((exp - this.epoch) / WHEEL_TICK_MS);
+        const tick = Math.max(Math.ceil((exp - this.epoch) / WHEEL_TICK_MS), nowTick + 1);
         if ((tick & WHEEL_MASK) === s) {
           this.wNext[i] = keep;
           keep = i;

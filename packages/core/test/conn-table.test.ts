@@ -93,7 +93,7 @@ describe('ConnTable', () => {
           }
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 500 },
     );
   });
 
