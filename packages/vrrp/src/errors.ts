@@ -14,6 +14,8 @@ declare module '@lvskit/schedulers' {
     VRRP_OWNERSHIP_FAILED: true;
     /** A VRRP advertisement does not fit the buffer it is encoded into. */
     VRRP_BUFFER_TOO_SMALL: true;
+    /** A notify script could not be started. */
+    VRRP_NOTIFY_FAILED: true;
   }
 }
 
@@ -24,4 +26,6 @@ export const vrrpErrorCodes = {
   VRRP_TRANSPORT_FAILED: 'The VRRP transport (raw IP socket, multicast membership, interface binding) failed.',
   VRRP_OWNERSHIP_FAILED: 'Adding or removing a virtual IP address, or sending gratuitous ARP, failed.',
   VRRP_BUFFER_TOO_SMALL: 'A VRRP advertisement does not fit the buffer it is encoded into.',
+  VRRP_NOTIFY_FAILED:
+    'A VRRP notify script (notify_master, notify_backup, notify_fault, notify_stop, notify) could not be started.',
 } as const satisfies Partial<Record<LvsErrorCode, string>>;

@@ -392,13 +392,13 @@ export class VrrpRouter {
       child.on('error', (err) =>
         this.#emit(
           'error',
-          new LvsError('VRRP_OWNERSHIP_FAILED', `notify script ${argv[0]}: ${err.message}`, { cause: err }),
+          new LvsError('VRRP_NOTIFY_FAILED', `notify script ${argv[0]}: ${err.message}`, { cause: err }),
         ),
       );
     } catch (err) {
       this.#emit(
         'error',
-        new LvsError('VRRP_OWNERSHIP_FAILED', `notify script ${argv[0]}: ${String(err)}`, { cause: err }),
+        new LvsError('VRRP_NOTIFY_FAILED', `notify script ${argv[0]}: ${String(err)}`, { cause: err }),
       );
     }
   }
