@@ -228,7 +228,7 @@ class Popt {
         opt = POPT.find((o) => o.short === ch);
         if (!opt) return { type: 'error', error: 'badopt', bad: this.argv[this.last] ?? '' };
         const restChars = this.charArg.slice(1);
-        this.charArg = restChars === '' ? undefined : restChars[0] === '=' ? restChars.slice(1) : restChars;
+        this.charArg = restChars === '' ? undefined : restChars;
       } else {
         this.charArg = undefined;
         if (this.next >= this.argv.length) return { type: 'end' };
@@ -258,14 +258,19 @@ class Popt {
           opt = POPT.find((o) => o.short === ch);
           if (!opt) return { type: 'error', error: 'badopt', bad: word };
           const restChars = word.slice(2);
-          this.charArg = restChars === '' ? undefined : restChars[0] === '=' ? restChars.slice(1) : restChars;
+          this.charArg = restChars === '' ? undefined : restChars;
         }
       }
-      if (opt.arg === 'none') return { type: 'opt', tag: opt.tag, arg: undefined };
+      if (opt.arg === 'none') {
+        // popt: "-L=x" / "--list=x" → POPT_ERROR_UNWANTEDARG
+        if (this.charArg?.[0] === '=') return { type: 'error', error: 'unwanted', bad: this.argv[this.last] ?? '' };
+        return { type: 'opt', tag: opt.tag, arg: undefined };
+      }
       let arg: string | undefined;
       if (longArg !== undefined) arg = longArg;
       else if (this.charArg !== undefined) {
-        arg = this.charArg;
+        // The rest of a short cluster is the argument, one leading '=' skipped ("-p60", "-p=60").
+        arg = this.charArg[0] === '=' ? this.charArg.slice(1) : this.charArg;
         this.charArg = undefined;
       } else if (this.next >= this.argv.length) {
         if (opt.arg !== 'optional') return { type: 'error', error: 'noarg', bad: this.argv[this.last] ?? '' };

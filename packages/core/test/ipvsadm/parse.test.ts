@@ -404,6 +404,8 @@ describe('popt-level errors (IPVSADM_USAGE, exit 255)', () => {
     ['-Lq', '-Lq: unknown option'],
     ['-A -t', '-t: missing argument'],
     ['-L --numeric=yes', '--numeric=yes: option does not take an argument'],
+    ['-L -n=1', '-n=1: option does not take an argument'],
+    ['-A -t 1.2.3.4:80 -p=', "invalid timeout value `' specified"],
     ['--set 1 2 -1', '-1: unknown option'],
   ])('%s → %j', (line, message) => {
     expect(rejection(line)).toEqual({ code: 'IPVSADM_USAGE', message });
