@@ -313,6 +313,7 @@ describe('error messages (fail(2, ...) → IPVSADM_BAD_COMMAND)', () => {
     ['-L --daemon --rate', 'options conflicts in the list command'],
     ['-L --timeout --persistent-conn', 'options conflicts in the list command'],
     ['-A -t 1.2.3.4:80 -p 0', "invalid timeout value `0' specified"],
+    ['-A -t 1.2.3.4:80 -p=', "invalid timeout value `' specified"],
     ['-A -t 1.2.3.4:80 -p 2678401', "invalid timeout value `2678401' specified"],
     ['--set 1 x 3', "invalid timeout value `x' specified"],
     ['-A -f 0', "invalid fwmark value `0' specified"],
@@ -405,7 +406,6 @@ describe('popt-level errors (IPVSADM_USAGE, exit 255)', () => {
     ['-A -t', '-t: missing argument'],
     ['-L --numeric=yes', '--numeric=yes: option does not take an argument'],
     ['-L -n=1', '-n=1: option does not take an argument'],
-    ['-A -t 1.2.3.4:80 -p=', "invalid timeout value `' specified"],
     ['--set 1 2 -1', '-1: unknown option'],
   ])('%s → %j', (line, message) => {
     expect(rejection(line)).toEqual({ code: 'IPVSADM_USAGE', message });
