@@ -18,37 +18,52 @@ export function cleanupTemp(): void {
   for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-/** Writes a keepalived.conf for one vrrp_instance. */
-export function keepalivedConf(c: VrrpInstanceConfig): string {
-  const lines = [
-    'global_defs {',
-    `  router_id ${c.name}`,
-    '  vrrp_garp_master_delay 0',
-    '}',
-    `vrrp_instance ${c.name} {`,
-    `  state ${c.state ?? 'BACKUP'}`,
-    `  interface ${c.interface}`,
-    `  virtual_router_id ${c.virtualRouterId}`,
-    `  priority ${c.priority ?? 100}`,
-    `  advert_int ${c.advertInt ?? 1}`,
-    `  version ${c.version ?? 2}`,
-  ];
-  if (c.nopreempt) lines.push('  nopreempt');
-  if (c.authentication) {
-    lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${c.authentication.password}`, '  }');
+/** Global options of a generated keepalived.conf. */
+export interface KeepalivedGlobals {
+  /** `vrrp_mcast_group4`. */
+  readonly mcastGroup4?: string;
+}
+
+/** Writes a keepalived.conf for some vrrp_instances (keepalived.conf(5) syntax). */
+export function keepalivedConf(instances: readonly VrrpInstanceConfig[], g: KeepalivedGlobals = {}): string {
+  const lines = ['global_defs {', '  router_id lvskit-lab', '  vrrp_garp_master_delay 0'];
+  if (g.mcastGroup4) lines.push(`  vrrp_mcast_group4 ${g.mcastGroup4}`);
+  lines.push('}');
+  for (const c of instances) {
+    lines.push(
+      `vrrp_instance ${c.name} {`,
+      `  state ${c.state ?? 'BACKUP'}`,
+      `  interface ${c.interface}`,
+      `  virtual_router_id ${c.virtualRouterId}`,
+      `  priority ${c.priority ?? 100}`,
+      `  advert_int ${c.advertInt ?? 1}`,
+      `  version ${c.version ?? 2}`,
+    );
+    if (c.nopreempt) lines.push('  nopreempt');
+    if (c.sourceIp) lines.push(`  unicast_src_ip ${c.sourceIp}`);
+    if (c.unicastPeers?.length) lines.push('  unicast_peer {', ...c.unicastPeers.map((p) => `    ${p}`), '  }');
+    if (c.authentication) {
+      lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${c.authentication.password}`, '  }');
+    }
+    lines.push('  virtual_ipaddress {');
+    for (const v of c.virtualIpAddresses) lines.push(`    ${typeof v === 'string' ? v : v.address}`);
+    lines.push('  }', '}');
   }
-  lines.push('  virtual_ipaddress {');
-  for (const v of c.virtualIpAddresses) lines.push(`    ${typeof v === 'string' ? v : v.address}`);
-  lines.push('  }', '}', '');
+  lines.push('');
   return lines.join('\n');
 }
 
 /** Starts keepalived (VRRP only, foreground, log to stderr) in `host`. */
-export function startKeepalived(lab: Lab, host: LabHost, c: VrrpInstanceConfig): LabProcess {
+export function startKeepalived(
+  lab: Lab,
+  host: LabHost,
+  c: VrrpInstanceConfig | readonly VrrpInstanceConfig[],
+  g: KeepalivedGlobals = {},
+): LabProcess {
   const dir = mkdtempSync(join(tmpdir(), 'lvskit-vrrp-ka-'));
   tempDirs.push(dir);
   const conf = join(dir, 'keepalived.conf');
-  writeFileSync(conf, keepalivedConf(c));
+  writeFileSync(conf, keepalivedConf(Array.isArray(c) ? c : [c as VrrpInstanceConfig], g));
   return lab.spawn(host, [
     'keepalived',
     '-n',

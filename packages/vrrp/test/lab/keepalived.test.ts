@@ -139,6 +139,55 @@ describe.runIf(canRun)('VRRP interop with keepalived 2.2.7', () => {
     await waitFor('keepalived MASTER', async () => (await holders(lab, two(), VIP)).join() === 'ka', 3000);
   });
 
+  it('unicast peers (unicast_src_ip / unicast_peer): keepalived master, lvskit takes over when it stops', async () => {
+    const ka = startKeepalived(lab, hosts.ka, cfg(150, { sourceIp: '198.18.9.1', unicastPeers: ['198.18.9.2'] }));
+    const lv = startLvskit(lab, hosts.lv, cfg(100, { sourceIp: '198.18.9.2', unicastPeers: ['198.18.9.1'] }));
+    procs.push(ka, lv);
+    await waitFor('keepalived MASTER', async () => (await holders(lab, two(), VIP)).join() === 'ka');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await holders(lab, two(), VIP)).toEqual(['ka']);
+    expect(lv.output()).not.toMatch(/"event":"dropped"/);
+    await ka.stop();
+    await waitFor('lvskit MASTER', async () => (await holders(lab, two(), VIP)).join() === 'lv', 5000);
+    // And back: keepalived (150) preempts the unicast lvskit master.
+    const ka2 = startKeepalived(lab, hosts.ka, cfg(150, { sourceIp: '198.18.9.1', unicastPeers: ['198.18.9.2'] }));
+    procs.push(ka2);
+    await waitFor('keepalived preempts', async () => (await holders(lab, two(), VIP)).join() === 'ka', 10_000);
+  });
+
+  it('master-master with two VIPs and a custom group (seed 004: VRIDs 38/39, vrrp_mcast_group4 224.0.38.12)', async () => {
+    const group = '224.0.38.12';
+    const vip1 = '198.18.9.19';
+    const vip2 = '198.18.9.20';
+    const inst = (vrid: number, prio: number, vip: string): VrrpInstanceConfig => ({
+      name: `VI_${vrid - 37}`,
+      interface: 'eth0',
+      virtualRouterId: vrid,
+      priority: prio,
+      advertInt: 1,
+      authentication: { type: 'PASS', password: 'x1er44q' },
+      virtualIpAddresses: [`${vip}/24`],
+      multicastGroup: group,
+    });
+    // node-00 (keepalived) owns VIP1 (100 vs 97), node-01 (lvskit) owns VIP2.
+    const ka = startKeepalived(lab, hosts.ka, [inst(38, 100, vip1), inst(39, 97, vip2)], { mcastGroup4: group });
+    const lv1 = startLvskit(lab, hosts.lv, inst(38, 97, vip1));
+    const lv2 = startLvskit(lab, hosts.lv, inst(39, 100, vip2));
+    procs.push(ka, lv1, lv2);
+    await waitFor('VIP1 on keepalived', async () => (await holders(lab, two(), vip1)).join() === 'ka');
+    await waitFor('VIP2 on lvskit', async () => (await holders(lab, two(), vip2)).join() === 'lv');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await holders(lab, two(), vip1)).toEqual(['ka']);
+    expect(await holders(lab, two(), vip2)).toEqual(['lv']);
+    // "simulate node-00 down": both VIPs flow to lvskit.
+    await ka.stop();
+    await waitFor('VIP1 moves to lvskit', async () => (await holders(lab, two(), vip1)).join() === 'lv', 5000);
+    expect(await holders(lab, two(), vip2)).toEqual(['lv']);
+    for (const h of Object.values(hosts)) {
+      for (const v of [vip1, vip2]) await lab.exec(h, ['ip', 'addr', 'flush', 'dev', 'eth0', 'to', `${v}/32`]);
+    }
+  });
+
   it('two lvskit routers pair: the higher wins, the other takes over when it stops', async () => {
     const a = startLvskit(lab, hosts.lv, cfg(150));
     const b = startLvskit(lab, hosts.lv2, cfg(100));
