@@ -189,6 +189,8 @@ export class IpvsTable implements IpvsadmTarget {
       throw ipvsadmError('invalid-operation');
     // ip_vs_add_dest / ip_vs_edit_dest: weight < 0 or l_threshold > u_threshold → -ERANGE (an unset upper
     // threshold is 0, so a lower threshold alone is refused too).
+    // The kernel only refuses a negative weight; above 65535 cannot come from ipvsadm and is refused here
+    // too, so no caller gets a weight the list columns (%-6d) and schedulers were never meant to see.
     if (config.weight < 0 || config.weight > 65535) throw ipvsadmError('out-of-range');
     if (config.lowerThreshold > config.upperThreshold) throw ipvsadmError('out-of-range');
     if (config.forwarding === 'tunnel' && config.tunnel.type === 'gue' && config.tunnel.port === 0)
