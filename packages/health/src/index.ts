@@ -38,8 +38,32 @@ export {
   type StatusCodes,
   statusMatches,
 } from './checkers/http.js';
+export {
+  type FtpCheckOptions,
+  ftpCheck,
+  imapCheck,
+  type MailboxCheckOptions,
+  nntpCheck,
+  popCheck,
+  type SimpleTcpOptions,
+  simpleTcpCheck,
+  type TextCheckOptions,
+} from './checkers/mail.js';
 export { type ExternalCheckOptions, externalCheck, type MiscCheckOptions, miscCheck } from './checkers/misc.js';
 export { type PingCheckOptions, pingCheck } from './checkers/ping.js';
+export {
+  berRead,
+  type LdapCheckOptions,
+  ldapBindRequest,
+  ldapCheck,
+  ldapSearchRequest,
+  type RadiusCheckOptions,
+  radiusAccessRequest,
+  radiusCheck,
+  radiusHidePassword,
+  type SipCheckOptions,
+  sipCheck,
+} from './checkers/radius-sip-ldap.js';
 export { type LdSmtpOptions, ldSmtpCheck, type SmtpCheckOptions, smtpCheck } from './checkers/smtp.js';
 export { mysqlCheck, pgsqlCheck, type SqlCheckOptions } from './checkers/sql.js';
 export { type TcpCheckOptions, tcpCheck } from './checkers/tcp.js';
@@ -70,6 +94,18 @@ export {
 } from './director.js';
 export { healthErrorCodes } from './errors.js';
 export { type Listener, TypedEmitter } from './events.js';
+export {
+  combinedCheck,
+  type LdirectordCheckType,
+  type LdirectordGlobals,
+  type LdirectordReal,
+  type LdirectordService,
+  type LdirectordVirtual,
+  ldirectordChecker,
+  ldirectordTimeouts,
+  portForService,
+  serviceForPort,
+} from './ldirectord.js';
 export {
   type HealthAlert,
   type MailNotifierOptions,

@@ -140,6 +140,11 @@ export class LineReader {
       this.#wake();
     });
     const end = (err?: Error) => {
+      // A last line without its newline is still a line (Perl's <$sock> returns it too).
+      if (this.#buf !== '' && !this.#ended) {
+        this.#lines.push(this.#buf.replace(/\r$/, ''));
+        this.#buf = '';
+      }
       this.#ended ??= err ?? new Error('connection closed by peer');
       this.#wake();
     };

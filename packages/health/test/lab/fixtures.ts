@@ -290,3 +290,241 @@ export async function startPostgres(): Promise<Daemon | string> {
     },
   };
 }
+
+/** vsftpd serving `dir` anonymously (read-only) on 127.0.0.1, passive ports from the same range. */
+export async function startVsftpd(files: Record<string, string>): Promise<Daemon | string> {
+  const bin = which('vsftpd');
+  if (!bin) return 'vsftpd not installed (Debian package vsftpd)';
+  try {
+    execFileSync('id', ['-u', 'ftp'], { stdio: 'ignore' });
+  } catch {
+    return 'no ftp user (created by the vsftpd package)';
+  }
+  const port = await freePort();
+  const dir = tempDir('ftp');
+  chmodSync(dir, 0o755);
+  const root = join(dir, 'root');
+  const empty = join(dir, 'empty');
+  execFileSync('mkdir', ['-p', root, empty]);
+  chmodSync(root, 0o755);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(root, name), text, { mode: 0o644 });
+  const pasv = await freePort();
+  const conf = join(dir, 'vsftpd.conf');
+  writeFileSync(
+    conf,
+    [
+      'listen=YES',
+      'listen_ipv6=NO',
+      'listen_address=127.0.0.1',
+      `listen_port=${port}`,
+      'background=NO',
+      'anonymous_enable=YES',
+      `anon_root=${root}`,
+      'no_anon_password=YES',
+      'local_enable=NO',
+      'write_enable=NO',
+      'pasv_enable=YES',
+      'pasv_address=127.0.0.1',
+      `pasv_min_port=${pasv}`,
+      `pasv_max_port=${pasv}`,
+      `secure_chroot_dir=${empty}`,
+      'ftp_username=ftp',
+      'seccomp_sandbox=NO',
+      'xferlog_enable=NO',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(bin, [conf], { stdio: 'ignore' });
+  try {
+    await waitFor(() => tcpOpen(port), 10_000, 'vsftpd');
+  } catch (err) {
+    await stopChild(child);
+    return `vsftpd did not start: ${String(err)}`;
+  }
+  return {
+    pid: child.pid as number,
+    port,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Dovecot with IMAP, IMAPS, POP3, POP3S on 127.0.0.1; any user, password `secret`. Ports in `ports`. */
+export async function startDovecot(): Promise<
+  (Daemon & { ports: { imap: number; imaps: number; pop3: number; pop3s: number } }) | string
+> {
+  const bin = which('dovecot');
+  if (!bin) return 'dovecot not installed (Debian packages dovecot-imapd dovecot-pop3d)';
+  const cert = selfSigned('mail.example.test');
+  if (!cert) return 'openssl not installed';
+  const dir = tempDir('dovecot');
+  chmodSync(dir, 0o755);
+  for (const d of ['run', 'state', 'mail']) execFileSync('mkdir', ['-p', join(dir, d)]);
+  chmodSync(join(dir, 'mail'), 0o777);
+  const ports = { imap: await freePort(), imaps: await freePort(), pop3: await freePort(), pop3s: await freePort() };
+  const conf = join(dir, 'dovecot.conf');
+  writeFileSync(
+    conf,
+    `base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = /dev/null
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <${cert.cert}
+ssl_key = <${cert.key}
+disable_plaintext_auth = no
+auth_mechanisms = plain
+passdb {
+  driver = static
+  args = password=secret
+}
+userdb {
+  driver = static
+  args = uid=65534 gid=65534 home=${dir}/mail/%u
+}
+mail_location = maildir:${dir}/mail/%u
+service imap-login {
+  inet_listener imap {
+    port = ${ports.imap}
+  }
+  inet_listener imaps {
+    port = ${ports.imaps}
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = ${ports.pop3}
+  }
+  inet_listener pop3s {
+    port = ${ports.pop3s}
+    ssl = yes
+  }
+}
+`,
+  );
+  const child = spawn(bin, ['-F', '-c', conf], { stdio: 'ignore' });
+  try {
+    await waitFor(async () => (await tcpOpen(ports.imap)) && (await tcpOpen(ports.pop3s)), 15_000, 'dovecot');
+  } catch (err) {
+    await stopChild(child);
+    return `dovecot did not start: ${String(err)}`;
+  }
+  return {
+    pid: child.pid as number,
+    port: ports.imap,
+    ports,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(cert.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** slapd (mdb) with suffix dc=example,dc=test, rootdn cn=admin,dc=example,dc=test / secret. */
+export async function startSlapd(): Promise<Daemon | string> {
+  const slapd = which('slapd');
+  const slapadd = which('slapadd');
+  if (!slapd || !slapadd || !existsSync('/etc/ldap/schema/core.schema'))
+    return 'slapd not installed (Debian package slapd)';
+  const port = await freePort();
+  const dir = tempDir('ldap');
+  chmodSync(dir, 0o755);
+  execFileSync('mkdir', ['-p', join(dir, 'db')]);
+  const conf = join(dir, 'slapd.conf');
+  writeFileSync(
+    conf,
+    [
+      'include /etc/ldap/schema/core.schema',
+      `pidfile ${dir}/slapd.pid`,
+      'modulepath /usr/lib/ldap',
+      'moduleload back_mdb',
+      'database mdb',
+      'suffix "dc=example,dc=test"',
+      'rootdn "cn=admin,dc=example,dc=test"',
+      'rootpw secret',
+      `directory ${dir}/db`,
+      '',
+    ].join('\n'),
+  );
+  const ldif = join(dir, 'base.ldif');
+  writeFileSync(
+    ldif,
+    'dn: dc=example,dc=test\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n',
+  );
+  execFileSync(slapadd, ['-f', conf, '-l', ldif], { stdio: 'ignore' });
+  // -d 0: stay in the foreground so we own the PID.
+  const child = spawn(slapd, ['-f', conf, '-h', `ldap://127.0.0.1:${port}/`, '-d', '0'], { stdio: 'ignore' });
+  try {
+    await waitFor(() => tcpOpen(port), 10_000, 'slapd');
+  } catch (err) {
+    await stopChild(child);
+    return `slapd did not start: ${String(err)}`;
+  }
+  return {
+    pid: child.pid as number,
+    port,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** FreeRADIUS with one site: user `lvs` / `pw`, client 127.0.0.1 secret `testing123` (Debian default). */
+export async function startFreeradius(): Promise<Daemon | string> {
+  const bin = which('freeradius');
+  if (!bin || !existsSync('/etc/freeradius/3.0')) return 'freeradius not installed (Debian package freeradius)';
+  const port = await freePort();
+  const dir = tempDir('radius');
+  chmodSync(dir, 0o755);
+  const raddb = join(dir, 'raddb');
+  execFileSync('cp', ['-rL', '/etc/freeradius/3.0', raddb]);
+  execFileSync('sh', ['-c', `rm -f '${raddb}'/sites-enabled/* '${raddb}/mods-enabled/eap'`]);
+  writeFileSync(join(raddb, 'mods-config', 'files', 'authorize'), 'lvs Cleartext-Password := "pw"\n');
+  writeFileSync(
+    join(raddb, 'sites-enabled', 'lvs'),
+    `server lvs {
+  listen {
+    type = auth
+    ipaddr = 127.0.0.1
+    port = ${port}
+  }
+  authorize {
+    files
+    pap
+  }
+  authenticate {
+    Auth-Type PAP {
+      pap
+    }
+  }
+}
+`,
+  );
+  // freeradius drops to the freerad user; let it read the copied configuration.
+  execFileSync('chmod', ['-R', 'a+rX', raddb]);
+  const child = spawn(bin, ['-f', '-d', raddb, '-l', 'stdout'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  try {
+    await waitFor(() => out.includes('Ready to process requests'), 15_000, 'freeradius');
+  } catch (err) {
+    await stopChild(child);
+    return `freeradius did not start: ${String(err)} ${out.slice(-300)}`;
+  }
+  return {
+    pid: child.pid as number,
+    port,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
