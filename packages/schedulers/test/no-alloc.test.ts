@@ -29,17 +29,8 @@ function drive(s: Scheduler, handles: number[], n: number): void {
   }
 }
 
-/**
- * KNOWN FAILURE, kept visible instead of skipped: mh's schedule() (part B's src/schedulers/mh.ts + siphash.ts)
- * currently triggers about six scavenges per two million picks, i.e. it allocates a few bytes per pick (most
- * likely uint32 results above 2^31 boxed as heap numbers across calls). `it.fails` turns red once it is fixed:
- * then remove the name from this set.
- */
-const KNOWN_ALLOCATING = new Set<string>(['mh']);
-
 describe.each(SCHEDULER_NAMES.map((n) => [n]))('%s', (name) => {
-  const test = KNOWN_ALLOCATING.has(name) ? it.fails : it;
-  test('schedule/setConnections/setOverloaded trigger no garbage collection', async () => {
+  it('schedule/setConnections/setOverloaded trigger no garbage collection', async () => {
     // LCG state in a typed array: a closure variable holding a uint32 above 2^30 would box a number per call.
     const x = new Uint32Array([12345]);
     const opts: Record<string, unknown> = {
