@@ -152,6 +152,16 @@ function uninstallHooks(): void {
   for (const sig of SIGNALS) process.off(sig, onSignal);
 }
 
+/** `key=value` arguments for sysctl(8), checked before anything runs. */
+function sysctlPairs(values: Readonly<Record<string, string>>): string[] {
+  return Object.entries(values).map(([k, v]) => {
+    if (!/^[a-z0-9_.-]+(\/[a-z0-9_.-]+)*$/i.test(k) || typeof v !== 'string' || /[\s=]/.test(v) || v === '') {
+      throw new LvsError('INVALID_ARGUMENT', `netlab: bad sysctl ${k}=${String(v)}`);
+    }
+    return `${k}=${v}`;
+  });
+}
+
 function checkName(kind: string, name: string): void {
   if (!NAME_RE.test(name)) {
     throw new LvsError('NETLAB_BAD_NAME', `netlab: ${kind} name ${JSON.stringify(name)} must match ${NAME_RE}`);
@@ -238,12 +248,7 @@ export class Lab {
   }
 
   async #sysctl(ns: string, values: Readonly<Record<string, string>>): Promise<void> {
-    const pairs = Object.entries(values).map(([k, v]) => {
-      if (!/^[a-z0-9_.-]+(\/[a-z0-9_.-]+)*$/i.test(k) || /[\s=]/.test(v)) {
-        throw new LvsError('INVALID_ARGUMENT', `netlab: bad sysctl ${k}=${v}`);
-      }
-      return `${k}=${v}`;
-    });
+    const pairs = sysctlPairs(values);
     if (pairs.length > 0) await runCommand(['ip', 'netns', 'exec', ns, 'sysctl', '-qw', ...pairs]);
   }
 
@@ -256,6 +261,7 @@ export class Lab {
     this.#alive();
     checkName('host', name);
     if (this.hosts.has(name)) throw new LvsError('NETLAB_BAD_NAME', `netlab: host ${name} exists`);
+    if (options.sysctls !== undefined) sysctlPairs(options.sysctls);
     const host: LabHost = { name, ns: `${this.prefix}${name}`, interfaces: new Map() };
     this.hosts.set(name, host);
     const sysctls: Record<string, string> = {

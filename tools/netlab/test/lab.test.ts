@@ -3,8 +3,16 @@
  * and an HTTP server answers `curl` from another namespace with its name; the two-segment layout routes a
  * client to a real server through the director; `destroy()` ends every process and namespace.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildSegmentLab, buildTwoSegmentLab, type Lab, namespacePidsSync, requireLab } from '../src/index.js';
+import {
+  buildSegmentLab,
+  buildTwoSegmentLab,
+  createLab,
+  type Lab,
+  namespacePidsSync,
+  requireLab,
+} from '../src/index.js';
 import { alive, namespacesWithPrefix, psAlive } from './helpers.js';
 
 const canRun = requireLab();
@@ -43,8 +51,11 @@ describe.runIf(canRun)('netlab: one segment', () => {
 
     const tw = await lab.exec(hosts.client, ['sysctl', '-n', 'net.ipv4.tcp_tw_reuse']);
     expect(tw.stdout.trim()).toBe('1');
-    const bridgeTw = await lab.exec(hosts.rs1, ['cat', '/proc/sys/net/ipv4/tcp_tw_reuse']);
-    expect(bridgeTw.stdout.trim()).toBe('1');
+    // The bridge's own namespace too (every lab namespace gets it).
+    const bridgeTw = execFileSync('ip', ['netns', 'exec', segment.ns, 'cat', '/proc/sys/net/ipv4/tcp_tw_reuse'], {
+      encoding: 'utf8',
+    });
+    expect(bridgeTw.trim()).toBe('1');
     const mac = hosts.client.interfaces.get('eth0')?.mac;
     expect(mac).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
 
@@ -92,6 +103,34 @@ describe.runIf(canRun)('netlab: one segment', () => {
     expect((await stubborn.exited).signal).toBe('SIGKILL');
     // It was given the grace period first (SIGTERM, then SIGKILL after 2 s).
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+    expect(namespacesWithPrefix(lab.prefix)).toEqual([]);
+  });
+});
+
+describe.runIf(canRun)('netlab: building blocks', () => {
+  it('point-to-point link with fixed MAC and MTU; bad input changes nothing', async () => {
+    const lab = await createLab();
+    labs.push(lab);
+    const a = await lab.addHost('a', { sysctls: { 'net.ipv4.conf.all.arp_ignore': '1' } });
+    const b = await lab.addHost('b');
+    await expect(lab.addHost('c', { sysctls: { 'net.ipv4.ip_forward': '1 2' } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(namespacesWithPrefix(lab.prefix).sort()).toEqual([a.ns, b.ns].sort());
+    const [ia, ib] = await lab.link(a, b, {
+      a: { ifname: 'p2p0', addresses: ['198.18.9.1/30'], mac: '02:00:5e:00:09:01', mtu: 9000 },
+      b: { addresses: ['198.18.9.2/30'] },
+    });
+    expect(ia).toMatchObject({ name: 'p2p0', mac: '02:00:5e:00:09:01', attachedTo: 'b', addresses: ['198.18.9.1/30'] });
+    expect(ib.name).toBe('eth0');
+    const shown = JSON.parse((await lab.exec(a, ['ip', '-j', 'link', 'show', 'dev', 'p2p0'])).stdout) as {
+      mtu: number;
+      address: string;
+    }[];
+    expect(shown[0]).toMatchObject({ mtu: 9000, address: '02:00:5e:00:09:01' });
+    expect((await lab.exec(a, ['sysctl', '-n', 'net.ipv4.conf.all.arp_ignore'])).stdout.trim()).toBe('1');
+    await lab.exec(b, ['ping', '-c', '1', '-W', '2', '198.18.9.1']);
+    await lab.destroy();
     expect(namespacesWithPrefix(lab.prefix)).toEqual([]);
   });
 });
