@@ -93,12 +93,54 @@ function p2cTask(n: number): () => void {
   };
 }
 
+/**
+ * Reference point, not a library: ip_vs_wlc_schedule as the kernel runs it, a linear scan over the list per
+ * pick (typed arrays, list order = index order), with the same accounting as the indexed schedulers.
+ */
+function wlcLinearScanTask(n: number): () => void {
+  const weight = Int32Array.from({ length: n }, (_, i) => weightOf(i));
+  const active = new Int32Array(n);
+  const ring = new Int32Array(4 * n).fill(-1);
+  let r = 0;
+  const pick = (): number => {
+    let least = -1;
+    let loh = 0;
+    for (let d = 0; d < n; d++) {
+      const w = weight[d]!;
+      if (least < 0) {
+        if (w > 0) {
+          least = d;
+          loh = active[d]! * 256;
+        }
+      } else {
+        const doh = active[d]! * 256;
+        if (loh * w > doh * weight[least]!) {
+          least = d;
+          loh = doh;
+        }
+      }
+    }
+    return least;
+  };
+  return () => {
+    for (let k = 0; k < BATCH; k++) {
+      const h = pick();
+      if (h >= 0) active[h]!++;
+      const old = ring[r]!;
+      ring[r] = h;
+      r = r + 1 === ring.length ? 0 : r + 1;
+      if (old >= 0) active[old]!--;
+    }
+  };
+}
+
 const rows: { name: string; make: (n: number) => () => void; note: string }[] = [
   ...SCHEDULER_NAMES.map((name) => ({
     name,
     make: (n: number) => schedulerTask(name, n),
     note: USES_CONNS.has(name) ? 'pick + 2 setConnections' : 'pick',
   })),
+  { name: 'wlc as a linear scan (kernel algorithm, reference)', make: wlcLinearScanTask, note: 'pick + counts' },
   { name: 'wrr-pool@1.1.4 (npm, LVS-KB wrr)', make: wrrPoolTask, note: 'next()' },
   { name: 'load-balancers@1.3.52 (npm, P2C)', make: p2cTask, note: 'pick() (own counters)' },
 ];
