@@ -1,6 +1,7 @@
 /**
  * The connection table of the packet path: connections and persistence templates stored column-wise in
- * preallocated typed arrays (about 108 bytes per entry, see {@link ConnTable.bytesPerEntry}), one hash
+ * preallocated typed arrays (under 128 bytes per entry, see {@link ConnTable.bytesPerEntry}): the fields a
+ * lookup compares sit together in one 32-byte row per entry so a chain hop costs one cache line, one hash
  * chain keyed by (protocol, client address, client port) that serves both directions — client→VIP
  * lookups and NAT real-server→client replies hash the same client endpoint, as the kernel's
  * `ip_vs_conn_hashkey_param(p, inverse)` does — and a hashed timer wheel for expiry. Owns storage, hashing,
@@ -58,9 +59,21 @@ function fmix(h: number): number {
 /** Called by {@link ConnTable.advance} for each due entry; it must free or re-arm the entry. */
 export type ExpireCallback = (index: number) => void;
 
+const ROW = 8;
+const K_NEXT = 0;
+const K_C0 = 1;
+const K_V0 = 2;
+const K_PORTS = 3;
+const K_PF = 4;
+const K_D0 = 5;
+const K_DPORT = 6;
+const K_DEST = 7;
+
 /**
- * Column storage for connections and templates. Fields are public typed arrays so the engine reads and
- * writes them without calls; indexes are stable for an entry's lifetime.
+ * Storage for connections and templates. The lookup key of an entry is one 8-word row in `rows`
+ * (next, client word 0, virtual word 0, ports, protocol+flags, real server word 0, real server port, real
+ * server id); full 16-byte addresses live in `caddr`/`vaddr`/`daddr` (4 words per entry) for IPv6 and
+ * listings. Indexes are stable for an entry's lifetime.
  */
 export class ConnTable {
   /** Maximum number of entries. */
@@ -71,28 +84,15 @@ export class ConnTable {
   readonly buckets: number;
   private readonly mask: number;
   private readonly heads: Int32Array;
-  /** Next entry in the hash chain (or in the free list). */
-  readonly next: Int32Array;
+  private readonly rows: Int32Array;
   /** Client address words (4 per entry, native order of the byte view). */
   readonly caddr: Int32Array;
   /** Virtual address words (fwmark templates: the mark in word 0). */
   readonly vaddr: Int32Array;
   /** Real server address words. */
   readonly daddr: Int32Array;
-  /** Client port. */
-  readonly cport: Uint16Array;
-  /** Virtual port. */
-  readonly vport: Uint16Array;
-  /** Real server port. */
-  readonly dport: Uint16Array;
-  /** `F_*` flags. */
-  readonly flags: Uint16Array;
   /** Protocol state (TCP state index; templates: 0 NONE / 1 ASSURED). */
   readonly state: Uint8Array;
-  /** IP protocol number (0 for fwmark templates, `IPPROTO_IP`). */
-  readonly proto: Uint8Array;
-  /** Real server id in the engine. */
-  readonly dest: Int32Array;
   /** Controlling template index, -1 when none (`cp->control`). */
   readonly control: Int32Array;
   /** How many connections this template controls (`n_control`). */
@@ -103,8 +103,6 @@ export class ConnTable {
   readonly timeout: Uint32Array;
   /** Inbound packets seen (`in_pkts`), saturating. */
   readonly inPkts: Uint32Array;
-  /** Firewall mark of the packet that created the entry. */
-  readonly fwmark: Uint32Array;
   private readonly wNext: Int32Array;
   private readonly wPrev: Int32Array;
   private readonly wTick: Uint32Array;
@@ -129,23 +127,16 @@ export class ConnTable {
     this.buckets = b;
     this.mask = b - 1;
     this.heads = new Int32Array(b).fill(-1);
-    this.next = new Int32Array(capacity);
+    this.rows = new Int32Array(capacity * ROW);
     this.caddr = new Int32Array(capacity * 4);
     this.vaddr = new Int32Array(capacity * 4);
     this.daddr = new Int32Array(capacity * 4);
-    this.cport = new Uint16Array(capacity);
-    this.vport = new Uint16Array(capacity);
-    this.dport = new Uint16Array(capacity);
-    this.flags = new Uint16Array(capacity);
     this.state = new Uint8Array(capacity);
-    this.proto = new Uint8Array(capacity);
-    this.dest = new Int32Array(capacity);
     this.control = new Int32Array(capacity);
     this.nControl = new Int32Array(capacity);
     this.expires = new Float64Array(capacity);
     this.timeout = new Uint32Array(capacity);
     this.inPkts = new Uint32Array(capacity);
-    this.fwmark = new Uint32Array(capacity);
     this.wNext = new Int32Array(capacity);
     this.wPrev = new Int32Array(capacity);
     this.wTick = new Uint32Array(capacity).fill(NOT_LINKED);
@@ -157,8 +148,38 @@ export class ConnTable {
 
   /** Bytes of typed-array storage per entry at full capacity (hash heads and wheel included). */
   get bytesPerEntry(): number {
-    const perEntry = 4 * 4 * 3 + 2 * 3 + 2 + 1 + 1 + 4 * 3 + 8 + 4 * 3 + 4 * 3 + 4; // columns
+    const perEntry = ROW * 4 + 4 * 4 * 3 + 1 + 4 * 2 + 8 + 4 * 2 + 4 * 3; // rows, addresses, state, control/nControl, expires, timeout/inPkts, wheel links
     return perEntry + (this.buckets * 4 + WHEEL_SIZE * 4) / this.capacity;
+  }
+
+  /** `F_*` flags of entry `i`. */
+  getFlags(i: number): number {
+    return (this.rows[i * ROW + K_PF] ?? 0) >>> 8;
+  }
+  /** Replaces the flags of entry `i`. */
+  setFlags(i: number, flags: number): void {
+    const o = i * ROW + K_PF;
+    this.rows[o] = ((this.rows[o] ?? 0) & 0xff) | ((flags & 0xffff) << 8);
+  }
+  /** IP protocol number (0 for fwmark templates, `IPPROTO_IP`). */
+  getProto(i: number): number {
+    return (this.rows[i * ROW + K_PF] ?? 0) & 0xff;
+  }
+  /** Client port. */
+  getCport(i: number): number {
+    return (this.rows[i * ROW + K_PORTS] ?? 0) >>> 16;
+  }
+  /** Virtual port. */
+  getVport(i: number): number {
+    return (this.rows[i * ROW + K_PORTS] ?? 0) & 0xffff;
+  }
+  /** Real server port. */
+  getDport(i: number): number {
+    return this.rows[i * ROW + K_DPORT] ?? 0;
+  }
+  /** Real server id in the engine. */
+  getDest(i: number): number {
+    return this.rows[i * ROW + K_DEST] ?? -1;
   }
 
   /** Hash of a client endpoint (protocol, family, 4 address words at `off`, port). */
@@ -187,30 +208,36 @@ export class ConnTable {
     vOff: number,
     vport: number,
   ): number {
-    const af = af6 ? F_AF6 : 0;
-    let i = this.heads[this.hash(proto, af6, words, cOff, cport)] ?? -1;
+    const r = this.rows;
+    const pf = proto | ((af6 ? F_AF6 : 0) << 8);
+    const pfMask = 0xff | ((F_TEMPLATE | F_AF6) << 8);
+    const ports = (cport << 16) | vport;
     const c0 = words[cOff];
     const v0 = words[vOff];
+    let i = this.heads[this.hash(proto, af6, words, cOff, cport)] ?? -1;
     while (i >= 0) {
-      const f = this.flags[i] ?? 0;
-      const o = i << 2;
+      const o = i * ROW;
       if (
-        this.cport[i] === cport &&
-        this.vport[i] === vport &&
-        this.proto[i] === proto &&
-        (f & (F_TEMPLATE | F_AF6)) === af &&
-        this.caddr[o] === c0 &&
-        this.vaddr[o] === v0 &&
-        (!af6 ||
-          (this.caddr[o + 1] === words[cOff + 1] &&
-            this.caddr[o + 2] === words[cOff + 2] &&
-            this.caddr[o + 3] === words[cOff + 3] &&
-            this.vaddr[o + 1] === words[vOff + 1] &&
-            this.vaddr[o + 2] === words[vOff + 2] &&
-            this.vaddr[o + 3] === words[vOff + 3]))
-      )
-        return i;
-      i = this.next[i] ?? -1;
+        r[o + K_PORTS] === ports &&
+        r[o + K_C0] === c0 &&
+        r[o + K_V0] === v0 &&
+        ((r[o + K_PF] ?? 0) & pfMask) === pf
+      ) {
+        if (!af6) return i;
+        const a = i << 2;
+        const ca = this.caddr;
+        const va = this.vaddr;
+        if (
+          ca[a + 1] === words[cOff + 1] &&
+          ca[a + 2] === words[cOff + 2] &&
+          ca[a + 3] === words[cOff + 3] &&
+          va[a + 1] === words[vOff + 1] &&
+          va[a + 2] === words[vOff + 2] &&
+          va[a + 3] === words[vOff + 3]
+        )
+          return i;
+      }
+      i = r[o + K_NEXT] ?? -1;
     }
     return -1;
   }
@@ -229,27 +256,36 @@ export class ConnTable {
     destOff: number,
     destPort: number,
   ): number {
+    const r = this.rows;
+    const pf = proto | ((af6 ? F_AF6 | F_DAF6 : 0) << 8);
+    const pfMask = 0xff | ((F_TEMPLATE | F_AF6 | F_DAF6) << 8);
+    const c0 = words[clientOff];
+    const d0 = words[destOff];
     let i = this.heads[this.hash(proto, af6, words, clientOff, clientPort)] ?? -1;
     while (i >= 0) {
-      const f = this.flags[i] ?? 0;
-      const o = i << 2;
+      const o = i * ROW;
       if (
-        this.cport[i] === clientPort &&
-        this.dport[i] === destPort &&
-        this.proto[i] === proto &&
-        (f & (F_TEMPLATE | F_AF6 | F_DAF6)) === (af6 ? F_AF6 | F_DAF6 : 0) &&
-        this.caddr[o] === words[clientOff] &&
-        this.daddr[o] === words[destOff] &&
-        (!af6 ||
-          (this.caddr[o + 1] === words[clientOff + 1] &&
-            this.caddr[o + 2] === words[clientOff + 2] &&
-            this.caddr[o + 3] === words[clientOff + 3] &&
-            this.daddr[o + 1] === words[destOff + 1] &&
-            this.daddr[o + 2] === words[destOff + 2] &&
-            this.daddr[o + 3] === words[destOff + 3]))
-      )
-        return i;
-      i = this.next[i] ?? -1;
+        (r[o + K_PORTS] ?? 0) >>> 16 === clientPort &&
+        r[o + K_DPORT] === destPort &&
+        r[o + K_C0] === c0 &&
+        r[o + K_D0] === d0 &&
+        ((r[o + K_PF] ?? 0) & pfMask) === pf
+      ) {
+        if (!af6) return i;
+        const a = i << 2;
+        const ca = this.caddr;
+        const da = this.daddr;
+        if (
+          ca[a + 1] === words[clientOff + 1] &&
+          ca[a + 2] === words[clientOff + 2] &&
+          ca[a + 3] === words[clientOff + 3] &&
+          da[a + 1] === words[destOff + 1] &&
+          da[a + 2] === words[destOff + 2] &&
+          da[a + 3] === words[destOff + 3]
+        )
+          return i;
+      }
+      i = r[o + K_NEXT] ?? -1;
     }
     return -1;
   }
@@ -259,26 +295,27 @@ export class ConnTable {
    * @returns the entry index or -1
    */
   lookupTemplate(proto: number, af6: boolean, words: Int32Array, cOff: number, vOff: number, vport: number): number {
-    const want = F_TEMPLATE | (af6 ? F_AF6 : 0);
+    const r = this.rows;
+    const pf = proto | ((F_TEMPLATE | (af6 ? F_AF6 : 0)) << 8);
+    const pfMask = 0xff | ((F_TEMPLATE | F_AF6) << 8);
     let i = this.heads[this.hash(proto, af6, words, cOff, 0)] ?? -1;
     while (i >= 0) {
-      const o = i << 2;
+      const o = i * ROW;
+      const a = i << 2;
       if (
-        ((this.flags[i] ?? 0) & (F_TEMPLATE | F_AF6)) === want &&
-        this.cport[i] === 0 &&
-        this.vport[i] === vport &&
-        this.proto[i] === proto &&
-        this.caddr[o] === words[cOff] &&
-        this.vaddr[o] === words[vOff] &&
-        this.caddr[o + 1] === words[cOff + 1] &&
-        this.caddr[o + 2] === words[cOff + 2] &&
-        this.caddr[o + 3] === words[cOff + 3] &&
-        this.vaddr[o + 1] === words[vOff + 1] &&
-        this.vaddr[o + 2] === words[vOff + 2] &&
-        this.vaddr[o + 3] === words[vOff + 3]
+        r[o + K_PORTS] === vport &&
+        ((r[o + K_PF] ?? 0) & pfMask) === pf &&
+        this.caddr[a] === words[cOff] &&
+        this.vaddr[a] === words[vOff] &&
+        this.caddr[a + 1] === words[cOff + 1] &&
+        this.caddr[a + 2] === words[cOff + 2] &&
+        this.caddr[a + 3] === words[cOff + 3] &&
+        this.vaddr[a + 1] === words[vOff + 1] &&
+        this.vaddr[a + 2] === words[vOff + 2] &&
+        this.vaddr[a + 3] === words[vOff + 3]
       )
         return i;
-      i = this.next[i] ?? -1;
+      i = r[o + K_NEXT] ?? -1;
     }
     return -1;
   }
@@ -304,28 +341,30 @@ export class ConnTable {
     timeoutMs: number,
   ): number {
     let i = this.freeHead;
-    if (i >= 0) this.freeHead = this.next[i] ?? -1;
+    if (i >= 0) this.freeHead = this.rows[i * ROW + K_NEXT] ?? -1;
     else if (this.highWater < this.capacity) i = this.highWater++;
     else return -1;
-    const o = i << 2;
+    const a = i << 2;
     for (let k = 0; k < 4; k++) {
-      this.caddr[o + k] = words[cOff + k] ?? 0;
-      this.vaddr[o + k] = words[vOff + k] ?? 0;
-      this.daddr[o + k] = dwords[dOff + k] ?? 0;
+      this.caddr[a + k] = words[cOff + k] ?? 0;
+      this.vaddr[a + k] = words[vOff + k] ?? 0;
+      this.daddr[a + k] = dwords[dOff + k] ?? 0;
     }
-    this.cport[i] = cport;
-    this.vport[i] = vport;
-    this.dport[i] = dport;
-    this.flags[i] = flags | F_HASHED;
+    const o = i * ROW;
+    const r = this.rows;
+    r[o + K_C0] = words[cOff] ?? 0;
+    r[o + K_V0] = words[vOff] ?? 0;
+    r[o + K_PORTS] = (cport << 16) | vport;
+    r[o + K_PF] = (proto & 0xff) | (((flags | F_HASHED) & 0xffff) << 8);
+    r[o + K_D0] = dwords[dOff] ?? 0;
+    r[o + K_DPORT] = dport;
+    r[o + K_DEST] = dest;
     this.state[i] = 0;
-    this.proto[i] = proto;
-    this.dest[i] = dest;
     this.control[i] = -1;
     this.nControl[i] = 0;
     this.inPkts[i] = 0;
-    this.fwmark[i] = 0;
     const h = this.hash(proto, (flags & F_AF6) !== 0, words, cOff, cport);
-    this.next[i] = this.heads[h] ?? -1;
+    r[o + K_NEXT] = this.heads[h] ?? -1;
     this.heads[h] = i;
     this.wTick[i] = NOT_LINKED;
     this.arm(i, now, timeoutMs);
@@ -335,7 +374,7 @@ export class ConnTable {
 
   /** True when `i` is an entry in use. */
   inUse(i: number): boolean {
-    return i >= 0 && i < this.highWater && ((this.flags[i] ?? 0) & F_HASHED) !== 0;
+    return i >= 0 && i < this.highWater && (this.getFlags(i) & F_HASHED) !== 0;
   }
 
   /** One past the highest index ever used (iterate `0..end` with {@link inUse}). */
@@ -346,35 +385,36 @@ export class ConnTable {
   /** Unlinks and frees an entry. */
   remove(i: number): void {
     if (!this.inUse(i)) return;
-    const o = i << 2;
-    const h = this.hash(this.proto[i] ?? 0, ((this.flags[i] ?? 0) & F_AF6) !== 0, this.caddr, o, this.cport[i] ?? 0);
+    const r = this.rows;
+    const h = this.hash(this.getProto(i), (this.getFlags(i) & F_AF6) !== 0, this.caddr, i << 2, this.getCport(i));
     let p = this.heads[h] ?? -1;
-    if (p === i) this.heads[h] = this.next[i] ?? -1;
+    const next = r[i * ROW + K_NEXT] ?? -1;
+    if (p === i) this.heads[h] = next;
     else {
       while (p >= 0) {
-        const n = this.next[p] ?? -1;
+        const n = r[p * ROW + K_NEXT] ?? -1;
         if (n === i) {
-          this.next[p] = this.next[i] ?? -1;
+          r[p * ROW + K_NEXT] = next;
           break;
         }
         p = n;
       }
     }
     this.wheelUnlink(i);
-    this.flags[i] = 0;
-    this.next[i] = this.freeHead;
+    r[i * ROW + K_PF] = 0;
+    r[i * ROW + K_NEXT] = this.freeHead;
     this.freeHead = i;
     this.size--;
   }
 
   /**
-   * Changes a template's client port, virtual port and real server port in place (the kernel's rehash
-   * with 0xffff in `ip_vs_check_template`). The hash key (client endpoint) is unchanged because templates
-   * have client port 0 before and after.
+   * Changes a template's virtual and real server ports to 0xffff in place so it no longer matches (the
+   * kernel's rehash in `ip_vs_check_template`). The hash key (client endpoint, port 0) is unchanged.
    */
   invalidateTemplate(i: number): void {
-    this.vport[i] = 0xffff;
-    this.dport[i] = 0xffff;
+    const o = i * ROW;
+    this.rows[o + K_PORTS] = ((this.rows[o + K_PORTS] ?? 0) & ~0xffff) | 0xffff;
+    this.rows[o + K_DPORT] = 0xffff;
   }
 
   /** Re-arms an entry's timer: expires at `now + timeoutMs` (`mod_timer(jiffies + cp->timeout)`). */
@@ -454,7 +494,7 @@ export class ConnTable {
   clear(): void {
     this.heads.fill(-1);
     this.wheel.fill(-1);
-    this.flags.fill(0, 0, this.highWater);
+    this.rows.fill(0, 0, this.highWater * ROW);
     this.wTick.fill(NOT_LINKED, 0, this.highWater);
     this.highWater = 0;
     this.freeHead = -1;

@@ -716,10 +716,10 @@ export class Director<Names extends string = string> {
     const out: IpvsConnectionEntry[] = [];
     for (let i = 0; i < t.end; i++) {
       if (!t.inUse(i)) continue;
-      const f = t.flags[i] ?? 0;
+      const f = t.getFlags(i);
       const fam: Family = f & F_AF6 ? 6 : 4;
       const dfam: Family = f & F_DAF6 ? 6 : 4;
-      const proto = t.proto[i] ?? 0;
+      const proto = t.getProto(i);
       const tpl = (f & F_TEMPLATE) !== 0;
       const state = tpl
         ? (t.state[i] ?? 0) & CTPL_ASSURED
@@ -736,12 +736,12 @@ export class Director<Names extends string = string> {
         protocol: proto === 6 ? 'TCP' : proto === 17 ? 'UDP' : proto === 132 ? 'SCTP' : 'IP',
         family: fam,
         clientAddress: wordsToText(fam, t.caddr, i * 4),
-        clientPort: t.cport[i] ?? 0,
+        clientPort: t.getCport(i),
         virtualAddress: wordsToText(proto === 0 ? 4 : fam, t.vaddr, i * 4),
-        virtualPort: t.vport[i] ?? 0,
+        virtualPort: t.getVport(i),
         destFamily: dfam,
         destAddress: wordsToText(dfam, t.daddr, i * 4),
-        destPort: t.dport[i] ?? 0,
+        destPort: t.getDport(i),
         state,
         expires: Math.max(0, Math.floor(((t.expires[i] ?? 0) - now) / 1000)),
       });

@@ -443,9 +443,9 @@ export class Engine implements PacketProcessor {
       i = -1;
     }
     if (i < 0) return this.decision;
-    const f = t.flags[i] ?? 0;
+    const f = t.getFlags(i);
     if ((f & F_FWD_MASK) !== METHOD_MASQ) return this.decision; // only NAT replies pass the director
-    const dest = this.dests[t.dest[i] ?? -1];
+    const dest = this.dests[t.getDest(i)];
     if (dest?.available) {
       const len = p.length;
       dest.stats.outpkts++;
@@ -472,7 +472,7 @@ export class Engine implements PacketProcessor {
     if (i >= 0 && st.connReuseMode !== 0 && isNew) {
       // ip_vs_core.c ip_vs_in: a new SYN on an old entry. Without conntrack there is no old_ct drop, so
       // the entry is expired now and the SYN scheduled at once (no one-second retransmit stall).
-      const dest = this.dests[t.dest[i] ?? -1];
+      const dest = this.dests[t.getDest(i)];
       let resched = false;
       if (st.expireNodestConn && dest && dest.weight === 0) resched = true;
       else if (this.isNewConnExpected(i)) resched = (t.nControl[i] ?? 0) === 0;
@@ -482,7 +482,7 @@ export class Engine implements PacketProcessor {
       }
     }
     if (i >= 0) {
-      const dest = this.dests[t.dest[i] ?? -1];
+      const dest = this.dests[t.getDest(i)];
       if (dest && !dest.available) {
         if (st.expireNodestConn) {
           this.expireEntry(i, false);
@@ -506,7 +506,7 @@ export class Engine implements PacketProcessor {
       if (i === -1) return this.decision; // verdict and reason already set
       if (i === -2) return this.decision; // one-packet: decision filled, no entry
     }
-    const dest = this.dests[t.dest[i] ?? -1];
+    const dest = this.dests[t.getDest(i)];
     if (dest?.available) {
       const len = p.length;
       dest.stats.inpkts++;
@@ -526,7 +526,7 @@ export class Engine implements PacketProcessor {
   private fill(i: number, reply: boolean): Decision {
     const d = this.decision;
     const t = this.table;
-    const f = t.flags[i] ?? 0;
+    const f = t.getFlags(i);
     const o = i << 2;
     d.verdict = VERDICT_FORWARD;
     d.reply = reply;
@@ -538,9 +538,9 @@ export class Engine implements PacketProcessor {
       dr[k] = t.daddr[o + k] ?? 0;
       dv[k] = t.vaddr[o + k] ?? 0;
     }
-    d.rport = t.dport[i] ?? 0;
-    d.vport = t.vport[i] ?? 0;
-    const dest = this.dests[t.dest[i] ?? -1];
+    d.rport = t.getDport(i);
+    d.vport = t.getVport(i);
+    const dest = this.dests[t.getDest(i)];
     d.realServerId = dest ? dest.id : -1;
     d.serviceId = dest ? dest.service.id : -1;
     d.connection = i;
@@ -552,13 +552,13 @@ export class Engine implements PacketProcessor {
     const t = this.table;
     if ((t.control[i] ?? -1) >= 0) return false;
     const s = t.state[i] ?? 0;
-    if (t.proto[i] === IPPROTO_TCP)
+    if (t.getProto(i) === IPPROTO_TCP)
       return (
         s === TcpState.TIME_WAIT ||
         s === TcpState.CLOSE ||
-        ((this.settings.connReuseMode & 2) !== 0 && s === TcpState.FIN_WAIT && ((t.flags[i] ?? 0) & F_NOOUTPUT) !== 0)
+        ((this.settings.connReuseMode & 2) !== 0 && s === TcpState.FIN_WAIT && (t.getFlags(i) & F_NOOUTPUT) !== 0)
       );
-    if (t.proto[i] === IPPROTO_SCTP) return s === 1;
+    if (t.getProto(i) === IPPROTO_SCTP) return s === 1;
     return false;
   }
 
@@ -638,8 +638,7 @@ export class Engine implements PacketProcessor {
           svc.timeoutMs,
         );
         if (ct < 0) return -1;
-        t.fwmark[ct] = p.mark;
-      } else dest = this.dests[t.dest[ct] ?? -1];
+      } else dest = this.dests[t.getDest(ct)];
       if (!dest) return this.noServer();
     } else {
       if (cfg.kind === 'address' && p.dport !== cfg.port) {
@@ -687,7 +686,6 @@ export class Engine implements PacketProcessor {
       if (ct >= 0) t.arm(ct, this.now, t.timeout[ct] ?? 0);
       return -1;
     }
-    t.fwmark[i] = p.mark;
     if (ct >= 0) {
       // ip_vs_control_add + ip_vs_conn_put(ct): the template is re-armed with its own timeout.
       t.control[i] = ct;
@@ -753,9 +751,9 @@ export class Engine implements PacketProcessor {
   /** `ip_vs_check_template`: false (and the template un-matched) when its real server cannot take it. */
   private checkTemplate(ct: number): boolean {
     const t = this.table;
-    const dest = this.dests[t.dest[ct] ?? -1];
+    const dest = this.dests[t.getDest(ct)];
     if (!dest?.available || (this.settings.expireQuiescentTemplate && dest.weight === 0)) {
-      if (t.vport[ct] !== 0xffff) t.invalidateTemplate(ct);
+      if (t.getVport(ct) !== 0xffff) t.invalidateTemplate(ct);
       return false;
     }
     return true;
@@ -769,14 +767,14 @@ export class Engine implements PacketProcessor {
       return;
     }
     const cur = t.state[i] ?? 0;
-    let f = t.flags[i] ?? 0;
+    let f = t.getFlags(i);
     let off = dirOff;
     let next: number;
     if (proto === IPPROTO_TCP) {
       if (f & F_NOOUTPUT) {
         if (off === TCP_DIR_OUTPUT) {
           f &= ~F_NOOUTPUT;
-          t.flags[i] = f;
+          t.setFlags(i, f);
         } else off = TCP_DIR_INPUT_ONLY;
       }
       const idx = tcpFlagIndex(tcpFlags);
@@ -787,18 +785,18 @@ export class Engine implements PacketProcessor {
       next = tcpFlags & TCP_RST ? 0 : 1;
     }
     if (next !== cur) {
-      const dest = this.dests[t.dest[i] ?? -1];
+      const dest = this.dests[t.getDest(i)];
       const nowActive = proto === IPPROTO_TCP ? TCP_STATE_ACTIVE[next] === 1 : next === 1;
       if (dest) {
         if ((f & F_INACTIVE) === 0 && !nowActive) {
           dest.active--;
           dest.inactive++;
-          t.flags[i] = f | F_INACTIVE;
+          t.setFlags(i, f | F_INACTIVE);
           this.reportConns(dest);
         } else if ((f & F_INACTIVE) !== 0 && nowActive) {
           dest.active++;
           dest.inactive--;
-          t.flags[i] = f & ~F_INACTIVE;
+          t.setFlags(i, f & ~F_INACTIVE);
           this.reportConns(dest);
         }
       }
@@ -862,9 +860,9 @@ export class Engine implements PacketProcessor {
       t.arm(i, this.now, EXPIRE_LATER_MS);
       return;
     }
-    const f = t.flags[i] ?? 0;
+    const f = t.getFlags(i);
     const ct = t.control[i] ?? -1;
-    const dest = this.dests[t.dest[i] ?? -1];
+    const dest = this.dests[t.getDest(i)];
     t.remove(i);
     if (ct >= 0 && t.inUse(ct)) {
       const n = (t.nControl[ct] ?? 1) - 1;
@@ -888,10 +886,10 @@ export class Engine implements PacketProcessor {
       const i = this.reclaimCursor;
       this.reclaimCursor = i + 1 >= end ? 0 : i + 1;
       if (!t.inUse(i) || (t.nControl[i] ?? 0) > 0) continue;
-      const f = t.flags[i] ?? 0;
+      const f = t.getFlags(i);
       let drop = false;
       if (f & F_TEMPLATE) drop = ((t.state[i] ?? 0) & CTPL_ASSURED) === 0;
-      else if (t.proto[i] === IPPROTO_TCP) {
+      else if (t.getProto(i) === IPPROTO_TCP) {
         const s = t.state[i] ?? 0;
         if (s === TcpState.SYN_RECV || s === TcpState.SYNACK) drop = true;
         else if (s === TcpState.ESTABLISHED) drop = this.todropEntry(i);
@@ -1079,7 +1077,7 @@ export class Engine implements PacketProcessor {
     if (this.settings.expireNodestConn) {
       const t = this.table;
       for (let i = 0; i < t.end; i++)
-        if (t.inUse(i) && t.dest[i] === d.id && ((t.flags[i] ?? 0) & F_TEMPLATE) === 0) this.expireEntry(i, false);
+        if (t.inUse(i) && t.getDest(i) === d.id && (t.getFlags(i) & F_TEMPLATE) === 0) this.expireEntry(i, false);
     }
     if (d.refs === 0) this.releaseDest(d);
   }
