@@ -1,7 +1,7 @@
 /**
  * The O(log n) index behind the schedulers whose kernel code is one linear scan for the "best" real server
- * (lc, wlc, sed, nq, fo, ovf): a tournament tree over kernel list positions. Each eligible server carries a
- * rank `num / den`; a node holds the winner of its two children, and the right child wins only when its rank
+ * (lc, wlc, sed, nq, fo, ovf, and the WLC fallback of lblc/lblcr): a tournament tree over kernel list
+ * positions. Each eligible server carries a rank `num / den`; a node holds the winner of its two children, and the right child wins only when its rank
  * is strictly lower (`num[r] * den[l] < num[l] * den[r]`, the kernel's strict cross-multiplication), so ties
  * go to the earlier list position exactly as the kernel's scan keeps its first `least`. This works because
  * every scan it replaces selects the first minimum of a total preorder. It owns the tree and list positions;
