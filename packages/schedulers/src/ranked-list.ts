@@ -1,12 +1,12 @@
 /**
- * The O(log n) index behind the schedulers whose kernel code is one linear scan for the "best" real server
- * (lc, wlc, sed, nq, fo, ovf, and the WLC fallback of lblc/lblcr): a tournament tree over kernel list
- * positions. Each eligible server carries a rank `num / den`; a node holds the winner of its two children, and the right child wins only when its rank
- * is strictly lower (`num[r] * den[l] < num[l] * den[r]`, the kernel's strict cross-multiplication), so ties
- * go to the earlier list position exactly as the kernel's scan keeps its first `least`. This works because
- * every scan it replaces selects the first minimum of a total preorder. It owns the tree and list positions;
- * it must never decide eligibility or rank itself (subclasses do, in `rank`) and never allocate in `best()`
- * or in the connection/overload/update hooks.
+ * The O(log n) index behind the schedulers whose kernel code is one linear scan for the "best" real server (lc,
+ * wlc, sed, nq, fo, ovf, and the WLC fallback of lblc/lblcr): a tournament tree over kernel list positions. Each
+ * eligible server carries a rank `num / den`; a node holds the winner of its two children, and the right child wins
+ * only when its rank is strictly lower (`num[r] * den[l] < num[l] * den[r]`, the kernel's strict
+ * cross-multiplication), so ties go to the earlier list position exactly as the kernel's scan keeps its first
+ * `least`. This works because every scan it replaces selects the first minimum of a total preorder. It owns the
+ * tree and list positions; it must never decide eligibility or rank itself (subclasses do, in `rank`) and never
+ * allocate in `best()` or in the connection/overload/update hooks.
  *
  * Numeric range: ranks and products are IEEE doubles. Products are exact while `num * den < 2^53`. With the
  * kernel's own inputs — overhead `(activeconns << 8) + inactconns` below 2^31 (activeconns < 2^23, beyond which
