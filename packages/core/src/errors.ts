@@ -71,4 +71,5 @@ export const coreErrorCodes = {
 /** Every code @lvskit/core throws. */
 export type CoreErrorCode = keyof typeof coreErrorCodes;
 
+export { ipvsadmErrorCodes } from './ipvsadm/errors.js';
 export { LvsError };
