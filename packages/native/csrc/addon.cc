@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -439,7 +440,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   }
 
   // new PacketSocket({ ifname, netns?, batchSize, frameSize, protocol, promiscuous, ignoreOutgoing,
-  //                    qdiscBypass, bufferBytes })
+  //                    qdiscBypass, bufferBytes, rxRing?: { blockSize, blockCount, timeoutMs } })
   explicit PacketSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PacketSocket>(info) {
     Napi::Env env = info.Env();
     if (!info[0].IsObject()) throw Napi::TypeError::New(env, "options object required");
@@ -451,6 +452,21 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     frame_ = static_cast<uint32_t>(OptInt(opt, "frameSize", 2048, 64, 65536));
     const uint16_t proto = static_cast<uint16_t>(OptInt(opt, "protocol", ETH_P_ALL, 1, 0xffff));
     const int bufferBytes = static_cast<int>(OptInt(opt, "bufferBytes", 4 << 20, 0, 1 << 30));
+    const Napi::Value ringOpt = opt.Get("rxRing");
+    int ringTimeout = 0;
+    if (ringOpt.IsObject()) {
+      const Napi::Object r = ringOpt.As<Napi::Object>();
+      blockSize_ = static_cast<uint32_t>(OptInt(r, "blockSize", 1 << 18, 4096, 1 << 26));
+      blockCount_ = static_cast<uint32_t>(OptInt(r, "blockCount", 32, 2, 4096));
+      ringTimeout = static_cast<int>(OptInt(r, "timeoutMs", 1, 1, 1000));
+      // The kernel wants whole pages per block, and offsets handed to JavaScript are 32-bit.
+      if (blockSize_ % static_cast<uint32_t>(getpagesize()) != 0) {
+        throw Napi::RangeError::New(env, "rxRing.blockSize must be a multiple of the page size");
+      }
+      if (static_cast<uint64_t>(blockSize_) * blockCount_ > (1ull << 31)) {
+        throw Napi::RangeError::New(env, "rxRing larger than 2 GiB");
+      }
+    }
     BOUNDARY_BEGIN
     NetnsGuard guard(netns);
     // Protocol 0 at creation receives nothing; the bind below selects protocol and interface at once, so no
@@ -459,6 +475,28 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     if (fd.get() < 0) throw SysErr{"socket", errno, "AF_PACKET"};
     ifindex_ = static_cast<int>(if_nametoindex(ifname.c_str()));
     if (ifindex_ == 0) throw SysErr{"if_nametoindex", errno == 0 ? ENODEV : errno, ifname};
+    if (blockCount_ > 0) {
+      // TPACKET_V3 receive ring (Documentation/networking/packet_mmap.rst): set up before bind, so that no
+      // frame lands in the ordinary queue that ring mode never reads.
+      const int version = TPACKET_V3;
+      if (setsockopt(fd.get(), SOL_PACKET, PACKET_VERSION, &version, sizeof version) < 0) {
+        throw SysErr{"setsockopt", errno, "PACKET_VERSION"};
+      }
+      struct tpacket_req3 req;
+      memset(&req, 0, sizeof req);
+      req.tp_block_size = blockSize_;
+      req.tp_block_nr = blockCount_;
+      req.tp_frame_size = TPACKET_ALIGNMENT << 7;  // 2048: only a sanity unit for V3, frames are packed
+      req.tp_frame_nr = (blockSize_ / req.tp_frame_size) * blockCount_;
+      req.tp_retire_blk_tov = static_cast<unsigned>(ringTimeout);
+      if (setsockopt(fd.get(), SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) {
+        throw SysErr{"setsockopt", errno, "PACKET_RX_RING"};
+      }
+      ringBytes_ = static_cast<size_t>(blockSize_) * blockCount_;
+      void* map = mmap(nullptr, ringBytes_, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+      if (map == MAP_FAILED) throw SysErr{"mmap", errno, "PACKET_RX_RING"};
+      ring_ = static_cast<uint8_t*>(map);
+    }
     struct sockaddr_ll sll;
     memset(&sll, 0, sizeof sll);
     sll.sll_family = AF_PACKET;
@@ -493,10 +531,28 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       }
     }
     fd_ = fd.release();
-    BOUNDARY_END(env)
+    }
+    catch (const SysErr& e) {
+      UnmapUnowned();
+      throw ToJs(env, e);
+    }
+    catch (...) {
+      UnmapUnowned();
+      throw;
+    }
 
     const size_t bytes = static_cast<size_t>(batch_) * frame_;
-    Napi::Buffer<uint8_t> rx = Napi::Buffer<uint8_t>::New(env, bytes);
+    // Ring mode: the receive buffer is the ring itself. It is unmapped only when JavaScript drops the
+    // Buffer (not at close()), so a stale view can never point at unmapped memory.
+    Napi::Buffer<uint8_t> rx = ring_ == nullptr ? Napi::Buffer<uint8_t>::New(env, bytes)
+                                                : Napi::Buffer<uint8_t>::New(
+                                                      env, ring_, ringBytes_,
+                                                      [](Napi::Env, uint8_t* data, size_t* len) {
+                                                        munmap(data, *len);
+                                                        delete len;
+                                                      },
+                                                      new size_t(ringBytes_));
+    ringOwnedByJs_ = ring_ != nullptr;
     Napi::Buffer<uint8_t> tx = Napi::Buffer<uint8_t>::New(env, bytes);
     Napi::Uint32Array rxOff = Napi::Uint32Array::New(env, batch_);
     Napi::Uint32Array rxLen = Napi::Uint32Array::New(env, batch_);
@@ -504,6 +560,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     Napi::Uint32Array txOff = Napi::Uint32Array::New(env, batch_);
     Napi::Uint32Array txLen = Napi::Uint32Array::New(env, batch_);
     rxData_ = rx.Data();
+    rxOff_ = rxOff.Data();
     txData_ = tx.Data();
     rxLen_ = rxLen.Data();
     rxType_ = rxType.Data();
@@ -554,6 +611,49 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     }
   }
 
+  // Before the ring belongs to a JavaScript Buffer, a failed constructor must unmap it itself.
+  void UnmapUnowned() {
+    if (ring_ != nullptr && !ringOwnedByJs_) {
+      munmap(ring_, ringBytes_);
+      ring_ = nullptr;
+    }
+  }
+
+  // One batch from the TPACKET_V3 ring: frames of the current block only, so the block can be handed back
+  // to the kernel at the next call, once JavaScript is done with them. Returns 0 when no block is ready.
+  int ReceiveRing() {
+    uint32_t n = 0;
+    for (;;) {
+      auto* bd = reinterpret_cast<tpacket_block_desc*>(ring_ + static_cast<size_t>(curBlock_) * blockSize_);
+      if (holding_ && pktLeft_ == 0) {
+        __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        holding_ = false;
+        curBlock_ = (curBlock_ + 1) % blockCount_;
+        continue;
+      }
+      if (!holding_) {
+        if ((__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) return 0;
+        holding_ = true;
+        pktLeft_ = bd->hdr.bh1.num_pkts;
+        nextPkt_ = reinterpret_cast<uint8_t*>(bd) + bd->hdr.bh1.offset_to_first_pkt;
+        if (pktLeft_ == 0) continue;
+      }
+      while (pktLeft_ > 0 && n < batch_) {
+        const auto* h = reinterpret_cast<const tpacket3_hdr*>(nextPkt_);
+        rxOff_[n] = static_cast<uint32_t>(nextPkt_ + h->tp_mac - ring_);
+        rxLen_[n] = h->tp_snaplen;
+        const auto* sll = reinterpret_cast<const sockaddr_ll*>(nextPkt_ + TPACKET_ALIGN(sizeof(tpacket3_hdr)));
+        rxType_[n] = sll->sll_pkttype;
+        if (h->tp_snaplen < h->tp_len) truncated_++;
+        n++;
+        pktLeft_--;
+        nextPkt_ += h->tp_next_offset;
+      }
+      received_ += n;
+      return static_cast<int>(n);
+    }
+  }
+
   void EnsureOpen(Napi::Env env) {
     if (fd_ < 0) {
       Napi::Error e = Napi::Error::New(env, "packet socket is closed");
@@ -565,6 +665,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 
   // One recvmmsg, non-blocking: fills rxLengths/rxPacketTypes, returns the count (0 when nothing waits).
   int ReceiveBatch() {
+    if (ring_ != nullptr) return ReceiveRing();
     for (uint32_t i = 0; i < batch_; i++) {
       rxMsgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_ll);
       rxMsgs_[i].msg_hdr.msg_flags = 0;
@@ -659,7 +760,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         napi_fatal_exception(env, e.Value());
         return;
       }
-      if (status < 0 || static_cast<uint32_t>(n) < self->batch_) return;
+      // A short recvmmsg batch means the queue is empty; a ring batch ends with its block, not the data.
+      if (status < 0 || (self->ring_ == nullptr && static_cast<uint32_t>(n) < self->batch_)) return;
     }
   }
 
@@ -708,7 +810,9 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (fd_ >= 0) {
-      struct tpacket_stats st;
+      // The V3 layout starts with the V1/V2 one; the kernel fills what applies to this socket.
+      struct tpacket_stats_v3 st;
+      memset(&st, 0, sizeof st);
       socklen_t len = sizeof st;
       if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) {
         kernelPackets_ += st.tp_packets;
@@ -741,6 +845,16 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uint32_t frame_ = 0;
   size_t txBytes_ = 0;
   uint8_t* rxData_ = nullptr;
+  uint32_t* rxOff_ = nullptr;
+  uint8_t* ring_ = nullptr;
+  size_t ringBytes_ = 0;
+  bool ringOwnedByJs_ = false;
+  uint32_t blockSize_ = 0;
+  uint32_t blockCount_ = 0;
+  uint32_t curBlock_ = 0;
+  uint32_t pktLeft_ = 0;
+  uint8_t* nextPkt_ = nullptr;
+  bool holding_ = false;
   uint8_t* txData_ = nullptr;
   uint32_t* rxLen_ = nullptr;
   uint8_t* rxType_ = nullptr;

@@ -47,6 +47,7 @@ export interface RawPacketSocketOptions {
   ignoreOutgoing?: boolean | undefined;
   qdiscBypass?: boolean | undefined;
   bufferBytes?: number | undefined;
+  rxRing?: { blockSize?: number; blockCount?: number; timeoutMs?: number } | undefined;
 }
 
 /** @internal The addon's exports. */

@@ -33,5 +33,6 @@ export {
   type PacketSocketStats,
   PacketType,
   type RxBatch,
+  type RxRingOptions,
   type TxBatch,
 } from './packet-socket.js';

@@ -47,13 +47,32 @@ export interface PacketSocketOptions {
   readonly qdiscBypass?: boolean;
   /** Socket receive and send buffer size in bytes (SO_RCVBUFFORCE/SO_SNDBUFFORCE). Default 4 MiB. */
   readonly bufferBytes?: number;
+  /**
+   * Receive through a TPACKET_V3 ring (zero-copy: `rx.buffer` is the ring itself and `rx.offsets` point
+   * into it) instead of recvmmsg. The kernel hands over a block when it is full or `timeoutMs` after its
+   * first frame, so at low rates a frame can wait up to that long. Omit for recvmmsg (the default).
+   */
+  readonly rxRing?: RxRingOptions;
 }
 
-/** The receive side: after a batch of `count`, frame i is `buffer[offsets[i] .. offsets[i] + lengths[i]]`. */
+/** Geometry of a TPACKET_V3 receive ring. */
+export interface RxRingOptions {
+  /** Bytes per block, a multiple of the page size. Default 256 KiB. */
+  readonly blockSize?: number;
+  /** Number of blocks, 2–4096. Default 32. */
+  readonly blockCount?: number;
+  /** Block retire timeout in milliseconds, 1–1000. Default 1. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The receive side: after a batch of `count`, frame i is `buffer[offsets[i] .. offsets[i] + lengths[i]]`,
+ * valid until the next receive (or until the batch handler returns).
+ */
 export interface RxBatch {
-  /** All frame slots, `batchSize × frameSize` bytes, reused by every batch. */
+  /** Frame memory reused by every batch: `batchSize × frameSize` slots, or the whole ring with `rxRing`. */
   readonly buffer: Buffer;
-  /** Start of each frame slot (fixed: i × frameSize). */
+  /** Start of each frame (i × frameSize with recvmmsg; anywhere in the ring with `rxRing`). */
   readonly offsets: Uint32Array;
   /** Length of each received frame (valid for i < count). */
   readonly lengths: Uint32Array;
