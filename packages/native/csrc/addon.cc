@@ -701,12 +701,19 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     Napi::Env env = info.Env();
     EnsureOpen(env);
     const uint32_t count = info[0].As<Napi::Number>().Uint32Value();
+    // send(count, true): the descriptors point into the receive memory, so a frame rewritten in place is
+    // sent without a copy.
+    const bool fromRx = info.Length() > 1 && info[1].ToBoolean().Value();
+    uint8_t* const base = fromRx ? rxData_ : txData_;
+    const uint64_t size = fromRx ? (ring_ != nullptr ? ringBytes_ : static_cast<uint64_t>(batch_) * frame_) : txBytes_;
     if (count > batch_) throw Napi::RangeError::New(env, "count exceeds batchSize");
     for (uint32_t i = 0; i < count; i++) {
       const uint64_t off = txOff_[i];
       const uint64_t len = txLen_[i];
-      if (len < ETH_HLEN || off + len > txBytes_) throw Napi::RangeError::New(env, "tx frame " + std::to_string(i) + " out of bounds");
-      txIov_[i] = iovec{txData_ + off, static_cast<size_t>(len)};
+      if (len < ETH_HLEN || off + len > size) {
+        throw Napi::RangeError::New(env, "tx frame " + std::to_string(i) + " out of bounds");
+      }
+      txIov_[i] = iovec{base + off, static_cast<size_t>(len)};
     }
     uint32_t total = 0;
     const uint64_t droppedBefore = txDropped_;

@@ -21,7 +21,7 @@ export interface RawPacketSocket {
   readonly batchSize: number;
   readonly frameSize: number;
   receive(): number;
-  send(count: number): number;
+  send(count: number, fromRx?: boolean): number;
   startPolling(callback: (countOrError: number | Error) => void): void;
   stopPolling(): void;
   setRef(ref: boolean): void;

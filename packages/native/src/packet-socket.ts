@@ -202,6 +202,21 @@ export class PacketSocket {
   }
 
   /**
+   * Sends received frames without copying them: like {@link PacketSocket.send}, but `tx.offsets[i]` and
+   * `tx.lengths[i]` describe frames inside `rx.buffer` (typically `rx.offsets[j]` of a frame rewritten in
+   * place). Call it before the next receive, while those frames are still valid.
+   * @returns how many frames were consumed, sent or dropped
+   */
+  sendReceived(count: number): number {
+    this.#check();
+    try {
+      return this.#raw.send(count, true);
+    } catch (err) {
+      throw toLvsError(err, 'send');
+    }
+  }
+
+  /**
    * Calls `handler(count)` from the event loop for each received batch (uv_poll readiness, then recvmmsg;
    * at most 16 batches per wake-up so timers still run). The frames are valid only until the handler
    * returns. A second call replaces the handler. `onError` gets receive failures (the socket keeps polling).

@@ -207,6 +207,36 @@ describe.runIf(canRun).each(modes)('native: AF_PACKET batches between lab namesp
     expect(rx.stats().kernelDrops).toBe(0);
   });
 
+  it('forwards received frames rewritten in place without a copy (sendReceived)', async () => {
+    const macA = interfaceInfo('eth0', { netns: nsA }).macBytes;
+    const macB = interfaceInfo('eth0', { netns: nsB }).macBytes;
+    const tx = open(nsA, 8, false);
+    const bSock = open(nsB, 8);
+    const back = open(nsA, 8, false);
+    for (let i = 0; i < 4; i++) tx.tx.lengths[i] = writeFrame(tx.tx.buffer, tx.tx.offsets[i]!, macB, macA, 300 + i, 40);
+    expect(tx.send(4)).toBe(4);
+    // b turns every frame around in its receive memory (swap MACs, like a DR rewrite) and sends it back.
+    let returned = 0;
+    const until = Date.now() + 2000;
+    while (returned < 4 && Date.now() < until) {
+      const n = bSock.receive();
+      for (let i = 0; i < n; i++) {
+        const off = bSock.rx.offsets[i]!;
+        bSock.rx.buffer.set(macA, off);
+        bSock.rx.buffer.set(macB, off + 6);
+        bSock.tx.offsets[i] = off;
+        bSock.tx.lengths[i] = bSock.rx.lengths[i]!;
+      }
+      if (n > 0) returned += bSock.sendReceived(n);
+      else await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(returned).toBe(4);
+    const seen = await drain(back, 4, (off) => {
+      expect([...back.rx.buffer.subarray(off, off + 6)]).toEqual([...macA]);
+    });
+    expect(seen).toEqual([300, 301, 302, 303]);
+  });
+
   it('rejects out-of-bounds tx descriptors and use after close with coded errors', () => {
     const tx = open(nsA, 4, false);
     tx.tx.offsets[0] = tx.tx.buffer.length - 10;
