@@ -1,15 +1,15 @@
 /**
  * Plain-data types of the ipvsadm compatibility layer: what `ipvsadm -L` lists (services, real servers,
  * connection entries, timeouts, sync daemons), the parsed-command union, and {@link IpvsadmTarget}, the narrow
- * port an ipvsadm command line is executed against (the Director implements it; {@link IpvsTable} is the
+ * port an ipvsadm command line is executed against (the Director implements it; `IpvsTable` is the
  * in-memory reference). This file owns only shapes and constants; it must never hold behaviour, import
  * runtime code from the rest of core, or depend on how a target stores its state.
  *
- * For core A — export from `packages/core/src/index.ts` (everything comes from `./ipvsadm/index.js`):
- * `runIpvsadm`, `restore`, `parseIpvsadm`, `splitIpvsadmLine`, `formatList`, `formatSave`, `formatConnections`,
- * `formatTimeouts`, `formatDaemons`, `formatVersion`, `IpvsTable`, `ipvsadmError`, `ipvsadmMessages`,
- * `ipvsadmErrorCodes` (also re-exported from `src/errors.ts`), `serviceKeyEquals`, `serverKeyEquals`,
- * and every type in this file (`export type { … }`).
+ * For core A — the package entry re-exports this layer with `export * from './ipvsadm/index.js'`, which
+ * carries `runIpvsadm`, `restore`, `parseIpvsadm`, `splitIpvsadmLine`, the `format*` functions, `IpvsTable`,
+ * `ipvsadmError`, `ipvsadmMessages`, `ipvsadmErrorCodes`, `serviceKeyEquals`, `serverKeyEquals` and every
+ * type in this file; `src/errors.ts` must also re-export `ipvsadmErrorCodes` (the docs/errors.md sync test
+ * reads only that file).
  */
 import type { Family } from '@lvskit/schedulers';
 
