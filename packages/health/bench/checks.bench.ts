@@ -135,19 +135,22 @@ async function measure(label: string, start: () => () => void, probes: Probe[]):
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - t0;
   h.disable();
-  stop();
-  await new Promise((r) => setTimeout(r, 500));
+  // Snapshot before stopping: stopping aborts in-flight checks, which must not count as failures.
   const jit = [...lateness];
   const checks = probes.reduce((s, p) => s + p.ok + p.fail, 0);
+  const failed = probes.reduce((s, p) => s + p.fail, 0);
+  const reasons = [...failures].slice(0, 5);
+  stop();
+  await new Promise((r) => setTimeout(r, 500));
   const f: Figures = {
     cpu: ((cpu.user + cpu.system) / 1000 / wall) * 100,
     loopP99: h.percentile(99) / 1e6,
     jitterP50: pct(jit, 0.5),
     jitterP99: pct(jit, 0.99),
     checksPerSec: checks / (wall / 1000),
-    failures: probes.reduce((s, p) => s + p.fail, 0),
+    failures: failed,
   };
-  console.log(`${label}: ${JSON.stringify(f)} failures: ${JSON.stringify([...failures].slice(0, 5))}`);
+  console.log(`${label}: ${JSON.stringify(f)} failures: ${JSON.stringify(reasons)}`);
   return f;
 }
 
