@@ -362,6 +362,8 @@ export class Engine implements PacketProcessor {
   private readonly w = new Int32Array(this.bytes.buffer);
   private readonly flow: Flow = emptyFlow();
   private reclaimCursor = 0;
+  /** A template being used for the connection now being created: a reclaim must not free it. */
+  private protect = -1;
   private readonly todropCounter = new Int32Array(9);
   private readonly onExpire = (i: number): void => this.expireEntry(i, false);
 
@@ -681,7 +683,9 @@ export class Engine implements PacketProcessor {
       this.unbindDest(dest, flags);
       return -2;
     }
+    this.protect = ct;
     const i = this.insert(proto, flags, 0, p.sport, 4, p.dport, dest, dport, NEW_CONN_TIMEOUT_MS);
+    this.protect = -1;
     if (i < 0) {
       if (ct >= 0) t.arm(ct, this.now, t.timeout[ct] ?? 0);
       return -1;
@@ -867,7 +871,8 @@ export class Engine implements PacketProcessor {
     if (ct >= 0 && t.inUse(ct)) {
       const n = (t.nControl[ct] ?? 1) - 1;
       t.nControl[ct] = n;
-      if (forced && n === 0 && ((t.state[ct] ?? 0) & CTPL_ASSURED) === 0) this.expireEntry(ct, true);
+      if (forced && n === 0 && ((t.state[ct] ?? 0) & CTPL_ASSURED) === 0 && ct !== this.protect)
+        this.expireEntry(ct, true);
     }
     if (dest) this.unbindDest(dest, f);
   }
@@ -885,7 +890,7 @@ export class Engine implements PacketProcessor {
     for (let k = 0; k < RECLAIM_SCAN && end > 0; k++) {
       const i = this.reclaimCursor;
       this.reclaimCursor = i + 1 >= end ? 0 : i + 1;
-      if (!t.inUse(i) || (t.nControl[i] ?? 0) > 0) continue;
+      if (!t.inUse(i) || (t.nControl[i] ?? 0) > 0 || i === this.protect) continue;
       const f = t.getFlags(i);
       let drop = false;
       if (f & F_TEMPLATE) drop = ((t.state[i] ?? 0) & CTPL_ASSURED) === 0;

@@ -356,3 +356,36 @@ describe('the connection table when full (drop_entry defense, ip_vs_conn.c ip_vs
     expect(full).toEqual([2]);
   });
 });
+
+describe('table-full reclaim and persistence templates', () => {
+  it('never frees the template a new connection is being linked to', async () => {
+    const { director, port } = await rig({
+      services: [svc({ persistence: true, realServers: [{ address: '198.18.1.1' }, { address: '198.18.1.2' }] })],
+      maxConnections: 2,
+    });
+    const a = port.send({ source: C, sourcePort: 1, destination: VIP, destinationPort: 80, flags: 'S' }).realServer;
+    // Full: the template and one SYN_RECV connection. The next SYN of the same client finds the template,
+    // reclaims the SYN_RECV entry (whose non-assured template would go with it on a forced drop) and
+    // must keep the template it is using.
+    const b = port.send({ source: C, sourcePort: 2, destination: VIP, destinationPort: 80, flags: 'S' });
+    expect(b).toMatchObject({ verdict: 'forward', realServer: a });
+    const entries = director.connections();
+    expect(entries.map((e) => e.clientPort).sort()).toEqual([0, 2]);
+    expect(director.engine.counters.reclaimed).toBe(1);
+    expect(director.get('web').realServers.reduce((s, r) => s + r.persistentConns, 0)).toBe(1);
+  });
+
+  it('a forced drop of the last connection of a non-assured template drops the template too', async () => {
+    const { director, port } = await rig({
+      services: [svc({ persistence: true, realServers: [{ address: '198.18.1.1' }] })],
+      maxConnections: 3,
+    });
+    port.send({ source: C, sourcePort: 1, destination: VIP, destinationPort: 80, flags: 'S' }); // template + SR
+    port.send({ source: '198.19.0.11', sourcePort: 1, destination: VIP, destinationPort: 80, flags: 'S' }); // 2nd template (3 entries)
+    // Third client: template insert needs room; the scan drops SYN_RECV entries and, with them, their
+    // non-assured templates (ip_vs_conn_expire: has_ref && !n_control && !ASSURED → expire the template).
+    const r = port.send({ source: '198.19.0.12', sourcePort: 1, destination: VIP, destinationPort: 80, flags: 'S' });
+    expect(r.verdict).toBe('forward');
+    expect(director.connections().filter((e) => e.clientAddress === C)).toEqual([]);
+  });
+});
