@@ -768,6 +768,11 @@ export class Engine implements PacketProcessor {
     const t = this.table;
     if (proto === IPPROTO_UDP) {
       t.timeout[i] = this.udpTimeoutMs;
+      // udp_state_transition: a reply (NAT) assures the controlling template.
+      if (dirOff === TCP_DIR_OUTPUT) {
+        const ct = t.control[i] ?? -1;
+        if (ct >= 0) t.state[ct] = (t.state[ct] ?? 0) | CTPL_ASSURED;
+      }
       return;
     }
     const cur = t.state[i] ?? 0;
@@ -804,8 +809,9 @@ export class Engine implements PacketProcessor {
           this.reportConns(dest);
         }
       }
-      // ip_vs_control_assure_ct: a controlled connection that reaches ESTABLISHED assures its template.
-      if (proto === IPPROTO_TCP && next === TcpState.ESTABLISHED) {
+      // ip_vs_control_assure_ct: a controlled connection that reaches ESTABLISHED assures its template
+      // (set_tcp_state; set_sctp_state likewise for SCTP ESTABLISHED, state 1 here).
+      if (next === TcpState.ESTABLISHED) {
         const ct = t.control[i] ?? -1;
         if (ct >= 0) t.state[ct] = (t.state[ct] ?? 0) | CTPL_ASSURED;
       }

@@ -151,3 +151,42 @@ describe('persistence', () => {
     expect(TCP_SYN).toBe(2);
   });
 });
+
+describe('template ASSURED state', () => {
+  it('UDP: a NAT reply assures the template (udp_state_transition, OUTPUT)', async () => {
+    const { director, port } = await rig({
+      services: [
+        {
+          name: 'dns',
+          config: {
+            protocol: 'udp',
+            address: VIP,
+            port: 53,
+            persistence: true,
+            realServers: [{ address: '198.18.1.1', method: 'masq' }],
+          },
+        },
+      ],
+    });
+    port.send({ protocol: 'udp', source: '198.19.0.1', sourcePort: 5353, destination: VIP, destinationPort: 53 });
+    const tpl = () => director.connections().find((c) => c.clientPort === 0);
+    expect(tpl()?.state).toBe('NONE');
+    port.send({
+      protocol: 'udp',
+      source: '198.18.1.1',
+      sourcePort: 53,
+      destination: '198.19.0.1',
+      destinationPort: 5353,
+      direction: 'out',
+    });
+    expect(tpl()?.state).toBe('ASSURED');
+  });
+
+  it('TCP: the template stays NONE until a controlled connection is ESTABLISHED', async () => {
+    const { director, port } = await rig({ services: [web({ persistence: true })] });
+    port.send({ source: '198.19.0.1', sourcePort: 1, destination: VIP, destinationPort: 80, flags: 'S' });
+    expect(director.connections().find((c) => c.clientPort === 0)?.state).toBe('NONE');
+    port.send({ source: '198.19.0.1', sourcePort: 1, destination: VIP, destinationPort: 80, flags: 'A' });
+    expect(director.connections().find((c) => c.clientPort === 0)?.state).toBe('ASSURED');
+  });
+});
