@@ -4,6 +4,7 @@
  * router shell that joins them. This entry only re-exports; it must never hold logic.
  */
 export { bytesEqual, compareBytes, familyOf, formatIp, type IpFamily, parseIp } from './address.js';
+export { ARPOP_REQUEST, ETHERTYPE_ARP, encodeGratuitousArp, GARP_FRAME_LENGTH } from './arp.js';
 export { finishChecksum, onesSum } from './checksum.js';
 export * from './codec.js';
 export {
@@ -34,6 +35,7 @@ export {
   type VrrpState,
   type VrrpStats,
 } from './machine.js';
+export { NativeOwnership, type NativeOwnershipOptions, nativeOwnershipAvailable } from './native-ownership.js';
 export { type AddressOwnership, systemClock, type VrrpClock, type VrrpTransport } from './ports.js';
 export { RawSocketTransport, type RawSocketTransportOptions } from './raw-transport.js';
 export { type NotifyScripts, VrrpRouter, type VrrpRouterEvents, type VrrpRouterOptions } from './router.js';

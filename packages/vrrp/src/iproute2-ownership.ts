@@ -48,7 +48,8 @@ export class Iproute2Ownership implements AddressOwnership {
     if (vip.label) args.push('label', vip.label);
     const r = await run(this.#argv(this.#opts.ip ?? 'ip', args));
     // keepalived treats an address already present as added.
-    if (r.code !== 0 && !/File exists/.test(r.stderr)) {
+    // Older iproute2 says "File exists", newer "Address already assigned".
+    if (r.code !== 0 && !/File exists|already assigned/.test(r.stderr)) {
       throw new LvsError('VRRP_OWNERSHIP_FAILED', `ip ${args.join(' ')}: ${r.stderr.trim()}`);
     }
   }
@@ -56,20 +57,22 @@ export class Iproute2Ownership implements AddressOwnership {
   async remove(vip: CompiledVirtualAddress): Promise<void> {
     const args = ['addr', 'del', `${vip.text}/${vip.prefix}`, 'dev', vip.dev];
     const r = await run(this.#argv(this.#opts.ip ?? 'ip', args));
-    if (r.code !== 0 && !/Cannot assign requested address/.test(r.stderr)) {
+    if (r.code !== 0 && !/Cannot assign requested address|Address not found/.test(r.stderr)) {
       throw new LvsError('VRRP_OWNERSHIP_FAILED', `ip ${args.join(' ')}: ${r.stderr.trim()}`);
     }
   }
 
   async announce(vip: CompiledVirtualAddress, repeat: number): Promise<void> {
     if (vip.address.length !== 4 || repeat <= 0) return; // unsolicited NA: not implemented (README)
-    // keepalived sends its garp_rep GARPs back to back (vrrp_garp_interval 0); arping's shortest gap is used.
-    const args = ['-U', '-q', '-c', String(repeat), '-i', '0.001', '-I', vip.dev, '-s', vip.text, vip.text];
-    const r = await run(this.#argv(this.#opts.arping ?? 'arping', args));
-    // arping -U exits 1 when no reply came, which is normal for unsolicited ARP.
-    if (r.code !== 0 && r.code !== 1) {
-      throw new LvsError('VRRP_OWNERSHIP_FAILED', `arping ${args.join(' ')}: ${r.stderr.trim()}`);
-    }
+    // keepalived sends its garp_rep GARPs back to back (vrrp_garp_interval 0). arping's interval is whole
+    // seconds (and -i 0 never ends), so run one single-probe arping per GARP, all at once; each waits ~1 s
+    // for replies that never come, which is why the router does not queue address changes behind this.
+    const args = ['-U', '-c', '1', '-I', vip.dev, '-s', vip.text, vip.text];
+    const results = await Promise.all(
+      Array.from({ length: repeat }, () => run(this.#argv(this.#opts.arping ?? 'arping', args))),
+    );
+    const bad = results.find((r) => r.code !== 0);
+    if (bad) throw new LvsError('VRRP_OWNERSHIP_FAILED', `arping ${args.join(' ')}: ${bad.stderr.trim()}`);
   }
 
   async primaryAddress(ifname: string, family: IpFamily): Promise<string | undefined> {

@@ -17,6 +17,7 @@ import {
   VrrpMachine,
   type VrrpState,
 } from './machine.js';
+import { NativeOwnership, nativeOwnershipAvailable } from './native-ownership.js';
 import { type AddressOwnership, systemClock, type VrrpClock, type VrrpTransport } from './ports.js';
 import { RawSocketTransport } from './raw-transport.js';
 import {
@@ -72,7 +73,7 @@ export interface VrrpRouterEvents {
 export interface VrrpRouterOptions {
   /** The transport; default a {@link RawSocketTransport} on the instance interface. */
   readonly transport?: VrrpTransport;
-  /** VIP ownership; default {@link Iproute2Ownership}. */
+  /** VIP ownership; default {@link NativeOwnership} when `@lvskit/native` is built, else {@link Iproute2Ownership}. */
   readonly ownership?: AddressOwnership;
   /** Clock; default {@link systemClock}. */
   readonly clock?: VrrpClock;
@@ -107,6 +108,7 @@ export class VrrpRouter {
   #timer: unknown;
   #timerAt = Number.POSITIVE_INFINITY;
   #chain: Promise<void> = Promise.resolve();
+  readonly #side = new Set<Promise<void>>();
   readonly #listeners = new Map<keyof VrrpRouterEvents, Set<(e: never) => void>>();
   readonly #tx = new Uint8Array(8 + 255 * 16 + 8);
 
@@ -118,7 +120,8 @@ export class VrrpRouter {
     this.#source = config;
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
-    this.#ownership = opts.ownership ?? new Iproute2Ownership();
+    // @lvskit/native when it is built here; iproute2 and arping otherwise.
+    this.#ownership = opts.ownership ?? (nativeOwnershipAvailable() ? new NativeOwnership() : new Iproute2Ownership());
   }
 
   /** Current state (INIT before start and after stop). */
@@ -207,7 +210,7 @@ export class VrrpRouter {
     this.#clock.cancel(this.#timer);
     this.#timerAt = Number.POSITIVE_INFINITY;
     this.#transport?.close();
-    await this.#chain;
+    await this.settled();
   }
 
   /**
@@ -250,8 +253,9 @@ export class VrrpRouter {
   }
 
   /** Resolves when every queued address/ARP operation has finished (for tests and orderly shutdown). */
-  settled(): Promise<void> {
-    return this.#chain;
+  async settled(): Promise<void> {
+    await this.#chain;
+    await Promise.all([...this.#side]);
   }
 
   #onAdvert(a: ReceivedAdvert): void {
@@ -314,11 +318,18 @@ export class VrrpRouter {
           break;
         }
         case 'gratuitous-arp': {
+          // After the queued address changes so far, but without holding up later ones (a slow announcer
+          // must never delay releasing the VIPs).
           const repeat = a.repeat;
-          this.#queue(async () => {
-            await Promise.all(c.virtualAddresses.map((v) => this.#ownership.announce(v, repeat)));
-            this.#emit('announced', { repeat });
-          });
+          const announce = this.#chain
+            .then(() => Promise.all(c.virtualAddresses.map((v) => this.#ownership.announce(v, repeat))))
+            .then(
+              () => this.#emit('announced', { repeat }),
+              (err: unknown) =>
+                this.#emit('error', LvsError.is(err) ? err : new LvsError('VRRP_OWNERSHIP_FAILED', String(err))),
+            );
+          this.#side.add(announce);
+          void announce.finally(() => this.#side.delete(announce));
           break;
         }
         case 'transition':

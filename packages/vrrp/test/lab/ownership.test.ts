@@ -1,0 +1,66 @@
+/**
+ * Both ownership implementations on a real segment: the VIP appears and disappears with `ip addr`, and a
+ * gratuitous ARP moves a third host's neighbour entry for the VIP to the new owner's MAC (Linux accepts a
+ * gratuitous ARP request as an override of an existing entry, net/ipv4/arp.c `arp_process`).
+ */
+import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AddressOwnership,
+  compileInstance,
+  Iproute2Ownership,
+  NativeOwnership,
+  nativeOwnershipAvailable,
+} from '../../src/index.js';
+import { holds, waitFor } from './helpers.js';
+
+const canRun = requireLab();
+const VIP = '198.18.12.100';
+const vip = compileInstance(
+  { name: 'VI', interface: 'eth0', virtualRouterId: 1, virtualIpAddresses: [`${VIP}/24`] },
+  '198.18.12.1',
+).virtualAddresses[0]!;
+
+describe.runIf(canRun)('VIP ownership ports on a lab segment', () => {
+  let lab: Lab;
+  let hosts: { a: LabHost; b: LabHost; x: LabHost };
+  beforeAll(async () => {
+    const built = await buildSegmentLab({ hosts: ['a', 'b', 'x'], subnet: '198.18.12.0/24' });
+    lab = built.lab;
+    hosts = built.hosts;
+  });
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  const mac = (h: LabHost): string => h.interfaces.get('eth0')?.mac ?? '';
+  async function neighbourMac(): Promise<string> {
+    const r = await lab.exec(hosts.x, ['ip', '-4', 'neigh', 'show', VIP, 'dev', 'eth0']);
+    return /lladdr (\S+)/.exec(r.stdout)?.[1] ?? '';
+  }
+
+  const impls: [string, (ns: string) => AddressOwnership, boolean][] = [
+    ['iproute2 + arping', (ns) => new Iproute2Ownership({ netns: ns }), true],
+    ['@lvskit/native', (ns) => new NativeOwnership({ netns: ns }), nativeOwnershipAvailable()],
+  ];
+  for (const [name, make, available] of impls) {
+    it.runIf(available || process.env.CI === 'true')(`${name}: add, announce, move, remove`, async () => {
+      const a = make(hosts.a.ns);
+      const b = make(hosts.b.ns);
+      expect(await a.primaryAddress('eth0', 4)).toBe('198.18.12.1');
+      await a.add(vip);
+      await a.add(vip); // already present: not an error
+      expect(await holds(lab, hosts.a, VIP)).toBe(true);
+      await lab.exec(hosts.x, ['ping', '-c', '1', '-W', '2', VIP]);
+      expect(await neighbourMac()).toBe(mac(hosts.a));
+      await a.remove(vip);
+      await a.remove(vip); // already absent: not an error
+      expect(await holds(lab, hosts.a, VIP)).toBe(false);
+      await b.add(vip);
+      await b.announce(vip, 3);
+      await waitFor('neighbour entry moved to b', async () => (await neighbourMac()) === mac(hosts.b), 5000);
+      await b.remove(vip);
+      await lab.exec(hosts.x, ['ip', 'neigh', 'flush', 'dev', 'eth0']);
+    });
+  }
+});
