@@ -332,6 +332,80 @@ describe('-S -n → -R → -S -n round trip (property)', () => {
   });
 });
 
+describe('random command sequences (property)', () => {
+  const word = fc.constantFrom(
+    '-A',
+    '-E',
+    '-D',
+    '-a',
+    '-e',
+    '-d',
+    '-Z',
+    '-C',
+    '-L',
+    '-n',
+    '--set',
+    '0',
+    '60',
+    '70000',
+    '-t',
+    '-u',
+    '-f',
+    '7',
+    '10.0.0.1:80',
+    '10.0.0.1',
+    '[2001:db8::1]:80',
+    '-r',
+    '10.0.0.2',
+    '10.0.0.3:8080',
+    '-s',
+    'rr',
+    'sh',
+    'nope',
+    '-p',
+    '-M',
+    '255.255.0.0',
+    '-g',
+    '-m',
+    '-i',
+    '-w',
+    '3',
+    '-x',
+    '-y',
+    '5',
+    '-b',
+    'sh-port',
+    '-o',
+    '--tun-type',
+    'gue',
+    '--tun-port',
+    '--stats',
+    '--start-daemon',
+    'master',
+    '--stop-daemon',
+  );
+  it('exit codes are 0/1/2/255, only LvsErrors are reported, and a refused command changes nothing', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(word, { minLength: 1, maxLength: 9 }), { maxLength: 12 }), (lines) => {
+        const t = new IpvsTable();
+        for (const words of lines) {
+          const before = t.snapshot();
+          const r = runIpvsadm(t, words);
+          expect([0, 1, 2, 255]).toContain(r.exitCode);
+          if (r.exitCode !== 0) {
+            expect(r.stderr.endsWith('\n')).toBe(true);
+            expect(t.snapshot()).toEqual(before);
+          }
+          // Whatever state was reached lists and saves without throwing.
+          runIpvsadm(t, '-L -n --stats');
+          runIpvsadm(t, '-S -n');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('save/restore quirks ipvsadm really has', () => {
   it('flag-3 on sh/mh prints as " -b " with no name (print_sched_flags), which -R then refuses', () => {
     const t = table('-A -t 10.0.0.1:80 -s mh -b flag-3');
