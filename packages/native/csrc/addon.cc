@@ -285,7 +285,7 @@ int FamilyOf(Napi::Env env, size_t addrLen) {
   throw Napi::RangeError::New(env, "address must be 4 or 16 bytes");
 }
 
-// (netns, ifindex, address Buffer, prefixLength, remove, flags)
+// (netns, ifindex, address Buffer, prefixLength, remove, flags, scope, label)
 Napi::Value AddressChange(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string netns = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
@@ -294,7 +294,11 @@ Napi::Value AddressChange(const Napi::CallbackInfo& info) {
   const uint32_t plen = info[3].As<Napi::Number>().Uint32Value();
   const bool remove = info[4].As<Napi::Boolean>().Value();
   const uint32_t flags = info[5].As<Napi::Number>().Uint32Value();
+  const uint32_t scope = info[6].IsNumber() ? info[6].As<Napi::Number>().Uint32Value() : 0u;  // RT_SCOPE_UNIVERSE
+  const std::string label = info[7].IsString() ? info[7].As<Napi::String>().Utf8Value() : std::string();
   const int family = FamilyOf(env, addr.Length());
+  if (scope > 255) throw Napi::RangeError::New(env, "scope out of range");
+  if (label.size() >= IFNAMSIZ) throw Napi::RangeError::New(env, "label must be at most 15 bytes");
   if (plen > addr.Length() * 8) throw Napi::RangeError::New(env, "prefix length out of range");
   BOUNDARY_BEGIN
   NetnsGuard guard(netns);
@@ -304,18 +308,19 @@ Napi::Value AddressChange(const Napi::CallbackInfo& info) {
   ifa->ifa_family = family;
   ifa->ifa_prefixlen = plen;
   ifa->ifa_index = ifindex;
-  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  ifa->ifa_scope = static_cast<unsigned char>(scope);
   ifa->ifa_flags = flags & 0xff;
   // Like `ip addr add`: IFA_LOCAL is the address itself; IFA_ADDRESS the same on a non-point-to-point link.
   req.Attr(IFA_LOCAL, addr.Data(), addr.Length());
   req.Attr(IFA_ADDRESS, addr.Data(), addr.Length());
   if (flags > 0xff) req.Attr(IFA_FLAGS, &flags, sizeof flags);
+  if (!label.empty()) req.Attr(IFA_LABEL, label.c_str(), label.size() + 1);
   nl.Transact(req.hdr(), remove ? "RTM_DELADDR" : "RTM_NEWADDR");
   return env.Undefined();
   BOUNDARY_END(env)
 }
 
-// (netns) → [{ ifindex, family, prefixLength, address, scope, flags }]
+// (netns) → [{ ifindex, family, prefixLength, address, scope, flags, label | null }]
 Napi::Value AddressList(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string netns = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
@@ -334,10 +339,14 @@ Napi::Value AddressList(const Napi::CallbackInfo& info) {
     const void* address = nullptr;
     size_t alen = 0;
     uint32_t flags = ifa->ifa_flags;
+    std::string label;
     for (auto* rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
       if (rta->rta_type == IFA_LOCAL) local = RTA_DATA(rta), alen = RTA_PAYLOAD(rta);
       if (rta->rta_type == IFA_ADDRESS) address = RTA_DATA(rta), alen = alen ? alen : RTA_PAYLOAD(rta);
       if (rta->rta_type == IFA_FLAGS && RTA_PAYLOAD(rta) >= 4) memcpy(&flags, RTA_DATA(rta), 4);
+      if (rta->rta_type == IFA_LABEL && RTA_PAYLOAD(rta) > 0) {
+        label = std::string(static_cast<const char*>(RTA_DATA(rta)), strnlen(static_cast<const char*>(RTA_DATA(rta)), RTA_PAYLOAD(rta)));
+      }
     }
     const void* a = local != nullptr ? local : address;
     if (a == nullptr || (alen != 4 && alen != 16)) return;
@@ -348,6 +357,7 @@ Napi::Value AddressList(const Napi::CallbackInfo& info) {
     o.Set("address", Napi::Buffer<uint8_t>::Copy(env, static_cast<const uint8_t*>(a), alen));
     o.Set("scope", ifa->ifa_scope);
     o.Set("flags", flags);
+    o.Set("label", label.empty() ? env.Null() : Napi::Value(Napi::String::New(env, label)));
     out.Set(n++, o);
   });
   return out;

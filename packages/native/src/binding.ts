@@ -64,10 +64,18 @@ export interface Binding {
     prefixLength: number,
     remove: boolean,
     flags: number,
+    scope?: number,
+    label?: string,
   ): void;
-  addressList(
-    netns: string | undefined,
-  ): { ifindex: number; family: 4 | 6; prefixLength: number; address: Buffer; scope: number; flags: number }[];
+  addressList(netns: string | undefined): {
+    ifindex: number;
+    family: 4 | 6;
+    prefixLength: number;
+    address: Buffer;
+    scope: number;
+    flags: number;
+    label: string | null;
+  }[];
   neighbourList(
     netns: string | undefined,
   ): { ifindex: number; family: 4 | 6; address: Buffer; mac: Buffer | null; state: number; flags: number }[];

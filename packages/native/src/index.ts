@@ -9,6 +9,7 @@ export { nativeUnavailableReason } from './binding.js';
 export { nativeErrorCodes } from './errors.js';
 export {
   type AddressEntry,
+  type AddressScope,
   type AddressSpec,
   addAddress,
   formatMac,

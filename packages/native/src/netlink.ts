@@ -103,7 +103,18 @@ export interface AddressSpec extends NetnsOption {
   readonly prefixLength?: number;
   /** IPv6: skip duplicate address detection (IFA_F_NODAD), usable at once. Default false. */
   readonly nodad?: boolean;
+  /** Do not add the prefix route for the address's subnet (IFA_F_NOPREFIXROUTE, `ip addr … noprefixroute`). */
+  readonly noPrefixRoute?: boolean;
+  /** Address scope (`ip addr … scope`). Default `global`. */
+  readonly scope?: AddressScope;
+  /** IPv4 label, e.g. `eth0:vip` (`ip addr … label`; must start with the interface name, at most 15 bytes). */
+  readonly label?: string;
 }
+
+/** Address scopes (the kernel's RT_SCOPE_* values, include/uapi/linux/rtnetlink.h). */
+export type AddressScope = 'global' | 'site' | 'link' | 'host';
+
+const SCOPES: Readonly<Record<AddressScope, number>> = { global: 0, site: 200, link: 253, host: 254 };
 
 /** One configured address. */
 export interface AddressEntry {
@@ -115,11 +126,14 @@ export interface AddressEntry {
   readonly address: string;
   /** Prefix length. */
   readonly prefixLength: number;
-  /** Scope (0 universe, 253 link, 254 host). */
+  /** Scope (0 global, 200 site, 253 link, 254 host). */
   readonly scope: number;
+  /** IPv4 label as the kernel reports it (the interface name unless a label was set); undefined for IPv6. */
+  readonly label: string | undefined;
 }
 
 const IFA_F_NODAD = 0x02;
+const IFA_F_NOPREFIXROUTE = 0x200;
 
 function addrBytes(text: string): { family: Family; bytes: Buffer } {
   const { family, bytes } = parseAddress(text);
@@ -134,10 +148,22 @@ function changeAddress(spec: AddressSpec, remove: boolean): void {
   if (!Number.isInteger(plen) || plen < 0 || plen > max) {
     throw new LvsError('INVALID_ARGUMENT', `native: prefix length ${plen} out of range for IPv${family}`);
   }
+  const scope = SCOPES[spec.scope ?? 'global'];
+  if (scope === undefined) throw new LvsError('INVALID_ARGUMENT', `native: bad address scope ${String(spec.scope)}`);
+  // The kernel wants an IPv4 label that starts with the device name (devinet.c: inet_rtm_newaddr checks it).
+  if (spec.label !== undefined) {
+    if (family !== 4 || Buffer.byteLength(spec.label) > 15 || !spec.label.startsWith(spec.ifname)) {
+      throw new LvsError(
+        'INVALID_ARGUMENT',
+        `native: label ${JSON.stringify(spec.label)} must be IPv4, start with ${spec.ifname}, at most 15 bytes`,
+      );
+    }
+  }
   const index = interfaceInfo(spec.ifname, spec).index;
-  const flags = family === 6 && spec.nodad === true ? IFA_F_NODAD : 0;
+  let flags = family === 6 && spec.nodad === true ? IFA_F_NODAD : 0;
+  if (spec.noPrefixRoute === true) flags |= IFA_F_NOPREFIXROUTE;
   try {
-    native().addressChange(spec.netns, index, bytes, plen, remove, flags);
+    native().addressChange(spec.netns, index, bytes, plen, remove, flags, scope, spec.label);
   } catch (err) {
     throw toLvsError(err, `${remove ? 'remove' : 'add'} address ${spec.address}/${plen} on ${spec.ifname}`);
   }
@@ -177,6 +203,7 @@ export function listAddresses(options: NetnsOption & { readonly ifname?: string 
       address: formatAddress(a.family, a.address),
       prefixLength: a.prefixLength,
       scope: a.scope,
+      label: a.label ?? undefined,
     }));
 }
 

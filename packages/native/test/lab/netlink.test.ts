@@ -74,6 +74,31 @@ describe.runIf(canRun)('native: rtnetlink addresses and neighbours in a lab name
     );
   });
 
+  it('adds an address with label, scope and noprefixroute as ip addr would show them', async () => {
+    addAddress({
+      netns: a.ns,
+      ifname: 'eth0',
+      address: '198.18.7.5',
+      prefixLength: 24,
+      label: 'eth0:vip',
+      scope: 'link',
+      noPrefixRoute: true,
+    });
+    expect(await ipAddr()).toMatch(/inet 198\.18\.7\.5\/24 scope link noprefixroute eth0:vip/);
+    // noprefixroute: no route for 198.18.7.0/24 appeared.
+    expect((await lab.exec(a, ['ip', 'route', 'show', '198.18.7.0/24'])).stdout.trim()).toBe('');
+    expect(listAddresses({ netns: a.ns, ifname: 'eth0' }).find((x) => x.address === '198.18.7.5')).toMatchObject({
+      label: 'eth0:vip',
+      scope: 253,
+      prefixLength: 24,
+    });
+    expect(() => addAddress({ netns: a.ns, ifname: 'eth0', address: '198.18.7.6', label: 'other:vip' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    removeAddress({ netns: a.ns, ifname: 'eth0', address: '198.18.7.5', prefixLength: 24 });
+    expect(await ipAddr()).not.toMatch(/198\.18\.7\./);
+  });
+
   it('sets, reads and removes ARP and ND entries visible to ip neigh', async () => {
     setNeighbour({ netns: a.ns, ifname: 'eth0', address: '198.18.0.77', mac: '02:00:5e:10:00:77' });
     setNeighbour({
