@@ -334,8 +334,9 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
     });
     const timer = this.#clock.setTimeout(() => {
       ac.abort(new Error(`timeout after ${timeoutMs} ms`));
-      fire(TIMEOUT);
     }, timeoutMs);
+    // Any abort (timeout, stop, retire) ends the race at once, even if the checker ignores its signal.
+    ac.signal.addEventListener('abort', () => fire(TIMEOUT), { once: true });
     let res: CheckResult;
     try {
       const out = await Promise.race([checker.check(ac.signal), timedOut]);

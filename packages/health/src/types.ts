@@ -41,13 +41,14 @@ export interface HealthClock {
   clearTimeout(handle: unknown): void;
 }
 
-/** The real clock: `performance.now()` and Node's timers (unref'd so checks never keep a process alive). */
+/**
+ * The real clock: `performance.now()` and Node's timers. Timers keep the process alive while the runner
+ * runs (a health checker is usually the reason a daemon lives); `stop()` clears them.
+ */
 export const systemClock: HealthClock = {
   now: () => performance.now(),
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
+    return setTimeout(fn, ms);
   },
   clearTimeout(handle) {
     clearTimeout(handle as NodeJS.Timeout);

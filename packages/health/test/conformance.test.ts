@@ -134,6 +134,13 @@ describe('checker conformance', () => {
     });
   });
 
+  it('HTTP_GET with no url is up without connecting (check_http.c http_connect_thread)', async () => {
+    const r = await httpGetCheck({ host: HOST, port: closedPort, urls: [{ path: '' }] }).check(
+      AbortSignal.timeout(1000),
+    );
+    expect(r.ok).toBe(true);
+  });
+
   it('TCP_CHECK: closed port fails, listener passes', async () => {
     await expectFailure(tcpCheck({ host: HOST, port: closedPort }), AbortSignal.timeout(2000), 2000);
     expect((await tcpCheck({ host: HOST, port: holePort }).check(AbortSignal.timeout(2000))).ok).toBe(true);

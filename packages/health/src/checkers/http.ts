@@ -211,7 +211,10 @@ export async function checkUrl(o: HttpGetOptions, url: HttpUrl, signal: AbortSig
   return { ok: true, message: `HTTP status ${res.status} url(${url.path})` };
 }
 
-/** Build an HTTP_GET (or SSL_GET when `ssl` is set). All urls must pass. */
+/**
+ * Build an HTTP_GET (or SSL_GET when `ssl` is set). All urls are fetched in one run and all must pass
+ * (keepalived fetches one url per delay_loop and declares the checker up after the last one).
+ */
 export function httpGetCheck(o: HttpGetOptions): Checker {
   const kind = o.ssl ? 'SSL_GET' : 'HTTP_GET';
   const urls = o.urls.filter((u) => u.path !== '');
@@ -220,7 +223,8 @@ export function httpGetCheck(o: HttpGetOptions): Checker {
     key: o.key ?? `${kind} ${hostPort(o.host, o.port)} ${urls.map((u) => u.path).join(',')}`,
     check(signal): Promise<CheckResult> {
       return guarded(signal, async () => {
-        if (urls.length === 0) return { ok: false, message: 'no url with a path configured' };
+        // check_http.c http_connect_thread: "if there are no URLs in list, enable server w/o checking".
+        if (urls.length === 0) return { ok: true, message: 'no url configured: up without checking' };
         let last: Verdict = { ok: true, message: '' };
         for (const u of urls) {
           last = await checkUrl(o, u, signal);
