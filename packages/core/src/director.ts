@@ -589,6 +589,84 @@ export class Director<Names extends string = string> {
     return this;
   }
 
+  /**
+   * Replaces the whole configuration with `config` (a keepalived-style reload): services and real servers
+   * are matched by name and address:port; unchanged ones keep their connections, counters and
+   * templates; changed options are edited in place; what is gone is removed. Everything is validated
+   * before anything changes (`compileConfig` already did); the table capacity cannot change at run time.
+   * @throws LvsError `CORE_INVALID_CONFIG` when the capacity differs
+   */
+  reload<N extends string>(config: CompiledDirectorConfig<N>): Director<N> {
+    const issues = new IssueList();
+    if (config.maxConnections !== this.engine.table.capacity)
+      issues.add(
+        ['maxConnections'],
+        'CORE_INVALID_OPTION',
+        `the connection table capacity cannot change at run time (${this.engine.table.capacity} → ${config.maxConnections}); start a new director`,
+      );
+    issues.throwIfAny('cannot reload');
+    const wanted = new Map(config.services.map((s) => [s.name as string, s]));
+    for (const [name, st] of [...this.byName]) {
+      const w = wanted.get(name);
+      if (!w || w.key !== st.config.key) this.removeService(name as Names);
+    }
+    for (const s of config.services) {
+      const st = this.byName.get(s.name);
+      if (!st) {
+        const added = this.install(s);
+        this.emit('serviceChanged', () => ({ service: s.name, change: 'added' }));
+        for (const d of added.dests) this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
+        continue;
+      }
+      const c = st.config;
+      const optionsChanged =
+        c.scheduler !== s.scheduler ||
+        c.flags.join(',') !== s.flags.join(',') ||
+        c.persistent !== s.persistent ||
+        c.timeout !== s.timeout ||
+        c.netmask !== s.netmask ||
+        c.onePacket !== s.onePacket;
+      if (optionsChanged) {
+        this.engine.editService(st, s);
+        this.emit('serviceChanged', () => ({ service: s.name, change: 'edited' }));
+      }
+      const keep = new Set(s.realServers.map((r) => realServerKey(r.family, r.bytes, r.port)));
+      for (const d of [...st.dests])
+        if (!keep.has(realServerKey(d.family, d.bytes, d.port))) {
+          const r = this.ref(d);
+          this.engine.deleteRealServer(st, d);
+          this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
+        }
+      for (const r of s.realServers) {
+        const k = realServerKey(r.family, r.bytes, r.port);
+        const d = st.dests.find((x) => realServerKey(x.family, x.bytes, x.port) === k);
+        if (!d) {
+          const nd = this.engine.addRealServer(st, r);
+          this.emit('realServerAdded', () => ({ ...this.ref(nd), weight: nd.weight }));
+        } else if (
+          d.method !== r.method ||
+          d.weight !== r.weight ||
+          d.upperThreshold !== r.upperThreshold ||
+          d.lowerThreshold !== r.lowerThreshold
+        ) {
+          const was = d.weight;
+          this.engine.editRealServer(st, d, r);
+          if (was !== 0 && d.weight === 0)
+            this.emit('realServerQuiesced', () => ({ ...this.ref(d), reason: 'config' }));
+        }
+      }
+      const sorryKey = (x: NormalizedRealServer | undefined) =>
+        x ? `${realServerKey(x.family, x.bytes, x.port)}|${x.method}|${x.weight}` : '';
+      if (sorryKey(c.sorryServer) !== sorryKey(s.sorryServer)) this.engine.setSorryServer(st, s.sorryServer);
+      st.config = { ...st.config, realServers: s.realServers, sorryServer: s.sorryServer };
+    }
+    this.engine.setTimeouts(config.timeouts);
+    Object.assign(this.engine.settings, config.switches);
+    this.engine.classifier = config.classifier;
+    this.drainEvents(this.clock.now());
+    return this as unknown as Director<N>;
+  }
+
   /** Zeroes counters of one service (and its real servers), or of everything including the totals. */
   zeroCounters(name?: Names): this {
     this.engine.zero(name === undefined ? undefined : this.service(name));
