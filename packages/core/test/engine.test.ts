@@ -389,3 +389,18 @@ describe('table-full reclaim and persistence templates', () => {
     expect(director.connections().filter((e) => e.clientAddress === C)).toEqual([]);
   });
 });
+
+describe('kernel list order (ip_vs_ctl.c: a new real server goes to the head)', () => {
+  it('rr starts at the last-added server, also after -E changes the scheduler of a populated service', async () => {
+    const servers = [{ address: '198.18.1.1' }, { address: '198.18.1.2' }, { address: '198.18.1.3' }];
+    const { director, port } = await rig({ services: [svc({ scheduler: 'wlc', realServers: servers })] });
+    expect(director.get('web').realServers.map((r) => r.address)).toEqual(['198.18.1.3', '198.18.1.2', '198.18.1.1']);
+    director.editService('web', { scheduler: 'rr' });
+    const picks = [1, 2, 3, 4].map(
+      (p) => port.send({ source: C, sourcePort: p, destination: VIP, destinationPort: 80, flags: 'S' }).realServer,
+    );
+    // ip_vs_rr.c: sched_data starts at the list head, the first candidate is the head's successor entry
+    // (the first server in the list), then list order, wrapping.
+    expect(picks).toEqual(['198.18.1.3:80', '198.18.1.2:80', '198.18.1.1:80', '198.18.1.3:80']);
+  });
+});
