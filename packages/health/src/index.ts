@@ -95,6 +95,14 @@ export {
 export { healthErrorCodes } from './errors.js';
 export { type Listener, TypedEmitter } from './events.js';
 export {
+  type KeepalivedCheckerConfig,
+  type KeepalivedConnectOptions,
+  type KeepalivedScope,
+  type KeepalivedTiming,
+  type KeepalivedUrl,
+  keepalivedChecker,
+} from './keepalived.js';
+export {
   combinedCheck,
   type LdirectordCheckType,
   type LdirectordGlobals,
