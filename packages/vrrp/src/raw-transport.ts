@@ -45,6 +45,10 @@ interface RawSocket {
   on(event: 'error', fn: (error: Error) => void): void;
   close(): void;
 }
+interface DirectSend {
+  send(buffer: Buffer, offset: number, length: number, address: string, cb: (bytes: number) => void): void;
+}
+const noop = (): void => {};
 interface RawSocketModule {
   createSocket(options: { addressFamily: number; protocol: number; bufferSize?: number }): RawSocket;
   AddressFamily: { IPv4: number; IPv6: number };
@@ -84,6 +88,11 @@ export class RawSocketTransport implements VrrpTransport {
     destination: new Uint8Array(4),
     ttl: -1,
   };
+  readonly #tx = Buffer.alloc(IPV4_HEADER_LENGTH + 8 + 255 * 4 + 8);
+  /** Adverts handed to the kernel. */
+  sent = 0;
+  /** Adverts the kernel refused (interface down, no route); keepalived logs these and carries on. */
+  sendErrors = 0;
   #handler: ((a: ReceivedAdvert) => void) | null = null;
   #closed = false;
   #pending = 0;
@@ -173,14 +182,29 @@ export class RawSocketTransport implements VrrpTransport {
   send(message: Uint8Array, length: number, destination: Uint8Array): void {
     if (this.#closed) return;
     const total = IPV4_HEADER_LENGTH + length;
-    // raw-socket queues the buffer until the socket is writable, so each send needs its own bytes
-    // (a few adverts a second: control path, not the datapath).
-    const tx = Buffer.allocUnsafe(total);
+    const tx = this.#tx;
     encodeIpv4Header(tx, 0, total, this.#opts.ttl, this.#opts.source, destination);
     tx.set(message.subarray(0, length), IPV4_HEADER_LENGTH);
+    const address = formatIp(destination);
+    // raw-socket's public send() waits for a writable event, so anything the caller does next (adding the
+    // VIPs, ARP) would go out before the advert. Its wrapper's send() is a synchronous sendto(2), which is
+    // what keepalived does (vrrp_send_pkt); the kernel copies the bytes, so the buffer is reused.
+    const wrap = (this.#socket as unknown as { wrap?: DirectSend }).wrap;
+    if (wrap && typeof wrap.send === 'function') {
+      try {
+        wrap.send(tx, 0, total, address, noop);
+        this.sent++;
+      } catch {
+        // keepalived logs "send advert error" and carries on: a lost advert, counted.
+        this.sendErrors++;
+      }
+      return;
+    }
+    const copy = Buffer.from(tx.subarray(0, total));
     this.#pending++;
-    // Send errors (e.g. interface down) surface as missing adverts, as in keepalived.
-    this.#socket.send(tx, 0, total, formatIp(destination), null, () => {
+    this.#socket.send(copy, 0, total, address, null, (err) => {
+      if (err) this.sendErrors++;
+      else this.sent++;
       if (--this.#pending === 0 && this.#closing) this.#socket.close();
     });
   }
