@@ -6,7 +6,6 @@
  */
 import { createRequire } from 'node:module';
 import { LvsError } from '@lvskit/schedulers';
-import './errors.js';
 
 /** @internal Raw packet socket as the addon constructs it. */
 export interface RawPacketSocket {

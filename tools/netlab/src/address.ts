@@ -5,7 +5,6 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { LvsError } from '@lvskit/schedulers';
-import './errors.js';
 
 /** Parses dotted IPv4 to an unsigned 32-bit number (caller has checked `isIPv4`). */
 export function ipv4ToInt(ip: string): number {

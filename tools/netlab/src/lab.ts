@@ -12,7 +12,6 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LvsError } from '@lvskit/schedulers';
 import { checkLabCidr } from './address.js';
-import './errors.js';
 import {
   type CommandResult,
   type PidRecord,

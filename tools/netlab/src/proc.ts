@@ -7,7 +7,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { LvsError } from '@lvskit/schedulers';
-import './errors.js';
 
 /** What a finished command produced. */
 export interface CommandResult {

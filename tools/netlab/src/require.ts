@@ -4,7 +4,6 @@
  * reason printed. It creates and deletes one probe namespace with the lab prefix and nothing else.
  */
 import { LvsError } from '@lvskit/schedulers';
-import './errors.js';
 import { newPrefix } from './lab.js';
 import { runCommandSync } from './proc.js';
 

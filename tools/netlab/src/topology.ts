@@ -5,7 +5,6 @@
  */
 import { LvsError } from '@lvskit/schedulers';
 import { hostAddress } from './address.js';
-import './errors.js';
 import { createLab, type Lab, type LabHost, type LabOptions, type LabSegment } from './lab.js';
 
 /** Options of {@link buildSegmentLab}. */
