@@ -4,6 +4,7 @@
  * prerequisite fails the test; elsewhere the caller skips with the printed reason. Never kills by name.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -154,7 +155,22 @@ export async function startDnsmasq(): Promise<Daemon | string> {
     ],
     { stdio: 'ignore' },
   );
-  await new Promise((r) => setTimeout(r, 300));
+  // Ready once dnsmasq holds the UDP port (our own bind then fails with EADDRINUSE).
+  const held = () =>
+    new Promise<boolean>((resolve) => {
+      const probe = createSocket('udp4');
+      probe.once('error', () => {
+        probe.close();
+        resolve(true);
+      });
+      probe.bind(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+    });
+  try {
+    await waitFor(async () => child.exitCode !== null || (await held()), 10_000, 'dnsmasq');
+  } catch (err) {
+    await stopChild(child);
+    return `dnsmasq did not start: ${String(err)}`;
+  }
   if (child.exitCode !== null) return `dnsmasq exited with ${child.exitCode}`;
   return {
     pid: child.pid as number,
@@ -210,8 +226,36 @@ export async function startMariadb(): Promise<Daemon | string> {
     ],
     { stdio: 'ignore' },
   );
+  // Ready means the init file has run: the lvs user can log in and see its row.
+  const admin = which('mariadb') ?? which('mysql');
+  const ready = async () => {
+    if (!(await tcpOpen(port))) return false;
+    if (!admin) return true;
+    try {
+      const out = execFileSync(
+        admin,
+        [
+          '--no-defaults',
+          '-h',
+          '127.0.0.1',
+          '-P',
+          String(port),
+          '-u',
+          'lvs',
+          '-ppw',
+          '-N',
+          '-e',
+          'SELECT COUNT(*) FROM health.director',
+        ],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      return out.toString().trim() === '1';
+    } catch {
+      return false;
+    }
+  };
   try {
-    await waitFor(() => tcpOpen(port), 60_000, 'mariadbd');
+    await waitFor(ready, 60_000, 'mariadbd');
   } catch (err) {
     await stopChild(child);
     return `mariadbd did not start: ${String(err)}`;
@@ -274,8 +318,19 @@ export async function startPostgres(): Promise<Daemon | string> {
     ],
     { stdio: 'ignore' },
   );
+  // The port opens before recovery ends ("the database system is starting up"): wait for pg_isready.
+  const ready = () => {
+    try {
+      execFileSync(join(bindir as string, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)], {
+        stdio: 'ignore',
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  };
   try {
-    await waitFor(() => tcpOpen(port), 60_000, 'postgres');
+    await waitFor(() => ready(), 60_000, 'postgres');
   } catch (err) {
     await stopChild(child);
     return `postgres did not start: ${String(err)}`;
