@@ -30,23 +30,28 @@ interface ServiceCommonInput<N extends SchedulerName> {
   readonly sorryServer?: RealServerConfig;
 }
 
+/** A port-0 ("every port") service must be persistent (ipvsadm: "Zero port specified for non-persistent service"). */
+export type PortRule<P extends number> = P extends 0
+  ? { readonly port: P; readonly persistence: PersistenceConfig | true }
+  : { readonly port: P };
+
 /**
  * A service as the builder takes it: UDP may use one-packet scheduling, TCP and SCTP may not; firewall
  * mark services may.
  */
-export type ServiceInput<N extends SchedulerName = SchedulerName> =
-  | (ServiceCommonInput<N> & {
-      readonly protocol: 'udp';
-      readonly address: string;
-      readonly port: number;
-      readonly onePacket?: boolean;
-    })
-  | (ServiceCommonInput<N> & {
-      readonly protocol: 'tcp' | 'sctp';
-      readonly address: string;
-      readonly port: number;
-      readonly onePacket?: false;
-    })
+export type ServiceInput<N extends SchedulerName = SchedulerName, P extends number = number> =
+  | (ServiceCommonInput<N> &
+      PortRule<P> & {
+        readonly protocol: 'udp';
+        readonly address: string;
+        readonly onePacket?: boolean;
+      })
+  | (ServiceCommonInput<N> &
+      PortRule<P> & {
+        readonly protocol: 'tcp' | 'sctp';
+        readonly address: string;
+        readonly onePacket?: false;
+      })
   | (ServiceCommonInput<N> & { readonly fwmark: number; readonly family?: 4 | 6; readonly onePacket?: boolean });
 
 /**
@@ -85,9 +90,9 @@ export class DirectorBuilder<Names extends string = never> {
    * @param name - a new name (re-using one is a compile error)
    * @param config - protocol + address + port, or fwmark; scheduler, flags, persistence, real servers
    */
-  service<const Name extends string, const N extends SchedulerName = 'wlc'>(
+  service<const Name extends string, const N extends SchedulerName = 'wlc', const P extends number = number>(
     name: Name extends Names ? never : Name,
-    config: ServiceInput<N>,
+    config: ServiceInput<N, P>,
   ): DirectorBuilder<Names | Name> {
     this.guard();
     this.services.push({ name, config: config as ServiceConfig, extra: [] });

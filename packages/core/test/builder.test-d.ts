@@ -38,6 +38,13 @@ describe('director builder types', () => {
     director().service('d', { protocol: 'tcp', address: '198.18.0.1', port: 80, scheduler: 'random' });
   });
 
+  it('requires persistence for a port-0 service', () => {
+    director().service('pcc', { protocol: 'tcp', address: '198.18.0.1', port: 0, persistence: true });
+    director().service('pcc', { protocol: 'tcp', address: '198.18.0.1', port: 0, persistence: { timeout: 60 } });
+    // @ts-expect-error port 0 without persistence
+    director().service('bad', { protocol: 'tcp', address: '198.18.0.1', port: 0 });
+  });
+
   it('allows one-packet scheduling only for UDP and firewall marks', () => {
     director().service('u', { protocol: 'udp', address: '198.18.0.1', port: 53, onePacket: true });
     director().service('f', { fwmark: 3, onePacket: true });

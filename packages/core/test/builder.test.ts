@@ -40,7 +40,7 @@ describe('director builder', () => {
   it('reports every issue at once with its path, and starts nothing', async () => {
     const b = director()
       .service('a', { protocol: 'tcp', address: '198.18.0.300', port: 80 })
-      .service('b', { protocol: 'tcp', address: '198.18.0.1', port: 0 })
+      .service('b', { protocol: 'tcp', address: '198.18.0.1', port: 0 as number }) // untyped callers reach validation
       .service('c', { protocol: 'tcp', address: '198.18.0.1', port: 70000, persistence: { timeout: 0 } })
       .service('d', { protocol: 'udp', address: '198.18.0.1', port: 53, scheduler: 'sh', flags: ['mh-port' as never] })
       .realServer('b', { address: '2001:db8::1' })
