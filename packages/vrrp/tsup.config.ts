@@ -7,5 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // raw-transport.ts loads raw-socket with createRequire(import.meta.url); CJS needs the shim.
+  shims: true,
   tsconfig: 'tsconfig.json',
 });
