@@ -282,6 +282,7 @@ export class Director<Names extends string = string> {
   private started = false;
   private stopped = false;
   private unwatch: (() => void)[] = [];
+  private healthUnwatch: (() => void) | undefined;
   private lastTableFullEvent = Number.NEGATIVE_INFINITY;
   private failoverState: FailoverState | undefined;
   private readonly downWeights = new Map<RealServerState, number>();
@@ -325,7 +326,7 @@ export class Director<Names extends string = string> {
     this.schedule(1000, () => this.housekeeping());
     this.schedule(2000, () => this.engine.estimate());
     const { health, failover, packets } = this.ports;
-    if (health) this.unwatch.push(health.watch(this.healthTargets(), (t) => this.onHealth(t.target, t.up)));
+    if (health) this.refreshHealth();
     if (failover)
       this.unwatch.push(
         failover.watch((state) => {
@@ -344,6 +345,8 @@ export class Director<Names extends string = string> {
     this.timers = [];
     for (const u of this.unwatch) u();
     this.unwatch = [];
+    this.healthUnwatch?.();
+    this.healthUnwatch = undefined;
     if (this.ports.packets) await this.ports.packets.close();
   }
 
@@ -464,6 +467,7 @@ export class Director<Names extends string = string> {
     const st = this.install(n);
     this.emit('serviceChanged', () => ({ service: name, change: 'added' }));
     for (const d of st.dests) this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
+    this.refreshHealth();
     return this as unknown as Director<Names | N>;
   }
 
@@ -512,6 +516,8 @@ export class Director<Names extends string = string> {
     this.nameOf.delete(svc);
     for (const r of removed) this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
     this.emit('serviceChanged', () => ({ service: name, change: 'removed' }));
+    this.forgetDown(name);
+    this.refreshHealth();
     return this;
   }
 
@@ -533,6 +539,7 @@ export class Director<Names extends string = string> {
     if (!n) return this;
     const d = this.engine.addRealServer(svc, n);
     this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
+    this.refreshHealth();
     return this;
   }
 
@@ -572,6 +579,8 @@ export class Director<Names extends string = string> {
     const r = this.ref(d);
     this.engine.deleteRealServer(svc, d);
     this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
+    this.forgetDown(name, d.address, d.port);
+    this.refreshHealth();
     return this;
   }
 
@@ -664,6 +673,7 @@ export class Director<Names extends string = string> {
     Object.assign(this.engine.settings, config.switches);
     this.engine.classifier = config.classifier;
     this.drainEvents(this.clock.now());
+    this.refreshHealth();
     return this as unknown as Director<N>;
   }
 
@@ -693,7 +703,23 @@ export class Director<Names extends string = string> {
     const out: { service: string; address: string; port: number }[] = [];
     for (const [name, s] of this.byName)
       for (const d of s.dests) out.push({ service: name, address: d.address, port: d.port });
+    // Servers health removed stay watched, so that "up" can bring them back.
+    for (const { service, rs } of this.downRemoved.values()) out.push({ service, address: rs.address, port: rs.port });
     return out;
+  }
+
+  /** Re-subscribes the health source to the current real servers (after any change to the set). */
+  private refreshHealth(): void {
+    const health = this.ports.health;
+    if (!health || !this.running) return;
+    this.healthUnwatch?.();
+    this.healthUnwatch = health.watch(this.healthTargets(), (t) => this.onHealth(t.target, t.up));
+  }
+
+  private forgetDown(service: string, address?: string, port?: number): void {
+    for (const [k, v] of this.downRemoved)
+      if (v.service === service && (address === undefined || (v.rs.address === address && v.rs.port === port)))
+        this.downRemoved.delete(k);
   }
 
   private onHealth(t: { service: string; address: string; port: number }, up: boolean): void {
@@ -886,6 +912,7 @@ export class Director<Names extends string = string> {
     const n = this.normalizeForIpvsadm(name, c);
     this.install(n);
     this.emit('serviceChanged', () => ({ service: name, change: 'added' }));
+    this.refreshHealth();
   }
 
   /** `ipvsadm -E`: every field replaced (the ipvsadm target's `editService`). */
@@ -927,6 +954,7 @@ export class Director<Names extends string = string> {
     const d = this.engine.addRealServer(svc, n);
     this.tunnels.set(d, c.tunnel);
     this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
+    this.refreshHealth();
   }
 
   /** `ipvsadm -e`. */
@@ -949,6 +977,7 @@ export class Director<Names extends string = string> {
     const r = this.ref(d);
     this.engine.deleteRealServer(svc, d);
     this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
+    this.refreshHealth();
   }
 
   /** `ipvsadm -D`. */

@@ -35,6 +35,24 @@ describe('ports', () => {
     expect(d.get('web').realServers).toHaveLength(2);
   });
 
+  it('the health source follows run-time changes and keeps watching servers it took down', async () => {
+    const health = new FakeHealthSource();
+    const d = await build().start({ clock: new FakeClock(), health });
+    d.addRealServer('web', { address: '198.18.1.3', method: 'masq' });
+    expect(health.targets.map((t) => t.address).sort()).toEqual(['198.18.1.1', '198.18.1.2', '198.18.1.3']);
+    health.set('web', '198.18.1.3', 80, false);
+    d.removeRealServer('web', { address: '198.18.1.2' });
+    // 1.3 is down but still watched; 1.2 was removed by configuration and is not.
+    expect(health.targets.map((t) => t.address).sort()).toEqual(['198.18.1.1', '198.18.1.3']);
+    health.set('web', '198.18.1.3', 80, true);
+    expect(
+      d
+        .get('web')
+        .realServers.map((r) => r.address)
+        .sort(),
+    ).toEqual(['198.18.1.1', '198.18.1.3']);
+  });
+
   it('health down can quiesce instead (inhibit_on_failure), restoring the weight on up', async () => {
     const clock = new FakeClock();
     const health = new FakeHealthSource();
