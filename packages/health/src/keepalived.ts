@@ -71,6 +71,7 @@ export type KeepalivedCheckerConfig =
       readonly misc_path: string;
       readonly misc_timeout?: number;
       readonly misc_dynamic?: boolean;
+      readonly user?: string;
     } & KeepalivedTiming);
 
 /** Where a checker sits: its virtual server's and real server's settings, and the real server's address. */
@@ -113,7 +114,12 @@ export function keepalivedChecker(c: KeepalivedCheckerConfig, scope: KeepalivedS
       ? (c.misc_timeout ? c.misc_timeout : delayLoop) * 1000
       : (pick('connect_timeout') ?? 5) * 1000;
   if (c.type === 'MISC_CHECK') {
-    const checker = miscCheck({ path: c.misc_path, dynamic: c.misc_dynamic ?? false, timeoutMs });
+    const checker = miscCheck({
+      path: c.misc_path,
+      dynamic: c.misc_dynamic ?? false,
+      timeoutMs,
+      ...(c.user !== undefined ? { user: c.user } : {}),
+    });
     return { checker, policy, timeoutMs };
   }
   const host = c.connect_ip ?? scope.address;

@@ -20,6 +20,8 @@ export interface MiscCheckOptions {
    * group is killed either way.
    */
   readonly timeoutMs?: number;
+  /** `user`: run the script as this user (through `runuser`, so only when we are root). */
+  readonly user?: string;
   readonly key?: string;
 }
 
@@ -30,7 +32,10 @@ export function miscCheck(o: MiscCheckOptions): Checker {
     key: o.key ?? `MISC_CHECK ${o.path}`,
     check(signal) {
       return guarded(signal, async () => {
-        const r = await runScript(o.path, { signal, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) });
+        // keepalived drops privileges to `user` before exec (check_misc.c); runuser does the same here.
+        const cmd =
+          o.user === undefined ? o.path : `exec runuser -u ${shellQuote(o.user)} -- /bin/sh -c ${shellQuote(o.path)}`;
+        const r = await runScript(cmd, { signal, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) });
         if (r.error) return { ok: false, message: `misc check ${o.path} could not start: ${r.error}` };
         if (r.timedOut) return { ok: false, message: `misc check ${o.path} timed out` };
         if (r.status === null) return { ok: false, message: `misc check ${o.path} failed (due to signal ${r.signal})` };
@@ -42,6 +47,10 @@ export function miscCheck(o: MiscCheckOptions): Checker {
       });
     },
   };
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** ldirectord external check options. */

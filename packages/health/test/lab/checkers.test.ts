@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { createServer as createTcp, type Server as TcpServer } from 'node:net';
@@ -288,6 +288,7 @@ describe('UDP_CHECK', () => {
 
 describe('MISC_CHECK and ldirectord external', () => {
   const dir = tempDir('misc');
+  chmodSync(dir, 0o755); // the `user` test runs a script from here as nobody
   const script = (name: string, body: string) => {
     const p = join(dir, name);
     writeFileSync(p, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
@@ -302,6 +303,13 @@ describe('MISC_CHECK and ldirectord external', () => {
     const dyn = await miscCheck({ path: script('ten2', 'exit 10'), dynamic: true }).check(signal());
     expect(dyn).toMatchObject({ ok: true, weight: 8 });
     expect((await miscCheck({ path: script('one', 'exit 1'), dynamic: true }).check(signal())).ok).toBe(false);
+  });
+
+  it('user runs the script as that user (root only)', async (ctx) => {
+    if (missing(process.getuid?.() === 0 ? null : 'MISC_CHECK user needs root')) return ctx.skip();
+    const who = script('who', 'test "$(id -un)" = nobody');
+    expect(await miscCheck({ path: who, user: 'nobody' }).check(signal())).toMatchObject({ ok: true });
+    expect((await miscCheck({ path: who }).check(signal())).ok).toBe(false);
   });
 
   it('a script that hangs is killed with its children at misc_timeout', async () => {
