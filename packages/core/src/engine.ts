@@ -756,11 +756,24 @@ export class Engine implements PacketProcessor {
   private checkTemplate(ct: number): boolean {
     const t = this.table;
     const dest = this.dests[t.getDest(ct)];
-    if (!dest?.available || (this.settings.expireQuiescentTemplate && dest.weight === 0)) {
+    if (
+      !dest?.available ||
+      (this.settings.expireQuiescentTemplate && dest.weight === 0) ||
+      (dest.sorry && this.hasUsableServer(dest.service))
+    ) {
       if (t.getVport(ct) !== 0xffff) t.invalidateTemplate(ct);
       return false;
     }
     return true;
+  }
+
+  /**
+   * A template pinned to the sorry server is given up as soon as a real server could take new
+   * connections again (the sorry server is a fallback, not a persistence target). New connections only.
+   */
+  private hasUsableServer(svc: ServiceState): boolean {
+    for (const d of svc.dests) if (d.weight > 0 && !d.overloaded) return true;
+    return false;
   }
 
   /** Protocol state transition for a packet (tcp `set_tcp_state`, udp `udp_state_transition`). */

@@ -190,3 +190,21 @@ describe('template ASSURED state', () => {
     expect(director.connections().find((c) => c.clientPort === 0)?.state).toBe('ASSURED');
   });
 });
+
+describe('persistence and the sorry server', () => {
+  it('a client pinned to the sorry server moves to a real server once one is usable', async () => {
+    const { director, port } = await rig({
+      services: [
+        web({
+          persistence: true,
+          realServers: [{ address: '198.18.1.1', weight: 0 }],
+          sorryServer: { address: '198.18.9.9' },
+        }),
+      ],
+    });
+    expect(port.connect('198.19.0.1', 1, VIP, 80).realServer).toBe('198.18.9.9:80');
+    expect(port.connect('198.19.0.1', 2, VIP, 80).realServer).toBe('198.18.9.9:80');
+    director.editRealServer('web', { address: '198.18.1.1' }, { weight: 1 });
+    expect(port.connect('198.19.0.1', 3, VIP, 80).realServer).toBe('198.18.1.1:80');
+  });
+});
