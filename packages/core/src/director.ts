@@ -95,6 +95,7 @@ const DEFAULT_SWITCHES: Required<EngineSwitches> = {
   connReuseMode: 1,
   sloppyTcp: false,
   secureTcp: false,
+  dropPacketRate: 0,
 };
 const DEFAULT_TIMEOUTS: NormalizedTimeouts = { tcp: 900, tcpfin: 120, udp: 300 };
 
@@ -148,6 +149,8 @@ export function compileConfig<Names extends string = string>(
   const sw = { ...DEFAULT_SWITCHES, ...(input.switches ?? {}) };
   for (const k of ['expireNodestConn', 'expireQuiescentTemplate', 'sloppyTcp', 'secureTcp'] as const)
     if (typeof sw[k] !== 'boolean') issues.add(['switches', k], 'CORE_INVALID_OPTION', `${k} must be a boolean`);
+  if (!Number.isInteger(sw.dropPacketRate) || sw.dropPacketRate < 0 || sw.dropPacketRate > 0x7fffffff)
+    issues.add(['switches', 'dropPacketRate'], 'CORE_INVALID_OPTION', 'dropPacketRate must be an integer >= 0');
   if (![0, 1, 2, 3].includes(sw.connReuseMode))
     issues.add(['switches', 'connReuseMode'], 'CORE_INVALID_OPTION', 'connReuseMode must be 0..3');
   if (input.classifier !== undefined && typeof input.classifier !== 'function')

@@ -228,6 +228,8 @@ export interface EngineSettings {
   sloppyTcp: boolean;
   /** `secure_tcp`. */
   secureTcp: boolean;
+  /** drop_packet rate (0 = off). */
+  dropPacketRate: number;
 }
 
 /** Counters of the engine itself (not per service). */
@@ -242,6 +244,8 @@ export interface EngineCounters {
   destUnavailableDrops: number;
   /** Malformed summaries. */
   malformed: number;
+  /** New-connection packets dropped by the drop_packet defense. */
+  dropPacketDrops: number;
 }
 
 /** Services keyed by (proto, family, address, port) or (family, mark): open addressing over ids. */
@@ -333,6 +337,7 @@ export class Engine implements PacketProcessor {
     noServerDrops: 0,
     destUnavailableDrops: 0,
     malformed: 0,
+    dropPacketDrops: 0,
   };
   /** Switches. */
   readonly settings: EngineSettings;
@@ -362,6 +367,7 @@ export class Engine implements PacketProcessor {
   private readonly w = new Int32Array(this.bytes.buffer);
   private readonly flow: Flow = emptyFlow();
   private reclaimCursor = 0;
+  private dropCounter = 0;
   /** A template being used for the connection now being created: a reclaim must not free it. */
   private protect = -1;
   private readonly todropCounter = new Int32Array(9);
@@ -504,6 +510,14 @@ export class Engine implements PacketProcessor {
       if (!svc) svc = this.index.findAddr(proto, af6, this.w, 4, 0);
       if (!svc) return this.decision;
       if (proto !== IPPROTO_UDP && ((!isNew && !st.sloppyTcp) || (p.tcpFlags & TCP_RST) !== 0)) return this.decision;
+      // ip_vs_todrop (drop_packet defense): checked before scheduling, one of every `rate` is dropped.
+      if (st.dropPacketRate > 0) {
+        if (--this.dropCounter <= 0) {
+          this.dropCounter = st.dropPacketRate;
+          this.counters.dropPacketDrops++;
+          return this.drop(DropReason.DROP_PACKET);
+        }
+      }
       i = this.schedule(svc, p, proto, af6);
       if (i === -1) return this.decision; // verdict and reason already set
       if (i === -2) return this.decision; // one-packet: decision filled, no entry

@@ -119,6 +119,11 @@ export interface EngineSwitches {
   readonly sloppyTcp?: boolean;
   /** `secure_tcp` always on (mode 3): use the kernel's `tcp_states_dos` table (default false). */
   readonly secureTcp?: boolean;
+  /**
+   * `drop_packet` always on (mode 3) with `am_droprate` = this value: one of every N new-connection
+   * packets is dropped (`ip_vs_todrop`). 0 (default) = off.
+   */
+  readonly dropPacketRate?: number;
 }
 
 /** Maps an inbound packet to a firewall mark (0 = none), as an iptables `MARK` rule set would. */

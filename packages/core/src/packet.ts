@@ -167,6 +167,8 @@ export const DropReason = {
   PORT_ZERO: 4,
   /** The summary is malformed (family/protocol/ports out of range). */
   MALFORMED: 5,
+  /** The drop_packet defense dropped this new-connection packet (`ip_vs_todrop`). */
+  DROP_PACKET: 6,
 } as const;
 /** A drop reason number. */
 export type DropReasonCode = (typeof DropReason)[keyof typeof DropReason];

@@ -404,3 +404,21 @@ describe('kernel list order (ip_vs_ctl.c: a new real server goes to the head)', 
     expect(picks).toEqual(['198.18.1.3:80', '198.18.1.2:80', '198.18.1.1:80', '198.18.1.3:80']);
   });
 });
+
+describe('drop_packet defense (ip_vs_core.c ip_vs_todrop)', () => {
+  it('drops one of every N new-connection packets and never packets of existing connections', async () => {
+    const { director, port } = await rig({
+      services: [svc({ realServers: [{ address: '198.18.1.1' }] })],
+      switches: { dropPacketRate: 3 },
+    });
+    // drop_counter starts at 0: the first check decrements to -1 <= 0 → drop, then every third.
+    const verdicts = [1, 2, 3, 4, 5, 6, 7].map(
+      (p) => port.send({ source: C, sourcePort: p, destination: VIP, destinationPort: 80, flags: 'S' }).verdict,
+    );
+    expect(verdicts).toEqual(['drop', 'forward', 'forward', 'drop', 'forward', 'forward', 'drop']);
+    expect(director.engine.counters.dropPacketDrops).toBe(3);
+    expect(port.send({ source: C, sourcePort: 2, destination: VIP, destinationPort: 80, flags: 'A' }).verdict).toBe(
+      'forward',
+    );
+  });
+});
