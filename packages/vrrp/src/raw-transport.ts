@@ -1,15 +1,15 @@
 /**
- * The real VRRP transport over IPv4: a raw socket for IP protocol 112 from the `raw-socket` package, with
- * `IP_HDRINCL` so we write the IP header keepalived writes (TOS 0xc0, TTL 255, our source address), bound to
- * the interface (`SO_BINDTODEVICE`), joined to the multicast group on it (`IP_ADD_MEMBERSHIP`) with multicast
- * loopback off, or sending to unicast peers. It owns the socket and one send and one receive scratch buffer;
- * it must never interpret VRRP fields (the state machine does) or allocate per packet beyond what
- * `raw-socket` itself does.
+ * The real VRRP transport: a raw socket for IP protocol 112 from the `raw-socket` package, bound to the
+ * interface (`SO_BINDTODEVICE`), joined to the multicast group on it with loopback off, or sending to
+ * unicast peers. IPv4 uses `IP_HDRINCL` so we write the IP header keepalived writes (TOS 0xc0, TTL 255, our
+ * source); IPv6 lets the kernel write the header and the checksum (`IPV6_CHECKSUM`), hop limit 255. It owns
+ * the socket, one send buffer and the reused receive descriptor; it must never interpret VRRP fields (the
+ * state machine does).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { LvsError } from '@lvskit/schedulers';
-import { formatIp } from './address.js';
+import { compareBytes, formatIp, parseIp } from './address.js';
 import {
   encodeIpv4Header,
   IPPROTO_VRRP,
@@ -30,6 +30,14 @@ const IP_MULTICAST_IF = 32;
 const IP_MULTICAST_TTL = 33;
 const IP_MULTICAST_LOOP = 34;
 const IP_ADD_MEMBERSHIP = 35;
+// include/uapi/linux/in6.h
+const IPPROTO_IPV6 = 41;
+const IPV6_CHECKSUM = 7;
+const IPV6_UNICAST_HOPS = 16;
+const IPV6_MULTICAST_IF = 17;
+const IPV6_MULTICAST_HOPS = 18;
+const IPV6_MULTICAST_LOOP = 19;
+const IPV6_ADD_MEMBERSHIP = 20;
 
 interface RawSocket {
   setOption(level: number, option: number, value: Buffer | number, length?: number): void;
@@ -58,9 +66,9 @@ interface RawSocketModule {
 export interface RawSocketTransportOptions {
   /** Interface to bind to and join the group on. */
   readonly interface: string;
-  /** Source address written in the IP header (4 bytes). */
+  /** Source address: written in the IPv4 header; for IPv6 the interface's link-local address the kernel uses. */
   readonly source: Uint8Array;
-  /** Multicast group to join (4 bytes), or null in unicast mode. */
+  /** Multicast group to join (224.0.0.18 or ff02::12), or null in unicast mode. */
   readonly multicastGroup: Uint8Array | null;
   /** TTL of sent packets: 255 (RFC 3768 §5.2.3), or keepalived `unicast_ttl`. */
   readonly ttl: number;
@@ -74,10 +82,15 @@ function interfaceIndex(ifname: string): number {
   }
 }
 
-/** Raw-socket VRRP transport for IPv4 (multicast 224.0.0.18 or unicast peers). Needs CAP_NET_RAW. */
+/** Raw-socket VRRP transport (IPv4 224.0.0.18 / IPv6 ff02::12 multicast, or unicast peers). Needs CAP_NET_RAW. */
 export class RawSocketTransport implements VrrpTransport {
-  /** Always 4: IPv6 needs IPV6_RECVHOPLIMIT ancillary data that `raw-socket` cannot deliver. */
-  readonly family = 4 as const;
+  /**
+   * 4 or 6, from the source address. IPv6 differs: the kernel writes and verifies the checksum
+   * (IPV6_CHECKSUM, as keepalived), the kernel chooses the source (the interface's link-local address for
+   * ff02::12), and `raw-socket` cannot deliver the received hop limit (IPV6_RECVHOPLIMIT ancillary data),
+   * so received IPv6 adverts carry ttl −1 and skip that check, as keepalived does without the cmsg.
+   */
+  readonly family: 4 | 6;
   readonly #socket: RawSocket;
   readonly #opts: RawSocketTransportOptions;
   readonly #rx: ReceivedAdvert = {
@@ -88,7 +101,7 @@ export class RawSocketTransport implements VrrpTransport {
     destination: new Uint8Array(4),
     ttl: -1,
   };
-  readonly #tx = Buffer.alloc(IPV4_HEADER_LENGTH + 8 + 255 * 4 + 8);
+  readonly #tx = Buffer.alloc(IPV4_HEADER_LENGTH + 8 + 255 * 16 + 8);
   /** Adverts handed to the kernel. */
   sent = 0;
   /** Adverts the kernel refused (interface down, no route); keepalived logs these and carries on. */
@@ -104,6 +117,9 @@ export class RawSocketTransport implements VrrpTransport {
    */
   constructor(opts: RawSocketTransportOptions) {
     this.#opts = opts;
+    this.family = opts.source.length === 16 ? 6 : 4;
+    this.#rx.source = new Uint8Array(opts.source.length);
+    this.#rx.destination = Uint8Array.from(opts.multicastGroup ?? opts.source);
     let mod: RawSocketModule;
     try {
       mod = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
@@ -112,7 +128,7 @@ export class RawSocketTransport implements VrrpTransport {
     }
     try {
       this.#socket = mod.createSocket({
-        addressFamily: mod.AddressFamily.IPv4,
+        addressFamily: this.family === 4 ? mod.AddressFamily.IPv4 : mod.AddressFamily.IPv6,
         protocol: IPPROTO_VRRP,
         bufferSize: 2048,
       });
@@ -123,10 +139,26 @@ export class RawSocketTransport implements VrrpTransport {
     }
     try {
       const s = this.#socket;
-      s.setOption(IPPROTO_IP, IP_HDRINCL, 1);
       const name = Buffer.from(`${opts.interface}\0`);
       s.setOption(SOL_SOCKET, SO_BINDTODEVICE, name, name.length);
-      if (opts.multicastGroup) {
+      if (this.family === 6) {
+        // The checksum is at offset 6 of the VRRP message (keepalived open_vrrp_send_socket / read socket).
+        s.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, 6);
+        s.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, opts.ttl);
+        if (opts.multicastGroup) {
+          const ifindex = interfaceIndex(opts.interface);
+          const mreq = Buffer.alloc(20);
+          mreq.set(opts.multicastGroup, 0);
+          mreq.writeInt32LE(ifindex, 16);
+          s.setOption(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq, 20);
+          s.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex);
+          s.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
+          s.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
+        }
+      } else {
+        s.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      }
+      if (this.family === 4 && opts.multicastGroup) {
         // struct ip_mreqn { imr_multiaddr; imr_address; imr_ifindex } — the kernel accepts it for both options.
         const mreq = Buffer.alloc(12);
         mreq.set(opts.multicastGroup, 0);
@@ -148,10 +180,31 @@ export class RawSocketTransport implements VrrpTransport {
         },
       );
     }
-    this.#socket.on('message', (buf) => this.#onMessage(buf));
+    this.#socket.on('message', (buf, source) =>
+      this.family === 4 ? this.#onMessage(buf) : this.#onMessage6(buf, source),
+    );
     this.#socket.on('error', () => {
       /* a receive error is counted by nobody; the next advert will come */
     });
+  }
+
+  #onMessage6(buf: Buffer, source: string): void {
+    if (this.#closed || !this.#handler) return;
+    let src: Uint8Array;
+    try {
+      src = parseIp(source);
+    } catch {
+      return;
+    }
+    if (compareBytes(src, this.#opts.source) === 0) return;
+    const rx = this.#rx;
+    rx.bytes = buf;
+    rx.offset = 0;
+    rx.length = buf.length;
+    rx.source = src;
+    // Only the payload arrives: the destination is the group we joined (or us, in unicast mode).
+    rx.ttl = -1;
+    this.#handler(rx);
   }
 
   #onMessage(buf: Buffer): void {
@@ -181,10 +234,15 @@ export class RawSocketTransport implements VrrpTransport {
 
   send(message: Uint8Array, length: number, destination: Uint8Array): void {
     if (this.#closed) return;
-    const total = IPV4_HEADER_LENGTH + length;
     const tx = this.#tx;
-    encodeIpv4Header(tx, 0, total, this.#opts.ttl, this.#opts.source, destination);
-    tx.set(message.subarray(0, length), IPV4_HEADER_LENGTH);
+    let total = length;
+    if (this.family === 4) {
+      total = IPV4_HEADER_LENGTH + length;
+      encodeIpv4Header(tx, 0, total, this.#opts.ttl, this.#opts.source, destination);
+      tx.set(message.subarray(0, length), IPV4_HEADER_LENGTH);
+    } else {
+      tx.set(message.subarray(0, length), 0);
+    }
     const address = formatIp(destination);
     // raw-socket's public send() waits for a writable event, so anything the caller does next (adding the
     // VIPs, ARP) would go out before the advert. Its wrapper's send() is a synchronous sendto(2), which is

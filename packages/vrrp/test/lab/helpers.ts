@@ -88,7 +88,7 @@ export function startLvskit(lab: Lab, host: LabHost, c: VrrpInstanceConfig): Lab
 
 /** True when `vip` is configured on `ifname` in `host`. */
 export async function holds(lab: Lab, host: LabHost, vip: string, ifname = 'eth0'): Promise<boolean> {
-  const r = await lab.exec(host, ['ip', '-4', '-o', 'addr', 'show', 'dev', ifname]);
+  const r = await lab.exec(host, ['ip', vip.includes(':') ? '-6' : '-4', '-o', 'addr', 'show', 'dev', ifname]);
   return r.stdout.includes(` ${vip}/`);
 }
 

@@ -188,6 +188,34 @@ describe.runIf(canRun)('VRRP interop with keepalived 2.2.7', () => {
     }
   });
 
+  it('VRRPv3 over IPv6 (ff02::12, link-local source): keepalived master, lvskit takes over when it stops', async () => {
+    const vip6 = '2001:db8:9::100';
+    const v6 = { virtualIpAddresses: [`${vip6}/64`], authentication: undefined, version: 3 as const, advertInt: 0.1 };
+    // Link-local addresses must have finished DAD before either side can send from them.
+    for (const h of [hosts.ka, hosts.lv]) {
+      await waitFor('link-local address ready', async () => {
+        const r = await lab.exec(h, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']);
+        return r.stdout.includes('fe80') && !r.stdout.includes('tentative');
+      });
+    }
+    const ka = startKeepalived(lab, hosts.ka, cfg(150, v6));
+    const lv = startLvskit(lab, hosts.lv, cfg(100, v6));
+    procs.push(ka, lv);
+    await waitFor('keepalived MASTER', async () => (await holders(lab, two(), vip6)).join() === 'ka');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await holders(lab, two(), vip6)).toEqual(['ka']);
+    expect(lv.output()).not.toMatch(/"event":"dropped"/);
+    await ka.stop();
+    await waitFor('lvskit MASTER', async () => (await holders(lab, two(), vip6)).join() === 'lv', 3000);
+    // keepalived (150) comes back and preempts: it accepts lvskit's IPv6 adverts and outranks them.
+    const ka2 = startKeepalived(lab, hosts.ka, cfg(150, v6));
+    procs.push(ka2);
+    await waitFor('keepalived preempts', async () => (await holders(lab, two(), vip6)).join() === 'ka', 10_000);
+    expect(ka2.output()).toMatch(/received lower priority \(100\) advert from fe80::/);
+    for (const h of [hosts.ka, hosts.lv])
+      await lab.exec(h, ['ip', '-6', 'addr', 'flush', 'dev', 'eth0', 'to', `${vip6}/128`]);
+  });
+
   it('two lvskit routers pair: the higher wins, the other takes over when it stops', async () => {
     const a = startLvskit(lab, hosts.lv, cfg(150));
     const b = startLvskit(lab, hosts.lv2, cfg(100));
