@@ -153,21 +153,24 @@ export class HealthDirector extends TypedEmitter<HealthDirectorEvents> {
     const reason = typeof e.cause === 'string' ? e.cause : e.cause.result.message;
     const ev: ServiceRealServerEvent = { service: svc, server: rs.server, up: e.up, reason };
     this.emit(e.up ? 'realServerUp' : 'realServerDown', ev);
-    this.#perform(c, out);
     const script = e.up ? rs.notifyUp : rs.notifyDown;
-    this.#enqueue(async () => {
-      if (script) await this.#script(script);
-      await this.#alert({
-        kind: e.up ? 'realServerUp' : 'realServerDown',
-        service: svc,
-        realServer: rsId,
-        message: reason,
-        at: new Date(),
-      });
-    });
+    // keepalived order (ipwrapper.c perform_svr_state): IPVS change, the real server's notify, then quorum.
+    this.#perform(c, out, () =>
+      this.#enqueue(async () => {
+        if (script) await this.#script(script);
+        if (rs.smtpAlert === false) return;
+        await this.#alert({
+          kind: e.up ? 'realServerUp' : 'realServerDown',
+          service: svc,
+          realServer: rsId,
+          message: reason,
+          at: new Date(),
+        });
+      }),
+    );
   }
 
-  #perform(c: ServiceController, out: ControllerOutput): void {
+  #perform(c: ServiceController, out: ControllerOutput, beforeQuorum?: () => void): void {
     const svc = c.config.id;
     for (const action of out.actions) {
       this.#enqueue(async () => {
@@ -181,12 +184,14 @@ export class HealthDirector extends TypedEmitter<HealthDirectorEvents> {
         }
       });
     }
+    beforeQuorum?.();
     const q = out.quorum;
     if (q) {
       this.emit(q.up ? 'quorumUp' : 'quorumDown', q);
       const script = q.up ? c.config.quorumUp : c.config.quorumDown;
       this.#enqueue(async () => {
         if (script) await this.#script(script);
+        if (c.config.smtpAlert !== true) return;
         await this.#alert({
           kind: q.up ? 'quorumUp' : 'quorumDown',
           service: svc,

@@ -42,6 +42,8 @@ export interface HealthRealServer {
   readonly notifyUp?: string;
   /** keepalived `notify_down` script. */
   readonly notifyDown?: string;
+  /** keepalived real-server `smtp_alert`: alert on this server's transitions (default true). */
+  readonly smtpAlert?: boolean;
 }
 
 /** The sorry server (keepalived) or fallback (ldirectord). */
@@ -74,6 +76,8 @@ export interface VirtualServiceHealth {
   readonly quorumUp?: string;
   /** keepalived `quorum_down` script. */
   readonly quorumDown?: string;
+  /** keepalived virtual-server `smtp_alert`: alert on quorum changes (default false). */
+  readonly smtpAlert?: boolean;
 }
 
 /** A table change the controller wants. */

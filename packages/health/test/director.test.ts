@@ -171,6 +171,39 @@ describe('HealthDirector binding', () => {
     hd.stop();
   });
 
+  it('alerts follow smtp_alert: real servers by default, quorum only when the service asks', async () => {
+    const clock = new FakeClock();
+    const runner = new HealthRunner({ clock, random: () => 0 });
+    const alerts: string[] = [];
+    const hd = new HealthDirector({
+      director: new FakeDirector(),
+      runner,
+      notifier: { notify: async (a) => void alerts.push(`${a.kind} ${a.realServer ?? a.service}`) },
+    });
+    const a = new ScriptedChecker('a');
+    const b = new ScriptedChecker('b');
+    const pol = keepalivedPolicy('TCP_CHECK', { delayLoopMs: 1000, retry: 0, warmupMs: 0 });
+    const base = vs({
+      realServers: [
+        { server: ref('a:80'), weight: 1, checkers: [{ checker: a, policy: pol, timeoutMs: 100 }] },
+        { server: ref('b:80'), weight: 1, smtpAlert: false, checkers: [{ checker: b, policy: pol, timeoutMs: 100 }] },
+      ],
+    });
+    hd.apply([base]);
+    hd.start();
+    a.set(false);
+    b.set(false);
+    await clock.advance(500);
+    await hd.idle();
+    expect(alerts).toEqual(['realServerDown a:80']); // quorum lost too, but smtp_alert is off on the service
+    hd.apply([{ ...base, smtpAlert: true }]);
+    a.set(true);
+    await clock.advance(1000);
+    await hd.idle();
+    expect(alerts).toEqual(['realServerDown a:80', 'realServerUp a:80', `quorumUp ${base.id}`]);
+    hd.stop();
+  });
+
   it('rejects a bad configuration without touching the director', () => {
     const director = new FakeDirector();
     const hd = new HealthDirector({ director, runner: new HealthRunner({ clock: new FakeClock() }) });
