@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileConfig, Director } from '../src/director.js';
 import { restore, runIpvsadm } from '../src/index.js';
-import { FakeClock, SimulatedPacketPort } from '../src/testing/index.js';
+import { FakeClock, FakeHealthSource, SimulatedPacketPort } from '../src/testing/index.js';
 
 async function live() {
   const clock = new FakeClock(5_000);
@@ -99,5 +99,49 @@ describe('ipvsadm on a live director', () => {
     const out = runIpvsadm(d.ipvsadm, '-Lnc').stdout.split('\n');
     // "%-3s %-6s %-11s %-18s %-18s %s": 899 s left → 14:59.
     expect(out[2]).toBe('TCP 14:59  ESTABLISHED 198.19.0.1:51234   198.18.0.1:80      198.18.1.1:80');
+  });
+
+  it('reproduces the seed ldirectord failover transcript: a failed server leaves, closed DR connections count as InActConn', async () => {
+    const clock = new FakeClock(0);
+    const packets = new SimulatedPacketPort(clock);
+    const health = new FakeHealthSource();
+    const d = new Director(compileConfig({ services: [], maxConnections: 4096 }), { clock, packets, health });
+    await d.start();
+    restore(
+      d.ipvsadm,
+      [
+        '-A -t 192.168.7.250:80 -s wrr',
+        '-a -t 192.168.7.250:80 -r 192.168.7.201 -g -w 1',
+        '-a -t 192.168.7.250:80 -r 192.168.7.203 -g -w 1',
+        '',
+      ].join('\n'),
+    );
+    health.set('tcp:192.168.7.250:80', '192.168.7.203', 80, false);
+    // Two HTTP requests through DR: SYN, ACK, FIN from the client (IO fin ESTABLISHED → FIN_WAIT, inactive).
+    for (const p of [50001, 50002]) {
+      for (const flags of ['S', 'A', 'A', 'FA', 'A'])
+        packets.send({
+          source: '192.168.7.1',
+          sourcePort: p,
+          destination: '192.168.7.250',
+          destinationPort: 80,
+          flags,
+        });
+    }
+    expect(runIpvsadm(d.ipvsadm, '-ln').stdout).toBe(
+      [
+        'IP Virtual Server version 1.2.1 (size=4096)',
+        'Prot LocalAddress:Port Scheduler Flags',
+        '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+        'TCP  192.168.7.250:80 wrr',
+        row('192.168.7.201:80', 'Route', 1, 0, 2),
+        '',
+      ].join('\n'),
+    );
+    health.set('tcp:192.168.7.250:80', '192.168.7.203', 80, true);
+    expect(runIpvsadm(d.ipvsadm, '-ln').stdout.split('\n').slice(4, 6)).toEqual([
+      row('192.168.7.201:80', 'Route', 1, 0, 2),
+      row('192.168.7.203:80', 'Route', 1, 0, 0),
+    ]);
   });
 });
