@@ -1061,6 +1061,8 @@ export class Engine implements PacketProcessor {
     if (d) {
       d.available = true;
       d.service = svc;
+      // __ip_vs_update_dest: OVERLOAD is cleared when the new upper threshold is 0 or above the old one.
+      if (rs.upperThreshold === 0 || rs.upperThreshold > d.upperThreshold) this.setOverload(d, false);
       this.applyDest(d, rs);
     } else d = this.newDest(svc, rs, false);
     d.handle = svc.scheduler.add({ address: rs.address, port: rs.port, weight: rs.weight });
