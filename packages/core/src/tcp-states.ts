@@ -74,7 +74,6 @@ export const TCP_DIR_OUTPUT = 4;
 /** INPUT-ONLY rows. */
 export const TCP_DIR_INPUT_ONLY = 8;
 
-const NO = 0;
 const ES = 1;
 const SS = 2;
 const SR = 3;
@@ -119,7 +118,6 @@ const DOS = [
   /* IO  ack */ ES, ES, SS, ES, FW, TW, CL, CW, CL, LI, ES,
   /* IO  rst */ CL, CL, CL, SR, CL, CL, CL, CL, LA, LI, CL,
 ];
-void NO;
 
 /** The normal transition table, `[(rowOffset + flagIndex) * 11 + state]`. */
 export const TCP_STATES: Uint8Array = Uint8Array.from(NORMAL);
