@@ -4,7 +4,14 @@
  * router shell that joins them. This entry only re-exports; it must never hold logic.
  */
 export { bytesEqual, compareBytes, familyOf, formatIp, type IpFamily, parseIp } from './address.js';
-export { ARPOP_REQUEST, ETHERTYPE_ARP, encodeGratuitousArp, GARP_FRAME_LENGTH } from './arp.js';
+export {
+  ARPOP_REQUEST,
+  ETHERTYPE_ARP,
+  encodeGratuitousArp,
+  encodeUnsolicitedNa,
+  GARP_FRAME_LENGTH,
+  NA_FRAME_LENGTH,
+} from './arp.js';
 export { finishChecksum, onesSum } from './checksum.js';
 export * from './codec.js';
 export {

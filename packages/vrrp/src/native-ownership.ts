@@ -1,9 +1,11 @@
 /**
- * VIP ownership through `@lvskit/native`: addresses by rtnetlink (RTM_NEWADDR/RTM_DELADDR) and gratuitous
- * ARP frames sent on an AF_PACKET socket, exactly the frame keepalived sends. No child processes. An address
+ * VIP ownership through `@lvskit/native`: addresses by rtnetlink (RTM_NEWADDR/RTM_DELADDR), gratuitous
+ * ARP (IPv4) and unsolicited neighbour advertisements (IPv6) sent on an AF_PACKET socket, exactly the
+ * frames keepalived sends. No child processes. An address
  * with a `label` goes through iproute2 (the netlink wrapper takes no label). It must never touch an address
  * that is not a configured VIP.
  */
+import { readFileSync } from 'node:fs';
 import {
   addAddress,
   interfaceInfo,
@@ -14,7 +16,7 @@ import {
 } from '@lvskit/native';
 import { LvsError } from '@lvskit/schedulers';
 import type { IpFamily } from './address.js';
-import { encodeGratuitousArp } from './arp.js';
+import { encodeGratuitousArp, encodeUnsolicitedNa } from './arp.js';
 import type { CompiledVirtualAddress } from './config.js';
 import { Iproute2Ownership } from './iproute2-ownership.js';
 import type { AddressOwnership } from './ports.js';
@@ -66,24 +68,29 @@ export class NativeOwnership implements AddressOwnership {
   }
 
   async announce(vip: CompiledVirtualAddress, repeat: number): Promise<void> {
-    if (vip.address.length !== 4 || repeat <= 0) return; // unsolicited NA: not implemented (README)
+    if (repeat <= 0) return;
+    const v6 = vip.address.length === 16;
     let sock: PacketSocket | undefined;
     try {
       const mac = interfaceInfo(vip.dev, { netns: this.#netns }).macBytes;
+      const router = v6 && this.#forwarding(vip.dev);
       const batch = Math.min(repeat, 64);
       sock = PacketSocket.open({
         ifname: vip.dev,
         netns: this.#netns,
         batchSize: batch,
-        frameSize: 64,
-        protocol: 0x0806,
+        frameSize: 128,
+        protocol: v6 ? 0x86dd : 0x0806,
       });
       // keepalived sends its garp_rep frames back to back (vrrp_garp_interval 0): one sendmmsg batch.
       let left = repeat;
       while (left > 0) {
         const n = Math.min(left, batch);
         for (let i = 0; i < n; i++) {
-          sock.tx.lengths[i] = encodeGratuitousArp(sock.tx.buffer, sock.tx.offsets[i] as number, mac, vip.address);
+          const at = sock.tx.offsets[i] as number;
+          sock.tx.lengths[i] = v6
+            ? encodeUnsolicitedNa(sock.tx.buffer, at, mac, vip.address, router)
+            : encodeGratuitousArp(sock.tx.buffer, at, mac, vip.address);
         }
         let sent = 0;
         while (sent < n) {
@@ -94,11 +101,21 @@ export class NativeOwnership implements AddressOwnership {
         left -= n;
       }
     } catch (err) {
-      throw new LvsError('VRRP_OWNERSHIP_FAILED', `gratuitous ARP for ${vip.text} on ${vip.dev}: ${String(err)}`, {
+      throw new LvsError('VRRP_OWNERSHIP_FAILED', `announce ${vip.text} on ${vip.dev}: ${String(err)}`, {
         cause: err,
       });
     } finally {
       sock?.close();
+    }
+  }
+
+  /** keepalived sets the NA router flag when IPv6 forwarding is on (only readable in our own namespace). */
+  #forwarding(ifname: string): boolean {
+    if (this.#netns) return false;
+    try {
+      return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
+    } catch {
+      return false;
     }
   }
 

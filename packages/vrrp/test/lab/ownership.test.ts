@@ -63,4 +63,36 @@ describe.runIf(canRun)('VIP ownership ports on a lab segment', () => {
       await lab.exec(hosts.x, ['ip', 'neigh', 'flush', 'dev', 'eth0']);
     });
   }
+
+  it.runIf(nativeOwnershipAvailable() || process.env.CI === 'true')(
+    '@lvskit/native: an unsolicited NA moves the IPv6 neighbour entry (keepalived vrrp_ndisc.c frame)',
+    async () => {
+      const VIP6 = '2001:db8:12::100';
+      const vip6 = compileInstance(
+        { name: 'VI6', interface: 'eth0', virtualRouterId: 2, virtualIpAddresses: [`${VIP6}/64`] },
+        'fe80::1',
+      ).virtualAddresses[0]!;
+      await lab.exec(hosts.x, ['ip', '-6', 'addr', 'add', '2001:db8:12::3/64', 'dev', 'eth0', 'nodad']);
+      const ready = (h: LabHost) => async () => {
+        const r = await lab.exec(h, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0']);
+        return r.stdout.includes(VIP6) && !r.stdout.includes('tentative');
+      };
+      const neigh6 = async (): Promise<string> => {
+        const r = await lab.exec(hosts.x, ['ip', '-6', 'neigh', 'show', VIP6, 'dev', 'eth0']);
+        return /lladdr (\S+)/.exec(r.stdout)?.[1] ?? '';
+      };
+      const a = new NativeOwnership({ netns: hosts.a.ns });
+      const b = new NativeOwnership({ netns: hosts.b.ns });
+      await a.add(vip6);
+      await waitFor('VIP6 ready on a', ready(hosts.a));
+      await lab.exec(hosts.x, ['ping', '-6', '-c', '1', '-W', '2', VIP6]);
+      expect(await neigh6()).toBe(mac(hosts.a));
+      await a.remove(vip6);
+      await b.add(vip6);
+      await waitFor('VIP6 ready on b', ready(hosts.b));
+      await b.announce(vip6, 2);
+      await waitFor('IPv6 neighbour entry moved to b', async () => (await neigh6()) === mac(hosts.b), 5000);
+      await b.remove(vip6);
+    },
+  );
 });
