@@ -422,3 +422,56 @@ describe('drop_packet defense (ip_vs_core.c ip_vs_todrop)', () => {
     );
   });
 });
+
+describe('IPv6', () => {
+  it('NAT replies are matched over IPv6 and listed with bracketed addresses', async () => {
+    const { director, port } = await rig({
+      services: [
+        {
+          name: 'v6',
+          config: {
+            protocol: 'tcp',
+            address: '2001:db8::10',
+            port: 443,
+            realServers: [{ address: '2001:db8:1::1', port: 8443, method: 'masq' }],
+          },
+        },
+      ],
+    });
+    expect(
+      port.send({
+        source: '2001:db8:9::5',
+        sourcePort: 4000,
+        destination: '2001:db8::10',
+        destinationPort: 443,
+        flags: 'S',
+      }).realServer,
+    ).toBe('[2001:db8:1::1]:8443');
+    const reply = port.send({
+      source: '2001:db8:1::1',
+      sourcePort: 8443,
+      destination: '2001:db8:9::5',
+      destinationPort: 4000,
+      flags: 'SA',
+      direction: 'out',
+    });
+    expect(reply).toMatchObject({ verdict: 'forward', reply: true });
+    // The same ports from a different IPv6 client (same first word) must not match.
+    expect(
+      port.send({
+        source: '2001:db8:1::1',
+        sourcePort: 8443,
+        destination: '2001:db8:9::6',
+        destinationPort: 4000,
+        flags: 'A',
+        direction: 'out',
+      }).verdict,
+    ).toBe('local');
+    expect(director.connections()[0]).toMatchObject({
+      family: 6,
+      clientAddress: '2001:db8:9::5',
+      destAddress: '2001:db8:1::1',
+      state: 'SYN_RECV',
+    });
+  });
+});
