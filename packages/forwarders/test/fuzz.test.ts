@@ -110,7 +110,7 @@ const frameArb = fc
   .record({
     v6: fc.boolean(),
     kind: fc.constantFrom('tcp', 'udp', 'udp0', 'icmperr', 'echo'),
-    ttl: fc.integer({ min: 1, max: 255 }),
+    ttl: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 255 })), // TTL 1 often: the ICMP reply path
     tos: fc.nat(255),
     df: fc.boolean(),
     options: fc.boolean(),
