@@ -179,5 +179,5 @@ describe('engine invariants', () => {
       ),
       { numRuns: 2000 },
     );
-  });
+  }, 60_000);
 });
