@@ -475,3 +475,25 @@ describe('IPv6', () => {
     });
   });
 });
+
+describe('expire_nodest_conn with a quiesced server (ip_vs_in: resched when the dest weight is 0)', () => {
+  it('a new SYN on a live entry to a weight-0 server is rescheduled only when the switch is on', async () => {
+    for (const expireNodestConn of [false, true]) {
+      const { director, port } = await rig({
+        services: [svc({ realServers: [{ address: '198.18.1.1' }, { address: '198.18.1.2' }] })],
+        switches: { expireNodestConn },
+      });
+      const first = port.connect(C, 9, VIP, 80).realServer ?? '';
+      director.editRealServer('web', { address: first.split(':')[0] ?? '' }, { weight: 0 });
+      const again = port.send({
+        source: C,
+        sourcePort: 9,
+        destination: VIP,
+        destinationPort: 80,
+        flags: 'S',
+      }).realServer;
+      if (expireNodestConn) expect(again).not.toBe(first);
+      else expect(again).toBe(first); // IO syn ESTABLISHED → ESTABLISHED on the same entry
+    }
+  });
+});
