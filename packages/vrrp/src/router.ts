@@ -105,6 +105,7 @@ export class VrrpRouter {
   readonly #ownership: AddressOwnership;
   #transport: VrrpTransport | undefined;
   #tracking: TrackingController | undefined;
+  #starting = false;
   #timer: unknown;
   #timerAt = Number.POSITIVE_INFINITY;
   #chain: Promise<void> = Promise.resolve();
@@ -152,16 +153,42 @@ export class VrrpRouter {
 
   /** Resolves the source address, compiles the instance, opens the transport and starts the machine. */
   async start(): Promise<void> {
-    if (this.machine) throw new LvsError('INVALID_ARGUMENT', 'this VRRP router was already started');
+    if (this.#starting || this.machine) throw new LvsError('INVALID_ARGUMENT', 'this VRRP router was already started');
+    this.#starting = true;
+    try {
+      await this.#start();
+    } finally {
+      this.#starting = false;
+    }
+  }
+
+  async #start(): Promise<void> {
     const c = this.#source;
     const first = c.virtualIpAddresses[0];
     const family = (typeof first === 'string' ? first : (first?.address ?? '')).includes(':') ? 6 : 4;
     const primary = c.sourceIp ?? (await this.#ownership.primaryAddress(c.interface, family));
+    // Everything that can reject the configuration runs before the socket opens: a failed start leaves
+    // nothing behind and may be retried.
     const compiled = compileInstance(c, primary);
-    this.config = compiled;
-    const m = new VrrpMachine(compiled);
-    this.machine = m;
-    this.#transport =
+    const tracking = this.#opts.tracking
+      ? new TrackingController(
+          this.#opts.tracking,
+          compiled.priority,
+          compiled.dontTrackPrimary ? null : compiled.interface,
+          {
+            clock: this.#clock,
+            ...(this.#opts.scriptRunner ? { runner: this.#opts.scriptRunner } : {}),
+            ...(this.#opts.linkMonitor ? { links: this.#opts.linkMonitor } : {}),
+            ...(this.#opts.linkPollUs ? { linkPollUs: this.#opts.linkPollUs } : {}),
+          },
+          (total, f) => {
+            // keepalived applies the new priority, then brings the instance down or up.
+            this.setTotalPriority(total);
+            this.setFault(f || this.#opts.fault === true);
+          },
+        )
+      : undefined;
+    const transport =
       this.#opts.transport ??
       new RawSocketTransport({
         interface: compiled.interface,
@@ -169,33 +196,19 @@ export class VrrpRouter {
         multicastGroup: compiled.unicastPeers.length > 0 ? null : compiled.multicastGroup,
         ttl: compiled.ttl,
       });
-    this.#transport.onReceive((a) => this.#onAdvert(a));
-    let fault = this.#opts.fault === true;
-    if (this.#opts.tracking) {
-      this.#tracking = new TrackingController(
-        this.#opts.tracking,
-        compiled.priority,
-        compiled.dontTrackPrimary ? null : compiled.interface,
-        {
-          clock: this.#clock,
-          ...(this.#opts.scriptRunner ? { runner: this.#opts.scriptRunner } : {}),
-          ...(this.#opts.linkMonitor ? { links: this.#opts.linkMonitor } : {}),
-          ...(this.#opts.linkPollUs ? { linkPollUs: this.#opts.linkPollUs } : {}),
-        },
-        (total, f) => {
-          // keepalived applies the new priority, then brings the instance down or up.
-          this.setTotalPriority(total);
-          this.setFault(f || this.#opts.fault === true);
-        },
-      );
-      fault ||= this.#tracking.initialFault();
-    }
+    const m = new VrrpMachine(compiled);
+    this.config = compiled;
+    this.machine = m;
+    this.#tracking = tracking;
+    this.#transport = transport;
+    transport.onReceive((a) => this.#onAdvert(a));
+    const fault = this.#opts.fault === true || (tracking?.initialFault() ?? false);
     if (fault) {
       if (this.syncGroup) this.syncGroup.memberFault(this, true);
       else this.#run(m.step({ type: 'fault', fault: true }, this.#clock.now()));
     }
     this.#run(m.step({ type: 'start' }, this.#clock.now()));
-    await this.#tracking?.start();
+    await tracking?.start();
   }
 
   /**
