@@ -234,3 +234,97 @@ export class FakeFailover implements Failover {
     for (const l of this.listeners) l(state);
   }
 }
+
+/** What {@link SimulatedClients} sends. */
+export interface SimulatedTrafficOptions {
+  /** Virtual IP. */
+  readonly vip: string;
+  /** Virtual port. */
+  readonly port: number;
+  /** `tcp` (default) or `udp`. */
+  readonly protocol?: 'tcp' | 'udp';
+  /** Distinct client addresses (IPv4, from `198.19.0.0/16`); default 50. */
+  readonly clients?: number;
+  /** New connections per second; default 20. */
+  readonly connectionsPerSecond?: number;
+  /** Data packets per connection after the handshake; default 4. */
+  readonly packetsPerConnection?: number;
+  /** Bytes per data packet; default 800. */
+  readonly packetBytes?: number;
+  /** Seed of the deterministic client choice; default 1. */
+  readonly seed?: number;
+}
+
+/**
+ * Simulated clients for demos and tests: opens connections to a virtual service at a steady rate on a
+ * {@link FakeClock}, each a complete exchange (handshake, data, FIN; NAT replies when the real server is
+ * masqueraded), so listings show live ActiveConn/InActConn, counters and rates.
+ */
+export class SimulatedClients {
+  private carry = 0;
+  private rnd: number;
+  private nextPort = 1024;
+  /** Connections opened so far. */
+  opened = 0;
+
+  /**
+   * @param port - the simulated packet port plugged into the director
+   * @param clock - the fake clock the director runs on
+   * @param options - traffic shape
+   */
+  constructor(
+    private readonly port: SimulatedPacketPort,
+    private readonly clock: FakeClock,
+    private readonly options: SimulatedTrafficOptions,
+  ) {
+    this.rnd = options.seed ?? 1;
+  }
+
+  /** Runs `ms` of traffic, advancing the clock in 100 ms steps. */
+  run(ms: number): void {
+    const rate = this.options.connectionsPerSecond ?? 20;
+    for (let t = 0; t < ms; t += 100) {
+      this.carry += (rate * Math.min(100, ms - t)) / 1000;
+      while (this.carry >= 1) {
+        this.carry -= 1;
+        this.one();
+      }
+      this.clock.advance(Math.min(100, ms - t));
+    }
+  }
+
+  private one(): void {
+    const o = this.options;
+    this.rnd = (Math.imul(this.rnd, 1103515245) + 12345) >>> 0;
+    const n = (this.rnd >>> 8) % (o.clients ?? 50);
+    const client = `198.19.${(n >> 8) & 255}.${(n & 255) + 1 > 255 ? 1 : (n & 255) + 1}`;
+    const sport = this.nextPort;
+    this.nextPort = this.nextPort >= 65000 ? 1024 : this.nextPort + 1;
+    this.opened++;
+    const bytes = o.packetBytes ?? 800;
+    const base = { source: client, sourcePort: sport, destination: o.vip, destinationPort: o.port };
+    if (o.protocol === 'udp') {
+      for (let k = 0; k < (o.packetsPerConnection ?? 4); k++)
+        this.port.send({ ...base, protocol: 'udp', length: bytes });
+      return;
+    }
+    const first = this.port.connect(client, sport, o.vip, o.port);
+    const server = first.method === 'masq' ? first.realServer : undefined;
+    for (let k = 0; k < (o.packetsPerConnection ?? 4); k++) {
+      this.port.send({ ...base, flags: 'A', length: bytes });
+      if (server) {
+        const i = server.lastIndexOf(':');
+        this.port.send({
+          source: server.slice(0, i).replace(/^\[|\]$/g, ''),
+          sourcePort: Number(server.slice(i + 1)),
+          destination: client,
+          destinationPort: sport,
+          flags: 'A',
+          length: bytes * 4,
+          direction: 'out',
+        });
+      }
+    }
+    this.port.send({ ...base, flags: 'FA' });
+  }
+}
