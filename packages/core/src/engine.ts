@@ -926,8 +926,11 @@ export class Engine implements PacketProcessor {
       if (!t.inUse(i) || (t.nControl[i] ?? 0) > 0 || i === this.protect) continue;
       const f = t.getFlags(i);
       let drop = false;
-      if (f & F_TEMPLATE) drop = ((t.state[i] ?? 0) & CTPL_ASSURED) === 0;
-      else if (t.getProto(i) === IPPROTO_TCP) {
+      if (f & F_TEMPLATE) {
+        // ip_vs_conn_ops_mode: templates of one-packet services follow todrop_entry ("try_drop").
+        if (this.dests[t.getDest(i)]?.service.config.onePacket) drop = this.todropEntry(i);
+        else drop = ((t.state[i] ?? 0) & CTPL_ASSURED) === 0;
+      } else if (t.getProto(i) === IPPROTO_TCP) {
         const s = t.state[i] ?? 0;
         if (s === TcpState.SYN_RECV || s === TcpState.SYNACK) drop = true;
         else if (s === TcpState.ESTABLISHED) drop = this.todropEntry(i);
