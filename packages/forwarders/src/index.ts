@@ -30,6 +30,8 @@ export {
   parseMac,
 } from './params.js';
 export { PacketInfo, parsePacket } from './parse.js';
+export { type CommandOutcome, type CommandRunner, execCommand } from './realserver/command.js';
+export { applyDrRealServer, DR_ARP_SYSCTLS, type DrRealServer, type DrRealServerOptions } from './realserver/dr.js';
 export {
   ICMP_ERROR_MAX,
   ICMP_ERROR_TTL,
