@@ -87,8 +87,8 @@ export const systemClock: Clock = {
   },
 };
 
-/** Default connection table capacity. */
-export const DEFAULT_MAX_CONNECTIONS = 1 << 20;
+/** Default connection table capacity (262,144 entries, about 32 MB preallocated; raise it for production). */
+export const DEFAULT_MAX_CONNECTIONS = 1 << 18;
 const DEFAULT_SWITCHES: Required<EngineSwitches> = {
   expireNodestConn: false,
   expireQuiescentTemplate: false,

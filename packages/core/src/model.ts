@@ -133,7 +133,7 @@ export type PacketClassifier = (packet: Readonly<PacketSummary>) => number;
 export interface DirectorOptions {
   /** Timeouts. */
   readonly timeouts?: TimeoutConfig;
-  /** Connection table capacity (connections + templates); default 1,048,576. */
+  /** Connection table capacity (connections + templates); default 262,144 (about 32 MB, preallocated). */
   readonly maxConnections?: number;
   /** Kernel switches. */
   readonly switches?: EngineSwitches;
