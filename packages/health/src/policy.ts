@@ -140,14 +140,17 @@ export function validatePolicy(p: CheckPolicy, path: readonly (string | number)[
 }
 
 /**
- * The state a new checker starts in. keepalived: up unless `alpha` (check_api.c `queue_checker`:
- * `is_up = true`; alpha → `set_checker_state(false)`). ldirectord: a real is not in the table until a check
- * passes (`_status_up` only on success).
+ * The state a new checker starts in. keepalived: up unless `alpha` (check_api.c: `is_up = true`; alpha →
+ * `set_checker_state(false)`), and at startup `retry_it = retry` — "For non alpha mode, one failure is
+ * enough initially" (check_data.c `validate_check_config`, not on reload); a checker added by a reload
+ * starts at 0 unless `migrate_checkers` says otherwise. ldirectord: a real is not in the table until a
+ * check passes (`_status_up` only on success).
+ * @param startup - true for the first configuration (keepalived start), false for one added by a reload
  */
-export function initialState(p: CheckPolicy): CheckerState {
+export function initialState(p: CheckPolicy, startup = true): CheckerState {
   switch (p.kind) {
     case 'keepalived':
-      return { up: !p.alpha, hasRun: false, retryIt: 0, okStreak: 0 };
+      return { up: !p.alpha, hasRun: false, retryIt: startup ? p.retry : 0, okStreak: 0 };
     case 'ldirectord':
       return { up: false, hasRun: false, retryIt: 0, okStreak: 0 };
     case 'riseFall':

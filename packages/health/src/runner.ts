@@ -144,6 +144,8 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
   readonly #random: () => number;
   #servers = new Map<string, RsEntry>();
   #running = false;
+  /** False until the first apply(): keepalived treats the first configuration as startup. */
+  #configured = false;
 
   constructor(options: HealthRunnerOptions = {}) {
     super();
@@ -191,7 +193,7 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
         } else {
           const e: CheckerEntry = {
             spec: c,
-            state: initialState(c.policy),
+            state: initialState(c.policy, !this.#configured),
             timer: null,
             inflight: null,
             removed: false,
@@ -232,6 +234,7 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
       }
     }
     this.#servers = next;
+    this.#configured = true;
     // Reload may change a kept real server's verdict (a failing checker removed, an alpha checker added).
     for (const rs of next.values()) {
       this.#recomputeWeight(rs, now);

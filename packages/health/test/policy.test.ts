@@ -43,8 +43,17 @@ describe('keepalived policy', () => {
 
   it('a success between failures resets the retry counter', () => {
     const p = keepalivedPolicy('TCP_CHECK', { retry: 1 });
-    const r = run(p, [false, true, false, false]);
+    // Started from a reload-added state (retry_it 0): fail → retry_it 1; success → 0; fail → 1; fail → DOWN.
+    const r = run(p, [false, true, false, false], initialState(p, false));
     expect(r.map((x) => x.t)).toEqual([null, null, null, 'down']);
+  });
+
+  it('at startup one failure is enough (check_data.c: retry_it = retry when not reloading)', () => {
+    const p = keepalivedPolicy('TCP_CHECK', { retry: 3 });
+    expect(initialState(p)).toMatchObject({ up: true, retryIt: 3 });
+    expect(run(p, [false]).map((x) => x.t)).toEqual(['down']);
+    // A first success resets the counter: later failures get their retries again.
+    expect(run(p, [true, false, false, false, false]).map((x) => x.t)).toEqual([null, null, null, null, 'down']);
   });
 
   it('comes back up on the first success', () => {
@@ -74,11 +83,11 @@ describe('keepalived policy', () => {
     expect(step(p1, migrateState(p1, upWithRetries), false).transition).toBe('down');
   });
 
-  it('property: a checker that is up goes down after exactly retry+1 failures in a row', () => {
+  it('property: once it has passed, a checker goes down after exactly retry+1 failures in a row', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10 }), (retry) => {
         const p = keepalivedPolicy('TCP_CHECK', { retry });
-        const r = run(p, Array(retry + 1).fill(false));
+        const r = run(p, [true, ...Array(retry + 1).fill(false)]).slice(1);
         return r.slice(0, retry).every((x) => x.t === null) && r[retry]?.t === 'down';
       }),
     );

@@ -87,7 +87,7 @@ describe('HealthRunner (keepalived policy)', () => {
 
   it('a hung checker is timed out by the runner and the schedule continues', async () => {
     const { clock, runner, events } = setup();
-    const c = new ScriptedChecker('hang', 'HANG', { honourAbort: false }).hang();
+    const c = new ScriptedChecker('hang', 'HANG', { honourAbort: false });
     runner.apply([
       {
         id: 'h',
@@ -106,11 +106,33 @@ describe('HealthRunner (keepalived policy)', () => {
       },
     ]);
     runner.start();
-    // check at 0 times out at 3 s (retry_it 1, next at 4 s); check at 4 s times out at 7 s → DOWN.
-    await clock.advance(8000);
-    expect(events).toEqual(['7000 h down']);
-    expect(c.calls).toBe(2);
+    await clock.advance(100); // the check at 0 passes (retry_it back to 0)
+    c.hang();
+    // check at 5 s times out at 8 s (retry_it 1, next at 9 s); check at 9 s times out at 12 s → DOWN.
+    await clock.advance(12_000);
+    expect(events).toEqual(['12000 h down']);
+    expect(c.calls).toBe(3);
     expect(runner.inflight).toBe(0);
+    runner.stop();
+  });
+
+  it('at startup one failure takes a server down; a server added by a reload gets its retries', async () => {
+    const { clock, runner, events } = setup();
+    const pol = keepalivedPolicy('TCP_CHECK', { delayLoopMs: 1000, retry: 2, delayBeforeRetryMs: 100, warmupMs: 0 });
+    runner.apply([
+      { id: 'boot', checkers: [{ checker: new ScriptedChecker('b').set(false), policy: pol, timeoutMs: 50 }] },
+    ]);
+    runner.start();
+    await clock.advance(10);
+    expect(events).toEqual(['0 boot down']);
+    const late = new ScriptedChecker('l').set(false);
+    runner.apply([
+      { id: 'boot', checkers: [{ checker: new ScriptedChecker('b').set(false), policy: pol, timeoutMs: 50 }] },
+      { id: 'late', checkers: [{ checker: late, policy: pol, timeoutMs: 50 }] },
+    ]);
+    // late: failures at 10 (retry_it 1), 110 (2), 210 → DOWN.
+    await clock.advance(250);
+    expect(events).toEqual(['0 boot down', '210 late down']);
     runner.stop();
   });
 
