@@ -715,8 +715,11 @@ export class Director<Names extends string = string> {
   private refreshHealth(): void {
     const health = this.ports.health;
     if (!health || !this.running) return;
-    this.healthUnwatch?.();
-    this.healthUnwatch = health.watch(this.healthTargets(), (t) => this.onHealth(t.target, t.up));
+    // Re-watching would restart every checker (and reset rise/fall state), so a change goes through
+    // `update` when the source has it; the first call subscribes.
+    if (!this.healthUnwatch)
+      this.healthUnwatch = health.watch(this.healthTargets(), (t) => this.onHealth(t.target, t.up));
+    else health.update?.(this.healthTargets());
   }
 
   private forgetDown(service: string, address?: string, port?: number): void {

@@ -77,6 +77,12 @@ export interface HealthSource {
    * @returns a function that stops reporting
    */
   watch(targets: readonly HealthTarget[], onTransition: (t: HealthTransition) => void): () => void;
+  /**
+   * Optional: replaces the watched set of the current watch after a run-time change. Targets that stay
+   * keep their state and counters (keepalived `migrate_checkers`: a reload never makes healthy servers
+   * flap). Without it the director keeps its first watch and servers added later are not checked.
+   */
+  update?(targets: readonly HealthTarget[]): void;
 }
 
 /** A director's role in its failover group (VRRP states the director cares about). */

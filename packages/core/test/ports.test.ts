@@ -53,6 +53,20 @@ describe('ports', () => {
     ).toEqual(['198.18.1.1', '198.18.1.3']);
   });
 
+  it('never re-watches (which would restart every checker) when the source has no update()', async () => {
+    let watches = 0;
+    const health = {
+      watch: () => {
+        watches++;
+        return () => {};
+      },
+    };
+    const d = await build().start({ clock: new FakeClock(), health });
+    d.addRealServer('web', { address: '198.18.1.3' });
+    d.removeRealServer('web', { address: '198.18.1.1' });
+    expect(watches).toBe(1);
+  });
+
   it('health down can quiesce instead (inhibit_on_failure), restoring the weight on up', async () => {
     const clock = new FakeClock();
     const health = new FakeHealthSource();

@@ -207,6 +207,11 @@ export class FakeHealthSource implements HealthSource {
     };
   }
 
+  /** Called by the director after run-time changes; keeps the subscription. */
+  update(targets: readonly HealthTarget[]): void {
+    this.targets = targets;
+  }
+
   /** Reports that a real server went up or down. */
   set(service: string, address: string, port: number, up: boolean, message = up ? 'up' : 'down'): void {
     for (const l of this.listeners) l({ target: { service, address, port }, up, message });
