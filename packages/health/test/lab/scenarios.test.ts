@@ -121,6 +121,9 @@ describe('HealthDirector with real HTTP_GET checks', () => {
     await hd.idle();
     expect(director.weights(cfg.id)).toEqual({ [`${HOST}:${port}`]: 5 });
 
+    // Let the first check pass: at startup a single failure is enough (check_data.c), which is not what
+    // this scenario is about.
+    await waitFor(() => runner.status()[0]?.checkers[0]?.state.hasRun === true, 5000, 'first check');
     // 1. The server dies: down no sooner than retry × delay_before_retry after the first failure.
     const killedAt = Date.now();
     await stopHttp(http.server);
