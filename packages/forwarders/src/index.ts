@@ -33,6 +33,14 @@ export { PacketInfo, parsePacket } from './parse.js';
 export { type CommandOutcome, type CommandRunner, execCommand } from './realserver/command.js';
 export { applyDrRealServer, DR_ARP_SYSCTLS, type DrRealServer, type DrRealServerOptions } from './realserver/dr.js';
 export {
+  DecapReason,
+  type DecapResult,
+  decapsulateIpip,
+  startTunnelDecapAgent,
+  type TunnelDecapAgent,
+  type TunnelDecapOptions,
+} from './realserver/tun-agent.js';
+export {
   ICMP_ERROR_MAX,
   ICMP_ERROR_TTL,
   ICMPV6_ERROR_MAX,
