@@ -75,6 +75,7 @@ export class DirectorBuilder<Names extends string = never> {
   private capacity: number | undefined;
   private switchConfig: EngineSwitches | undefined;
   private classifierFn: PacketClassifier | undefined;
+  private local: string[] | undefined;
   private started = false;
 
   private guard(): void {
@@ -138,6 +139,13 @@ export class DirectorBuilder<Names extends string = never> {
     return this;
   }
 
+  /** The director's own addresses (real servers on them are served locally, ipvsadm "Local"). */
+  localAddresses(addresses: readonly string[]): this {
+    this.guard();
+    this.local = [...addresses];
+    return this;
+  }
+
   /** The firewall-mark classifier for fwmark services. */
   classifier(fn: PacketClassifier): this {
     this.guard();
@@ -163,6 +171,7 @@ export class DirectorBuilder<Names extends string = never> {
       ...(this.capacity !== undefined ? { maxConnections: this.capacity } : {}),
       ...(this.switchConfig ? { switches: this.switchConfig } : {}),
       ...(this.classifierFn ? { classifier: this.classifierFn } : {}),
+      ...(this.local ? { localAddresses: this.local } : {}),
     });
   }
 

@@ -45,6 +45,7 @@ import {
   realServerKey,
   type ServiceConfig,
 } from './model.js';
+import { METHOD_LOCALNODE } from './packet.js';
 import type { Clock, Failover, FailoverState, HealthSource, PacketPort, TimerHandle } from './ports.js';
 import type { Stats } from './stats.js';
 import { TCP_STATE_NAMES } from './tcp-states.js';
@@ -61,6 +62,8 @@ export interface CompiledDirectorConfig<Names extends string = string> {
   readonly switches: Readonly<Required<EngineSwitches>>;
   /** Firewall-mark classifier. */
   readonly classifier: PacketClassifier | undefined;
+  /** The director's own addresses (keys), for LOCALNODE real servers. */
+  readonly localAddresses: readonly string[];
 }
 
 /** What a director plugs into. Every port is optional: no packet port means packets are fed by hand. */
@@ -111,6 +114,8 @@ export interface DirectorConfigInput {
   readonly switches?: EngineSwitches;
   /** Classifier. */
   readonly classifier?: PacketClassifier;
+  /** The director's own addresses. */
+  readonly localAddresses?: readonly string[];
 }
 
 /**
@@ -155,6 +160,15 @@ export function compileConfig<Names extends string = string>(
     issues.add(['switches', 'connReuseMode'], 'CORE_INVALID_OPTION', 'connReuseMode must be 0..3');
   if (input.classifier !== undefined && typeof input.classifier !== 'function')
     issues.add(['classifier'], 'CORE_INVALID_OPTION', 'classifier must be a function');
+  const local: string[] = [];
+  (input.localAddresses ?? []).forEach((a, i) => {
+    try {
+      const p = parseAddress(a);
+      local.push(realServerKey(p.family, p.bytes, 0));
+    } catch {
+      issues.add(['localAddresses', i], 'CORE_INVALID_ADDRESS', `not an IP address: ${String(a)}`);
+    }
+  });
   issues.throwIfAny('invalid director configuration');
   return Object.freeze({
     services: Object.freeze(services) as readonly (NormalizedService & { readonly name: Names })[],
@@ -162,6 +176,7 @@ export function compileConfig<Names extends string = string>(
     maxConnections: cap,
     switches: Object.freeze(sw),
     classifier: input.classifier,
+    localAddresses: Object.freeze(local),
   });
 }
 
@@ -300,6 +315,7 @@ export class Director<Names extends string = string> {
     this.clock = ports.clock ?? systemClock;
     this.engine = new Engine(config.maxConnections, this.clock.now(), { ...config.switches });
     this.engine.classifier = config.classifier;
+    this.engine.localAddresses = new Set(config.localAddresses);
     this.engine.setTimeouts(config.timeouts);
     for (const s of config.services) this.install(s);
   }
@@ -617,6 +633,7 @@ export class Director<Names extends string = string> {
         `the connection table capacity cannot change at run time (${this.engine.table.capacity} → ${config.maxConnections}); start a new director`,
       );
     issues.throwIfAny('cannot reload');
+    this.engine.localAddresses = new Set(config.localAddresses);
     const wanted = new Map(config.services.map((s) => [s.name as string, s]));
     for (const [name, st] of [...this.byName]) {
       const w = wanted.get(name);
@@ -1052,7 +1069,7 @@ export class Director<Names extends string = string> {
       family: d.family,
       address: textOf(d.family, d.bytes),
       port: d.port,
-      forwarding: d.method,
+      forwarding: d.methodCode === METHOD_LOCALNODE ? 'local' : d.method,
       tunnel: this.tunnels.get(d) ?? { type: 'ipip', port: 0, checksum: 'nocsum' },
       weight: d.weight,
       upperThreshold: d.upperThreshold,

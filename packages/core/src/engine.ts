@@ -29,13 +29,14 @@ import {
   F_ONE_PACKET,
   F_TEMPLATE,
 } from './conn-table.js';
-import type { NormalizedRealServer, NormalizedService, NormalizedTimeouts } from './model.js';
+import { type NormalizedRealServer, type NormalizedService, type NormalizedTimeouts, realServerKey } from './model.js';
 import {
   createDecision,
   type Decision,
   DIR_OUT,
   DropReason,
   type DropReasonCode,
+  METHOD_LOCALNODE,
   METHOD_MASQ,
   METHOD_ROUTE,
   METHOD_TUNNEL,
@@ -343,6 +344,8 @@ export class Engine implements PacketProcessor {
   readonly settings: EngineSettings;
   /** Classifier for fwmark services. */
   classifier: ((p: Readonly<PacketSummary>) => number) | undefined;
+  /** Keys (`realServerKey(family, bytes, 0)`) of the director's own addresses: LOCALNODE real servers. */
+  localAddresses: ReadonlySet<string> = new Set();
   /** Real servers by id (includes deleted ones still referenced). */
   readonly dests: (RealServerState | undefined)[] = [];
   /**
@@ -1042,6 +1045,7 @@ export class Engine implements PacketProcessor {
   private newDest(svc: ServiceState, rs: NormalizedRealServer, sorry: boolean): RealServerState {
     const id = this.freeDestIds.pop() ?? this.dests.length;
     const d = new RealServerState(id, svc, rs, sorry);
+    this.applyLocal(d);
     this.dests[id] = d;
     return d;
   }
@@ -1079,9 +1083,15 @@ export class Engine implements PacketProcessor {
   private applyDest(d: RealServerState, rs: NormalizedRealServer): void {
     d.method = rs.method;
     d.methodCode = methodCode(rs.method);
+    this.applyLocal(d);
     d.weight = rs.weight;
     d.upperThreshold = rs.upperThreshold;
     d.lowerThreshold = rs.lowerThreshold;
+  }
+
+  /** `__ip_vs_update_dest`: a real server on a local address forwards as LOCALNODE whatever its method. */
+  private applyLocal(d: RealServerState): void {
+    if (this.localAddresses.has(realServerKey(d.family, d.bytes, 0))) d.methodCode = METHOD_LOCALNODE;
   }
 
   /**

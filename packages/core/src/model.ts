@@ -139,6 +139,11 @@ export interface DirectorOptions {
   readonly switches?: EngineSwitches;
   /** Firewall-mark classifier for fwmark services. */
   readonly classifier?: PacketClassifier;
+  /**
+   * The director's own addresses: a real server on one of them is served locally (`IP_VS_CONN_F_LOCALNODE`,
+   * ipvsadm "Local") whatever method it was given, as the kernel does for `RTN_LOCAL` addresses.
+   */
+  readonly localAddresses?: readonly string[];
 }
 
 /** A real server after validation. */

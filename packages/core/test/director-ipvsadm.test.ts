@@ -144,4 +144,24 @@ describe('ipvsadm on a live director', () => {
       row('192.168.7.203:80', 'Route', 1, 0, 0),
     ]);
   });
+
+  it("a real server on one of the director's own addresses is served locally and listed as Local", async () => {
+    const clock = new FakeClock(0);
+    const packets = new SimulatedPacketPort(clock);
+    const d = new Director(compileConfig({ services: [], maxConnections: 4096, localAddresses: ['198.18.0.1'] }), {
+      clock,
+      packets,
+    });
+    await d.start();
+    runIpvsadm(d.ipvsadm, '-A -t 198.18.0.1:80 -s rr');
+    runIpvsadm(d.ipvsadm, '-a -t 198.18.0.1:80 -r 198.18.0.1:8080 -m');
+    expect(
+      packets.send({ source: '198.19.0.1', sourcePort: 5, destination: '198.18.0.1', destinationPort: 80, flags: 'S' }),
+    ).toMatchObject({
+      verdict: 'forward',
+      method: 'local',
+      realServer: '198.18.0.1:8080',
+    });
+    expect(runIpvsadm(d.ipvsadm, '-Ln').stdout.split('\n')[4]).toBe(row('198.18.0.1:8080', 'Local', 1, 1, 0));
+  });
 });
