@@ -27,6 +27,7 @@ export {
 } from './checkers/dns.js';
 export {
   checkUrl,
+  dechunk,
   type HttpGetOptions,
   type HttpUrl,
   httpGetCheck,

@@ -11,6 +11,7 @@ import {
   damperInit,
   dampStep,
   dampTick,
+  dechunk,
   decodeDnsMessage,
   encodeDnsQuery,
   keepalivedRequest,
@@ -80,6 +81,11 @@ describe('HTTP', () => {
     const b = parseHttpResponse(Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`));
     expect(b.md5).toBe(md5(chunked));
     expect(() => parseHttpResponse(Buffer.from('garbage'))).toThrow();
+  });
+
+  it('de-chunks RFC 9112 §7.1 bodies for ldirectord, and leaves anything else alone', () => {
+    expect(dechunk(Buffer.from('5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n')).toString()).toBe('hello world');
+    expect(dechunk(Buffer.from('not chunked')).toString()).toBe('not chunked');
   });
 
   it('matches status codes and ranges (default 200-299)', () => {

@@ -253,31 +253,71 @@ export interface LdHttpOptions {
   readonly key?: string;
 }
 
+/** Decode a chunked body (RFC 9112 §7.1); returns the input when it is not valid chunked framing. */
+export function dechunk(body: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at);
+    if (eol < 0) return body;
+    const size = Number.parseInt(body.toString('latin1', at, eol).split(';')[0] ?? '', 16);
+    if (!Number.isFinite(size) || size < 0) return body;
+    if (size === 0) return Buffer.concat(parts);
+    const start = eol + 2;
+    if (start + size > body.length) return body;
+    parts.push(body.subarray(start, start + size));
+    at = start + size + 2;
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /**
- * ldirectord `check_http`: up when the response is 2xx (LWP `is_success`) and the body matches `receive`.
- * Redirects are not followed (LWP would follow them); see the README.
+ * ldirectord `check_http` (LWP::UserAgent): up when the final response is 2xx (`is_success`) and the
+ * (de-chunked) body matches `receive`; redirects are followed up to 7 times for GET and HEAD (LWP's
+ * `max_redirect`), the first request carrying `Host: <virtualhost or real address>`.
  */
 export function ldHttpCheck(o: LdHttpOptions): Checker {
   const kind = o.https ? 'ldirectord:https' : 'ldirectord:http';
   const path = o.request.startsWith('/') ? o.request : `/${o.request}`;
+  const method = o.method ?? 'GET';
   return {
     kind,
     key: o.key ?? `${kind} ${hostPort(o.host, o.port)}${path}`,
     check(signal) {
       return guarded(signal, async () => {
-        const host = o.virtualhost ?? (o.host.includes(':') ? `[${o.host}]` : o.host);
-        const req = `${o.method ?? 'GET'} ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ldirectord\r\nConnection: close\r\n\r\n`;
-        const d: DialOptions = {
-          host: o.host,
-          port: o.port,
-          ...(o.https ? { tls: { verify: false, ...(o.virtualhost ? { servername: o.virtualhost } : {}) } } : {}),
-        };
-        const res = await httpExchange(d, req, signal);
-        if (res.status < 200 || res.status > 299) return { ok: false, message: `status ${res.status}` };
-        if (o.receive && !o.receive.test(res.body.toString('latin1'))) {
-          return { ok: false, message: `receive ${o.receive} did not match` };
+        let https = o.https ?? false;
+        let connectHost = o.host;
+        let port = o.port;
+        let target = path;
+        let hostHeader = o.virtualhost ?? (o.host.includes(':') ? `[${o.host}]` : o.host);
+        for (let hop = 0; ; hop++) {
+          const req = `${method} ${target} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: ldirectord\r\nConnection: close\r\n\r\n`;
+          const servername = hop === 0 ? o.virtualhost : /^[\d.]+$|:/.test(connectHost) ? undefined : connectHost;
+          const d: DialOptions = {
+            host: connectHost,
+            port,
+            ...(https ? { tls: { verify: false, ...(servername ? { servername } : {}) } } : {}),
+          };
+          const res = await httpExchange(d, req, signal);
+          const location = res.headers.get('location');
+          if (REDIRECTS.has(res.status) && location && hop < 7) {
+            const base = `${https ? 'https' : 'http'}://${hostPort(connectHost, port)}${target}`;
+            const next = new URL(location, base);
+            https = next.protocol === 'https:';
+            connectHost = next.hostname.replace(/^\[|\]$/g, '');
+            port = next.port ? Number(next.port) : https ? 443 : 80;
+            target = `${next.pathname}${next.search}`;
+            hostHeader = next.host;
+            continue;
+          }
+          if (res.status < 200 || res.status > 299) return { ok: false, message: `status ${res.status}` };
+          const body = /chunked/i.test(res.headers.get('transfer-encoding') ?? '') ? dechunk(res.body) : res.body;
+          if (o.receive && !o.receive.test(body.toString('latin1'))) {
+            return { ok: false, message: `receive ${o.receive} did not match` };
+          }
+          return { ok: true, message: `status ${res.status}${hop > 0 ? ` after ${hop} redirects` : ''}` };
         }
-        return { ok: true, message: `status ${res.status}` };
       });
     },
   };

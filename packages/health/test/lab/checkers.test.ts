@@ -50,6 +50,10 @@ const handler = (req: import('node:http').IncomingMessage, res: import('node:htt
     res.end(BODY);
   } else if (req.url === '/host') {
     res.end(`host=${req.headers.host} ua=${req.headers['user-agent']}`);
+  } else if (req.url === '/chunked') {
+    // Two writes without a length: HTTP/1.1 clients get Transfer-Encoding: chunked.
+    res.write('part one ');
+    res.end('part two');
   } else if (req.url === '/redirect') {
     res.writeHead(302, { location: '/ok' });
     res.end();
@@ -168,6 +172,17 @@ describe('HTTP_GET / SSL_GET against node:http and node:https', () => {
     );
     expect((await ldHttpCheck({ host: HOST, port, request: '/ok', receive: /absent/ }).check(signal())).ok).toBe(false);
     expect((await ldHttpCheck({ host: HOST, port, request: '/missing' }).check(signal())).ok).toBe(false);
+    // LWP follows the 302 /redirect → /ok and judges the final response.
+    expect(
+      await ldHttpCheck({ host: HOST, port, request: '/redirect', receive: /real server/ }).check(signal()),
+    ).toMatchObject({
+      ok: true,
+      message: 'status 200 after 1 redirects',
+    });
+    // node:http answers an HTTP/1.1 request with two writes in chunks: receive sees the de-chunked body.
+    expect(
+      (await ldHttpCheck({ host: HOST, port, request: '/chunked', receive: /^part one part two$/ }).check(signal())).ok,
+    ).toBe(true);
     if (missing(tls ? null : 'openssl not installed')) return ctx.skip();
     expect((await ldHttpCheck({ host: HOST, port: https.port, request: '/ok', https: true }).check(signal())).ok).toBe(
       true,
