@@ -1,11 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // The IPIP agent's command line is a second entry, shipped as the `lvskit-ipip-agent` bin.
+  entry: { index: 'src/index.ts', 'tun-agent-cli': 'src/realserver/tun-agent-cli.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts' } },
   clean: true,
   sourcemap: true,
   target: 'node20',
   tsconfig: 'tsconfig.json',
+  // tun-agent.ts loads raw-socket with createRequire(import.meta.url): shim import.meta.url in the CJS build.
+  shims: true,
 });

@@ -4,12 +4,20 @@
  * The real commands in a real namespace are exercised by test/lab/dr-realserver.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { applyDrRealServer, type CommandRunner, DR_ARP_SYSCTLS } from '../src/index.js';
+import {
+  applyDrRealServer,
+  applyTunRealServer,
+  type CommandRunner,
+  DR_ARP_SYSCTLS,
+  TUN_RP_FILTER_SYSCTLS,
+} from '../src/index.js';
 
 interface FakeNs {
   sysctls: Record<string, string>;
   loUp: boolean;
   loAddrs: string[];
+  /** undefined: no ipip module (no tunl0); else whether tunl0 is up. */
+  tunl0?: boolean;
 }
 
 function fakeNamespace(initial: FakeNs, failOn?: RegExp) {
@@ -36,6 +44,14 @@ function fakeNamespace(initial: FakeNs, failOn?: RegExp) {
       return ok(
         state.loAddrs.map((a) => `1: lo    inet${a.includes(':') ? '6' : ''} ${a} scope host lo\\n`).join('\n'),
       );
+    }
+    if (c === 'ip -o link show dev tunl0') {
+      if (state.tunl0 === undefined) return { code: 1, stdout: '', stderr: 'Device "tunl0" does not exist.' };
+      return ok(`5: tunl0@NONE: <NOARP${state.tunl0 ? ',UP,LOWER_UP' : ''}> mtu 1480 qdisc noop state DOWN\n`);
+    }
+    if (c === 'ip link set dev tunl0 up' || c === 'ip link set dev tunl0 down') {
+      state.tunl0 = c.endsWith('up');
+      return ok();
     }
     if (c === 'ip link set dev lo up' || c === 'ip link set dev lo down') {
       state.loUp = c.endsWith('up');
@@ -141,5 +157,41 @@ describe('applyDrRealServer (lvs_server.sh start/stop as an API)', () => {
     expect(ns.log.every((l) => !l.startsWith('ip netns'))).toBe(true);
     await rs.undo();
     expect(ns.state).toEqual(fresh);
+  });
+});
+
+describe('applyTunRealServer', () => {
+  it('without the ipip module: the DR setup, and mode user-space (start the agent); undo restores', async () => {
+    const ns = fakeNamespace(fresh);
+    const rs = await applyTunRealServer({ vips: ['198.18.0.100'], netns: 'lvsk000000-rs1', run: ns.run });
+    expect(rs.mode).toBe('user-space');
+    expect(ns.state.loAddrs).toContain('198.18.0.100/32');
+    await rs.undo();
+    expect(ns.state).toEqual(fresh);
+  });
+
+  it('with tunl0: brings it up and turns rp_filter off on tunl0 and all; undo restores exactly', async () => {
+    const before: FakeNs = {
+      ...structuredClone(fresh),
+      tunl0: false,
+      sysctls: { ...fresh.sysctls, 'net.ipv4.conf.tunl0.rp_filter': '1', 'net.ipv4.conf.all.rp_filter': '2' },
+    };
+    const ns = fakeNamespace(before);
+    const rs = await applyTunRealServer({ vips: ['198.18.0.100'], netns: 'lvsk000000-rs1', run: ns.run });
+    expect(rs.mode).toBe('kernel');
+    expect(ns.state.tunl0).toBe(true);
+    for (const [k, v] of Object.entries(TUN_RP_FILTER_SYSCTLS)) expect(ns.state.sysctls[k]).toBe(v);
+    await rs.undo();
+    expect(ns.state).toEqual(before);
+    await expect(rs.undo()).rejects.toMatchObject({ code: 'RS_STATE' });
+  });
+
+  it('a failing tunl0 step undoes the DR part too', async () => {
+    const before: FakeNs = { ...structuredClone(fresh), tunl0: false };
+    const ns = fakeNamespace(before, /tunl0 up/);
+    await expect(
+      applyTunRealServer({ vips: ['198.18.0.100'], netns: 'lvsk000000-rs1', run: ns.run }),
+    ).rejects.toMatchObject({ code: 'RS_COMMAND_FAILED' });
+    expect(ns.state).toEqual(before);
   });
 });

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Command line for the IPIP decapsulation agent, to run inside a real server's namespace:
  * `ip netns exec <ns> node … tun-agent-cli.ts --vip 198.18.0.100 [--vip …] [--director 198.18.0.2]`.
