@@ -17,7 +17,8 @@ import type {
   TimeoutConfig,
 } from './model.js';
 
-interface ServiceCommonInput<N extends SchedulerName> {
+/** Options every kind of virtual service takes in the builder (address and fwmark services alike). */
+export interface ServiceCommonInput<N extends SchedulerName> {
   /** Scheduler (default `wlc`). */
   readonly scheduler?: N;
   /** Flags scheduler `N` accepts. */

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { LvsError, type LvsErrorCode, type LvsErrorCodes, type LvsIssue } from '@lvskit/schedulers';
-export { DirectorBuilder, director, type PortRule, type ServiceInput } from './builder.js';
+export { DirectorBuilder, director, type PortRule, type ServiceCommonInput, type ServiceInput } from './builder.js';
 export {
   ConnTable,
   CTPL_ASSURED,
