@@ -12,6 +12,7 @@ export {
   type HealthDirectorOptions,
   type ServiceRealServerEvent,
 } from './binding.js';
+export type { Verdict } from './checkers/common.js';
 export {
   DNS_TYPES,
   type DnsCheckOptions,
