@@ -23,6 +23,7 @@ import {
   METHOD_TUNNEL,
   type PacketPort,
   type PacketProcessor,
+  VERDICT_DROP,
   VERDICT_FORWARD,
 } from '@lvskit/core';
 import { getNeighbour, interfaceInfo, PacketSocket } from '@lvskit/native';
@@ -153,7 +154,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
           if (!fillSummary(frame)) continue;
           const d = processor.process(summary, t);
           if (d.verdict !== VERDICT_FORWARD) {
-            if (d.verdict === 2) counters[4]! += 1;
+            if (d.verdict === VERDICT_DROP) counters[4]! += 1;
             else counters[5]! += 1;
             continue;
           }
