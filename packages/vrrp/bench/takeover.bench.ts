@@ -1,10 +1,10 @@
 /**
  * Takeover time on the wire: a master is frozen (SIGSTOP, so it neither advertises nor resigns — a hung or
  * crashed director) and a third namespace timestamps every advert; the figure is the gap from the old
- * master's last advert to the backup's first. Run for VRRPv2 advert_int 1 s and VRRPv3 100 ms, with lvskit
- * and keepalived 2.2.7 each as the backup (the other as master), in one run; keepalived-as-backup is the
- * baseline. The protocol's own figure is Master_Down_Interval of the backup (priority 100): 3.609375 s and
- * 360.937 ms. Needs root and keepalived; prints why and exits 0 otherwise.
+ * master's last advert to the backup's first. Run for VRRPv2 advert_int 1 s and VRRPv3 100 ms and 10 ms,
+ * with lvskit and keepalived 2.2.7 each as the backup (the other as master), in one run; keepalived as the
+ * backup is the baseline. The protocol's own figure is the backup's Master_Down_Interval (priority 100):
+ * 3.609375 s, 360.937 ms, 36.093 ms. Needs root and keepalived; prints why and exits 0 otherwise.
  *   npm run bench -w @lvskit/vrrp
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +30,7 @@ if (reason || !keepalivedOk) {
   process.exit(0);
 }
 
+const spuriousTotal = { keepalived: 0, lvskit: 0 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tmp = mkdtempSync(join(tmpdir(), 'lvskit-vrrp-bench-'));
 
@@ -86,6 +87,7 @@ async function once(
   ip: { a: string; b: string },
   backupKind: 'lvskit' | 'keepalived',
   version: 2 | 3,
+  advertInt: number,
   run: number,
 ): Promise<number> {
   const masterKind = backupKind === 'lvskit' ? 'keepalived' : 'lvskit';
@@ -95,7 +97,7 @@ async function once(
     virtualRouterId: 77,
     virtualIpAddresses: ['198.18.11.100/24'],
     version,
-    advertInt: version === 2 ? 1 : 0.1,
+    advertInt,
   };
   const obs = lab.spawn(hosts.obs, [
     'node',
@@ -106,23 +108,34 @@ async function once(
     '198.18.11.3',
   ]);
   await obs.waitForOutput(/"ready"/, 20_000);
-  const master = node(lab, hosts.a, masterKind, { ...base, priority: 150 }, `m${version}${backupKind}${run}`);
+  const master = node(
+    lab,
+    hosts.a,
+    masterKind,
+    { ...base, priority: 150 },
+    `m${version}-${advertInt}-${backupKind}${run}`,
+  );
   let backup: ReturnType<typeof node> | undefined;
   try {
     // The master first, alone; then the backup, which must stay silent for a while (it hears the master).
     for (let i = 0; i < 200 && !adverts(obs).some((s) => s.src === ip.a); i++) await sleep(50);
-    backup = node(lab, hosts.b, backupKind, { ...base, priority: 100 }, `b${version}${backupKind}${run}`);
+    backup = node(lab, hosts.b, backupKind, { ...base, priority: 100 }, `b${version}-${advertInt}-${backupKind}${run}`);
     await sleep(version === 2 ? 6000 : 3000);
-    if (adverts(obs).some((s) => s.src === ip.b)) throw new Error('backup advertised before the master was frozen');
+    // A backup that advertises while the master is healthy took over spuriously (a scheduling hiccup longer
+    // than Master_Down_Interval); the master preempts it back. Count those, then measure after them.
+    const spurious = adverts(obs).filter((s) => s.src === ip.b).length;
     const frozen = master.vrrpPid();
     process.kill(frozen, 'SIGSTOP');
     const t0 = performance.now();
-    for (let i = 0; i < 200 && !adverts(obs).some((s) => s.src === ip.b && s.t > 0); i++) await sleep(25);
-    const seen = adverts(obs);
-    const first = seen.find((s) => s.src === ip.b);
+    const after = () => adverts(obs).filter((s) => s.src === ip.b)[spurious];
+    for (let i = 0; i < 200 && !after(); i++) await sleep(25);
+    const first = after();
     if (!first) throw new Error(`no takeover within 5 s after freezing at ${t0}`);
-    const last = seen.filter((s) => s.src === ip.a && s.t < first.t).at(-1);
+    const last = adverts(obs)
+      .filter((s) => s.src === ip.a && s.t < first.t)
+      .at(-1);
     if (!last) throw new Error('no master advert seen');
+    spuriousTotal[backupKind] += spurious > 0 ? 1 : 0;
     process.kill(frozen, 'SIGCONT');
     return first.t - last.t;
   } finally {
@@ -137,21 +150,27 @@ async function once(
 const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['a', 'b', 'obs'], subnet: '198.18.11.0/24' });
 const rows: string[] = [];
 try {
-  for (const version of [2, 3] as const) {
-    const mdi = masterDownIntervalUs(version, 100, version === 2 ? 1_000_000 : 100_000) / 1000;
+  const cases = [
+    { version: 2, advertInt: 1, label: '1 s' },
+    { version: 3, advertInt: 0.1, label: '100 ms' },
+    { version: 3, advertInt: 0.01, label: '10 ms' },
+  ] as const;
+  for (const { version, advertInt, label } of cases) {
+    const mdi = masterDownIntervalUs(version, 100, advertInt * 1_000_000) / 1000;
     const med: Record<string, number> = {};
     for (const backupKind of ['keepalived', 'lvskit'] as const) {
       const gaps: number[] = [];
-      for (let r = 0; r < RUNS; r++) gaps.push(await once(lab, hosts, ip, backupKind, version, r));
+      spuriousTotal[backupKind] = 0;
+      for (let r = 0; r < RUNS; r++) gaps.push(await once(lab, hosts, ip, backupKind, version, advertInt, r));
       gaps.sort((x, y) => x - y);
       const median = gaps[Math.floor(gaps.length / 2)] as number;
       med[backupKind] = median;
       rows.push(
-        `| v${version} ${version === 2 ? '1 s' : '100 ms'} | ${backupKind} | ${mdi.toFixed(3)} | ${median.toFixed(1)} | ${(median - mdi).toFixed(1)} | ${gaps.map((g) => g.toFixed(1)).join(', ')} |`,
+        `| v${version} ${label} | ${backupKind} | ${mdi.toFixed(3)} | ${median.toFixed(1)} | ${(median - mdi).toFixed(1)} | ${gaps.map((g) => g.toFixed(1)).join(', ')} | ${spuriousTotal[backupKind]} |`,
       );
     }
     rows.push(
-      `| v${version} | lvskit / keepalived | | ${((med.lvskit as number) / (med.keepalived as number)).toFixed(3)} | | |`,
+      `| v${version} ${label} | lvskit / keepalived | | ${((med.lvskit as number) / (med.keepalived as number)).toFixed(3)} | | | |`,
     );
   }
 } finally {
@@ -161,6 +180,8 @@ try {
 console.log(
   `\nTakeover after the master is frozen (last advert of the master → first advert of the backup), ${RUNS} runs each, median:\n`,
 );
-console.log('| adverts | backup | Master_Down_Interval (ms) | takeover (ms) | − MDI (ms) | runs (ms) |');
-console.log('|---|---|---|---|---|---|');
+console.log(
+  '| adverts | backup | Master_Down_Interval (ms) | takeover (ms) | − MDI (ms) | runs (ms) | runs with a spurious takeover before the freeze |',
+);
+console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
