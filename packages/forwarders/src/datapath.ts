@@ -26,7 +26,7 @@ import {
   VERDICT_DROP,
   VERDICT_FORWARD,
 } from '@lvskit/core';
-import { getNeighbour, interfaceInfo, PacketSocket } from '@lvskit/native';
+import { getNeighbour, interfaceInfo, PacketSocket, PacketType } from '@lvskit/native';
 import { LvsError, parseAddress } from '@lvskit/schedulers';
 import { bytesEqual, copyBytes, get32, put16 } from './bytes.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
@@ -136,6 +136,8 @@ export function createDatapath(options: DatapathOptions): Datapath {
         const t = now();
         for (let i = 0; i < count; i++) {
           counters[0]! += 1;
+          // Frames for other hosts (flooded by a bridge, promiscuous mode) are not ours to forward.
+          if (rx.packetTypes[i]! >= PacketType.OTHERHOST) continue;
           const off = rx.offsets[i]!;
           const len = rx.lengths[i]!;
           // recvmmsg slots sit at i·frameSize; anything else (a ring) gets a view made for it.
