@@ -1,6 +1,7 @@
 /**
  * The live datapath under the issue's behavioural checks, in DR through core's director: wrr 3:1 over 400
- * connections splits within 5 points of 75/25; a persistent service keeps a client on one real server; and
+ * connections splits within 5 points of 75/25; a persistent service keeps a client on one real server; a
+ * quiesced and then a removed real server take no new connections; and
  * 100,000 malformed, truncated and random frames thrown at the director neither crash it nor grow its
  * memory, after which it still forwards.
  */
@@ -72,6 +73,29 @@ describe.runIf(canRun)('lab: datapath behaviour (DR through core)', () => {
         const served = await curlMany(lab, hosts.client, 20);
         expect(served.length).toBe(20);
         expect(new Set(served).size).toBe(1);
+      } finally {
+        await lvs.stop();
+      }
+    } finally {
+      await lab.destroy();
+    }
+  });
+
+  it('a quiesced (weight 0) and then a removed real server take no new connections', async () => {
+    const { lab, hosts, ip, datapath } = await drLab();
+    try {
+      const lvs = await director()
+        .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
+        .realServer('web', { address: ip.rs1, method: 'route' })
+        .realServer('web', { address: ip.rs2, method: 'route' })
+        .start({ packets: datapath });
+      try {
+        expect(new Set(await curlMany(lab, hosts.client, 4))).toEqual(new Set(['rs1', 'rs2']));
+        lvs.editRealServer('web', { address: ip.rs1 }, { weight: 0 });
+        expect(new Set(await curlMany(lab, hosts.client, 10))).toEqual(new Set(['rs2']));
+        lvs.editRealServer('web', { address: ip.rs1 }, { weight: 1 });
+        lvs.removeRealServer('web', { address: ip.rs2 });
+        expect(new Set(await curlMany(lab, hosts.client, 10))).toEqual(new Set(['rs1']));
       } finally {
         await lvs.stop();
       }
