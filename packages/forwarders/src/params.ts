@@ -22,7 +22,10 @@ export interface ForwardParams {
   address: Uint8Array;
   /** NAT requests: the real server's port (rport); NAT replies: the virtual port (vport). */
   port: number;
-  /** TUN: the director's address, the outer source (4 bytes). */
+  /**
+   * The director's own IPv4 address: the outer source of TUN, and the source of ICMP errors about NAT
+   * replies (packets routed through, not sent to a local address). 0.0.0.0: unset.
+   */
   ourAddress: Uint8Array;
   /** MTU of the egress link. A packet larger than this (plus 20 bytes for TUN) is not sent as is. */
   mtu: number;

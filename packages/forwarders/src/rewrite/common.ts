@@ -95,9 +95,10 @@ export function icmpErrorAllowed(frame: Uint8Array, info: PacketInfo): boolean {
 
 /**
  * Rewrites the frame in place into an ICMP (IPv4) or ICMPv6 error about the packet it held, addressed back
- * to its sender from the address it was sent to (the VIP: the kernel answers from the local destination),
- * out the interface it came in on. `rest` is the 32-bit rest-of-header (the next-hop MTU for
- * fragmentation-needed, the MTU for packet-too-big). Returns REPLY, or DROP `NO_ROOM`.
+ * to its sender, out the interface it came in on. The source is the address the packet was sent to (the VIP:
+ * the kernel answers from a local destination), or with `fromUs` the director's own `p.ourAddress` (a
+ * packet merely routed through, like a NAT reply; IPv4 only). `rest` is the 32-bit rest-of-header (the
+ * next-hop MTU for fragmentation-needed, the MTU for packet-too-big). Returns REPLY, or DROP `NO_ROOM`.
  */
 export function replyIcmpError(
   frame: Uint8Array,
@@ -107,6 +108,7 @@ export function replyIcmpError(
   code: number,
   rest: number,
   r: RewriteResult,
+  fromUs = false,
 ): Verdict {
   const l3 = info.l3Offset;
   const v4 = info.family === 4;
@@ -136,7 +138,8 @@ export function replyIcmpError(
     frame[l3 + IPV4_TTL] = ICMP_ERROR_TTL;
     frame[l3 + IPV4_PROTOCOL] = IPPROTO_ICMP;
     put16(frame, l3 + IPV4_CHECKSUM, 0);
-    copyBytes(frame, l3 + IPV4_SRC, frame, q + IPV4_DST, 4);
+    if (fromUs) copyBytes(frame, l3 + IPV4_SRC, p.ourAddress, 0, 4);
+    else copyBytes(frame, l3 + IPV4_SRC, frame, q + IPV4_DST, 4);
     copyBytes(frame, l3 + IPV4_DST, frame, q + IPV4_SRC, 4);
     put16(frame, l3 + IPV4_CHECKSUM, internetChecksum(frame, l3, IPV4_MIN_SIZE));
     put16(frame, icmp + ICMP_CHECKSUM, internetChecksum(frame, icmp, ICMP_SIZE + quoted));
@@ -167,13 +170,17 @@ export function preTransmit(
   p: ForwardParams,
   overhead: number,
   r: RewriteResult,
+  routed = false,
 ): number {
   const l3 = info.l3Offset;
+  // A routed packet's errors come from the director's own address, which exists for IPv4 only (and not when
+  // unset); without one, such errors are dropped silently.
+  const canReply = !routed || (info.family === 4 && (p.ourAddress[0] ?? 0) !== 0);
   if (p.decrementTtl) {
     if (info.ttl <= 1) {
-      if (!icmpErrorAllowed(frame, info)) return drop(r, DropReason.TTL_EXCEEDED);
+      if (!canReply || !icmpErrorAllowed(frame, info)) return drop(r, DropReason.TTL_EXCEEDED);
       return info.family === 4
-        ? replyIcmpError(frame, info, p, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0, r)
+        ? replyIcmpError(frame, info, p, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0, r, routed)
         : replyIcmpError(frame, info, p, ICMPV6_TIME_EXCEED, 0, 0, r);
     }
     if (info.family === 4) {
@@ -193,13 +200,13 @@ export function preTransmit(
     // ensure_mtu_is_adequate: DF, too long, and not an ICMP error being forwarded.
     const relatedIcmp = info.protocol === IPPROTO_ICMP && info.icmpInnerValid;
     if (info.dontFragment && info.l3Length > mtu && !relatedIcmp && (overhead === 0 || p.pmtuDisc)) {
-      if (!icmpErrorAllowed(frame, info)) return drop(r, DropReason.FRAG_NEEDED);
-      return replyIcmpError(frame, info, p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu & 0xffff, r);
+      if (!canReply || !icmpErrorAllowed(frame, info)) return drop(r, DropReason.FRAG_NEEDED);
+      return replyIcmpError(frame, info, p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu & 0xffff, r, routed);
     }
   } else if (info.l3Length > mtu) {
     // __mtu_check_toobig_v6 drops regardless; ICMPv6 too-big only for first fragments that are not ICMP errors.
     const relatedIcmp = info.protocol === IPPROTO_ICMPV6 && info.icmpInnerValid;
-    if (relatedIcmp || !icmpErrorAllowed(frame, info)) return drop(r, DropReason.FRAG_NEEDED);
+    if (!canReply || relatedIcmp || !icmpErrorAllowed(frame, info)) return drop(r, DropReason.FRAG_NEEDED);
     return replyIcmpError(frame, info, p, ICMPV6_PKT_TOOBIG, 0, mtu, r);
   }
   // The kernel would fragment (skb->ignore_df); we send whole frames only.

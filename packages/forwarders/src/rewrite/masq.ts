@@ -75,7 +75,8 @@ function masq(
   } else if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) {
     return drop(r, DropReason.UNSUPPORTED_PROTOCOL);
   }
-  const v = preTransmit(frame, info, p, 0, r);
+  // Replies are routed through the director: errors about them come from the director's own address.
+  const v = preTransmit(frame, info, p, 0, r, reply);
   if (v >= 0) return v as Verdict;
   if (icmp) translateIcmp(frame, info, p, reply, alen);
   else translateFlow(frame, info, p, reply, alen);

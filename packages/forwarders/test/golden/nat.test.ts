@@ -12,6 +12,7 @@ import { bytes, eth4, eth6, icmp4, icmp6, ipv4, ipv6, raw, tcp, udp } from './bu
 import {
   CLIENT,
   CLIENT6,
+  DIP,
   MAC_CLIENT,
   MAC_DIRECTOR,
   MAC_RS,
@@ -291,6 +292,29 @@ const rows: GoldenRow[] = [
         ),
       ),
     ),
+  },
+  {
+    name: 'TTL 1 on a NAT reply: ICMP time exceeded to the real server from the director (its ourAddress)',
+    input: eth4(MAC_DIRECTOR, MAC_RS, ipv4({ src: RIP, dst: CLIENT, ttl: 1 }, req(8080, 40000, 0x12))),
+    rewrite: rewriteMasqOut,
+    params: { ...toClient, ourAddress: DIP, ident: 5 },
+    verdict: Verdict.REPLY,
+    output: eth4(
+      MAC_RS,
+      MAC_DIRECTOR,
+      ipv4(
+        { src: DIP, dst: RIP, tos: 0xc0, id: 5 },
+        icmp4(11, 0, 0, ipv4({ src: RIP, dst: CLIENT, ttl: 1 }, req(8080, 40000, 0x12))),
+      ),
+    ),
+  },
+  {
+    name: 'TTL 1 on a NAT reply without a director address: dropped, never an error sent from the client’s address',
+    input: eth4(MAC_DIRECTOR, MAC_RS, ipv4({ src: RIP, dst: CLIENT, ttl: 1 }, req(8080, 40000, 0x12))),
+    rewrite: rewriteMasqOut,
+    params: toClient,
+    verdict: Verdict.DROP,
+    reason: DropReason.TTL_EXCEEDED,
   },
   {
     name: 'ICMP error with a wrong checksum: dropped',
