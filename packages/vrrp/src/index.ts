@@ -45,7 +45,13 @@ export {
 export { NativeOwnership, type NativeOwnershipOptions, nativeOwnershipAvailable } from './native-ownership.js';
 export { type AddressOwnership, systemClock, type VrrpClock, type VrrpTransport } from './ports.js';
 export { RawSocketTransport, type RawSocketTransportOptions } from './raw-transport.js';
-export { type NotifyScripts, VrrpRouter, type VrrpRouterEvents, type VrrpRouterOptions } from './router.js';
+export {
+  type NotifyScripts,
+  type VrrpListener,
+  VrrpRouter,
+  type VrrpRouterEvents,
+  type VrrpRouterOptions,
+} from './router.js';
 export { VrrpSyncGroup, type VrrpSyncGroupOptions } from './sync-group.js';
 export {
   type LinkMonitor,

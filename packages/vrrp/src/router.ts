@@ -91,7 +91,8 @@ export interface VrrpRouterOptions {
   readonly linkPollUs?: number;
 }
 
-type Listener<K extends keyof VrrpRouterEvents> = (e: VrrpRouterEvents[K]) => void;
+/** A listener for one {@link VrrpRouterEvents} event. */
+export type VrrpListener<K extends keyof VrrpRouterEvents> = (e: VrrpRouterEvents[K]) => void;
 
 /** One running VRRP instance. */
 export class VrrpRouter {
@@ -135,7 +136,7 @@ export class VrrpRouter {
    * @param name - event name
    * @param fn - listener
    */
-  on<K extends keyof VrrpRouterEvents>(name: K, fn: Listener<K>): () => void {
+  on<K extends keyof VrrpRouterEvents>(name: K, fn: VrrpListener<K>): () => void {
     let set = this.#listeners.get(name);
     if (!set) {
       set = new Set();
@@ -148,7 +149,7 @@ export class VrrpRouter {
   #emit<K extends keyof VrrpRouterEvents>(name: K, e: VrrpRouterEvents[K]): void {
     const set = this.#listeners.get(name);
     if (!set || set.size === 0) return;
-    for (const fn of set) (fn as Listener<K>)(e);
+    for (const fn of set) (fn as VrrpListener<K>)(e);
   }
 
   /** Resolves the source address, compiles the instance, opens the transport and starts the machine. */
