@@ -27,7 +27,7 @@ import {
   VERDICT_FORWARD,
 } from '@lvskit/core';
 import { getNeighbour, interfaceInfo, PacketSocket, PacketType } from '@lvskit/native';
-import { LvsError, parseAddress } from '@lvskit/schedulers';
+import { formatAddress, LvsError, parseAddress } from '@lvskit/schedulers';
 import { bytesEqual, copyBytes, get32, put16 } from './bytes.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
 import { ETH_DST, ETH_SRC, ETHERTYPE_ARP } from './headers/ethernet.js';
@@ -74,12 +74,12 @@ export function createDatapath(options: DatapathOptions): Datapath {
     if (family !== 4) throw new LvsError('INVALID_ARGUMENT', `datapath: ARP answers IPv4 VIPs only, got ${v}`);
     return bytes.slice(0, 4);
   });
-  // IPv4 MACs keyed by the address as a number (no string per packet); IPv6 by text (rare path).
+  // IPv4 MACs keyed by the address as a number (no string or view per packet); IPv6 by text (allocates).
   const known4 = new Map<number, Uint8Array>();
   const known = new Map<string, Uint8Array>();
   for (const [ip, mac] of Object.entries(options.neighbours ?? {})) {
     const { family, bytes } = parseAddress(ip);
-    if (family === 4) known4.set(u32(bytes), parseMac(mac));
+    if (family === 4) known4.set(get32(bytes, 0), parseMac(mac));
     else known.set(ipKey(bytes, 16), parseMac(mac));
   }
   const now = options.now ?? (() => performance.now());
@@ -96,15 +96,15 @@ export function createDatapath(options: DatapathOptions): Datapath {
   const addr16 = new Uint8Array(16);
 
   /** MAC of `bytes` (4 or 16 long), from the table, else the kernel's neighbour table (cached). */
-  const macOf = (bytes: Uint8Array, len: number): Uint8Array | undefined => {
-    const hit = len === 4 ? known4.get(u32(bytes)) : known.get(ipKey(bytes, 16));
+  const macOf = (bytes: Uint8Array, off: number, len: number): Uint8Array | undefined => {
+    const hit = len === 4 ? known4.get(get32(bytes, off)) : known.get(ipKey(bytes.slice(off, off + 16), 16));
     if (hit !== undefined) return hit;
     // First packet towards this address: ask the kernel's neighbour table once, then cache.
-    const key = ipKey(bytes, len);
+    const key = ipKey(bytes.slice(off, off + len), len);
     const n = getNeighbour({ ifname: options.ifname, netns: options.netns, address: key });
     if (n === undefined || n.mac === undefined) return undefined;
     const mac = parseMac(n.mac);
-    if (len === 4) known4.set(u32(bytes), mac);
+    if (len === 4) known4.set(get32(bytes, off), mac);
     else known.set(key, mac);
     return mac;
   };
@@ -166,10 +166,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
             // NAT reply: source becomes VIP:vport; next hop is the client (same segment) or its router.
             params.address = setAddr(d.vaddr, info.family === 4 ? 4 : 16);
             params.port = d.vport;
-            const mac = macOf(
-              frame.subarray(info.dstAddrOffset, info.dstAddrOffset + (info.family === 4 ? 4 : 16)),
-              info.family === 4 ? 4 : 16,
-            );
+            const mac = macOf(frame, info.dstAddrOffset, info.family === 4 ? 4 : 16);
             if (mac === undefined) {
               counters[6]! += 1;
               continue;
@@ -177,7 +174,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
             params.nextHopMac = mac;
             v = rewriteMasqOut(frame, len, info, params, result);
           } else {
-            const mac = macOf(d.raddr, alen);
+            const mac = macOf(d.raddr, 0, alen);
             if (mac === undefined) {
               counters[6]! += 1;
               continue;
@@ -263,13 +260,6 @@ export function createDatapath(options: DatapathOptions): Datapath {
   }
 }
 
-function u32(b: Uint8Array): number {
-  return get32(b, 0);
-}
-
 function ipKey(bytes: Uint8Array, len: number): string {
-  if (len === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  const w: string[] = [];
-  for (let i = 0; i < 16; i += 2) w.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  return w.join(':');
+  return formatAddress(len === 4 ? 4 : 6, bytes);
 }
