@@ -6,7 +6,7 @@
  * start/stop) with ipvsadm's messages. It never schedules, forwards or expires anything: counters and
  * connections are whatever the owner sets.
  */
-import type { Family } from '@lvskit/schedulers';
+import { type Family, SCHEDULER_NAMES } from '@lvskit/schedulers';
 import { ipvsadmError } from './errors.js';
 import { addressBytes } from './inet.js';
 import { serverKeyEquals, serviceKeyEquals } from './keys.js';
@@ -74,23 +74,6 @@ const ZERO_STATS: IpvsStats = Object.freeze({
   outbps: 0,
 });
 
-const LINUX_SCHEDULERS = [
-  'rr',
-  'wrr',
-  'lc',
-  'wlc',
-  'lblc',
-  'lblcr',
-  'dh',
-  'sh',
-  'sed',
-  'nq',
-  'fo',
-  'ovf',
-  'mh',
-  'twos',
-] as const;
-
 const INT_MAX = 2147483647;
 
 interface ServerState {
@@ -138,7 +121,7 @@ export class IpvsTable implements IpvsadmTarget {
   /** @param options - kernel features and banner data */
   constructor(options: IpvsTableOptions = {}) {
     this.info = options.info ?? IPVSADM_DEFAULTS.info;
-    this.schedulers = new Set(options.schedulers ?? LINUX_SCHEDULERS);
+    this.schedulers = new Set(options.schedulers ?? SCHEDULER_NAMES);
     this.engines = new Set(options.persistenceEngines ?? ['sip']);
     this.hz = options.hz ?? 1000;
     this.isLocal = options.isLocal;
