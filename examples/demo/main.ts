@@ -1,13 +1,23 @@
 /**
- * `npm start`: part 1 shows how the kernel schedulers spread connections (instant, deterministic); part 2 runs a
- * simulated director with a live `ipvsadm -Ln` view. Neither needs privileges or a network.
+ * `npm start`: part 1 shows how the kernel schedulers spread connections (instant, deterministic); part 2 runs
+ * a real director in a network lab when this machine allows it (root, network namespaces, the native addon),
+ * else a simulated director, both with a live `ipvsadm -Ln` view. It must never fail for lack of privileges:
+ * the fallback is always the simulation, with one line saying why.
  */
 import { runDirectorDemo } from './director.js';
+import { labDemoUnavailableReason, runLabDirectorDemo } from './lab-director.js';
 import { runSchedulerDemo } from './schedulers.js';
 
 runSchedulerDemo();
+const why = labDemoUnavailableReason();
+const what =
+  why === undefined
+    ? 'a REAL director (network namespaces, packet sockets, real HTTP traffic)'
+    : 'a simulated director';
+if (why !== undefined) console.log(`\nPart 2 runs a simulated director, not a real one: ${why}.`);
 if (process.stdout.isTTY) {
-  console.log('\nPart 2, a simulated director with a live ipvsadm view, starts in 5 s (Ctrl-C to skip)…');
+  console.log(`\nPart 2, ${what} with a live ipvsadm view, starts in 5 s (Ctrl-C to skip)…`);
   await new Promise((r) => setTimeout(r, 5000));
 }
-await runDirectorDemo();
+if (why === undefined) await runLabDirectorDemo();
+else await runDirectorDemo();
