@@ -89,6 +89,22 @@ export interface VrrpInstanceConfig {
   readonly v3ChecksumAsV2?: boolean;
   /** `dont_track_primary`: ignore the instance interface going down; default false. */
   readonly dontTrackPrimary?: boolean;
+  /**
+   * `use_vmac [name]`: put the VIPs on a macvlan interface (mode private) carrying the virtual router MAC
+   * 00-00-5E-00-01-{VRID} (RFC 3768 §7.3) and send adverts from it. `true` names it `vrrp.<VRID>`, a string
+   * names it. IPv4 only in lvskit. Default off.
+   */
+  readonly useVmac?: boolean | string;
+}
+
+/** The virtual-MAC interface of an instance (keepalived `use_vmac`). */
+export interface CompiledVmac {
+  /** Name of the macvlan interface (`vrrp.<VRID>` by default). */
+  readonly ifname: string;
+  /** The instance interface it is stacked on. */
+  readonly base: string;
+  /** The virtual router MAC, 6 bytes. */
+  readonly mac: Uint8Array;
 }
 
 /** One compiled virtual address. */
@@ -171,7 +187,24 @@ export interface CompiledInstance {
   readonly v3ChecksumAsV2: boolean;
   /** dont_track_primary. */
   readonly dontTrackPrimary: boolean;
+  /** use_vmac, or null. */
+  readonly vmac: CompiledVmac | null;
+  /** Where adverts are sent and received: the vmac interface with use_vmac, else `interface`. */
+  readonly advertInterface: string;
 }
+
+/**
+ * The virtual router MAC address: 00-00-5E-00-01-{VRID} for IPv4 (RFC 3768 §7.3) and 00-00-5E-00-02-{VRID}
+ * for IPv6 (RFC 5798 §7.3), as keepalived vrrp_vmac.c `netlink_link_add_vmac` builds `ll_addr`.
+ * @param family - 4 or 6
+ * @param vrid - virtual router id 1..255
+ */
+export function virtualRouterMac(family: IpFamily, vrid: number): Uint8Array {
+  return Uint8Array.of(0x00, 0x00, 0x5e, 0x00, family === 6 ? 0x02 : 0x01, vrid & 0xff);
+}
+
+/** Linux IFNAMSIZ − 1: the longest interface name. */
+const IFNAME_MAX = 15;
 
 /** keepalived `TIMER_HZ`: timers are microseconds. */
 export const US_PER_SECOND = 1_000_000;
@@ -210,6 +243,20 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
   if (!isInt(c.virtualRouterId, 1, 255)) bad(['virtualRouterId'], 'virtual_router_id must be an integer 1..255');
   if (c.priority !== undefined && !isInt(c.priority, 1, 255)) bad(['priority'], 'priority must be an integer 1..255');
 
+  let vmacName: string | undefined;
+  if (c.useVmac !== undefined && c.useVmac !== false) {
+    if (c.useVmac === true) vmacName = `vrrp.${c.virtualRouterId}`;
+    else if (typeof c.useVmac === 'string' && /^[^\s/:]{1,15}$/.test(c.useVmac) && c.useVmac !== c.interface) {
+      vmacName = c.useVmac;
+    } else {
+      bad(
+        ['useVmac'],
+        `use_vmac name must be 1..${IFNAME_MAX} characters without space, '/' or ':' and not the interface`,
+      );
+    }
+  }
+  const defaultDev = vmacName ?? c.interface;
+
   // Virtual addresses decide the family (keepalived: all VIPs of an instance share one family).
   const vips: CompiledVirtualAddress[] = [];
   const list = Array.isArray(c.virtualIpAddresses) ? c.virtualIpAddresses : [];
@@ -224,7 +271,8 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
       bad(['virtualIpAddresses', i, 'address'], `prefix must be 0..${max}`);
       return;
     }
-    vips.push(Object.freeze({ address: bytes, text: addrText, prefix, dev: e.dev ?? c.interface, label: e.label }));
+    // keepalived: a VIP without `dev` goes on the instance's interface, which is the vmac with use_vmac.
+    vips.push(Object.freeze({ address: bytes, text: addrText, prefix, dev: e.dev ?? defaultDev, label: e.label }));
   });
   const family: IpFamily = vips[0] ? familyOf(vips[0].address) : 4;
   if (vips.some((v) => familyOf(v.address) !== family)) {
@@ -307,6 +355,10 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
   const groupText = c.multicastGroup ?? (family === 4 ? VRRP_MULTICAST_GROUP4 : VRRP_MULTICAST_GROUP6);
   const multicastGroup = ip(['multicastGroup'], groupText) ?? new Uint8Array(4);
 
+  if (vmacName !== undefined && family === 6) {
+    bad(['useVmac'], 'use_vmac with IPv6 virtual addresses is not supported by lvskit');
+  }
+
   const dta = c.downTimerAdverts ?? 3;
   if (!isInt(dta, 1, 100)) bad(['downTimerAdverts'], 'down_timer_adverts must be 1..100');
 
@@ -371,6 +423,11 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
     garpLowerPrioRepeat,
     v3ChecksumAsV2: c.v3ChecksumAsV2 === true,
     dontTrackPrimary: c.dontTrackPrimary === true,
+    vmac:
+      vmacName === undefined
+        ? null
+        : Object.freeze({ ifname: vmacName, base: c.interface, mac: virtualRouterMac(family, c.virtualRouterId) }),
+    advertInterface: vmacName ?? c.interface,
   };
   return Object.freeze(compiled);
 }

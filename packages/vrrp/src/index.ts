@@ -18,6 +18,7 @@ export {
   type AuthenticationConfig,
   type CompiledInstance,
   type CompiledVirtualAddress,
+  type CompiledVmac,
   compileInstance,
   US_PER_CENTISECOND,
   US_PER_SECOND,
@@ -25,6 +26,7 @@ export {
   VRRP_MULTICAST_GROUP4,
   VRRP_MULTICAST_GROUP6,
   type VrrpInstanceConfig,
+  virtualRouterMac,
 } from './config.js';
 export { vrrpErrorCodes } from './errors.js';
 export { Iproute2Ownership, type Iproute2OwnershipOptions } from './iproute2-ownership.js';
@@ -43,7 +45,13 @@ export {
   type VrrpStats,
 } from './machine.js';
 export { NativeOwnership, type NativeOwnershipOptions, nativeOwnershipAvailable } from './native-ownership.js';
-export { type AddressOwnership, systemClock, type VrrpClock, type VrrpTransport } from './ports.js';
+export {
+  type AddressOwnership,
+  systemClock,
+  type VirtualMacLink,
+  type VrrpClock,
+  type VrrpTransport,
+} from './ports.js';
 export { RawSocketTransport, type RawSocketTransportOptions } from './raw-transport.js';
 export {
   type NotifyScripts,
@@ -69,3 +77,4 @@ export {
   type VrrpScriptConfig,
   validateTracking,
 } from './tracking.js';
+export { Iproute2VirtualMac, type Iproute2VirtualMacOptions } from './vmac.js';

@@ -5,7 +5,7 @@
  * implementation.
  */
 import type { IpFamily } from './address.js';
-import type { CompiledVirtualAddress } from './config.js';
+import type { CompiledVirtualAddress, CompiledVmac } from './config.js';
 import type { ReceivedAdvert } from './machine.js';
 
 /** Sends and receives VRRP messages for one instance (one interface, one family). */
@@ -39,6 +39,17 @@ export interface AddressOwnership {
   announce(vip: CompiledVirtualAddress, repeat: number): Promise<void>;
   /** The interface's primary address of a family (first global address), or undefined. */
   primaryAddress(ifname: string, family: IpFamily): Promise<string | undefined>;
+}
+
+/**
+ * Creates and removes the virtual-MAC (macvlan) interface of a `use_vmac` instance, with the sysctls
+ * keepalived sets on it and on its base interface.
+ */
+export interface VirtualMacLink {
+  /** Creates the interface (mode private, the virtual MAC), sets its sysctls and brings it up. */
+  create(vmac: CompiledVmac): Promise<void>;
+  /** Deletes the interface and restores the base interface's sysctls (absent already: not an error). */
+  destroy(vmac: CompiledVmac): Promise<void>;
 }
 
 /** A monotonic clock in microseconds with one-shot timers. */

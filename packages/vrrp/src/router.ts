@@ -18,7 +18,13 @@ import {
   type VrrpState,
 } from './machine.js';
 import { NativeOwnership, nativeOwnershipAvailable } from './native-ownership.js';
-import { type AddressOwnership, systemClock, type VrrpClock, type VrrpTransport } from './ports.js';
+import {
+  type AddressOwnership,
+  systemClock,
+  type VirtualMacLink,
+  type VrrpClock,
+  type VrrpTransport,
+} from './ports.js';
 import { RawSocketTransport } from './raw-transport.js';
 import {
   type LinkMonitor,
@@ -27,6 +33,7 @@ import {
   type TrackingConfig,
   TrackingController,
 } from './tracking.js';
+import { Iproute2VirtualMac } from './vmac.js';
 
 /** keepalived notify scripts of an instance (`notify_master`, … and `notify`). */
 export interface NotifyScripts {
@@ -75,6 +82,8 @@ export interface VrrpRouterOptions {
   readonly transport?: VrrpTransport;
   /** VIP ownership; default {@link NativeOwnership} when `@lvskit/native` is built, else {@link Iproute2Ownership}. */
   readonly ownership?: AddressOwnership;
+  /** The `use_vmac` interface manager; default {@link Iproute2VirtualMac}. Unused without `useVmac`. */
+  readonly vmacLink?: VirtualMacLink;
   /** Clock; default {@link systemClock}. */
   readonly clock?: VrrpClock;
   /** Notify scripts. */
@@ -105,6 +114,7 @@ export class VrrpRouter {
   readonly #clock: VrrpClock;
   readonly #ownership: AddressOwnership;
   #transport: VrrpTransport | undefined;
+  #vmacLink: VirtualMacLink | undefined;
   #tracking: TrackingController | undefined;
   #starting = false;
   #timer: unknown;
@@ -189,14 +199,26 @@ export class VrrpRouter {
           },
         )
       : undefined;
-    const transport =
-      this.#opts.transport ??
-      new RawSocketTransport({
-        interface: compiled.interface,
-        source: compiled.sourceAddress,
-        multicastGroup: compiled.unicastPeers.length > 0 ? null : compiled.multicastGroup,
-        ttl: compiled.ttl,
-      });
+    // use_vmac: keepalived creates the vmac at start-up (vrrp_complete_instance) and keeps it in every
+    // state; adverts go out and come in on it, so they carry the virtual MAC (vrrp_vmac.c, vrrp_if.c).
+    const vmac = compiled.vmac;
+    const vmacLink = vmac ? (this.#opts.vmacLink ?? new Iproute2VirtualMac()) : undefined;
+    if (vmac && vmacLink) await vmacLink.create(vmac);
+    let transport: VrrpTransport;
+    try {
+      transport =
+        this.#opts.transport ??
+        new RawSocketTransport({
+          interface: compiled.advertInterface,
+          source: compiled.sourceAddress,
+          multicastGroup: compiled.unicastPeers.length > 0 ? null : compiled.multicastGroup,
+          ttl: compiled.ttl,
+        });
+    } catch (err) {
+      if (vmac && vmacLink) await vmacLink.destroy(vmac).catch(() => {});
+      throw err;
+    }
+    this.#vmacLink = vmacLink;
     const m = new VrrpMachine(compiled);
     this.config = compiled;
     this.machine = m;
@@ -225,6 +247,15 @@ export class VrrpRouter {
     this.#timerAt = Number.POSITIVE_INFINITY;
     this.#transport?.close();
     await this.settled();
+    // After the VIPs are gone: keepalived deletes the vmac on shutdown (vrrp_restore_interface).
+    const vmac = this.config?.vmac;
+    const link = this.#vmacLink;
+    this.#vmacLink = undefined;
+    if (vmac && link) {
+      await link.destroy(vmac).catch((err: unknown) => {
+        this.#emit('error', LvsError.is(err) ? err : new LvsError('VRRP_OWNERSHIP_FAILED', String(err)));
+      });
+    }
   }
 
   /**

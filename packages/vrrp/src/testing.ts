@@ -6,9 +6,9 @@
  */
 import type { IpFamily } from './address.js';
 import { compareBytes, formatIp } from './address.js';
-import type { CompiledVirtualAddress } from './config.js';
+import type { CompiledVirtualAddress, CompiledVmac } from './config.js';
 import type { ReceivedAdvert } from './machine.js';
-import type { AddressOwnership, VrrpClock, VrrpTransport } from './ports.js';
+import type { AddressOwnership, VirtualMacLink, VrrpClock, VrrpTransport } from './ports.js';
 import type { LinkMonitor, ScriptRunner } from './tracking.js';
 
 /** A clock that moves only when told; timers fire in time order during {@link FakeClock.advance}. */
@@ -164,6 +164,27 @@ export class FakeOwnership implements AddressOwnership {
   }
   async primaryAddress(ifname: string): Promise<string | undefined> {
     return this.primaries.get(ifname);
+  }
+}
+
+/** A {@link VirtualMacLink} that records what it was asked: `create vrrp.51 on eth0 00:00:5e:00:01:33`. */
+export class FakeVirtualMac implements VirtualMacLink {
+  /** Every operation, in order. */
+  readonly log: string[] = [];
+  /** Interfaces currently present. */
+  readonly present = new Set<string>();
+  /** When set, {@link FakeVirtualMac.create} rejects with it. */
+  failCreate: Error | undefined;
+
+  async create(v: CompiledVmac): Promise<void> {
+    if (this.failCreate) throw this.failCreate;
+    const mac = [...v.mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    this.log.push(`create ${v.ifname} on ${v.base} ${mac}`);
+    this.present.add(v.ifname);
+  }
+  async destroy(v: CompiledVmac): Promise<void> {
+    this.log.push(`destroy ${v.ifname}`);
+    this.present.delete(v.ifname);
   }
 }
 

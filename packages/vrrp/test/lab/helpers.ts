@@ -40,6 +40,7 @@ export function keepalivedConf(instances: readonly VrrpInstanceConfig[], g: Keep
       `  version ${c.version ?? 2}`,
     );
     if (c.nopreempt) lines.push('  nopreempt');
+    if (c.useVmac) lines.push(c.useVmac === true ? '  use_vmac' : `  use_vmac ${c.useVmac}`);
     if (c.sourceIp) lines.push(`  unicast_src_ip ${c.sourceIp}`);
     if (c.unicastPeers?.length) lines.push('  unicast_peer {', ...c.unicastPeers.map((p) => `    ${p}`), '  }');
     if (c.authentication) {
