@@ -1,12 +1,15 @@
 /**
  * The connection table of the packet path: connections and persistence templates stored column-wise in
  * preallocated typed arrays (under 128 bytes per entry, see {@link ConnTable.bytesPerEntry}): the fields a
- * lookup compares sit together in one 32-byte row per entry so a chain hop costs one cache line, one hash
- * chain keyed by (protocol, client address, client port) that serves both directions — client→VIP
- * lookups and NAT real-server→client replies hash the same client endpoint, as the kernel's
- * `ip_vs_conn_hashkey_param(p, inverse)` does — and a hashed timer wheel for expiry. Owns storage, hashing,
- * linking and the wheel; must never decide IPVS semantics (what a state means, when to expire a
- * template: that is the engine's) and must never allocate after construction.
+ * lookup compares sit together in one 32-byte row per entry (one cache line), an open-addressed index of
+ * 4-byte slots (entry index plus a hash tag, linear probing, backward-shift deletion) keyed by (protocol,
+ * client address, client port) that serves both directions — client→VIP lookups and NAT
+ * real-server→client replies hash the same client endpoint, as the kernel's
+ * `ip_vs_conn_hashkey_param(p, inverse)` does — and a hashed timer wheel for expiry. A lookup reads one
+ * run of adjacent slots and only the rows whose tag matches (about one row for a hit, almost never one
+ * for a miss), where a chained table walked a row per chain hop. Entry indexes never move; only slots do.
+ * Owns storage, hashing, indexing and the wheel; must never decide IPVS semantics (what a state means,
+ * when to expire a template: that is the engine's) and must never allocate after construction.
  * @see net/netfilter/ipvs/ip_vs_conn.c
  */
 import { LvsError } from './errors.js';
@@ -59,20 +62,29 @@ function fmix(h: number): number {
 /** Called by {@link ConnTable.advance} for each due entry; it must free or re-arm the entry. */
 export type ExpireCallback = (index: number) => void;
 
+/**
+ * Slots are sized so that at most this share of them is in use: linear probing then reads about 1.75
+ * slots for a hit and 3.6 for a miss, within one or two cache lines, for 4 / 0.6 ≈ 6.7 bytes per entry.
+ */
+const MAX_LOAD = 0.6;
+
+// The four words a client→VIP lookup compares come first: a large typed array starts 16 bytes past a
+// cache line (malloc's chunk header), so every other 32-byte row straddles two lines from word 4 on.
 const ROW = 8;
-const K_NEXT = 0;
-const K_C0 = 1;
-const K_V0 = 2;
-const K_PORTS = 3;
-const K_PF = 4;
+const K_C0 = 0;
+const K_V0 = 1;
+const K_PORTS = 2;
+const K_PF = 3;
+/** In use: the entry's full 32-bit hash (finds its home slot on removal); free: the next free index. */
+const K_HASH = 4;
 const K_D0 = 5;
 const K_DPORT = 6;
 const K_DEST = 7;
 
 /**
  * Storage for connections and templates. The lookup key of an entry is one 8-word row in `rows`
- * (next, client word 0, virtual word 0, ports, protocol+flags, real server word 0, real server port, real
- * server id); full 16-byte addresses live in `caddr`/`vaddr`/`daddr` (4 words per entry) for IPv6 and
+ * (client word 0, virtual word 0, ports, protocol+flags, hash, real server word 0, real server port, real
+ * server id), found through the slot index; full 16-byte addresses live in `caddr`/`vaddr`/`daddr` (4 words per entry) for IPv6 and
  * listings. Indexes are stable for an entry's lifetime.
  */
 export class ConnTable {
@@ -80,10 +92,15 @@ export class ConnTable {
   readonly capacity: number;
   /** Entries in use. */
   size = 0;
-  /** Hash buckets (power of two ≥ capacity). */
+  /** Nominal hash table size reported as ipvsadm's `size=` (power of two ≥ capacity). */
   readonly buckets: number;
-  private readonly mask: number;
-  private readonly heads: Int32Array;
+  /** Index slots (⌈capacity / MAX_LOAD⌉): `(tag << idxBits) | (index + 1)`, 0 when empty. */
+  private readonly slots: Int32Array;
+  private readonly nSlots: number;
+  /** nSlots / 2^32: a 32-bit hash times this, truncated, is its home slot (multiply-shift range reduction). */
+  private readonly slotScale: number;
+  private readonly idxBits: number;
+  private readonly idxMask: number;
   private readonly rows: Int32Array;
   /** Client address words (4 per entry, native order of the byte view). */
   readonly caddr: Int32Array;
@@ -125,8 +142,15 @@ export class ConnTable {
     let b = 1;
     while (b < capacity) b <<= 1;
     this.buckets = b;
-    this.mask = b - 1;
-    this.heads = new Int32Array(b).fill(-1);
+    // Not a power of two, so the memory per entry is the same at every capacity; at least one slot stays empty.
+    const ns = Math.max(Math.ceil(capacity / MAX_LOAD), capacity + 1);
+    this.slots = new Int32Array(ns);
+    this.nSlots = ns;
+    this.slotScale = ns / 2 ** 32;
+    let bits = 1;
+    while (2 ** bits - 1 < capacity) bits++; // index + 1 must fit; capacity ≤ 2^26 leaves ≥ 6 tag bits
+    this.idxBits = bits;
+    this.idxMask = 2 ** bits - 1;
     this.rows = new Int32Array(capacity * ROW);
     this.caddr = new Int32Array(capacity * 4);
     this.vaddr = new Int32Array(capacity * 4);
@@ -146,10 +170,10 @@ export class ConnTable {
     this.seed = seed | 0;
   }
 
-  /** Bytes of typed-array storage per entry at full capacity (hash heads and wheel included). */
+  /** Bytes of typed-array storage per entry at full capacity (index slots and wheel included). */
   get bytesPerEntry(): number {
     const perEntry = ROW * 4 + 4 * 4 * 3 + 1 + 4 * 2 + 8 + 4 * 2 + 4 * 3; // rows, addresses, state, control/nControl, expires, timeout/inPkts, wheel links
-    return perEntry + (this.buckets * 4 + WHEEL_SIZE * 4) / this.capacity;
+    return perEntry + (this.slots.length * 4 + WHEEL_SIZE * 4) / this.capacity;
   }
 
   /** `F_*` flags of entry `i`. */
@@ -182,7 +206,7 @@ export class ConnTable {
     return this.rows[i * ROW + K_DEST] ?? -1;
   }
 
-  /** Hash of a client endpoint (protocol, family, 4 address words at `off`, port). */
+  /** 32-bit hash of a client endpoint (protocol, family, 4 address words at `off`, port). */
   hash(proto: number, af6: boolean, words: Int32Array, off: number, port: number): number {
     let h = this.seed ^ (proto | (af6 ? 0x100 : 0));
     h = mix(h, words[off] ?? 0);
@@ -192,7 +216,17 @@ export class ConnTable {
       h = mix(h, words[off + 3] ?? 0);
     }
     h = mix(h, port);
-    return fmix(h) & this.mask;
+    return fmix(h);
+  }
+
+  /** Home slot of hash `h`: its high bits scaled to 0..nSlots-1 (exact in doubles, never reaches nSlots). */
+  private home(h: number): number {
+    return ((h >>> 0) * this.slotScale) | 0;
+  }
+
+  /** The tag bits of a slot for hash `h`: a second multiply so they are not the bits that chose the slot. */
+  private tagOf(h: number): number {
+    return (Math.imul(h, 0x9e3779b1) >>> this.idxBits) << this.idxBits;
   }
 
   /**
@@ -214,8 +248,16 @@ export class ConnTable {
     const ports = (cport << 16) | vport;
     const c0 = words[cOff];
     const v0 = words[vOff];
-    let i = this.heads[this.hash(proto, af6, words, cOff, cport)] ?? -1;
-    while (i >= 0) {
+    const h = this.hash(proto, af6, words, cOff, cport);
+    const tag = this.tagOf(h);
+    const sl = this.slots;
+    const ns = this.nSlots;
+    const im = this.idxMask;
+    for (let s = this.home(h); ; s = s + 1 === ns ? 0 : s + 1) {
+      const v = sl[s] ?? 0;
+      if (v === 0) return -1;
+      if ((v & ~im) !== tag) continue;
+      const i = (v & im) - 1;
       const o = i * ROW;
       if (
         r[o + K_PORTS] === ports &&
@@ -237,9 +279,7 @@ export class ConnTable {
         )
           return i;
       }
-      i = r[o + K_NEXT] ?? -1;
     }
-    return -1;
   }
 
   /**
@@ -261,8 +301,16 @@ export class ConnTable {
     const pfMask = 0xff | ((F_TEMPLATE | F_AF6 | F_DAF6) << 8);
     const c0 = words[clientOff];
     const d0 = words[destOff];
-    let i = this.heads[this.hash(proto, af6, words, clientOff, clientPort)] ?? -1;
-    while (i >= 0) {
+    const h = this.hash(proto, af6, words, clientOff, clientPort);
+    const tag = this.tagOf(h);
+    const sl = this.slots;
+    const ns = this.nSlots;
+    const im = this.idxMask;
+    for (let s = this.home(h); ; s = s + 1 === ns ? 0 : s + 1) {
+      const v = sl[s] ?? 0;
+      if (v === 0) return -1;
+      if ((v & ~im) !== tag) continue;
+      const i = (v & im) - 1;
       const o = i * ROW;
       if (
         (r[o + K_PORTS] ?? 0) >>> 16 === clientPort &&
@@ -285,9 +333,7 @@ export class ConnTable {
         )
           return i;
       }
-      i = r[o + K_NEXT] ?? -1;
     }
-    return -1;
   }
 
   /**
@@ -298,8 +344,16 @@ export class ConnTable {
     const r = this.rows;
     const pf = proto | ((F_TEMPLATE | (af6 ? F_AF6 : 0)) << 8);
     const pfMask = 0xff | ((F_TEMPLATE | F_AF6) << 8);
-    let i = this.heads[this.hash(proto, af6, words, cOff, 0)] ?? -1;
-    while (i >= 0) {
+    const h = this.hash(proto, af6, words, cOff, 0);
+    const tag = this.tagOf(h);
+    const sl = this.slots;
+    const ns = this.nSlots;
+    const im = this.idxMask;
+    for (let s = this.home(h); ; s = s + 1 === ns ? 0 : s + 1) {
+      const v = sl[s] ?? 0;
+      if (v === 0) return -1;
+      if ((v & ~im) !== tag) continue;
+      const i = (v & im) - 1;
       const o = i * ROW;
       const a = i << 2;
       if (
@@ -315,9 +369,7 @@ export class ConnTable {
         this.vaddr[a + 3] === words[vOff + 3]
       )
         return i;
-      i = r[o + K_NEXT] ?? -1;
     }
-    return -1;
   }
 
   /**
@@ -341,7 +393,7 @@ export class ConnTable {
     timeoutMs: number,
   ): number {
     let i = this.freeHead;
-    if (i >= 0) this.freeHead = this.rows[i * ROW + K_NEXT] ?? -1;
+    if (i >= 0) this.freeHead = this.rows[i * ROW + K_HASH] ?? -1;
     else if (this.highWater < this.capacity) i = this.highWater++;
     else return -1;
     const a = i << 2;
@@ -364,8 +416,12 @@ export class ConnTable {
     this.nControl[i] = 0;
     this.inPkts[i] = 0;
     const h = this.hash(proto, (flags & F_AF6) !== 0, words, cOff, cport);
-    r[o + K_NEXT] = this.heads[h] ?? -1;
-    this.heads[h] = i;
+    r[o + K_HASH] = h;
+    // Slots outnumber entries, so an empty slot always exists.
+    const ns = this.nSlots;
+    let s = this.home(h);
+    while ((this.slots[s] ?? 0) !== 0) s = s + 1 === ns ? 0 : s + 1;
+    this.slots[s] = this.tagOf(h) | (i + 1);
     this.wTick[i] = NOT_LINKED;
     this.arm(i, now, timeoutMs);
     this.size++;
@@ -386,23 +442,29 @@ export class ConnTable {
   remove(i: number): void {
     if (!this.inUse(i)) return;
     const r = this.rows;
-    const h = this.hash(this.getProto(i), (this.getFlags(i) & F_AF6) !== 0, this.caddr, i << 2, this.getCport(i));
-    let p = this.heads[h] ?? -1;
-    const next = r[i * ROW + K_NEXT] ?? -1;
-    if (p === i) this.heads[h] = next;
-    else {
-      while (p >= 0) {
-        const n = r[p * ROW + K_NEXT] ?? -1;
-        if (n === i) {
-          r[p * ROW + K_NEXT] = next;
-          break;
-        }
-        p = n;
+    const sl = this.slots;
+    const ns = this.nSlots;
+    const im = this.idxMask;
+    let hole = this.home(r[i * ROW + K_HASH] ?? 0);
+    while (((sl[hole] ?? 0) & im) !== i + 1) hole = hole + 1 === ns ? 0 : hole + 1;
+    // Backward-shift deletion (no tombstones): pull each later slot of the run into the hole when the hole
+    // lies between its home and its position, so every entry stays reachable from its home slot.
+    for (let j = hole + 1 === ns ? 0 : hole + 1; ; j = j + 1 === ns ? 0 : j + 1) {
+      const v = sl[j] ?? 0;
+      if (v === 0) break;
+      const home = this.home(r[((v & im) - 1) * ROW + K_HASH] ?? 0);
+      // Distances along the probe direction, modulo the slot count.
+      const fromHome = j >= home ? j - home : j - home + ns;
+      const fromHole = j >= hole ? j - hole : j - hole + ns;
+      if (fromHome >= fromHole) {
+        sl[hole] = v;
+        hole = j;
       }
     }
+    sl[hole] = 0;
     this.wheelUnlink(i);
     r[i * ROW + K_PF] = 0;
-    r[i * ROW + K_NEXT] = this.freeHead;
+    r[i * ROW + K_HASH] = this.freeHead;
     this.freeHead = i;
     this.size--;
   }
@@ -492,7 +554,7 @@ export class ConnTable {
 
   /** Removes every entry (used by tests and `flush`). */
   clear(): void {
-    this.heads.fill(-1);
+    this.slots.fill(0);
     this.wheel.fill(-1);
     this.rows.fill(0, 0, this.highWater * ROW);
     this.wTick.fill(NOT_LINKED, 0, this.highWater);
