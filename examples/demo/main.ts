@@ -1,8 +1,8 @@
 /**
  * `npm start`: part 1 shows how the kernel schedulers spread connections (instant, deterministic); part 2 runs
  * a real director in a network lab when this machine allows it (root, network namespaces, the native addon),
- * else a simulated director, both with a live `ipvsadm -Ln` view. It must never fail for lack of privileges:
- * the fallback is always the simulation, with one line saying why.
+ * else a simulated director, both with a live `ipvsadm -Ln` view. It must never fail for lack of privileges
+ * or a lab that breaks: the fallback is always the simulation, with one line saying why.
  */
 import { runDirectorDemo } from './director.js';
 import { labDemoUnavailableReason, runLabDirectorDemo } from './lab-director.js';
@@ -19,5 +19,14 @@ if (process.stdout.isTTY) {
   console.log(`\nPart 2, ${what} with a live ipvsadm view, starts in 5 s (Ctrl-C to skip)…`);
   await new Promise((r) => setTimeout(r, 5000));
 }
-if (why === undefined) await runLabDirectorDemo();
-else await runDirectorDemo();
+let simulate = why !== undefined;
+if (!simulate) {
+  try {
+    await runLabDirectorDemo();
+  } catch (err) {
+    // The lab is already torn down (runLabDirectorDemo's finally); show the simulation rather than fail.
+    console.log(`\nThe real director could not run (${(err as Error).message}); a simulated director instead.`);
+    simulate = true;
+  }
+}
+if (simulate) await runDirectorDemo();
