@@ -12,6 +12,10 @@
  * firewall rule to install and remove. MACs of real servers (and of the clients' next hop, for NAT replies)
  * come from a caller-supplied table, then from the kernel's neighbour table (`getNeighbour`).
  *
+ * A frame the kernel flags `RxFlag.CSUM_NOT_READY` (sent by a local socket over a veth with tx checksum
+ * offload: CHECKSUM_PARTIAL) gets its TCP/UDP checksum completed in software before it is rewritten and
+ * forwarded; the rewrites then update that complete checksum incrementally as usual.
+ *
  * Must never touch frames that are not for a VIP or a NAT connection (the engine says LOCAL: left alone).
  */
 import {
@@ -26,11 +30,12 @@ import {
   VERDICT_DROP,
   VERDICT_FORWARD,
 } from '@lvskit/core';
-import { getNeighbour, interfaceInfo, PacketSocket, PacketType } from '@lvskit/native';
+import { getNeighbour, interfaceInfo, PacketSocket, PacketType, RxFlag } from '@lvskit/native';
 import { formatAddress, LvsError, parseAddress } from '@lvskit/schedulers';
 import { bytesEqual, copyBytes, get32, put16 } from './bytes.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
 import { ETH_DST, ETH_SRC, ETHERTYPE_ARP } from './headers/ethernet.js';
+import { completeTransportChecksum } from './offload.js';
 import { createForwardParams, type ForwardParams, parseMac } from './params.js';
 import { PacketInfo, parsePacket } from './parse.js';
 import { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
@@ -60,7 +65,10 @@ export interface DatapathOptions {
 export interface Datapath extends PacketPort {
   /** Drops by forwarders `DropReason` (index), including frames the engine dropped (index 0 unused). */
   readonly drops: Float64Array;
-  /** [received, forwarded, replied (ICMP), ARP answered, engine drops, left to the kernel, next-hop MAC unknown]. */
+  /**
+   * [received, forwarded, replied (ICMP), ARP answered, engine drops, left to the kernel, next-hop MAC
+   * unknown, transport checksums completed (frames flagged CSUM_NOT_READY)].
+   */
   readonly counters: Float64Array;
 }
 
@@ -84,7 +92,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
   }
   const now = options.now ?? (() => performance.now());
   const drops = createDropCounters();
-  const counters = new Float64Array(7);
+  const counters = new Float64Array(8);
   let socket: PacketSocket | undefined;
 
   const info = new PacketInfo();
@@ -159,6 +167,10 @@ export function createDatapath(options: DatapathOptions): Datapath {
             if (d.verdict === VERDICT_DROP) counters[4]! += 1;
             else counters[5]! += 1;
             continue;
+          }
+          // Only now, for a frame we forward: finish a checksum the sender left to offload (see above).
+          if ((rx.flags[i]! & RxFlag.CSUM_NOT_READY) !== 0 && completeTransportChecksum(frame, info)) {
+            counters[7]! += 1;
           }
           let v: Verdict = Verdict.DROP;
           const alen = d.rfamily === 4 ? 4 : 16;

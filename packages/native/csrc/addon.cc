@@ -518,6 +518,12 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         setsockopt(fd.get(), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0) {
       throw SysErr{"setsockopt", errno, "PACKET_IGNORE_OUTGOING"};
     }
+    // Per-frame tp_status with recvmmsg (the ring has it in each tpacket3_hdr): tells a frame whose transport
+    // checksum is still to be computed (CHECKSUM_PARTIAL, e.g. sent locally over a veth) — linux
+    // net/packet/af_packet.c packet_rcv/tpacket_rcv set TP_STATUS_CSUMNOTREADY for it.
+    if (ring_ == nullptr && setsockopt(fd.get(), SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0) {
+      throw SysErr{"setsockopt", errno, "PACKET_AUXDATA"};
+    }
     if (OptBool(opt, "qdiscBypass", false) &&
         setsockopt(fd.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) < 0) {
       throw SysErr{"setsockopt", errno, "PACKET_QDISC_BYPASS"};
@@ -567,6 +573,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     Napi::Uint32Array rxOff = Napi::Uint32Array::New(env, batch_);
     Napi::Uint32Array rxLen = Napi::Uint32Array::New(env, batch_);
     Napi::Uint8Array rxType = Napi::Uint8Array::New(env, batch_);
+    Napi::Uint8Array rxFlags = Napi::Uint8Array::New(env, batch_);
     Napi::Uint32Array txOff = Napi::Uint32Array::New(env, batch_);
     Napi::Uint32Array txLen = Napi::Uint32Array::New(env, batch_);
     rxData_ = rx.Data();
@@ -574,12 +581,14 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     txData_ = tx.Data();
     rxLen_ = rxLen.Data();
     rxType_ = rxType.Data();
+    rxFlags_ = rxFlags.Data();
     txOff_ = txOff.Data();
     txLen_ = txLen.Data();
     txBytes_ = bytes;
     rxMsgs_.assign(batch_, mmsghdr{});
     rxIov_.resize(batch_);
     rxAddr_.resize(batch_);
+    rxCtl_.assign(static_cast<size_t>(batch_) * kCtlSpace, 0);
     txMsgs_.assign(batch_, mmsghdr{});
     txIov_.resize(batch_);
     for (uint32_t i = 0; i < batch_; i++) {
@@ -589,6 +598,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       rxMsgs_[i].msg_hdr.msg_iov = &rxIov_[i];
       rxMsgs_[i].msg_hdr.msg_iovlen = 1;
       rxMsgs_[i].msg_hdr.msg_name = &rxAddr_[i];
+      rxMsgs_[i].msg_hdr.msg_control = rxCtl_.data() + static_cast<size_t>(i) * kCtlSpace;
       txMsgs_[i].msg_hdr.msg_iov = &txIov_[i];
       txMsgs_[i].msg_hdr.msg_iovlen = 1;
     }
@@ -598,6 +608,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     self.Set("rxOffsets", rxOff);
     self.Set("rxLengths", rxLen);
     self.Set("rxPacketTypes", rxType);
+    self.Set("rxFlags", rxFlags);
     self.Set("txBuffer", tx);
     self.Set("txOffsets", txOff);
     self.Set("txLengths", txLen);
@@ -654,6 +665,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         rxLen_[n] = h->tp_snaplen;
         const auto* sll = reinterpret_cast<const sockaddr_ll*>(nextPkt_ + TPACKET_ALIGN(sizeof(tpacket3_hdr)));
         rxType_[n] = sll->sll_pkttype;
+        rxFlags_[n] = StatusFlags(h->tp_status);
         if (h->tp_snaplen < h->tp_len) truncated_++;
         n++;
         pktLeft_--;
@@ -662,6 +674,13 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       received_ += n;
       return static_cast<int>(n);
     }
+  }
+
+  // rxFlags bits from a tp_status (kept in step with RxFlag in src/packet-socket.ts): 1 = transport checksum
+  // not computed yet (TP_STATUS_CSUMNOTREADY), 2 = checksum already verified (TP_STATUS_CSUM_VALID).
+  static uint8_t StatusFlags(uint32_t status) {
+    return static_cast<uint8_t>(((status & TP_STATUS_CSUMNOTREADY) != 0 ? 1 : 0) |
+                                ((status & TP_STATUS_CSUM_VALID) != 0 ? 2 : 0));
   }
 
   void EnsureOpen(Napi::Env env) {
@@ -679,6 +698,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     for (uint32_t i = 0; i < batch_; i++) {
       rxMsgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_ll);
       rxMsgs_[i].msg_hdr.msg_flags = 0;
+      rxMsgs_[i].msg_hdr.msg_controllen = kCtlSpace;
     }
     int n;
     do {
@@ -691,6 +711,17 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     for (int i = 0; i < n; i++) {
       rxLen_[i] = rxMsgs_[i].msg_len;
       rxType_[i] = rxAddr_[i].sll_pkttype;
+      uint8_t flags = 0;
+      msghdr* const mh = &rxMsgs_[i].msg_hdr;
+      for (cmsghdr* c = CMSG_FIRSTHDR(mh); c != nullptr; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+            c->cmsg_len >= CMSG_LEN(sizeof(tpacket_auxdata))) {
+          tpacket_auxdata aux;
+          memcpy(&aux, CMSG_DATA(c), sizeof aux);
+          flags = StatusFlags(aux.tp_status);
+        }
+      }
+      rxFlags_[i] = flags;
       if (rxMsgs_[i].msg_hdr.msg_flags & MSG_TRUNC) truncated_++;
     }
     received_ += static_cast<uint64_t>(n);
@@ -875,6 +906,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uint8_t* txData_ = nullptr;
   uint32_t* rxLen_ = nullptr;
   uint8_t* rxType_ = nullptr;
+  uint8_t* rxFlags_ = nullptr;
+  // One PACKET_AUXDATA control message per receive slot.
+  static constexpr size_t kCtlSpace = CMSG_SPACE(sizeof(tpacket_auxdata));
+  std::vector<uint8_t> rxCtl_;
   uint32_t* txOff_ = nullptr;
   uint32_t* txLen_ = nullptr;
   std::vector<mmsghdr> rxMsgs_;

@@ -13,6 +13,7 @@ export interface RawPacketSocket {
   readonly rxOffsets: Uint32Array;
   readonly rxLengths: Uint32Array;
   readonly rxPacketTypes: Uint8Array;
+  readonly rxFlags: Uint8Array;
   readonly txBuffer: Buffer;
   readonly txOffsets: Uint32Array;
   readonly txLengths: Uint32Array;

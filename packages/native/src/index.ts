@@ -34,6 +34,7 @@ export {
   type PacketSocketStats,
   PacketType,
   type RxBatch,
+  RxFlag,
   type RxRingOptions,
   type TxBatch,
 } from './packet-socket.js';

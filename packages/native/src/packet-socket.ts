@@ -27,6 +27,21 @@ export const PacketType = {
   OUTGOING: 4,
 } as const;
 
+/**
+ * Bits of `rx.flags` (from the kernel's per-frame `tp_status`: PACKET_AUXDATA with recvmmsg, the
+ * `tpacket3_hdr` in a ring; linux/if_packet.h).
+ */
+export const RxFlag = {
+  /**
+   * TP_STATUS_CSUMNOTREADY: the transport checksum is not computed yet (CHECKSUM_PARTIAL — a frame sent by
+   * a local socket over a veth, with tx checksum offload on). Its checksum field holds only the
+   * pseudo-header sum; forwarding it as is delivers a corrupt segment.
+   */
+  CSUM_NOT_READY: 1,
+  /** TP_STATUS_CSUM_VALID: the device (or kernel) already verified the transport checksum. */
+  CSUM_VALID: 2,
+} as const;
+
 /** Options of {@link PacketSocket.open}. */
 export interface PacketSocketOptions {
   /** Interface to bind. */
@@ -78,6 +93,8 @@ export interface RxBatch {
   readonly lengths: Uint32Array;
   /** {@link PacketType} of each received frame. */
   readonly packetTypes: Uint8Array;
+  /** {@link RxFlag} bits of each received frame (one byte per frame, no object per frame). */
+  readonly flags: Uint8Array;
 }
 
 /** The send side: write frames into `buffer`, set `offsets[i]`/`lengths[i]`, then `send(count)`. */
@@ -144,6 +161,7 @@ export class PacketSocket {
       offsets: raw.rxOffsets,
       lengths: raw.rxLengths,
       packetTypes: raw.rxPacketTypes,
+      flags: raw.rxFlags,
     };
     this.tx = { buffer: raw.txBuffer, offsets: raw.txOffsets, lengths: raw.txLengths };
   }

@@ -10,6 +10,7 @@ import {
   nativeUnavailableReason,
   PacketSocket,
   PacketType,
+  RxFlag,
   type RxRingOptions,
 } from '../../src/index.js';
 
@@ -44,6 +45,7 @@ describe.runIf(canRun).each(modes)('native: AF_PACKET batches between lab namesp
   let lab: Lab;
   let nsA: string;
   let nsB: string;
+  let ipB: string;
   const sockets: PacketSocket[] = [];
 
   beforeAll(async () => {
@@ -51,6 +53,7 @@ describe.runIf(canRun).each(modes)('native: AF_PACKET batches between lab namesp
     lab = built.lab;
     nsA = built.hosts.a.ns;
     nsB = built.hosts.b.ns;
+    ipB = built.ip.b;
   });
   afterAll(async () => {
     for (const s of sockets) s.close();
@@ -235,6 +238,50 @@ describe.runIf(canRun).each(modes)('native: AF_PACKET batches between lab namesp
       expect([...back.rx.buffer.subarray(off, off + 6)]).toEqual([...macA]);
     });
     expect(seen).toEqual([300, 301, 302, 303]);
+  });
+
+  it('flags a locally sent UDP datagram as CSUM_NOT_READY while a veth offloads checksums, not after tx off', async () => {
+    // A veth advertises tx checksum offload, so a's UDP socket hands the datagram over CHECKSUM_PARTIAL
+    // and b's packet socket must see TP_STATUS_CSUMNOTREADY (af_packet.c packet_rcv / tpacket_rcv); with
+    // `ethtool -K eth0 tx off` the kernel computes the checksum before the veth and the flag is clear.
+    const rx = PacketSocket.open({
+      ifname: 'eth0',
+      netns: nsB,
+      batchSize: 16,
+      protocol: 0x0800,
+      ...(rxRing ? { rxRing } : {}),
+    });
+    sockets.push(rx);
+    const sendUdp = (port: number) =>
+      lab.exec('a', [
+        process.execPath,
+        '-e',
+        `const s=require('node:dgram').createSocket('udp4');s.send('lvskit-csum',${port},'${ipB}',()=>s.close())`,
+      ]);
+    /** Flags of the first UDP frame to `port` seen within 2 s, or -1. */
+    const flagsOf = async (port: number): Promise<number> => {
+      const until = Date.now() + 2000;
+      while (Date.now() < until) {
+        const n = rx.receive();
+        for (let i = 0; i < n; i++) {
+          const off = rx.rx.offsets[i]!;
+          const ihl = (rx.rx.buffer[off + 14]! & 0x0f) * 4;
+          if (rx.rx.buffer[off + 23] === 17 && rx.rx.buffer.readUInt16BE(off + 14 + ihl + 2) === port) {
+            return rx.rx.flags[i]!;
+          }
+        }
+        if (n === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+      return -1;
+    };
+    await lab.exec('a', ['ethtool', '-K', 'eth0', 'tx', 'on']);
+    await sendUdp(40001);
+    expect((await flagsOf(40001)) & RxFlag.CSUM_NOT_READY).toBe(RxFlag.CSUM_NOT_READY);
+    await lab.exec('a', ['ethtool', '-K', 'eth0', 'tx', 'off']);
+    await sendUdp(40002);
+    const off = await flagsOf(40002);
+    expect(off).toBeGreaterThanOrEqual(0);
+    expect(off & RxFlag.CSUM_NOT_READY).toBe(0);
   });
 
   it('rejects out-of-bounds tx descriptors and use after close with coded errors', () => {
