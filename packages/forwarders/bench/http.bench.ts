@@ -4,8 +4,10 @@
  * (netlab's Node HTTP server, one per real server, port 80, for every side). Per side: requests/s under
  * `wrk -H 'Connection: close' -c 50 -t 2`, the director process's CPU ms per 1,000 connections (lvskit and
  * HAProxy, /proc/<pid>/stat utime+stime around the wrk run), and p50/p99 at one connection against going
- * direct to a backend. Root only; builds namespaces under 198.18.0.0/15 and touches nothing else. Not run
- * by tests. Prerequisites (not CI's): haproxy, wrk, nft (nftables), ethtool, curl; missing → exit 1.
+ * direct to a backend. Then, on the same lab, 64-byte UDP frames from trafgen forwarded by the kernel as a
+ * plain router (the ceiling) and by lvskit in DR. Root only; builds namespaces under 198.18.0.0/15 and touches
+ * nothing else (trafgen is told to leave the host-wide socket-memory sysctls alone). Not run by tests.
+ * Prerequisites (not CI's): haproxy, wrk, nft (nftables), trafgen (netsniff-ng), ethtool, curl; missing → exit 1.
  *
  * Run: `npm run bench:http -w @lvskit/forwarders` (BENCH_SECONDS=n per side, default 8)
  */
@@ -14,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, type LabProcess, requireLab } from '@lvskit/netlab';
 import { applyDrRealServer } from '../src/index.js';
 import type { DirectorConfig } from './lvs-director.js';
@@ -31,6 +34,7 @@ const needed: [string, string][] = [
   ['nft', 'nftables'],
   ['ethtool', 'ethtool'],
   ['curl', 'curl'],
+  ['trafgen', 'netsniff-ng'],
 ];
 const missing = needed.filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
 if (missing.length > 0) {
@@ -100,6 +104,8 @@ interface Side {
 const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1', 'rs2'] });
 const tmp = mkdtempSync(join(tmpdir(), 'lvskit-bench-'));
 const sides: Side[] = [];
+const PACKETS = 300_000;
+const packetRuns: { name: string; load: string; delivered: number; pps: number; note: string }[] = [];
 let direct: WrkResult | undefined;
 try {
   const all = [hosts.client, hosts.director, hosts.rs1, hosts.rs2];
@@ -165,16 +171,27 @@ try {
   direct = await wrk(`http://${ip.rs1}/`, true);
   console.error(`direct: ${JSON.stringify(direct)}`);
 
-  const lvskit = async (method: 'route' | 'masq', name: string): Promise<void> => {
+  const startLvskit = async (
+    method: 'route' | 'masq',
+    protocol: 'tcp' | 'udp',
+    port: number,
+    servers: readonly string[] = [ip.rs1, ip.rs2],
+  ) => {
     const cfg: DirectorConfig = {
       method,
+      protocol,
+      port,
       vip: VIP,
       address: ip.director,
-      servers: [ip.rs1, ip.rs2],
+      servers,
       neighbours: { [ip.rs1]: mac(hosts.rs1), [ip.rs2]: mac(hosts.rs2), [ip.client]: mac(hosts.client) },
     };
     const proc: LabProcess = lab.spawn(hosts.director, [...tsx, directorScript, JSON.stringify(cfg)]);
     await proc.waitForOutput(/^ready \d+/m, 60_000);
+    return proc;
+  };
+  const lvskit = async (method: 'route' | 'masq', name: string): Promise<void> => {
+    const proc = await startLvskit(method, 'tcp', 80);
     await measure(name, proc.pid, () => '');
     await proc.stop(5000);
     const counters = /^counters (.*)$/m.exec(proc.output())?.[1];
@@ -230,6 +247,60 @@ try {
     ].join('\n'),
   });
   await measure('nftables DNAT (numgen inc)', undefined, () => '');
+
+  // (a) Packet rate, same lab: 64-byte UDP frames (60 + FCS) from trafgen on the client to the director's
+  // MAC, counted by a packet socket on rs1. The kernel forwarding them as a plain router (the ceiling; the
+  // nftables table removed so that conntrack is not in its path), then lvskit DR from a VIP to rs1.
+  await lab.exec(hosts.director, ['nft', 'delete', 'table', 'ip', 'lvsbench']);
+  await lab.exec(hosts.director, ['ping', '-c', '1', '-W', '1', ip.rs1], { check: false });
+  const pktRun = async (name: string, target: string): Promise<void> => {
+    const sink = PacketSocket.open({ ifname: 'eth0', netns: hosts.rs1.ns, batchSize: 256 });
+    let delivered = 0;
+    let first = 0;
+    let last = 0;
+    sink.onBatch((n) => {
+      const t = performance.now();
+      if (first === 0) first = t;
+      last = t;
+      for (let i = 0; i < n; i++) {
+        const off = sink.rx.offsets[i]!;
+        // UDP to port 9 after an IPv4 header without options.
+        if (sink.rx.buffer[off + 23] === 17 && sink.rx.buffer[off + 36] === 0 && sink.rx.buffer[off + 37] === 9)
+          delivered++;
+      }
+    });
+    const cfgFile = join(tmp, 'trafgen.cfg');
+    writeFileSync(
+      cfgFile,
+      `{ eth(da=${mac(hosts.director)}, sa=${mac(hosts.client)}, type=0x0800), ipv4(saddr=${ip.client}, daddr=${target}, ttl=64), udp(sport=1024, dport=9), fill(0x00, 18) }\n`,
+    );
+    const load = loadavg();
+    // Leave the host-wide core socket memory sysctls and IRQ affinity alone.
+    const r = await lab.exec(
+      hosts.client,
+      ['trafgen', '-o', 'eth0', '-i', cfgFile, '-n', String(PACKETS), '-P', '1', '--no-sock-mem', '--notouch-irq'],
+      { timeoutMs: 120_000, check: false },
+    );
+    await new Promise((res) => setTimeout(res, 1000)); // let the last frames drain through
+    sink.close();
+    const pps = delivered / ((last - first) / 1000);
+    packetRuns.push({
+      name,
+      load,
+      delivered,
+      pps,
+      note: r.code === 0 ? '' : `trafgen exited ${r.code}: ${r.stderr.trim()}`,
+    });
+    console.error(`${name}: ${delivered} delivered, ${Math.round(pps)} frames/s`);
+  };
+  await pktRun('kernel as a router (ceiling)', ip.rs1);
+  await lab.sysctl(hosts.director, { 'net.ipv4.ip_forward': '0' });
+  await lab.removeAddress(hosts.director, 'eth0', `${VIP}/32`);
+  const udpDirector = await startLvskit('route', 'udp', 9, [ip.rs1]); // one flow: rs1 only, where the sink counts
+  await pktRun('lvskit DR', VIP);
+  await udpDirector.stop(5000);
+  const counters = /^counters (.*)$/m.exec(udpDirector.output())?.[1];
+  packetRuns[packetRuns.length - 1]!.note = counters ? `datapath ${counters}` : 'no counters';
   for (const u of undo) await u();
 } finally {
   await lab.destroy();
@@ -261,7 +332,14 @@ for (const n of ['lvskit DR', 'lvskit NAT']) {
     `| ${n} / HAProxy, CPU per connection | ${f((s?.cpuPer1000 ?? Number.NaN) / (hap?.cpuPer1000 ?? Number.NaN), 2)} |`,
   );
 }
-for (const s of sides) if (s.note) console.log(`\n${s.name}: ${s.note}`);
+const ceiling = packetRuns[0]?.pps ?? Number.NaN;
+console.log(
+  '\n| 64-byte frames, trafgen → director → rs1 | delivered (of sent) | frames/s | ratio to kernel | load avg |',
+);
+console.log('|---|---:|---:|---:|---|');
+for (const p of packetRuns)
+  console.log(`| ${p.name} | ${p.delivered} (${PACKETS}) | ${f(p.pps)} | ${f(p.pps / ceiling, 2)} | ${p.load} |`);
+for (const s of [...sides, ...packetRuns]) if (s.note) console.log(`\n${s.name}: ${s.note}`);
 console.log(
   `\n${SECONDS} s per side (wrk -H 'Connection: close' -c 50 -t 2), latency ${LATENCY_SECONDS} s at -c 1 -t 1 --latency; backends: 2 × netlab Node HTTP server; node ${process.version}; ${spawnSync('nproc').stdout.toString().trim()} CPUs shared with other work`,
 );

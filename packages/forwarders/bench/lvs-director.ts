@@ -13,6 +13,9 @@ export interface DirectorConfig {
   /** `route` (DR) or `masq` (NAT). */
   readonly method: 'route' | 'masq';
   readonly vip: string;
+  /** The virtual service: `tcp` port 80 for HTTP, `udp` port 9 for the packet-rate run. */
+  readonly protocol: 'tcp' | 'udp';
+  readonly port: number;
   /** The director's address on eth0. */
   readonly address: string;
   readonly servers: readonly string[];
@@ -28,8 +31,13 @@ const datapath = createDatapath({
   neighbours: cfg.neighbours,
   batchSize: 256,
 });
-let builder = director().service('web', { protocol: 'tcp', address: cfg.vip, port: 80, scheduler: 'rr' });
-for (const s of cfg.servers) builder = builder.realServer('web', { address: s, port: 80, method: cfg.method });
+let builder = director().service('web', {
+  protocol: cfg.protocol,
+  address: cfg.vip,
+  port: cfg.port,
+  scheduler: 'rr',
+});
+for (const s of cfg.servers) builder = builder.realServer('web', { address: s, port: cfg.port, method: cfg.method });
 const lvs = await builder.start({ packets: datapath });
 process.stdout.write(`ready ${process.pid}\n`);
 
