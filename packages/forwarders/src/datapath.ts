@@ -132,6 +132,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
       const sock = PacketSocket.open({ ifname: options.ifname, ...nsOpt, batchSize: options.batchSize ?? 64 });
       socket = sock;
       const { rx, tx } = sock;
+      const rxFlags = rx.flags;
       const slot = sock.frameSize;
       // One view per receive slot, made once: frames are rewritten in place and may grow within their slot.
       const views = Array.from(
@@ -169,7 +170,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
             continue;
           }
           // Only now, for a frame we forward: finish a checksum the sender left to offload (see above).
-          if ((rx.flags[i]! & RxFlag.CSUM_NOT_READY) !== 0 && completeTransportChecksum(frame, info)) {
+          if ((rxFlags[i]! & RxFlag.CSUM_NOT_READY) !== 0 && completeTransportChecksum(frame, info)) {
             counters[7]! += 1;
           }
           let v: Verdict = Verdict.DROP;
