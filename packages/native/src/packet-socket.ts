@@ -176,7 +176,17 @@ export class PacketSocket {
     validate.checkNetns(options.netns);
     const b = native();
     try {
-      return new PacketSocket(new b.PacketSocket({ ...options }), options);
+      const raw = new b.PacketSocket({ ...options });
+      // An addon built from older sources lacks the per-frame flags; forwarding would then silently skip
+      // checksum completion, so refuse it with the rebuild hint instead.
+      if (!(raw.rxFlags instanceof Uint8Array)) {
+        raw.close();
+        throw new LvsError(
+          'NATIVE_NOT_BUILT',
+          'native: the built addon is older than its sources (no rxFlags); run `npm rebuild @lvskit/native`',
+        );
+      }
+      return new PacketSocket(raw, options);
     } catch (err) {
       throw toLvsError(err, `open packet socket on ${options.ifname}${options.netns ? ` in ${options.netns}` : ''}`);
     }
