@@ -1,6 +1,6 @@
 /**
  * Bench helper run inside a lab namespace: joins the VRRP multicast group on eth0 with the real raw-socket
- * transport and prints one JSON line per advert seen (`t` = performance.now() ms, source, priority), so
+ * transport and prints one JSON line per advert seen (`t` = wall-clock ms, performance.timeOrigin + now(), comparable with bench/client.ts; source, priority), so
  * takeover gaps are measured on the wire by a third party, not by either router.
  */
 import { formatIp, parseIp, RawSocketTransport } from '../src/index.js';
@@ -14,7 +14,9 @@ const t = new RawSocketTransport({
 });
 t.onReceive((a) => {
   const prio = a.bytes[a.offset + 2];
-  process.stdout.write(`${JSON.stringify({ t: performance.now(), src: formatIp(a.source), prio })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ t: performance.timeOrigin + performance.now(), src: formatIp(a.source), prio })}\n`,
+  );
 });
 process.stdout.write('{"ready":true}\n');
 process.on('SIGTERM', () => {
