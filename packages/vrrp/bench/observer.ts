@@ -1,6 +1,7 @@
 /**
  * Bench helper run inside a lab namespace: joins the VRRP multicast group on eth0 with the real raw-socket
- * transport and prints one JSON line per advert seen (`t` = wall-clock ms, performance.timeOrigin + now(), comparable with bench/client.ts; source, priority), so
+ * transport and prints one JSON line per advert seen (`t` = wall-clock ms, performance.timeOrigin + now(),
+ * comparable with bench/client.ts; source, priority), so
  * takeover gaps are measured on the wire by a third party, not by either router.
  */
 import { formatIp, parseIp, RawSocketTransport } from '../src/index.js';
