@@ -10,7 +10,9 @@
  * it sees frames for an address that is not its own and, with `ip_forward=0` (required), drops them. The
  * packet socket gets its copy before that. This keeps the director's kernel out of the VIP path without a
  * firewall rule to install and remove. MACs of real servers (and of the clients' next hop, for NAT replies)
- * come from a caller-supplied table, then from the kernel's neighbour table (`getNeighbour`).
+ * come from a caller-supplied table, then from the kernel's neighbour table (`getNeighbour`), through a
+ * typed-array cache with a negative cache (`NeighbourCache`): no map lookup, allocation or syscall per
+ * packet once an address is cached, and at most one kernel query per 100 ms for an unresolved one.
  *
  * A frame the kernel flags `RxFlag.CSUM_NOT_READY` (sent by a local socket over a veth with tx checksum
  * offload: CHECKSUM_PARTIAL) gets its TCP/UDP checksum completed in software before it is rewritten and
@@ -31,12 +33,13 @@ import {
   VERDICT_FORWARD,
 } from '@lvskit/core';
 import { getNeighbour, interfaceInfo, PacketSocket, PacketType, RxFlag } from '@lvskit/native';
-import { formatAddress, LvsError, parseAddress } from '@lvskit/schedulers';
-import { bytesEqual, copyBytes, get32, put16 } from './bytes.js';
+import { LvsError, parseAddress } from '@lvskit/schedulers';
+import { bytesEqual, copyBytes, put16 } from './bytes.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
 import { ETH_DST, ETH_SRC, ETHERTYPE_ARP } from './headers/ethernet.js';
+import { NeighbourCache } from './neighbour-cache.js';
 import { completeTransportChecksum } from './offload.js';
-import { createForwardParams, type ForwardParams, parseMac } from './params.js';
+import { createForwardParams, type ForwardParams } from './params.js';
 import { PacketInfo, parsePacket } from './parse.js';
 import { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
 import { rewriteRoute } from './rewrite/route.js';
@@ -82,14 +85,12 @@ export function createDatapath(options: DatapathOptions): Datapath {
     if (family !== 4) throw new LvsError('INVALID_ARGUMENT', `datapath: ARP answers IPv4 VIPs only, got ${v}`);
     return bytes.slice(0, 4);
   });
-  // IPv4 MACs keyed by the address as a number (no string or view per packet); IPv6 by text (allocates).
-  const known4 = new Map<number, Uint8Array>();
-  const known = new Map<string, Uint8Array>();
-  for (const [ip, mac] of Object.entries(options.neighbours ?? {})) {
-    const { family, bytes } = parseAddress(ip);
-    if (family === 4) known4.set(get32(bytes, 0), parseMac(mac));
-    else known.set(ipKey(bytes, 16), parseMac(mac));
-  }
+  // Next-hop MACs: configured ones, then the kernel's neighbour table, cached off the per-packet path with
+  // a negative cache (an unresolved address is asked again at most every 100 ms, not once per packet).
+  const neighbours = new NeighbourCache({
+    known: options.neighbours ?? {},
+    query: (address) => getNeighbour({ ifname: options.ifname, netns: options.netns, address })?.mac,
+  });
   const now = options.now ?? (() => performance.now());
   const drops = createDropCounters();
   const counters = new Float64Array(8);
@@ -102,20 +103,6 @@ export function createDatapath(options: DatapathOptions): Datapath {
   let params: ForwardParams;
   const addr4 = new Uint8Array(4);
   const addr16 = new Uint8Array(16);
-
-  /** MAC of `bytes` (4 or 16 long), from the table, else the kernel's neighbour table (cached). */
-  const macOf = (bytes: Uint8Array, off: number, len: number): Uint8Array | undefined => {
-    const hit = len === 4 ? known4.get(get32(bytes, off)) : known.get(ipKey(bytes.slice(off, off + 16), 16));
-    if (hit !== undefined) return hit;
-    // First packet towards this address: ask the kernel's neighbour table once, then cache.
-    const key = ipKey(bytes.slice(off, off + len), len);
-    const n = getNeighbour({ ifname: options.ifname, netns: options.netns, address: key });
-    if (n === undefined || n.mac === undefined) return undefined;
-    const mac = parseMac(n.mac);
-    if (len === 4) known4.set(get32(bytes, off), mac);
-    else known.set(key, mac);
-    return mac;
-  };
 
   return {
     drops,
@@ -147,6 +134,11 @@ export function createDatapath(options: DatapathOptions): Datapath {
           counters[0]! += 1;
           // Frames for other hosts (flooded by a bridge, promiscuous mode) are not ours to forward.
           if (rx.packetTypes[i]! >= PacketType.OTHERHOST) continue;
+          // Cut to its slot (a super-frame from GRO/GSO/TSO): say so, rather than parse the stump as malformed.
+          if ((rxFlags[i]! & RxFlag.TRUNCATED) !== 0) {
+            drops[DropReason.OVERSIZED]! += 1;
+            continue;
+          }
           const off = rx.offsets[i]!;
           const len = rx.lengths[i]!;
           // recvmmsg slots sit at i·frameSize; anything else (a ring) gets a view made for it.
@@ -179,7 +171,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
             // NAT reply: source becomes VIP:vport; next hop is the client (same segment) or its router.
             params.address = setAddr(d.vaddr, info.family === 4 ? 4 : 16);
             params.port = d.vport;
-            const mac = macOf(frame, info.dstAddrOffset, info.family === 4 ? 4 : 16);
+            const mac = neighbours.lookup(frame, info.dstAddrOffset, info.family === 4 ? 4 : 16, t);
             if (mac === undefined) {
               counters[6]! += 1;
               continue;
@@ -187,7 +179,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
             params.nextHopMac = mac;
             v = rewriteMasqOut(frame, len, info, params, result);
           } else {
-            const mac = macOf(d.raddr, 0, alen);
+            const mac = neighbours.lookup(d.raddr, 0, alen, t);
             if (mac === undefined) {
               counters[6]! += 1;
               continue;
@@ -271,8 +263,4 @@ export function createDatapath(options: DatapathOptions): Datapath {
     copyBytes(frame, ETH_SRC, mac, 0, 6);
     return true;
   }
-}
-
-function ipKey(bytes: Uint8Array, len: number): string {
-  return formatAddress(len === 4 ? 4 : 6, bytes);
 }

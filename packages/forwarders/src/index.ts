@@ -23,6 +23,7 @@ export * from './headers/ethernet.js';
 export * from './headers/ipv4.js';
 export * from './headers/ipv6.js';
 export * from './headers/transport.js';
+export { NeighbourCache, type NeighbourCacheOptions, type NeighbourQuery } from './neighbour-cache.js';
 export { completeTransportChecksum } from './offload.js';
 export {
   createForwardParams,

@@ -57,6 +57,12 @@ export const DropReason = {
   UNSUPPORTED_PROTOCOL: 16,
   /** An ICMP error about a NAT flow fails its checksum (ip_vs_in_icmp: "failed checksum"). */
   BAD_ICMP_CHECKSUM: 17,
+  /**
+   * Longer than the receive slot, so only its start was received (the addon's `RxFlag.TRUNCATED`): a
+   * GSO/GRO/TSO super-frame, or a frame above the slot size. Counted before parsing, so it never shows up
+   * as a malformed header. Segmenting such frames in user space is not done.
+   */
+  OVERSIZED: 18,
 } as const;
 /** One of {@link DropReason}'s values. */
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];

@@ -666,7 +666,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         const auto* sll = reinterpret_cast<const sockaddr_ll*>(nextPkt_ + TPACKET_ALIGN(sizeof(tpacket3_hdr)));
         rxType_[n] = sll->sll_pkttype;
         rxFlags_[n] = StatusFlags(h->tp_status);
-        if (h->tp_snaplen < h->tp_len) truncated_++;
+        if (h->tp_snaplen < h->tp_len) {
+          rxFlags_[n] |= kRxTruncated;
+          truncated_++;
+        }
         n++;
         pktLeft_--;
         nextPkt_ += h->tp_next_offset;
@@ -675,6 +678,10 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       return static_cast<int>(n);
     }
   }
+
+  // rxFlags bit 4 (RxFlag.TRUNCATED): the frame was longer than its slot and was cut (recvmmsg: MSG_TRUNC;
+  // ring: tp_snaplen < tp_len).
+  static constexpr uint8_t kRxTruncated = 4;
 
   // rxFlags bits from a tp_status (kept in step with RxFlag in src/packet-socket.ts): 1 = transport checksum
   // not computed yet (TP_STATUS_CSUMNOTREADY), 2 = checksum already verified (TP_STATUS_CSUM_VALID).
@@ -721,8 +728,12 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
           flags = StatusFlags(aux.tp_status);
         }
       }
+      // MSG_TRUNC in this message's own msg_flags: the frame was longer than its slot (a GSO/GRO super-frame).
+      if (rxMsgs_[i].msg_hdr.msg_flags & MSG_TRUNC) {
+        flags |= kRxTruncated;
+        truncated_++;
+      }
       rxFlags_[i] = flags;
-      if (rxMsgs_[i].msg_hdr.msg_flags & MSG_TRUNC) truncated_++;
     }
     received_ += static_cast<uint64_t>(n);
     return n;

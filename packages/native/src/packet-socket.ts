@@ -29,7 +29,7 @@ export const PacketType = {
 
 /**
  * Bits of `rx.flags` (from the kernel's per-frame `tp_status`: PACKET_AUXDATA with recvmmsg, the
- * `tpacket3_hdr` in a ring; linux/if_packet.h).
+ * `tpacket3_hdr` in a ring; linux/if_packet.h), plus {@link RxFlag.TRUNCATED}, set by the addon.
  */
 export const RxFlag = {
   /**
@@ -40,6 +40,12 @@ export const RxFlag = {
   CSUM_NOT_READY: 1,
   /** TP_STATUS_CSUM_VALID: the device (or kernel) already verified the transport checksum. */
   CSUM_VALID: 2,
+  /**
+   * The frame was longer than its receive slot and was cut to it (recvmmsg: `MSG_TRUNC` in the message's
+   * `msg_flags`; ring: `tp_snaplen < tp_len`) — typically a GSO/GRO super-frame. Only the slot's bytes are
+   * there; forwarding them would send a corrupt packet. Also counted in `stats().truncated`.
+   */
+  TRUNCATED: 4,
 } as const;
 
 /** Options of {@link PacketSocket.open}. */

@@ -150,6 +150,45 @@ describe.runIf(canRun).each(modes)('native: AF_PACKET batches between lab namesp
     expect(tx.receive()).toBe(0);
   });
 
+  it('flags a frame longer than its receive slot as TRUNCATED (recvmmsg); the ring has room for it', async () => {
+    const macA = interfaceInfo('eth0', { netns: nsA }).macBytes;
+    const macB = interfaceInfo('eth0', { netns: nsB }).macBytes;
+    const tx = open(nsA, 2);
+    // 256-byte receive slots. recvmmsg cuts the 1000-byte frame to its slot and reports MSG_TRUNC in that
+    // message's msg_flags (net/socket.c ___sys_recvmsg copies them per mmsghdr). A TPACKET_V3 ring packs
+    // frames into 64 KiB blocks whatever frameSize says, so there the frame arrives whole and unflagged
+    // (af_packet.c tpacket_rcv truncates only past the block's max_frame_len).
+    const rx = PacketSocket.open({
+      ifname: 'eth0',
+      netns: nsB,
+      batchSize: 4,
+      frameSize: 256,
+      protocol: ETHERTYPE,
+      ...(rxRing ? { rxRing } : {}),
+    });
+    sockets.push(rx);
+    tx.tx.lengths[0] = writeFrame(tx.tx.buffer, tx.tx.offsets[0]!, macB, macA, 300, 100 - 22);
+    tx.tx.lengths[1] = writeFrame(tx.tx.buffer, tx.tx.offsets[1]!, macB, macA, 301, 1000 - 22);
+    expect(tx.send(2)).toBe(2);
+    const got: [number, number, number][] = [];
+    await drain(rx, 2, (off, len, i) => {
+      got.push([rx.rx.buffer.readUInt32BE(off + 18), len, rx.rx.flags[i]! & RxFlag.TRUNCATED]);
+    });
+    if (rxRing === undefined) {
+      expect(got).toEqual([
+        [300, 100, 0],
+        [301, 256, RxFlag.TRUNCATED],
+      ]);
+      expect(rx.stats().truncated).toBe(1);
+    } else {
+      expect(got).toEqual([
+        [300, 100, 0],
+        [301, 1000, 0],
+      ]);
+      expect(rx.stats().truncated).toBe(0);
+    }
+  });
+
   it('drops a frame too big for the MTU without losing the rest of the batch', async () => {
     const macA = interfaceInfo('eth0', { netns: nsA }).macBytes;
     const macB = interfaceInfo('eth0', { netns: nsB }).macBytes;
