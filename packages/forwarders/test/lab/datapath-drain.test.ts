@@ -9,30 +9,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { director } from '@lvskit/core';
-import { buildSegmentLab, requireLab } from '@lvskit/netlab';
+import { requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { applyDrRealServer, createDatapath } from '../../src/index.js';
+import { drLab, VIP } from './dr-lab.js';
 
 const canRun = requireLab();
-const VIP = '198.18.0.100';
 const ECHO = fileURLToPath(new URL('./tcp-echo.mjs', import.meta.url));
-
-async function drLab() {
-  const built = await buildSegmentLab({ hosts: ['client', 'director', 'rs1', 'rs2'] });
-  const { lab, hosts, ip } = built;
-  for (const rs of [hosts.rs1, hosts.rs2]) {
-    await applyDrRealServer({ vips: [VIP], netns: rs.ns });
-    await lab.httpServer(rs, 80, rs.name);
-  }
-  // The client keeps the veth's checksum offload on; the datapath completes those checksums.
-  const datapath = createDatapath({
-    ifname: 'eth0',
-    netns: hosts.director.ns,
-    vips: [VIP],
-    neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac, [ip.rs2]: hosts.rs2.interfaces.get('eth0')!.mac },
-  });
-  return { ...built, datapath };
-}
 
 describe.runIf(canRun)('lab: datapath connection lifetime (DR through core)', () => {
   it('a quiesced real server takes no new connections while its existing connection keeps working', async () => {

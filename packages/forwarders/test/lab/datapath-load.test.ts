@@ -7,29 +7,11 @@
  */
 import { director } from '@lvskit/core';
 import { PacketSocket } from '@lvskit/native';
-import { buildSegmentLab, type LabHost, requireLab } from '@lvskit/netlab';
+import { type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { applyDrRealServer, createDatapath } from '../../src/index.js';
+import { drLab, VIP } from './dr-lab.js';
 
 const canRun = requireLab();
-const VIP = '198.18.0.100';
-
-async function drLab() {
-  const built = await buildSegmentLab({ hosts: ['client', 'director', 'rs1', 'rs2'] });
-  const { lab, hosts, ip } = built;
-  for (const rs of [hosts.rs1, hosts.rs2]) {
-    await applyDrRealServer({ vips: [VIP], netns: rs.ns });
-    await lab.httpServer(rs, 80, rs.name);
-  }
-  // The client keeps the veth's checksum offload on; the datapath completes those checksums.
-  const datapath = createDatapath({
-    ifname: 'eth0',
-    netns: hosts.director.ns,
-    vips: [VIP],
-    neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac, [ip.rs2]: hosts.rs2.interfaces.get('eth0')!.mac },
-  });
-  return { ...built, datapath };
-}
 
 /** `n` curls to the VIP in one shell inside the client namespace; the names that answered. */
 async function curlMany(lab: Awaited<ReturnType<typeof drLab>>['lab'], client: LabHost, n: number): Promise<string[]> {

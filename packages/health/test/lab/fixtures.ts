@@ -73,6 +73,18 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** The handle of a daemon started in `dir`: stopping it ends the child by PID and removes its directories. */
+function daemon(child: ChildProcess, port: number, dirs: string[], graceMs?: number): Daemon {
+  return {
+    pid: child.pid as number,
+    port,
+    async stop() {
+      await stopChild(child, graceMs);
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Stop a child by PID: SIGTERM, then SIGKILL after `graceMs`. */
 export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
@@ -172,14 +184,7 @@ export async function startDnsmasq(): Promise<Daemon | string> {
     return `dnsmasq did not start: ${String(err)}`;
   }
   if (child.exitCode !== null) return `dnsmasq exited with ${child.exitCode}`;
-  return {
-    pid: child.pid as number,
-    port,
-    async stop() {
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return daemon(child, port, [dir]);
 }
 
 /** MariaDB from scratch: datadir in a temp dir, TCP on 127.0.0.1, user lvs/pw, database health with one row. */
@@ -260,14 +265,7 @@ export async function startMariadb(): Promise<Daemon | string> {
     await stopChild(child);
     return `mariadbd did not start: ${String(err)}`;
   }
-  return {
-    pid: child.pid as number,
-    port,
-    async stop() {
-      await stopChild(child, 20_000);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return daemon(child, port, [dir], 20_000);
 }
 
 /** PostgreSQL from scratch, run as the `postgres` user (it refuses root): trust auth, database health. */
@@ -335,15 +333,8 @@ export async function startPostgres(): Promise<Daemon | string> {
     await stopChild(child);
     return `postgres did not start: ${String(err)}`;
   }
-  return {
-    pid: child.pid as number,
-    port,
-    async stop() {
-      // runuser forwards SIGTERM to postgres ("smart" shutdown); escalate by PID if needed.
-      await stopChild(child, 20_000);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  // runuser forwards SIGTERM to postgres ("smart" shutdown); escalate by PID if needed.
+  return daemon(child, port, [dir], 20_000);
 }
 
 /** vsftpd serving `dir` anonymously (read-only) on 127.0.0.1, passive ports from the same range. */
@@ -396,14 +387,7 @@ export async function startVsftpd(files: Record<string, string>): Promise<Daemon
     await stopChild(child);
     return `vsftpd did not start: ${String(err)}`;
   }
-  return {
-    pid: child.pid as number,
-    port,
-    async stop() {
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return daemon(child, port, [dir]);
 }
 
 /** Dovecot with IMAP, IMAPS, POP3, POP3S on 127.0.0.1; any user, password `secret`. Ports in `ports`. */
@@ -468,16 +452,7 @@ service pop3-login {
     await stopChild(child);
     return `dovecot did not start: ${String(err)}`;
   }
-  return {
-    pid: child.pid as number,
-    port: ports.imap,
-    ports,
-    async stop() {
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
-      rmSync(cert.dir, { recursive: true, force: true });
-    },
-  };
+  return { ...daemon(child, ports.imap, [dir, cert.dir]), ports };
 }
 
 /** slapd (mdb) with suffix dc=example,dc=test, rootdn cn=admin,dc=example,dc=test / secret. */
@@ -520,14 +495,7 @@ export async function startSlapd(): Promise<Daemon | string> {
     await stopChild(child);
     return `slapd did not start: ${String(err)}`;
   }
-  return {
-    pid: child.pid as number,
-    port,
-    async stop() {
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return daemon(child, port, [dir]);
 }
 
 /** FreeRADIUS with one site: user `lvs` / `pw`, client 127.0.0.1 secret `testing123` (Debian default). */
@@ -574,12 +542,5 @@ export async function startFreeradius(): Promise<Daemon | string> {
     await stopChild(child);
     return `freeradius did not start: ${String(err)} ${out.slice(-300)}`;
   }
-  return {
-    pid: child.pid as number,
-    port,
-    async stop() {
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return daemon(child, port, [dir]);
 }
