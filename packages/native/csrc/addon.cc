@@ -32,6 +32,27 @@
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
+#ifndef PACKET_VNET_HDR
+#define PACKET_VNET_HDR 15
+#endif
+
+// The legacy struct virtio_net_hdr of include/uapi/linux/virtio_net.h, which PACKET_VNET_HDR puts in front
+// of every frame (that header cannot be included from C++: a member there is named `class`). 10 bytes,
+// fields in host order.
+struct virtio_net_hdr {
+  uint8_t flags;
+  uint8_t gso_type;
+  uint16_t hdr_len;
+  uint16_t gso_size;
+  uint16_t csum_start;
+  uint16_t csum_offset;
+};
+static_assert(sizeof(virtio_net_hdr) == 10, "virtio_net_hdr is 10 bytes");
+constexpr uint8_t VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+constexpr uint8_t VIRTIO_NET_HDR_F_DATA_VALID = 2;
+constexpr uint8_t VIRTIO_NET_HDR_GSO_NONE = 0;
+constexpr uint8_t VIRTIO_NET_HDR_GSO_ECN = 0x80;
+
 #ifndef PACKET_QDISC_BYPASS
 #define PACKET_QDISC_BYPASS 20
 #endif
@@ -459,7 +480,9 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     CheckIfname(env, ifname);
     const std::string netns = OptString(opt, "netns");
     batch_ = static_cast<uint32_t>(OptInt(opt, "batchSize", 64, 1, 1024));
-    frame_ = static_cast<uint32_t>(OptInt(opt, "frameSize", 2048, 64, 65536));
+    // Up to 128 KiB: with vnetHdr a GSO/GRO super-frame is up to 64 KiB of IP plus its link header.
+    frame_ = static_cast<uint32_t>(OptInt(opt, "frameSize", 2048, 64, 1 << 17));
+    vnet_ = OptBool(opt, "vnetHdr", false);
     const uint16_t proto = static_cast<uint16_t>(OptInt(opt, "protocol", ETH_P_ALL, 1, 0xffff));
     const int bufferBytes = static_cast<int>(OptInt(opt, "bufferBytes", 4 << 20, 0, 1 << 30));
     const Napi::Value ringOpt = opt.Get("rxRing");
@@ -476,6 +499,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       if (static_cast<uint64_t>(blockSize_) * blockCount_ > (1ull << 31)) {
         throw Napi::RangeError::New(env, "rxRing larger than 2 GiB");
       }
+      if (vnet_) throw Napi::RangeError::New(env, "vnetHdr works with recvmmsg only (omit rxRing)");
     }
     BOUNDARY_BEGIN
     NetnsGuard guard(netns);
@@ -512,8 +536,16 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     sll.sll_family = AF_PACKET;
     sll.sll_protocol = htons(proto);
     sll.sll_ifindex = ifindex_;
-    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) throw SysErr{"bind", errno, ifname};
     const int one = 1;
+    // PACKET_VNET_HDR (Documentation/networking/packet_mmap.rst; net/packet/af_packet.c packet_rcv_vnet and
+    // packet_snd_vnet_parse): every frame in either direction is preceded by a struct virtio_net_hdr. On
+    // receive it carries the GSO type/size of a super-frame and where a partial checksum starts; on send it
+    // lets the kernel segment a super-frame (GSO) and finish a partial checksum. Set before bind, so no
+    // frame is ever queued without its header.
+    if (vnet_ && setsockopt(fd.get(), SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) {
+      throw SysErr{"setsockopt", errno, "PACKET_VNET_HDR"};
+    }
+    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) throw SysErr{"bind", errno, ifname};
     if (OptBool(opt, "ignoreOutgoing", true) &&
         setsockopt(fd.get(), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0) {
       throw SysErr{"setsockopt", errno, "PACKET_IGNORE_OUTGOING"};
@@ -576,6 +608,26 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     Napi::Uint8Array rxFlags = Napi::Uint8Array::New(env, batch_);
     Napi::Uint32Array txOff = Napi::Uint32Array::New(env, batch_);
     Napi::Uint32Array txLen = Napi::Uint32Array::New(env, batch_);
+    // Per-frame virtio_net_hdr fields (meaningful with vnetHdr only): GSO type, segment size, partial checksum
+    // start and offset, both directions.
+    Napi::Uint8Array rxGsoType = Napi::Uint8Array::New(env, batch_);
+    Napi::Uint16Array rxGsoSize = Napi::Uint16Array::New(env, batch_);
+    Napi::Uint16Array rxCsumStart = Napi::Uint16Array::New(env, batch_);
+    Napi::Uint16Array rxCsumOffset = Napi::Uint16Array::New(env, batch_);
+    Napi::Uint8Array txGsoType = Napi::Uint8Array::New(env, batch_);
+    Napi::Uint16Array txGsoSize = Napi::Uint16Array::New(env, batch_);
+    Napi::Uint16Array txCsumStart = Napi::Uint16Array::New(env, batch_);
+    Napi::Uint16Array txCsumOffset = Napi::Uint16Array::New(env, batch_);
+    rxGsoType_ = rxGsoType.Data();
+    rxGsoSize_ = rxGsoSize.Data();
+    rxCsumStart_ = rxCsumStart.Data();
+    rxCsumOffset_ = rxCsumOffset.Data();
+    txGsoType_ = txGsoType.Data();
+    txGsoSize_ = txGsoSize.Data();
+    txCsumStart_ = txCsumStart.Data();
+    txCsumOffset_ = txCsumOffset.Data();
+    rxVnet_.assign(batch_, virtio_net_hdr{});
+    txVnet_.assign(batch_, virtio_net_hdr{});
     rxData_ = rx.Data();
     rxOff_ = rxOff.Data();
     txData_ = tx.Data();
@@ -586,21 +638,25 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     txLen_ = txLen.Data();
     txBytes_ = bytes;
     rxMsgs_.assign(batch_, mmsghdr{});
-    rxIov_.resize(batch_);
+    rxIov_.resize(static_cast<size_t>(batch_) * 2);
     rxAddr_.resize(batch_);
     rxCtl_.assign(static_cast<size_t>(batch_) * kCtlSpace, 0);
     txMsgs_.assign(batch_, mmsghdr{});
-    txIov_.resize(batch_);
+    txIov_.resize(static_cast<size_t>(batch_) * 2);
     for (uint32_t i = 0; i < batch_; i++) {
       rxOff.Data()[i] = i * frame_;
       txOff_[i] = i * frame_;
-      rxIov_[i] = iovec{rxData_ + static_cast<size_t>(i) * frame_, frame_};
-      rxMsgs_[i].msg_hdr.msg_iov = &rxIov_[i];
-      rxMsgs_[i].msg_hdr.msg_iovlen = 1;
+      // With vnetHdr each message is [virtio_net_hdr][frame]: the header lands beside the frame, so frames
+      // still start at i × frameSize.
+      rxIov_[2 * i] = iovec{&rxVnet_[i], sizeof(virtio_net_hdr)};
+      rxIov_[2 * i + 1] = iovec{rxData_ + static_cast<size_t>(i) * frame_, frame_};
+      rxMsgs_[i].msg_hdr.msg_iov = vnet_ ? &rxIov_[2 * i] : &rxIov_[2 * i + 1];
+      rxMsgs_[i].msg_hdr.msg_iovlen = vnet_ ? 2 : 1;
       rxMsgs_[i].msg_hdr.msg_name = &rxAddr_[i];
       rxMsgs_[i].msg_hdr.msg_control = rxCtl_.data() + static_cast<size_t>(i) * kCtlSpace;
-      txMsgs_[i].msg_hdr.msg_iov = &txIov_[i];
-      txMsgs_[i].msg_hdr.msg_iovlen = 1;
+      txIov_[2 * i] = iovec{&txVnet_[i], sizeof(virtio_net_hdr)};
+      txMsgs_[i].msg_hdr.msg_iov = vnet_ ? &txIov_[2 * i] : &txIov_[2 * i + 1];
+      txMsgs_[i].msg_hdr.msg_iovlen = vnet_ ? 2 : 1;
     }
     Napi::Object self = info.This().As<Napi::Object>();
     // The buffers hang off the JS object itself, so they live exactly as long as this socket.
@@ -612,6 +668,15 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     self.Set("txBuffer", tx);
     self.Set("txOffsets", txOff);
     self.Set("txLengths", txLen);
+    self.Set("rxGsoTypes", rxGsoType);
+    self.Set("rxGsoSizes", rxGsoSize);
+    self.Set("rxCsumStarts", rxCsumStart);
+    self.Set("rxCsumOffsets", rxCsumOffset);
+    self.Set("txGsoTypes", txGsoType);
+    self.Set("txGsoSizes", txGsoSize);
+    self.Set("txCsumStarts", txCsumStart);
+    self.Set("txCsumOffsets", txCsumOffset);
+    self.Set("vnetHdr", vnet_);
     self.Set("ifindex", ifindex_);
     self.Set("batchSize", batch_);
     self.Set("frameSize", frame_);
@@ -682,6 +747,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   // rxFlags bit 4 (RxFlag.TRUNCATED): the frame was longer than its slot and was cut (recvmmsg: MSG_TRUNC;
   // ring: tp_snaplen < tp_len).
   static constexpr uint8_t kRxTruncated = 4;
+  // rxFlags bit 8 (RxFlag.GSO): a super-frame; rxGsoTypes/rxGsoSizes say how the kernel would segment it.
+  static constexpr uint8_t kRxGso = 8;
 
   // rxFlags bits from a tp_status (kept in step with RxFlag in src/packet-socket.ts): 1 = transport checksum
   // not computed yet (TP_STATUS_CSUMNOTREADY), 2 = checksum already verified (TP_STATUS_CSUM_VALID).
@@ -717,6 +784,20 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     }
     for (int i = 0; i < n; i++) {
       rxLen_[i] = rxMsgs_[i].msg_len;
+      uint8_t vflags = 0;
+      if (vnet_) {
+        // msg_len counts the virtio_net_hdr in front of the frame. Fields are in host order (the legacy
+        // virtio layout the packet socket uses: vio_le() is the host's endianness).
+        const virtio_net_hdr& h = rxVnet_[i];
+        rxLen_[i] = rxLen_[i] >= sizeof(virtio_net_hdr) ? rxLen_[i] - sizeof(virtio_net_hdr) : 0;
+        rxGsoType_[i] = h.gso_type;
+        rxGsoSize_[i] = h.gso_size;
+        rxCsumStart_[i] = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0 ? h.csum_start : 0;
+        rxCsumOffset_[i] = (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0 ? h.csum_offset : 0;
+        vflags = static_cast<uint8_t>(((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0 ? 1 : 0) |
+                                      ((h.flags & VIRTIO_NET_HDR_F_DATA_VALID) != 0 ? 2 : 0) |
+                                      ((h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE ? kRxGso : 0));
+      }
       rxType_[i] = rxAddr_[i].sll_pkttype;
       uint8_t flags = 0;
       msghdr* const mh = &rxMsgs_[i].msg_hdr;
@@ -733,7 +814,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         flags |= kRxTruncated;
         truncated_++;
       }
-      rxFlags_[i] = flags;
+      rxFlags_[i] = flags | vflags;
     }
     received_ += static_cast<uint64_t>(n);
     return n;
@@ -765,7 +846,22 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
       if (len < ETH_HLEN || off + len > size) {
         throw Napi::RangeError::New(env, "tx frame " + std::to_string(i) + " out of bounds");
       }
-      txIov_[i] = iovec{base + off, static_cast<size_t>(len)};
+      txIov_[2 * i + 1] = iovec{base + off, static_cast<size_t>(len)};
+      if (vnet_) {
+        // The kernel finishes a partial checksum (NEEDS_CSUM, from csum_start to the end, stored at
+        // csum_start + csum_offset) and segments a GSO frame; hdr_len 0 lets it derive the header length.
+        virtio_net_hdr& h = txVnet_[i];
+        const uint16_t start = txCsumStart_[i];
+        if (start != 0 && (static_cast<uint64_t>(start) + txCsumOffset_[i] + 2 > len)) {
+          throw Napi::RangeError::New(env, "tx frame " + std::to_string(i) + " checksum offsets out of bounds");
+        }
+        h.flags = start != 0 ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
+        h.gso_type = txGsoType_[i];
+        h.hdr_len = 0;
+        h.gso_size = txGsoSize_[i];
+        h.csum_start = start;
+        h.csum_offset = start != 0 ? txCsumOffset_[i] : 0;
+      }
     }
     uint32_t total = 0;
     const uint64_t droppedBefore = txDropped_;
@@ -777,7 +873,9 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) break;
         // sendmmsg stops at the first frame the kernel rejects; one oversized frame must not sink the rest
         // of the batch (nor the datapath), so it is dropped, counted, and the batch goes on.
-        if (errno == EMSGSIZE) {
+        // With vnetHdr, EINVAL is the kernel refusing this frame's virtio_net_hdr (virtio_net_hdr_to_skb:
+        // a GSO type that does not match the packet, say): the same per-frame drop.
+        if (errno == EMSGSIZE || (vnet_ && errno == EINVAL)) {
           txDropped_++;
           total++;
           continue;
@@ -918,6 +1016,17 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   uint32_t* rxLen_ = nullptr;
   uint8_t* rxType_ = nullptr;
   uint8_t* rxFlags_ = nullptr;
+  bool vnet_ = false;
+  uint8_t* rxGsoType_ = nullptr;
+  uint16_t* rxGsoSize_ = nullptr;
+  uint16_t* rxCsumStart_ = nullptr;
+  uint16_t* rxCsumOffset_ = nullptr;
+  uint8_t* txGsoType_ = nullptr;
+  uint16_t* txGsoSize_ = nullptr;
+  uint16_t* txCsumStart_ = nullptr;
+  uint16_t* txCsumOffset_ = nullptr;
+  std::vector<virtio_net_hdr> rxVnet_;
+  std::vector<virtio_net_hdr> txVnet_;
   // One PACKET_AUXDATA control message per receive slot.
   static constexpr size_t kCtlSpace = CMSG_SPACE(sizeof(tpacket_auxdata));
   std::vector<uint8_t> rxCtl_;

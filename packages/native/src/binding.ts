@@ -17,6 +17,15 @@ export interface RawPacketSocket {
   readonly txBuffer: Buffer;
   readonly txOffsets: Uint32Array;
   readonly txLengths: Uint32Array;
+  readonly rxGsoTypes: Uint8Array;
+  readonly rxGsoSizes: Uint16Array;
+  readonly rxCsumStarts: Uint16Array;
+  readonly rxCsumOffsets: Uint16Array;
+  readonly txGsoTypes: Uint8Array;
+  readonly txGsoSizes: Uint16Array;
+  readonly txCsumStarts: Uint16Array;
+  readonly txCsumOffsets: Uint16Array;
+  readonly vnetHdr: boolean;
   readonly ifindex: number;
   readonly batchSize: number;
   readonly frameSize: number;
@@ -47,6 +56,7 @@ export interface RawPacketSocketOptions {
   ignoreOutgoing?: boolean | undefined;
   qdiscBypass?: boolean | undefined;
   bufferBytes?: number | undefined;
+  vnetHdr?: boolean | undefined;
   rxRing?: { blockSize?: number; blockCount?: number; timeoutMs?: number } | undefined;
 }
 

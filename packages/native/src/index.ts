@@ -29,6 +29,7 @@ export {
 } from './netlink.js';
 export {
   ETH_P_ALL,
+  GsoType,
   PacketSocket,
   type PacketSocketOptions,
   type PacketSocketStats,

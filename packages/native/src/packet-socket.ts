@@ -46,6 +46,32 @@ export const RxFlag = {
    * there; forwarding them would send a corrupt packet. Also counted in `stats().truncated`.
    */
   TRUNCATED: 4,
+  /**
+   * A GSO/GRO super-frame (only with `vnetHdr`): one IP packet larger than the link's MTU that the kernel
+   * would cut into `rx.gsoSizes[i]`-byte segments of type `rx.gsoTypes[i]` on its way out of a NIC. Forward
+   * it whole with the same values in `tx.gsoTypes`/`tx.gsoSizes` and the kernel segments it (or the next
+   * device does).
+   */
+  GSO: 8,
+} as const;
+
+/**
+ * `gsoTypes` values (the `gso_type` of include/uapi/linux/virtio_net.h, VIRTIO_NET_HDR_GSO_*): how a
+ * super-frame is to be segmented. {@link GsoType.ECN} is a flag bit on top of a type.
+ */
+export const GsoType = {
+  /** Not a super-frame. */
+  NONE: 0,
+  /** TCP over IPv4 (TSO). */
+  TCPV4: 1,
+  /** UDP fragmentation offload (UFO: one UDP datagram, cut into IP fragments). */
+  UDP: 3,
+  /** TCP over IPv6. */
+  TCPV6: 4,
+  /** UDP segmentation (UDP_SEGMENT / USO: one UDP header per segment). */
+  UDP_L4: 5,
+  /** Flag: the TCP sender set ECN CWR; only the first segment carries it. */
+  ECN: 0x80,
 } as const;
 
 /** Options of {@link PacketSocket.open}. */
@@ -56,7 +82,7 @@ export interface PacketSocketOptions {
   readonly netns?: string | undefined;
   /** Frames per batch, 1–1024. Default 64. */
   readonly batchSize?: number;
-  /** Bytes per frame slot, 64–65536; longer frames are truncated (and counted). Default 2048. */
+  /** Bytes per frame slot, 64–131072; longer frames are truncated (and counted). Default 2048. */
   readonly frameSize?: number;
   /** EtherType to receive (host order), e.g. 0x0800; default every protocol ({@link ETH_P_ALL}). */
   readonly protocol?: number;
@@ -68,6 +94,14 @@ export interface PacketSocketOptions {
   readonly qdiscBypass?: boolean;
   /** Socket receive and send buffer size in bytes (SO_RCVBUFFORCE/SO_SNDBUFFORCE). Default 4 MiB. */
   readonly bufferBytes?: number;
+  /**
+   * PACKET_VNET_HDR: receive each frame's offload metadata (GSO type and segment size of a super-frame,
+   * where a partial checksum starts) into `rx.gsoTypes`, `rx.gsoSizes`, `rx.csumStarts`, `rx.csumOffsets`,
+   * and send with the same fields from `tx`, so the kernel finishes partial checksums and segments
+   * super-frames. Super-frames are up to 64 KiB: give a `frameSize` of 65,600 or more to receive them whole.
+   * Not with `rxRing`. Default false.
+   */
+  readonly vnetHdr?: boolean;
   /**
    * Receive through a TPACKET_V3 ring (zero-copy: `rx.buffer` is the ring itself and `rx.offsets` point
    * into it) instead of recvmmsg. The kernel hands over a block when it is full or `timeoutMs` after its
@@ -101,6 +135,17 @@ export interface RxBatch {
   readonly packetTypes: Uint8Array;
   /** {@link RxFlag} bits of each received frame (one byte per frame, no object per frame). */
   readonly flags: Uint8Array;
+  /** With `vnetHdr`: {@link GsoType} of each frame (NONE unless {@link RxFlag.GSO}). */
+  readonly gsoTypes: Uint8Array;
+  /** With `vnetHdr`: payload bytes per segment of a super-frame (the sender's MSS for TCP). */
+  readonly gsoSizes: Uint16Array;
+  /**
+   * With `vnetHdr`: where the partial checksum's coverage starts, from the frame's first byte (the transport
+   * header); 0 unless {@link RxFlag.CSUM_NOT_READY}.
+   */
+  readonly csumStarts: Uint16Array;
+  /** With `vnetHdr`: where the checksum field is, from `csumStarts[i]` (16 for TCP, 6 for UDP). */
+  readonly csumOffsets: Uint16Array;
 }
 
 /** The send side: write frames into `buffer`, set `offsets[i]`/`lengths[i]`, then `send(count)`. */
@@ -111,6 +156,21 @@ export interface TxBatch {
   readonly offsets: Uint32Array;
   /** Length of frame i (at least 14, the Ethernet header). */
   readonly lengths: Uint32Array;
+  /**
+   * With `vnetHdr`: {@link GsoType} of frame i. A super-frame (anything but NONE) needs `gsoSizes[i]` and a
+   * partial checksum (`csumStarts[i]`); the kernel segments it. Set it for every frame sent (0 otherwise).
+   */
+  readonly gsoTypes: Uint8Array;
+  /** With `vnetHdr`: segment payload size of a super-frame. */
+  readonly gsoSizes: Uint16Array;
+  /**
+   * With `vnetHdr`: non-zero asks the kernel to finish the transport checksum (VIRTIO_NET_HDR_F_NEEDS_CSUM):
+   * the one's-complement sum from this offset to the frame's end, stored at `csumStarts[i] + csumOffsets[i]`,
+   * whose field must hold the pseudo-header sum. 0 sends the frame's checksums as they are.
+   */
+  readonly csumStarts: Uint16Array;
+  /** With `vnetHdr`: checksum field position relative to `csumStarts[i]`. */
+  readonly csumOffsets: Uint16Array;
 }
 
 /** Counters of one socket. */
@@ -148,6 +208,8 @@ export class PacketSocket {
   readonly batchSize: number;
   /** Bytes per frame slot. */
   readonly frameSize: number;
+  /** True when opened with `vnetHdr` (offload metadata in `rx`/`tx`). */
+  readonly vnetHdr: boolean;
   /** Receive buffers, refilled by every batch. */
   readonly rx: RxBatch;
   /** Send buffers. */
@@ -162,14 +224,27 @@ export class PacketSocket {
     this.ifindex = raw.ifindex;
     this.batchSize = raw.batchSize;
     this.frameSize = raw.frameSize;
+    this.vnetHdr = raw.vnetHdr === true;
     this.rx = {
       buffer: raw.rxBuffer,
       offsets: raw.rxOffsets,
       lengths: raw.rxLengths,
       packetTypes: raw.rxPacketTypes,
       flags: raw.rxFlags,
+      gsoTypes: raw.rxGsoTypes,
+      gsoSizes: raw.rxGsoSizes,
+      csumStarts: raw.rxCsumStarts,
+      csumOffsets: raw.rxCsumOffsets,
     };
-    this.tx = { buffer: raw.txBuffer, offsets: raw.txOffsets, lengths: raw.txLengths };
+    this.tx = {
+      buffer: raw.txBuffer,
+      offsets: raw.txOffsets,
+      lengths: raw.txLengths,
+      gsoTypes: raw.txGsoTypes,
+      gsoSizes: raw.txGsoSizes,
+      csumStarts: raw.txCsumStarts,
+      csumOffsets: raw.txCsumOffsets,
+    };
   }
 
   /**
@@ -185,11 +260,11 @@ export class PacketSocket {
       const raw = new b.PacketSocket({ ...options });
       // An addon built from older sources lacks the per-frame flags; forwarding would then silently skip
       // checksum completion, so refuse it with the rebuild hint instead.
-      if (!(raw.rxFlags instanceof Uint8Array)) {
+      if (!(raw.rxFlags instanceof Uint8Array) || !(raw.txCsumStarts instanceof Uint16Array)) {
         raw.close();
         throw new LvsError(
           'NATIVE_NOT_BUILT',
-          'native: the built addon is older than its sources (no rxFlags); run `npm rebuild @lvskit/native`',
+          'native: the built addon is older than its sources (no rxFlags or offload fields); run `npm rebuild @lvskit/native`',
         );
       }
       return new PacketSocket(raw, options);
