@@ -14,9 +14,19 @@
  * typed-array cache with a negative cache (`NeighbourCache`): no map lookup, allocation or syscall per
  * packet once an address is cached, and at most one kernel query per 100 ms for an unresolved one.
  *
- * A frame the kernel flags `RxFlag.CSUM_NOT_READY` (sent by a local socket over a veth with tx checksum
- * offload: CHECKSUM_PARTIAL) gets its TCP/UDP checksum completed in software before it is rewritten and
- * forwarded; the rewrites then update that complete checksum incrementally as usual.
+ * Segmentation and checksum offload (on by default, `offload`): the socket runs with PACKET_VNET_HDR and
+ * 64 KiB slots, so a TSO/GSO/GRO super-frame (one IP packet of up to 64 KiB, cut into MTU-size segments only
+ * when it leaves a NIC) arrives whole with its GSO type and segment size, and a frame whose TCP/UDP checksum
+ * was left to offload (CHECKSUM_PARTIAL: sent by a local socket over a veth, or GRO-merged) says where that
+ * checksum starts. DR and NAT hand both back to the kernel as they came: the rewritten super-frame goes out
+ * with its GSO metadata and the checksum field reset to the pseudo-header sum of the rewritten addresses, so
+ * the kernel (or the next device) segments it and finishes every checksum — what the kernel's own IPVS does
+ * with a GSO skb (`tcp_dnat_handler` updates a CHECKSUM_PARTIAL pseudo-header only). The MTU check applies
+ * to each segment (`ip_vs_exceeds_mtu`). TUN cannot ask the kernel to segment inside IPIP (virtio_net_hdr
+ * has no IPIP GSO type), so for a tunnel the datapath completes partial checksums in software, and cuts
+ * super-frames into segments itself before encapsulating each. With `offload: false` the socket uses 2 KiB
+ * slots and no vnet header: partial checksums are completed in software and super-frames are dropped as
+ * `OVERSIZED`.
  *
  * Must never touch frames that are not for a VIP or a NAT connection (the engine says LOCAL: left alone).
  */
@@ -32,11 +42,14 @@ import {
   VERDICT_DROP,
   VERDICT_FORWARD,
 } from '@lvskit/core';
-import { getNeighbour, interfaceInfo, PacketSocket, PacketType, RxFlag } from '@lvskit/native';
+import { GsoType, getNeighbour, interfaceInfo, PacketSocket, PacketType, RxFlag } from '@lvskit/native';
 import { LvsError, parseAddress } from '@lvskit/schedulers';
 import { bytesEqual, copyBytes, put16 } from './bytes.js';
+import { pseudoSum4, pseudoSum6 } from './checksum.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
 import { ETH_DST, ETH_SRC, ETHERTYPE_ARP } from './headers/ethernet.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from './headers/ipv4.js';
+import { TCP_CHECKSUM, UDP_CHECKSUM } from './headers/transport.js';
 import { NeighbourCache } from './neighbour-cache.js';
 import { completeTransportChecksum } from './offload.js';
 import { createForwardParams, type ForwardParams } from './params.js';
@@ -62,6 +75,12 @@ export interface DatapathOptions {
   readonly batchSize?: number;
   /** Milliseconds for the engine's clock; default `performance.now()`. */
   readonly now?: () => number;
+  /**
+   * Receive super-frames whole and hand segmentation and partial checksums back to the kernel
+   * (PACKET_VNET_HDR, 64 KiB slots; see the file's overview). Default true. `false`: 2 KiB slots,
+   * checksums completed in software, super-frames dropped as `OVERSIZED`.
+   */
+  readonly offload?: boolean;
 }
 
 /** A running datapath: core's packet port, with its counters. */
@@ -69,11 +88,45 @@ export interface Datapath extends PacketPort {
   /** Drops by forwarders `DropReason` (index), including frames the engine dropped (index 0 unused). */
   readonly drops: Float64Array;
   /**
-   * [received, forwarded, replied (ICMP), ARP answered, engine drops, left to the kernel, next-hop MAC
-   * unknown, transport checksums completed (frames flagged CSUM_NOT_READY)].
+   * [0 received, 1 forwarded, 2 replied (ICMP), 3 ARP answered, 4 engine drops, 5 left to the kernel,
+   * 6 next-hop MAC unknown, 7 transport checksums completed in software (frames flagged CSUM_NOT_READY),
+   * 8 super-frames forwarded whole (the kernel segments them), 9 segments cut here (super-frames into a
+   * tunnel), 10 fragments sent (too big for the tunnel without DF), 11 frames the kernel's send queue
+   * refused (lost)]. Index names: {@link DatapathCounter}.
    */
   readonly counters: Float64Array;
 }
+
+/** Indexes of {@link Datapath.counters}. */
+export const DatapathCounter = {
+  /** Frames received. */
+  RECEIVED: 0,
+  /** Frames forwarded (a super-frame counts once). */
+  FORWARDED: 1,
+  /** ICMP errors sent back to a sender. */
+  REPLIED: 2,
+  /** ARP requests for a VIP answered. */
+  ARP_ANSWERED: 3,
+  /** Packets the engine dropped (no real server, over threshold, …). */
+  ENGINE_DROPS: 4,
+  /** Frames not for a VIP or a NAT connection, left to the kernel. */
+  LEFT_TO_KERNEL: 5,
+  /** Frames not sent because the next hop's MAC is not known yet. */
+  NEXT_HOP_UNKNOWN: 6,
+  /** Transport checksums completed in software. */
+  CHECKSUMS_COMPLETED: 7,
+  /** Super-frames forwarded whole with their GSO metadata. */
+  SUPER_FRAMES: 8,
+  /** Segments cut from super-frames here (tunnel). */
+  SEGMENTS: 9,
+  /** IPv4 fragments sent. */
+  FRAGMENTS: 10,
+  /** Frames the kernel's send queue refused. */
+  TX_REFUSED: 11,
+} as const;
+
+/** Receive slot with offload: a 64 KiB IP packet plus an Ethernet header with two VLAN tags, rounded up. */
+const SUPER_FRAME_SLOT = 65_664;
 
 /**
  * Creates the datapath. `open(processor)` (called by the director's `start()`) binds the socket; `close()`
@@ -93,7 +146,8 @@ export function createDatapath(options: DatapathOptions): Datapath {
   });
   const now = options.now ?? (() => performance.now());
   const drops = createDropCounters();
-  const counters = new Float64Array(8);
+  const counters = new Float64Array(12);
+  const offload = options.offload ?? true;
   let socket: PacketSocket | undefined;
 
   const info = new PacketInfo();
@@ -116,7 +170,12 @@ export function createDatapath(options: DatapathOptions): Datapath {
         ourAddress: options.address ?? '0.0.0.0',
         mtu: ifi.mtu,
       });
-      const sock = PacketSocket.open({ ifname: options.ifname, ...nsOpt, batchSize: options.batchSize ?? 64 });
+      const sock = PacketSocket.open({
+        ifname: options.ifname,
+        ...nsOpt,
+        batchSize: options.batchSize ?? 64,
+        ...(offload ? { vnetHdr: true, frameSize: SUPER_FRAME_SLOT } : {}),
+      });
       socket = sock;
       const { rx, tx } = sock;
       const rxFlags = rx.flags;
@@ -127,29 +186,44 @@ export function createDatapath(options: DatapathOptions): Datapath {
         (_, i) => new Uint8Array(rx.buffer.buffer, rx.buffer.byteOffset + i * slot, slot),
       );
       const ourMac = params.ourMac;
+      let out = 0;
+      /** Queues rx frame `off` (rewritten in place) for sending, with its offload metadata. */
+      const queue = (
+        off: number,
+        len: number,
+        gsoType: number,
+        gsoSize: number,
+        csumStart: number,
+        csumOff: number,
+      ) => {
+        tx.offsets[out] = off;
+        tx.lengths[out] = len;
+        tx.gsoTypes[out] = gsoType;
+        tx.gsoSizes[out] = gsoSize;
+        tx.csumStarts[out] = csumStart;
+        tx.csumOffsets[out++] = csumOff;
+      };
       sock.onBatch((count) => {
-        let out = 0;
+        out = 0;
         const t = now();
         for (let i = 0; i < count; i++) {
           counters[0]! += 1;
           // Frames for other hosts (flooded by a bridge, promiscuous mode) are not ours to forward.
           if (rx.packetTypes[i]! >= PacketType.OTHERHOST) continue;
-          // Cut to its slot (a super-frame from GRO/GSO/TSO): say so, rather than parse the stump as malformed.
-          if ((rxFlags[i]! & RxFlag.TRUNCATED) !== 0) {
+          const flags = rxFlags[i]!;
+          // Cut to its slot: say so, rather than parse the stump as malformed.
+          if ((flags & RxFlag.TRUNCATED) !== 0) {
             drops[DropReason.OVERSIZED]! += 1;
             continue;
           }
           const off = rx.offsets[i]!;
           const len = rx.lengths[i]!;
-          // recvmmsg slots sit at i·frameSize; anything else (a ring) gets a view made for it.
-          // (Only the optional TPACKET ring takes that path, and it allocates a view per frame.)
-          const frame =
-            off === i * slot ? views[i]! : new Uint8Array(rx.buffer.buffer, rx.buffer.byteOffset + off, len);
+          // recvmmsg (the only receive mode the datapath opens) puts frame i at i × frameSize, always.
+          const frame = views[i]!;
           const pr = parsePacket(frame, len, info);
           if (pr !== DropReason.NONE) {
             if (info.etherType === ETHERTYPE_ARP && answerArp(frame, len, info.l2Length, ourMac)) {
-              tx.offsets[out] = off;
-              tx.lengths[out++] = len;
+              queue(off, len, 0, 0, 0, 0);
               counters[3]! += 1;
             } else if (pr !== DropReason.NOT_IP) drops[pr]! += 1;
             continue;
@@ -161,10 +235,33 @@ export function createDatapath(options: DatapathOptions): Datapath {
             else counters[5]! += 1;
             continue;
           }
-          // Only now, for a frame we forward: finish a checksum the sender left to offload (see above).
-          if ((rxFlags[i]! & RxFlag.CSUM_NOT_READY) !== 0 && completeTransportChecksum(frame, info)) {
-            counters[7]! += 1;
+          const gso = (flags & RxFlag.GSO) !== 0;
+          const partial = (flags & RxFlag.CSUM_NOT_READY) !== 0;
+          const tunnel = !d.reply && d.method === METHOD_TUNNEL;
+          // Offload state handed back to the kernel: where the partial checksum starts (0: none).
+          let csumStart = 0;
+          let csumField = 0;
+          if (gso || partial) {
+            if (offload && !tunnel) {
+              csumField = partialField(i, partial);
+              if (csumField === 0) {
+                drops[DropReason.OFFLOAD_UNSUPPORTED]! += 1;
+                continue;
+              }
+              csumStart = info.l4Offset;
+            } else if (gso) {
+              // A tunnel cannot carry a super-frame for the kernel to segment: cut here (not yet).
+              drops[DropReason.OFFLOAD_UNSUPPORTED]! += 1;
+              continue;
+            } else if (completeTransportChecksum(frame, info)) {
+              // Finish a checksum the sender left to offload (see the overview) before the rewrite updates it.
+              counters[7]! += 1;
+            } else {
+              drops[DropReason.OFFLOAD_UNSUPPORTED]! += 1;
+              continue;
+            }
           }
+          params.gsoSize = gso ? rx.gsoSizes[i]! : 0;
           let v: Verdict = Verdict.DROP;
           const alen = d.rfamily === 4 ? 4 : 16;
           if (d.reply) {
@@ -198,12 +295,24 @@ export function createDatapath(options: DatapathOptions): Datapath {
             drops[result.reason]! += 1;
             continue;
           }
-          // REPLY (an ICMP error) goes back out the same interface, like FORWARD.
-          counters[v === Verdict.REPLY ? 2 : 1]! += 1;
-          tx.offsets[out] = off;
-          tx.lengths[out++] = result.length;
+          if (v === Verdict.REPLY) {
+            // An ICMP error goes back out the same interface; its checksums are complete.
+            counters[2]! += 1;
+            queue(off, result.length, 0, 0, 0, 0);
+            continue;
+          }
+          counters[1]! += 1;
+          if (csumStart !== 0) {
+            // The rewrite changed addresses (NAT) the pseudo-header covers: the field must hold the new sum.
+            writePseudoSum(frame);
+            if (gso) counters[8]! += 1;
+            queue(off, result.length, gso ? rx.gsoTypes[i]! : GsoType.NONE, params.gsoSize, csumStart, csumField);
+          } else queue(off, result.length, 0, 0, 0, 0);
         }
-        if (out > 0) sock.sendReceived(out);
+        if (out > 0) {
+          const sent = sock.sendReceived(out);
+          if (sent < out) counters[11]! += out - sent;
+        }
       });
     },
     async close() {
@@ -211,6 +320,33 @@ export function createDatapath(options: DatapathOptions): Datapath {
       socket = undefined;
     },
   };
+
+  /**
+   * For a frame handed back to the kernel with its checksum left partial: the checksum field's offset from
+   * the transport header (TCP 16, UDP 6), or 0 when that cannot be done — not TCP/UDP, a fragment, or (for a
+   * frame that came partial) a checksum start that is not this transport header.
+   */
+  function partialField(i: number, partial: boolean): number {
+    if (!info.hasTransport || info.isFragment) return 0;
+    const field = info.protocol === IPPROTO_TCP ? TCP_CHECKSUM : info.protocol === IPPROTO_UDP ? UDP_CHECKSUM : 0;
+    if (field === 0) return 0;
+    if (partial && (socket!.rx.csumStarts[i] !== info.l4Offset || socket!.rx.csumOffsets[i] !== field)) return 0;
+    return field;
+  }
+
+  /**
+   * Resets a partial checksum to the pseudo-header sum of the (rewritten) packet, folded and not
+   * complemented — the CHECKSUM_PARTIAL form the kernel finishes (`__tcp_v4_send_check`, `udp4_hwcsum`;
+   * GSO adjusts it per segment in `tcp_gso_segment`). For a GSO super-frame this covers its whole length.
+   */
+  function writePseudoSum(frame: Uint8Array): void {
+    const field = info.l4Offset + (info.protocol === IPPROTO_TCP ? TCP_CHECKSUM : UDP_CHECKSUM);
+    const sum =
+      info.family === 4
+        ? pseudoSum4(frame, info.srcAddrOffset, info.dstAddrOffset, info.protocol, info.l4Length)
+        : pseudoSum6(frame, info.srcAddrOffset, info.dstAddrOffset, info.protocol, info.l4Length);
+    put16(frame, field, sum);
+  }
 
   function setAddr(src: Uint8Array, len: number): Uint8Array {
     const dst = len === 4 ? addr4 : addr16;

@@ -16,7 +16,7 @@ export {
   pseudoSum4,
   pseudoSum6,
 } from './checksum.js';
-export { createDatapath, type Datapath, type DatapathOptions } from './datapath.js';
+export { createDatapath, type Datapath, DatapathCounter, type DatapathOptions } from './datapath.js';
 export { forwardersErrorCodes } from './errors.js';
 export * from './headers/arp.js';
 export * from './headers/ethernet.js';

@@ -39,6 +39,19 @@ export interface ForwardParams {
   pmtuDisc: boolean;
   /** IPv4 identification for headers we create without DF (kernel: `__ip_select_ident`); the caller advances it. */
   ident: number;
+  /**
+   * 0 for an ordinary packet. For a GSO super-packet (received with its `gso_size`), the payload bytes per
+   * segment it will be cut into: the MTU check then applies to each segment's size, not the whole packet's
+   * (`ip_vs_exceeds_mtu` in net/netfilter/ipvs/ip_vs_xmit.c, after `ip_exceeds_mtu`:
+   * `skb_gso_validate_network_len`). The datapath sets it per frame.
+   */
+  gsoSize: number;
+  /**
+   * The caller fragments a result larger than the MTU (IPv4 without DF, or TUN with pmtu_disc off), as the
+   * kernel does after IPVS transmits; the rewrite then returns the oversized frame instead of dropping it as
+   * `NEEDS_FRAGMENTATION`. Default false.
+   */
+  canFragment: boolean;
 }
 
 /** What {@link createForwardParams} accepts; omitted fields take the kernel defaults. */
@@ -61,6 +74,10 @@ export interface ForwardParamsInit {
   pmtuDisc?: boolean;
   /** Default 0. */
   ident?: number;
+  /** Default 0 (not a super-packet). */
+  gsoSize?: number;
+  /** Default false. */
+  canFragment?: boolean;
 }
 
 /** Parses "aa:bb:cc:dd:ee:ff" into 6 bytes; throws `INVALID_ARGUMENT` otherwise. */
@@ -102,6 +119,10 @@ export function createForwardParams(init: ForwardParamsInit): ForwardParams {
   if (!Number.isInteger(ident) || ident < 0 || ident > 0xffff) {
     throw new LvsError('INVALID_ARGUMENT', `ident must be an integer in 0..65535, got ${ident}`);
   }
+  const gsoSize = init.gsoSize ?? 0;
+  if (!Number.isInteger(gsoSize) || gsoSize < 0 || gsoSize > 0xffff) {
+    throw new LvsError('INVALID_ARGUMENT', `gsoSize must be an integer in 0..65535, got ${gsoSize}`);
+  }
   const ourAddress = bytesOf(init.ourAddress ?? '0.0.0.0', 'ip', 'ourAddress');
   if (ourAddress.length !== 4) throw new LvsError('INVALID_ARGUMENT', 'ourAddress: the tunnel source is IPv4');
   return {
@@ -114,5 +135,7 @@ export function createForwardParams(init: ForwardParamsInit): ForwardParams {
     decrementTtl: init.decrementTtl ?? true,
     pmtuDisc: init.pmtuDisc ?? true,
     ident,
+    gsoSize,
+    canFragment: init.canFragment ?? false,
   };
 }

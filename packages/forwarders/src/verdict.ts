@@ -58,11 +58,17 @@ export const DropReason = {
   /** An ICMP error about a NAT flow fails its checksum (ip_vs_in_icmp: "failed checksum"). */
   BAD_ICMP_CHECKSUM: 17,
   /**
-   * Longer than the receive slot, so only its start was received (the addon's `RxFlag.TRUNCATED`): a
-   * GSO/GRO/TSO super-frame, or a frame above the slot size. Counted before parsing, so it never shows up
-   * as a malformed header. Segmenting such frames in user space is not done.
+   * Longer than the receive slot, so only its start was received (the addon's `RxFlag.TRUNCATED`): a frame
+   * above the slot size, or a GSO/GRO/TSO super-frame when the datapath runs with `offload: false` (2 KiB
+   * slots). Counted before parsing, so it never shows up as a malformed header.
    */
   OVERSIZED: 18,
+  /**
+   * A super-frame or a frame with a checksum left to offload that cannot be handed on: not TCP/UDP, a
+   * fragment, offsets that do not match its transport header, or a GSO type the datapath cannot segment
+   * itself for a tunnel (only TCPv4 and UDP_L4 are).
+   */
+  OFFLOAD_UNSUPPORTED: 19,
 } as const;
 /** One of {@link DropReason}'s values. */
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];

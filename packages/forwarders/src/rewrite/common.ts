@@ -10,6 +10,8 @@ import { checksumUpdate16, internetChecksum, pseudoSum6 } from '../checksum.js';
 import { ETH_ALEN, ETH_DST, ETH_SRC } from '../headers/ethernet.js';
 import {
   IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
   IPV4_CHECKSUM,
   IPV4_DST,
   IPV4_FLAGS_FRAGOFF,
@@ -44,6 +46,7 @@ import {
   ICMPV6_TIME_EXCEED,
   isIcmpError,
   isIcmpv6Error,
+  TCP_DATA_OFFSET,
 } from '../headers/transport.js';
 import type { ForwardParams } from '../params.js';
 import type { PacketInfo } from '../parse.js';
@@ -196,20 +199,36 @@ export function preTransmit(
   const mtu = p.mtu - overhead;
   // ip_vs_tunnel_xmit: "mtu less than 68" (the IPv4 minimum) drops.
   if (overhead > 0 && mtu < 68) return drop(r, DropReason.TUNNEL_MTU_TOO_SMALL);
+  const tooBig = exceedsMtu(frame, info, p.gsoSize, mtu);
   if (info.family === 4) {
     // ensure_mtu_is_adequate: DF, too long, and not an ICMP error being forwarded.
     const relatedIcmp = info.protocol === IPPROTO_ICMP && info.icmpInnerValid;
-    if (info.dontFragment && info.l3Length > mtu && !relatedIcmp && (overhead === 0 || p.pmtuDisc)) {
+    if (info.dontFragment && tooBig && !relatedIcmp && (overhead === 0 || p.pmtuDisc)) {
       if (!canReply || !icmpErrorAllowed(frame, info)) return drop(r, DropReason.FRAG_NEEDED);
       return replyIcmpError(frame, info, p, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu & 0xffff, r, routed);
     }
-  } else if (info.l3Length > mtu) {
+  } else if (tooBig) {
     // __mtu_check_toobig_v6 drops regardless; ICMPv6 too-big only for first fragments that are not ICMP errors.
     const relatedIcmp = info.protocol === IPPROTO_ICMPV6 && info.icmpInnerValid;
     if (!canReply || relatedIcmp || !icmpErrorAllowed(frame, info)) return drop(r, DropReason.FRAG_NEEDED);
     return replyIcmpError(frame, info, p, ICMPV6_PKT_TOOBIG, 0, mtu, r);
   }
-  // The kernel would fragment (skb->ignore_df); we send whole frames only.
-  if (info.l3Length > mtu) return drop(r, DropReason.NEEDS_FRAGMENTATION);
+  // The kernel fragments what is left (skb->ignore_df, ip_fragment); so does a caller that says it can.
+  if (tooBig && !p.canFragment) return drop(r, DropReason.NEEDS_FRAGMENTATION);
   return -1;
+}
+
+/**
+ * `ip_vs_exceeds_mtu` (net/netfilter/ipvs/ip_vs_xmit.c, modelled on `ip_exceeds_mtu`): a packet exceeds the
+ * MTU when it is longer than it, unless it is a GSO super-packet each of whose segments fits
+ * (`skb_gso_validate_network_len`: network header + transport header + `gsoSize` ≤ MTU). Kernels before that
+ * fix skipped GSO packets altogether; checking each segment is what actually leaves the interface.
+ */
+export function exceedsMtu(frame: Uint8Array, info: PacketInfo, gsoSize: number, mtu: number): boolean {
+  if (info.l3Length <= mtu) return false;
+  if (gsoSize === 0 || !info.hasTransport) return true;
+  let l4hdr = 8;
+  if (info.protocol === IPPROTO_TCP) l4hdr = (frame[info.l4Offset + TCP_DATA_OFFSET]! >> 4) * 4;
+  else if (info.protocol !== IPPROTO_UDP) return true;
+  return info.l4Offset - info.l3Offset + l4hdr + gsoSize > mtu;
 }
