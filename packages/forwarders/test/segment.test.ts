@@ -176,7 +176,8 @@ describe('writeSegment: golden TCP/IPv4 (VLAN, IP and TCP options, wrapping sequ
     100,
   );
   // The IPv4 header is 24 bytes, the TCP header 32: the TCP checksum field sits at 18 + 24 + 16.
-  const superFrame = poke16(full, 18 + 24 + 16, 0x4d2c); // a pseudo-header-only (CHECKSUM_PARTIAL) value
+  // Any value there must be ignored (the kernel hands over a pseudo-header-only sum, CHECKSUM_PARTIAL).
+  const superFrame = poke16(full, 18 + 24 + 16, 0x4d2c);
 
   it('cuts 3000 bytes at 1448 into 1448 + 1448 + 104, each as the kernel would send it', () => {
     // Hand-derived: IDs 0xfffe, 0xffff, 0x0000 (inet_gso_segment id++ in 16 bits); sequence numbers
