@@ -1,15 +1,18 @@
 /**
  * HTTP through the VIP with a new TCP connection per request (issue #4 item 6): lvskit's datapath in DR and in
  * NAT against HAProxy in TCP mode and the kernel's nftables DNAT, on one netlab lab and the same two backends
- * (netlab's Node HTTP server, one per real server, port 80, for every side). Per side: requests/s under
- * `wrk -H 'Connection: close' -c 50 -t 2`, the director process's CPU ms per 1,000 connections (lvskit and
- * HAProxy, /proc/<pid>/stat utime+stime around the wrk run), and p50/p99 at one connection against going
- * direct to a backend. Then, on the same lab, 64-byte UDP frames from trafgen forwarded by the kernel as a
+ * (netlab's Node HTTP server, one per real server, port 80, for every side). ROUNDS rounds (default 3), every
+ * side once per round in the same order, medians reported. Per side: requests/s under
+ * `wrk -H 'Connection: close' -c 50 -t 2`; CPU per 1,000 connections two ways — the director process's
+ * utime+stime (/proc/<pid>/stat; lvskit and HAProxy), and the whole machine's busy time (/proc/stat) minus
+ * that of the same load sent straight to a backend in the same round ("added CPU", every side, nftables
+ * included; on veths a sender is charged for the receiver's softirq work, so only the whole-machine figure
+ * compares the sides fairly); and p50/p99 at one connection against going direct to a backend. Then, on the same lab, 64-byte UDP frames from trafgen forwarded by the kernel as a
  * plain router (the ceiling) and by lvskit in DR. Root only; builds namespaces under 198.18.0.0/15 and touches
  * nothing else (trafgen is told to leave the host-wide socket-memory sysctls alone). Not run by tests.
  * Prerequisites (not CI's): haproxy, wrk, nft (nftables), trafgen (netsniff-ng), ethtool, curl; missing → exit 1.
  *
- * Run: `npm run bench:http -w @lvskit/forwarders` (BENCH_SECONDS=n per side, default 8)
+ * Run: `npm run bench:http -w @lvskit/forwarders` (BENCH_SECONDS=n per side, default 8; ROUNDS=n, default 3)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +25,7 @@ import { applyDrRealServer } from '../src/index.js';
 import type { DirectorConfig } from './lvs-director.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const LATENCY_SECONDS = 5;
 const VIP = '198.18.0.100';
 const tsx = [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx'];
@@ -41,6 +45,10 @@ if (missing.length > 0) {
   console.error(
     `bench:http needs ${missing.map(([b]) => b).join(', ')} — install with: apt-get install ${missing.map(([, p]) => p).join(' ')}`,
   );
+  process.exit(1);
+}
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  console.error(`ROUNDS must be a positive integer, got ${process.env.ROUNDS}`);
   process.exit(1);
 }
 if (!Number.isFinite(SECONDS) || SECONDS < 1) {
@@ -88,16 +96,34 @@ function cpuMs(pid: number): number {
   return ((Number(rest[11]) + Number(rest[12])) * 1000) / hz;
 }
 
+/** The whole machine's busy time (every CPU: user, nice, system, irq, softirq, steal), in ms. */
+function busyMs(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const hz = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
+  return (((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) * 1000) / hz;
+}
+
+const median = (xs: readonly number[]): number => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const m = v.length >> 1;
+  return v.length % 2 === 1 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
+
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-/** One side's figures. */
+/** One side's figures in one round. */
 interface Side {
   name: string;
+  round: number;
   load: string;
   load_after: string;
   tput: WrkResult;
   lat: WrkResult;
+  /** Director process CPU ms per 1,000 connections. */
   cpuPer1000?: number;
+  /** Whole-machine busy ms per 1,000 connections. */
+  busyPer1000: number;
   note: string;
 }
 
@@ -106,7 +132,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'lvskit-bench-'));
 const sides: Side[] = [];
 const PACKETS = 300_000;
 const packetRuns: { name: string; load: string; delivered: number; pps: number; note: string }[] = [];
-let direct: WrkResult | undefined;
+const directLat: WrkResult[] = [];
+/** Whole-machine busy ms per 1,000 connections sent straight to rs1, by round. */
+const directBusy: number[] = [];
+const directRps: number[] = [];
 try {
   const all = [hosts.client, hosts.director, hosts.rs1, hosts.rs2];
   for (const h of all) {
@@ -116,9 +145,8 @@ try {
       'net.ipv4.conf.all.send_redirects': '0',
       'net.ipv4.conf.eth0.send_redirects': '0',
     });
-    // Frames the packet socket forwards must carry full checksums (see README, "The datapath"); the same
-    // setting for every side.
-    await lab.exec(h, ['ethtool', '-K', 'eth0', 'tx', 'off']);
+    // Every host keeps the veth's offloads (checksum, TSO/GSO) on, as it comes: the datapath hands partial
+    // checksums and super-frames back to the kernel (see README, "The datapath").
   }
   for (const h of all) {
     const r = await lab.exec(h, ['sysctl', '-n', 'net.ipv4.tcp_tw_reuse']);
@@ -149,27 +177,56 @@ try {
     }
     return false;
   };
-  /** Throughput then latency through the VIP; CPU of `pid` around the throughput run. */
+  let round = 0;
+  /** Throughput then latency through the VIP; CPU of `pid` and of the machine around the throughput run. */
   const measure = async (name: string, pid: number | undefined, note: () => string): Promise<void> => {
     const load = loadavg();
     if (!(await reachable())) {
       console.error(`${name}: the VIP does not answer; side skipped. ${note()}`);
-      sides.push({ name, load, load_after: loadavg(), tput: parseWrk(''), lat: parseWrk(''), note: 'VIP unreachable' });
+      sides.push({
+        name,
+        round,
+        load,
+        load_after: loadavg(),
+        tput: parseWrk(''),
+        lat: parseWrk(''),
+        busyPer1000: Number.NaN,
+        note: 'VIP unreachable',
+      });
       return;
     }
     const before = pid === undefined ? 0 : cpuMs(pid);
+    const busy0 = busyMs();
     const tput = await wrk(`http://${VIP}/`, false);
+    const busy1 = busyMs();
     const after = pid === undefined ? 0 : cpuMs(pid);
     const lat = await wrk(`http://${VIP}/`, true);
-    const side: Side = { name, load, load_after: loadavg(), tput, lat, note: '' };
+    const side: Side = {
+      name,
+      round,
+      load,
+      load_after: loadavg(),
+      tput,
+      lat,
+      busyPer1000: (busy1 - busy0) / (tput.requests / 1000),
+      note: '',
+    };
     if (pid !== undefined) side.cpuPer1000 = (after - before) / (tput.requests / 1000);
     side.note = note();
     sides.push(side);
-    console.error(`${name}: ${JSON.stringify(side)}`);
+    console.error(`round ${round} ${name}: ${JSON.stringify(side)}`);
   };
-
-  direct = await wrk(`http://${ip.rs1}/`, true);
-  console.error(`direct: ${JSON.stringify(direct)}`);
+  /** The same load straight to rs1: the baseline of the whole-machine CPU and of the latency. */
+  const measureDirect = async (): Promise<void> => {
+    const busy0 = busyMs();
+    const tput = await wrk(`http://${ip.rs1}/`, false);
+    const busy1 = busyMs();
+    directBusy.push((busy1 - busy0) / (tput.requests / 1000));
+    directRps.push(tput.rps);
+    const lat = await wrk(`http://${ip.rs1}/`, true);
+    directLat.push(lat);
+    console.error(`round ${round} direct: ${JSON.stringify({ tput, lat, busyPer1000: directBusy.at(-1) })}`);
+  };
 
   const startLvskit = async (
     method: 'route' | 'masq',
@@ -199,15 +256,6 @@ try {
     last.note = counters ? `datapath ${counters}` : 'no counters (director did not stop cleanly)';
   };
 
-  // lvskit DR: the VIP is not on the director's kernel, ip_forward 0; replies go straight to the client.
-  await lvskit('route', 'lvskit DR');
-  // One-armed NAT (lvskit and nftables): the real servers reach the client through the director.
-  for (const rs of [hosts.rs1, hosts.rs2]) await lab.addRoute(rs, `${ip.client}/32`, ip.director);
-  await lvskit('masq', 'lvskit NAT');
-
-  // HAProxy and nftables need the VIP on the director's kernel.
-  await lab.addAddress(hosts.director, 'eth0', `${VIP}/32`);
-  await lab.exec(hosts.client, ['ip', 'neigh', 'flush', 'dev', 'eth0'], { check: false });
   const cfgPath = join(tmp, 'haproxy.cfg');
   writeFileSync(
     cfgPath,
@@ -230,28 +278,48 @@ try {
       '',
     ].join('\n'),
   );
-  const haproxy = lab.spawn(hosts.director, ['haproxy', '-db', '-f', cfgPath]);
-  await measure('HAProxy (mode tcp, 1 thread)', haproxy.pid, () => haproxy.output().trim());
-  await haproxy.stop(5000);
+  for (round = 1; round <= ROUNDS; round++) {
+    // DR first: the real servers answer the client directly (no route via the director).
+    for (const rs of [hosts.rs1, hosts.rs2])
+      await lab.exec(rs, ['ip', 'route', 'del', `${ip.client}/32`], { check: false });
+    await measureDirect();
+    // lvskit DR: the VIP is not on the director's kernel, ip_forward 0; replies go straight to the client.
+    await lvskit('route', 'lvskit DR');
+    // One-armed NAT (lvskit and nftables): the real servers reach the client through the director.
+    for (const rs of [hosts.rs1, hosts.rs2]) await lab.addRoute(rs, `${ip.client}/32`, ip.director);
+    await lvskit('masq', 'lvskit NAT');
 
-  await lab.sysctl(hosts.director, { 'net.ipv4.ip_forward': '1' });
-  await lab.exec(hosts.director, ['nft', '-f', '-'], {
-    input: [
-      'table ip lvsbench {',
-      '  chain pre {',
-      '    type nat hook prerouting priority dstnat; policy accept;',
-      `    ip daddr ${VIP} tcp dport 80 dnat to numgen inc mod 2 map { 0 : ${ip.rs1}, 1 : ${ip.rs2} }`,
-      '  }',
-      '}',
-      '',
-    ].join('\n'),
-  });
-  await measure('nftables DNAT (numgen inc)', undefined, () => '');
+    // HAProxy and nftables need the VIP on the director's kernel.
+    await lab.addAddress(hosts.director, 'eth0', `${VIP}/32`);
+    await lab.exec(hosts.client, ['ip', 'neigh', 'flush', 'dev', 'eth0'], { check: false });
+    const haproxy = lab.spawn(hosts.director, ['haproxy', '-db', '-f', cfgPath]);
+    await measure('HAProxy (mode tcp, 1 thread)', haproxy.pid, () => haproxy.output().trim());
+    await haproxy.stop(5000);
+
+    await lab.sysctl(hosts.director, { 'net.ipv4.ip_forward': '1' });
+    await lab.exec(hosts.director, ['nft', '-f', '-'], {
+      input: [
+        'table ip lvsbench {',
+        '  chain pre {',
+        '    type nat hook prerouting priority dstnat; policy accept;',
+        `    ip daddr ${VIP} tcp dport 80 dnat to numgen inc mod 2 map { 0 : ${ip.rs1}, 1 : ${ip.rs2} }`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    await measure('nftables DNAT (numgen inc)', undefined, () => '');
+    await lab.exec(hosts.director, ['nft', 'delete', 'table', 'ip', 'lvsbench']);
+    if (round < ROUNDS) {
+      await lab.sysctl(hosts.director, { 'net.ipv4.ip_forward': '0' });
+      await lab.removeAddress(hosts.director, 'eth0', `${VIP}/32`);
+      await lab.exec(hosts.client, ['ip', 'neigh', 'flush', 'dev', 'eth0'], { check: false });
+    }
+  }
 
   // (a) Packet rate, same lab: 64-byte UDP frames (60 + FCS) from trafgen on the client to the director's
   // MAC, counted by a packet socket on rs1. The kernel forwarding them as a plain router (the ceiling; the
   // nftables table removed so that conntrack is not in its path), then lvskit DR from a VIP to rs1.
-  await lab.exec(hosts.director, ['nft', 'delete', 'table', 'ip', 'lvsbench']);
   await lab.exec(hosts.director, ['ping', '-c', '1', '-W', '1', ip.rs1], { check: false });
   const pktRun = async (name: string, target: string): Promise<void> => {
     const sink = PacketSocket.open({ ifname: 'eth0', netns: hosts.rs1.ns, batchSize: 256 });
@@ -307,29 +375,67 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-// Report.
+// Report: medians over the rounds (every round's figures are on stderr above).
 const f = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(d));
-const by = (name: string) => sides.find((s) => s.name.startsWith(name));
-const hap = by('HAProxy');
-const nft = by('nftables');
+const names = [...new Set(sides.map((s) => s.name))];
+const of = (name: string) => sides.filter((s) => s.name === name);
+const dBusy = median(directBusy);
+const dP50 = median(directLat.map((l) => l.p50));
+const dP99 = median(directLat.map((l) => l.p99));
+/** Median of the per-round differences side − direct (same round). */
+const addedBusy = (name: string) =>
+  median(of(name).map((s) => s.busyPer1000 - (directBusy[s.round - 1] ?? Number.NaN)));
+const range = (xs: number[], d = 0) => {
+  const v = xs.filter(Number.isFinite);
+  return v.length === 0 ? 'n/a' : `${f(Math.min(...v), d)}–${f(Math.max(...v), d)}`;
+};
 console.log(
-  `\n| side | req/s (c=50) | requests | socket errors | director CPU ms / 1000 conn | p50 ms (c=1) | p99 ms (c=1) | added p50 ms | added p99 ms | load avg before → after |`,
+  `\n| side (median of ${ROUNDS}) | req/s (c=50) | req/s range | socket errors | added CPU ms / 1000 conn (machine) | director process CPU ms / 1000 conn | p50 ms (c=1) | p99 ms (c=1) | added p50 ms |`,
 );
-console.log('|---|---:|---:|---|---:|---:|---:|---:|---:|---|');
-console.log(`| direct to rs1 (no director) | | | | | ${f(direct?.p50, 3)} | ${f(direct?.p99, 3)} | 0 | 0 | |`);
-for (const s of sides) {
-  const errs = s.tput.errors + (s.tput.non2xx ? `, non-2xx ${s.tput.non2xx}` : '');
+console.log('|---|---:|---|---|---:|---:|---:|---:|---:|');
+console.log(
+  `| direct to rs1 (no director) | ${f(median(directRps))} | ${range(directRps)} | | 0 (${f(dBusy, 1)} in all) | | ${f(dP50, 3)} | ${f(dP99, 3)} | 0 |`,
+);
+for (const n of names) {
+  const ss = of(n);
+  const errs = [...new Set(ss.map((s) => s.tput.errors + (s.tput.non2xx ? `, non-2xx ${s.tput.non2xx}` : '')))].join(
+    '; ',
+  );
   console.log(
-    `| ${s.name} | ${f(s.tput.rps)} | ${f(s.tput.requests)} | ${errs} | ${f(s.cpuPer1000, 1)} | ${f(s.lat.p50, 3)} | ${f(s.lat.p99, 3)} | ${f(s.lat.p50 - (direct?.p50 ?? Number.NaN), 3)} | ${f(s.lat.p99 - (direct?.p99 ?? Number.NaN), 3)} | ${s.load} → ${s.load_after} |`,
+    `| ${n} | ${f(median(ss.map((s) => s.tput.rps)))} | ${range(ss.map((s) => s.tput.rps))} | ${errs} | ${f(addedBusy(n), 1)} | ${f(median(ss.map((s) => s.cpuPer1000 ?? Number.NaN)), 1)} | ${f(median(ss.map((s) => s.lat.p50)), 3)} | ${f(median(ss.map((s) => s.lat.p99)), 3)} | ${f(median(ss.map((s) => s.lat.p50)) - dP50, 3)} |`,
   );
 }
-console.log('\n| ratio | value |\n|---|---:|');
+const hapName = names.find((n) => n.startsWith('HAProxy')) ?? '';
+const nftName = names.find((n) => n.startsWith('nftables')) ?? '';
+/** Median over rounds of a per-round ratio a/b. */
+const ratio = (a: string, b: string, pick: (s: Side) => number) =>
+  median(
+    of(a).map((s) => {
+      const o = of(b).find((x) => x.round === s.round);
+      return o === undefined ? Number.NaN : pick(s) / pick(o);
+    }),
+  );
+const addedOf = (s: Side) => s.busyPer1000 - (directBusy[s.round - 1] ?? Number.NaN);
+console.log('\n| ratio (median of per-round ratios) | value |\n|---|---:|');
 for (const n of ['lvskit DR', 'lvskit NAT']) {
-  const s = by(n);
-  console.log(`| ${n} / HAProxy, req/s | ${f((s?.tput.rps ?? Number.NaN) / (hap?.tput.rps ?? Number.NaN), 2)} |`);
-  console.log(`| ${n} / nftables, req/s | ${f((s?.tput.rps ?? Number.NaN) / (nft?.tput.rps ?? Number.NaN), 2)} |`);
   console.log(
-    `| ${n} / HAProxy, CPU per connection | ${f((s?.cpuPer1000 ?? Number.NaN) / (hap?.cpuPer1000 ?? Number.NaN), 2)} |`,
+    `| ${n} / HAProxy, req/s | ${f(
+      ratio(n, hapName, (s) => s.tput.rps),
+      2,
+    )} |`,
+  );
+  console.log(
+    `| ${n} / nftables, req/s | ${f(
+      ratio(n, nftName, (s) => s.tput.rps),
+      2,
+    )} |`,
+  );
+  console.log(`| ${n} / HAProxy, added machine CPU per connection | ${f(ratio(n, hapName, addedOf), 2)} |`);
+  console.log(
+    `| ${n} / HAProxy, director process CPU per connection | ${f(
+      ratio(n, hapName, (s) => s.cpuPer1000 ?? Number.NaN),
+      2,
+    )} |`,
   );
 }
 const ceiling = packetRuns[0]?.pps ?? Number.NaN;
@@ -341,5 +447,5 @@ for (const p of packetRuns)
   console.log(`| ${p.name} | ${p.delivered} (${PACKETS}) | ${f(p.pps)} | ${f(p.pps / ceiling, 2)} | ${p.load} |`);
 for (const s of [...sides, ...packetRuns]) if (s.note) console.log(`\n${s.name}: ${s.note}`);
 console.log(
-  `\n${SECONDS} s per side (wrk -H 'Connection: close' -c 50 -t 2), latency ${LATENCY_SECONDS} s at -c 1 -t 1 --latency; backends: 2 × netlab Node HTTP server; node ${process.version}; ${spawnSync('nproc').stdout.toString().trim()} CPUs shared with other work`,
+  `\n${ROUNDS} rounds × ${SECONDS} s per side (wrk -H 'Connection: close' -c 50 -t 2), latency ${LATENCY_SECONDS} s at -c 1 -t 1 --latency; backends: 2 × netlab Node HTTP server; node ${process.version}; ${spawnSync('nproc').stdout.toString().trim()} CPUs; load average at the end ${loadavg()}`,
 );

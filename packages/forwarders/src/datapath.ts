@@ -46,6 +46,7 @@ import { GsoType, getNeighbour, interfaceInfo, PacketSocket, PacketType, RxFlag 
 import { LvsError, parseAddress } from '@lvskit/schedulers';
 import { bytesEqual, copyBytes, put16 } from './bytes.js';
 import { pseudoSum4, pseudoSum6 } from './checksum.js';
+import { fragmentCount, writeFragment } from './fragment.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
 import { ETH_DST, ETH_SRC, ETHERTYPE_ARP } from './headers/ethernet.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from './headers/ipv4.js';
@@ -54,9 +55,11 @@ import { NeighbourCache } from './neighbour-cache.js';
 import { completeTransportChecksum } from './offload.js';
 import { createForwardParams, type ForwardParams } from './params.js';
 import { PacketInfo, parsePacket } from './parse.js';
+import { drop, preTransmit } from './rewrite/common.js';
 import { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
 import { rewriteRoute } from './rewrite/route.js';
-import { rewriteTunnel } from './rewrite/tunnel.js';
+import { IPIP_OVERHEAD, rewriteTunnel } from './rewrite/tunnel.js';
+import { gsoSegmentCount, writeSegment } from './segment.js';
 import { createDropCounters, DropReason, RewriteResult, Verdict } from './verdict.js';
 
 /** Options of {@link createDatapath}. */
@@ -151,6 +154,8 @@ export function createDatapath(options: DatapathOptions): Datapath {
   let socket: PacketSocket | undefined;
 
   const info = new PacketInfo();
+  const segInfo = new PacketInfo();
+  const outerInfo = new PacketInfo();
   const result = new RewriteResult();
   const arp = new ArpView();
   const summary = createPacketSummary();
@@ -186,7 +191,111 @@ export function createDatapath(options: DatapathOptions): Datapath {
         (_, i) => new Uint8Array(rx.buffer.buffer, rx.buffer.byteOffset + i * slot, slot),
       );
       const ourMac = params.ourMac;
+      // Frames built here rather than rewritten in place (segments of a super-frame for a tunnel, fragments):
+      // one send slot each, views made once. Such frames and in-place ones share the send descriptors, so
+      // whichever kind is pending is sent before the other kind is queued (order within a flow is kept).
+      const txSlot = sock.frameSize;
+      const txViews = Array.from(
+        { length: sock.batchSize },
+        (_, j) => new Uint8Array(tx.buffer.buffer, tx.buffer.byteOffset + j * txSlot, txSlot),
+      );
+      // A tunnelled segment that needs fragmenting is moved here first, so its send slot can be reused.
+      const scratch = new Uint8Array(txSlot);
       let out = 0;
+      let txOut = 0;
+      const flushRx = () => {
+        if (out === 0) return;
+        const sent = sock.sendReceived(out);
+        if (sent < out) counters[11]! += out - sent;
+        out = 0;
+      };
+      const flushTx = () => {
+        if (txOut === 0) return;
+        const sent = sock.send(txOut);
+        if (sent < txOut) counters[11]! += txOut - sent;
+        txOut = 0;
+      };
+      /** A free send slot (sending what is pending when all are taken). */
+      const allocSlot = (): number => {
+        flushRx();
+        if (txOut === sock.batchSize) flushTx();
+        return txOut;
+      };
+      /** Queues the frame built in send slot `j` (the one {@link allocSlot} returned). */
+      const queueTx = (j: number, len: number) => {
+        tx.offsets[txOut] = j * txSlot;
+        tx.lengths[txOut] = len;
+        tx.gsoTypes[txOut] = 0;
+        tx.gsoSizes[txOut] = 0;
+        tx.csumStarts[txOut] = 0;
+        tx.csumOffsets[txOut++] = 0;
+      };
+      /**
+       * Sends the IPv4 packet in `src[0..len)` as fragments (`fragmentCount`/`writeFragment`, as the kernel's
+       * ip_do_fragment does after IPVS transmits a packet too big for the link without DF); drops it
+       * (NEEDS_FRAGMENTATION) when it cannot be fragmented.
+       */
+      const sendFragments = (src: Uint8Array, len: number): boolean => {
+        if (parsePacket(src, len, outerInfo) !== DropReason.NONE) return false;
+        const n = fragmentCount(outerInfo, params.mtu);
+        if (n === 0) return false;
+        for (let k = 0; k < n; k++) {
+          const j = allocSlot();
+          const flen = writeFragment(src, outerInfo, params.mtu, k, txViews[j]!, 0);
+          if (flen === 0) return false;
+          queueTx(j, flen);
+          counters[10]! += 1;
+        }
+        return true;
+      };
+      /**
+       * A GSO super-frame for a tunnel: the kernel cannot segment inside IPIP, so it is checked once as a
+       * whole (TTL, and the MTU per segment: `ip_vs_exceeds_mtu`), then cut here (`writeSegment`, as the
+       * kernel's software GSO), and each segment encapsulated (and fragmented when it still does not fit
+       * without DF). Returns the verdict for the super-frame.
+       */
+      const tunnelSuperFrame = (frame: Uint8Array, i: number, off: number): Verdict => {
+        const type = rx.gsoTypes[i]!;
+        const size = rx.gsoSizes[i]!;
+        const n = gsoSegmentCount(frame, info, type, size);
+        if (n === 0) return drop(result, DropReason.OFFLOAD_UNSUPPORTED);
+        params.gsoSize = size;
+        const pre = preTransmit(frame, info, params, IPIP_OVERHEAD, result);
+        params.gsoSize = 0;
+        if (pre === Verdict.DROP) return Verdict.DROP;
+        if (pre === Verdict.REPLY) {
+          queue(off, result.length, 0, 0, 0, 0);
+          return Verdict.REPLY;
+        }
+        // The TTL was decremented once, on the super-frame the segments copy.
+        const decrement = params.decrementTtl;
+        params.decrementTtl = false;
+        for (let k = 0; k < n; k++) {
+          const j = allocSlot();
+          const view = txViews[j]!;
+          const slen = writeSegment(frame, info, type, size, k, view, 0);
+          if (slen === 0 || parsePacket(view, slen, segInfo) !== DropReason.NONE) {
+            drops[DropReason.NO_ROOM]! += 1;
+            continue;
+          }
+          counters[9]! += 1;
+          const v = rewriteTunnel(view, slen, segInfo, params, result);
+          params.ident = (params.ident + 1) & 0xffff;
+          if (v !== Verdict.FORWARD) {
+            drops[v === Verdict.DROP ? result.reason : DropReason.FRAG_NEEDED]! += 1;
+            continue;
+          }
+          if (result.length - segInfo.l2Length <= params.mtu) {
+            queueTx(j, result.length);
+            continue;
+          }
+          // Still too big (no DF): fragment it from a copy, so that its slot can take a fragment.
+          copyBytes(scratch, 0, view, 0, result.length);
+          if (!sendFragments(scratch, result.length)) drops[DropReason.NEEDS_FRAGMENTATION]! += 1;
+        }
+        params.decrementTtl = decrement;
+        return Verdict.FORWARD;
+      };
       /** Queues rx frame `off` (rewritten in place) for sending, with its offload metadata. */
       const queue = (
         off: number,
@@ -196,6 +305,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
         csumStart: number,
         csumOff: number,
       ) => {
+        flushTx();
         tx.offsets[out] = off;
         tx.lengths[out] = len;
         tx.gsoTypes[out] = gsoType;
@@ -250,8 +360,19 @@ export function createDatapath(options: DatapathOptions): Datapath {
               }
               csumStart = info.l4Offset;
             } else if (gso) {
-              // A tunnel cannot carry a super-frame for the kernel to segment: cut here (not yet).
-              drops[DropReason.OFFLOAD_UNSUPPORTED]! += 1;
+              // A tunnel cannot carry a super-frame for the kernel to segment: cut here.
+              const mac = neighbours.lookup(d.raddr, 0, d.rfamily === 4 ? 4 : 16, t);
+              if (mac === undefined) {
+                counters[6]! += 1;
+                continue;
+              }
+              params.nextHopMac = mac;
+              params.address = setAddr(d.raddr, d.rfamily === 4 ? 4 : 16);
+              params.port = d.rport;
+              params.canFragment = true;
+              const v = tunnelSuperFrame(frame, i, rx.offsets[i]!);
+              if (v === Verdict.DROP) drops[result.reason]! += 1;
+              else counters[v === Verdict.REPLY ? 2 : 1]! += 1;
               continue;
             } else if (completeTransportChecksum(frame, info)) {
               // Finish a checksum the sender left to offload (see the overview) before the rewrite updates it.
@@ -262,6 +383,8 @@ export function createDatapath(options: DatapathOptions): Datapath {
             }
           }
           params.gsoSize = gso ? rx.gsoSizes[i]! : 0;
+          // Only a tunnel grows a packet past the MTU; what it cannot send whole it fragments, as the kernel.
+          params.canFragment = tunnel;
           let v: Verdict = Verdict.DROP;
           const alen = d.rfamily === 4 ? 4 : 16;
           if (d.reply) {
@@ -302,6 +425,14 @@ export function createDatapath(options: DatapathOptions): Datapath {
             continue;
           }
           counters[1]! += 1;
+          if (tunnel && result.length - info.l2Length > params.mtu) {
+            // Encapsulated and too big without DF: fragments, built in send slots from the rewritten frame.
+            if (!sendFragments(frame, result.length)) {
+              counters[1]! -= 1;
+              drops[DropReason.NEEDS_FRAGMENTATION]! += 1;
+            }
+            continue;
+          }
           if (csumStart !== 0) {
             // The rewrite changed addresses (NAT) the pseudo-header covers: the field must hold the new sum.
             writePseudoSum(frame);
@@ -309,10 +440,8 @@ export function createDatapath(options: DatapathOptions): Datapath {
             queue(off, result.length, gso ? rx.gsoTypes[i]! : GsoType.NONE, params.gsoSize, csumStart, csumField);
           } else queue(off, result.length, 0, 0, 0, 0);
         }
-        if (out > 0) {
-          const sent = sock.sendReceived(out);
-          if (sent < out) counters[11]! += out - sent;
-        }
+        flushRx();
+        flushTx();
       });
     },
     async close() {

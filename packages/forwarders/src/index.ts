@@ -18,6 +18,7 @@ export {
 } from './checksum.js';
 export { createDatapath, type Datapath, DatapathCounter, type DatapathOptions } from './datapath.js';
 export { forwardersErrorCodes } from './errors.js';
+export { fragmentCount, writeFragment } from './fragment.js';
 export * from './headers/arp.js';
 export * from './headers/ethernet.js';
 export * from './headers/ipv4.js';
@@ -54,6 +55,7 @@ export {
 export { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
 export { rewriteRoute } from './rewrite/route.js';
 export { IPIP_OVERHEAD, rewriteTunnel } from './rewrite/tunnel.js';
+export { gsoSegmentCount, writeSegment } from './segment.js';
 export {
   createDropCounters,
   DROP_REASON_COUNT,

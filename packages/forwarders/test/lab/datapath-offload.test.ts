@@ -1,21 +1,30 @@
 /**
- * Segmentation offload through the live datapath. Every sender keeps its veth's TSO, GSO and checksum
+ * Segmentation offload and fragmentation through the live datapath. Every sender keeps its veth's TSO, GSO and checksum
  * offload on (the veth defaults), so its kernel hands the director super-frames of up to 64 KiB with
  * partial checksums. Multi-megabyte uploads (DR, NAT) and downloads (NAT replies, which cross the director)
  * must arrive byte for byte (SHA-256 on both ends), with super-frames forwarded whole for the kernel to
  * segment (counter SUPER_FRAMES) and nothing dropped as OVERSIZED or OFFLOAD_UNSUPPORTED. Before this,
- * the 2 KiB receive slots cut such frames and a 300 KB POST through DR stalled.
+ * the 2 KiB receive slots cut such frames and a 300 KB POST through DR stalled. TUN cannot hand a
+ * super-frame to the kernel inside IPIP, so the datapath cuts it into segments itself (counter SEGMENTS);
+ * through the real server's user-space IPIP agent a multi-megabyte upload must arrive intact too, after the
+ * usual ICMP fragmentation-needed (MTU − 20) that tunnelling a full-size DF segment draws. And a datagram
+ * without DF that no longer fits once encapsulated leaves as IPv4 fragments (counter FRAGMENTS), which the
+ * real server reassembles: checked byte for byte against the original packet.
  */
 
 import { fileURLToPath } from 'node:url';
 import { director } from '@lvskit/core';
+import { interfaceInfo, PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { applyDrRealServer, createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
+import { applyDrRealServer, applyTunRealServer, createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
+import { eth4, ipv4, rfc1071, udp } from '../golden/builder.js';
 
 const canRun = requireLab();
 const VIP = '198.18.0.100';
 const BULK = fileURLToPath(new URL('./bulk.mjs', import.meta.url));
+const AGENT = fileURLToPath(new URL('../../src/realserver/tun-agent-cli.ts', import.meta.url));
+const tsx = [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx'];
 const MB = 1 << 20;
 
 interface Transfer {
@@ -119,6 +128,116 @@ describe.runIf(canRun)('lab: datapath with segmentation offload (GSO super-frame
         expect(datapath.drops[DropReason.OFFLOAD_UNSUPPORTED]).toBe(0);
         expect(datapath.counters[DatapathCounter.CHECKSUMS_COMPLETED]).toBe(0);
       } finally {
+        await lvs.stop();
+      }
+    } finally {
+      await lab.destroy();
+    }
+  });
+
+  it('TUN: a 4 MB upload is cut into segments here, encapsulated, and arrives intact through the IPIP agent', async () => {
+    const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'] });
+    try {
+      await offloadOn(lab, hosts.client);
+      const setup = await applyTunRealServer({ vips: [VIP], netns: hosts.rs1.ns });
+      if (setup.mode === 'user-space') {
+        const agent = lab.spawn(hosts.rs1, [...tsx, AGENT, '--vip', VIP, '--director', ip.director]);
+        await agent.waitForOutput(/ready/);
+      }
+      await bulkServer(lab, hosts.rs1, 9000);
+      const datapath = createDatapath({
+        ifname: 'eth0',
+        netns: hosts.director.ns,
+        vips: [VIP],
+        address: ip.director,
+        neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac },
+      });
+      const lvs = await director()
+        .service('bulk', { protocol: 'tcp', address: VIP, port: 9000, scheduler: 'rr' })
+        .realServer('bulk', { address: ip.rs1, method: 'tunnel' })
+        .start({ packets: datapath });
+      try {
+        const t = await transfer(lab, hosts.client, 9000, 4 * MB, 100);
+        expect(t).toMatchObject({ name: 'rs1', upOk: true, downOk: true });
+        expect(datapath.counters[DatapathCounter.SEGMENTS]).toBeGreaterThan(0);
+        // A full-size DF segment + 20 bytes exceeds the MTU: fragmentation-needed went back to the client.
+        expect(datapath.counters[DatapathCounter.REPLIED]).toBeGreaterThan(0);
+        expect(datapath.drops[DropReason.OFFLOAD_UNSUPPORTED]).toBe(0);
+        expect(datapath.drops[DropReason.NO_ROOM]).toBe(0);
+      } finally {
+        await lvs.stop();
+        await setup.undo();
+      }
+    } finally {
+      await lab.destroy();
+    }
+  });
+
+  it('TUN: a 1500-byte datagram without DF leaves as two IPIP fragments that reassemble to the packet', async () => {
+    const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'], ipv6: false });
+    try {
+      const macOf = (h: LabHost) => h.interfaces.get('eth0')!.mac;
+      const datapath = createDatapath({
+        ifname: 'eth0',
+        netns: hosts.director.ns,
+        vips: [VIP],
+        address: ip.director,
+        neighbours: { [ip.rs1]: macOf(hosts.rs1) },
+      });
+      const lvs = await director()
+        .service('dns', { protocol: 'udp', address: VIP, port: 53, scheduler: 'rr' })
+        .realServer('dns', { address: ip.rs1, method: 'tunnel' })
+        .start({ packets: datapath });
+      const dirMac = interfaceInfo('eth0', { netns: hosts.director.ns }).mac;
+      const client = PacketSocket.open({ ifname: 'eth0', netns: hosts.client.ns, protocol: 0x0800, batchSize: 4 });
+      const sink = PacketSocket.open({ ifname: 'eth0', netns: hosts.rs1.ns, protocol: 0x0800, batchSize: 64 });
+      try {
+        // IP total length 1500 (the MTU), no DF: 1520 bytes once encapsulated.
+        const data = Array.from({ length: 1500 - 28 }, (_, i) => (i * 13 + 5) & 0xff);
+        const packet = ipv4({ src: ip.client, dst: VIP, ttl: 64, id: 0x4242 }, udp({ sport: 40_000, dport: 53, data }));
+        const frame = eth4(dirMac, macOf(hosts.client), packet);
+        client.tx.buffer.set(frame, 0);
+        client.tx.offsets[0] = 0;
+        client.tx.lengths[0] = frame.length;
+        expect(client.send(1)).toBe(1);
+        const frags: { off: number; mf: boolean; id: number; data: Buffer; ckOk: boolean }[] = [];
+        const until = Date.now() + 3000;
+        while (frags.length < 2 && Date.now() < until) {
+          const n = sink.receive();
+          for (let i = 0; i < n; i++) {
+            const b = sink.rx.buffer.subarray(sink.rx.offsets[i]!, sink.rx.offsets[i]! + sink.rx.lengths[i]!);
+            if (b[23] !== 4) continue; // IPIP only
+            const hl = (b[14]! & 0x0f) * 4;
+            const total = b.readUInt16BE(16);
+            frags.push({
+              off: (b.readUInt16BE(20) & 0x1fff) * 8,
+              mf: (b.readUInt16BE(20) & 0x2000) !== 0,
+              id: b.readUInt16BE(18),
+              data: Buffer.from(b.subarray(14 + hl, 14 + total)),
+              ckOk: rfc1071([...b.subarray(14, 14 + hl)]) === 0,
+            });
+          }
+          if (n === 0) await new Promise((r) => setTimeout(r, 5));
+        }
+        expect(frags.map((f) => [f.off, f.mf])).toEqual([
+          [0, true],
+          [1480, false],
+        ]);
+        expect(frags[0]!.data.length).toBe(1480); // 1500 − 20 header, a multiple of 8
+        expect(frags[0]!.id).toBe(frags[1]!.id);
+        expect(frags.every((f) => f.ckOk)).toBe(true);
+        // Reassembled: the client's packet, its TTL decremented (and header checksum updated) by the director.
+        const inner = Buffer.concat(frags.map((f) => f.data));
+        const want = Buffer.from(packet);
+        want[8] = 63;
+        want.writeUInt16BE(0, 10);
+        want.writeUInt16BE(rfc1071([...want.subarray(0, 20)]), 10);
+        expect(inner.equals(want)).toBe(true);
+        expect(datapath.counters[DatapathCounter.FRAGMENTS]).toBe(2);
+        expect(datapath.drops[DropReason.NEEDS_FRAGMENTATION]).toBe(0);
+      } finally {
+        client.close();
+        sink.close();
         await lvs.stop();
       }
     } finally {
