@@ -244,6 +244,113 @@ describe('fragmentCount / writeFragment: refusals and edges', () => {
   });
 });
 
+/**
+ * Kernel reference trace: the fragments Linux 6.18.44 itself produced, captured once and kept here as the
+ * header bytes of every fragment (the data is the packet's, byte for byte — checked at capture time).
+ * Procedure: three network namespaces in a row joined by veth pairs, the middle one forwarding
+ * (`ip_forward` → `ip_fragment` → `ip_do_fragment`) onto a link of MTU 576; each packet sent into it by a
+ * packet socket, each fragment read on the next hop by a packet socket. The inputs below are the packets as
+ * the router fragmented them: TTL already decremented, MACs already the outgoing link's. Options: router
+ * alert (0x94, copied), an experimental option 0x1e (not copied) and a full record route (0x07, not copied;
+ * full, so the router writes nothing into it), then END.
+ */
+const RX = '02:00:00:00:02:01';
+const TX = '02:00:00:00:02:02';
+const RS = '198.18.1.1';
+const RD = '198.18.2.1';
+const RAO = [0x94, 4, 0, 0];
+const EXP = [0x1e, 4, 0xab, 0xcd];
+const OPTS16 = [...RAO, ...EXP, 0x07, 7, 8, 1, 2, 3, 4, 0];
+
+function forwarded(o: Parameters<typeof ipv4>[0], l4: Parameters<typeof ipv4>[1]): Uint8Array {
+  return eth(RX, TX, 0x0800, ipv4({ ...o, ttl: (o.ttl ?? 64) - 1 }, l4));
+}
+
+const reserved = forwarded({ src: RS, dst: RD, id: 0x0002 }, raw(253, noise(700, 10)));
+// The reserved flag set (and the header checksum fixed) before the packet was sent to the router.
+reserved[20] = (reserved[20] ?? 0) | 0x80;
+reserved[24] = 0;
+reserved[25] = 0;
+{
+  const ck = rfc1071(Array.from(reserved.subarray(14, 34)));
+  reserved[24] = ck >> 8;
+  reserved[25] = ck & 0xff;
+}
+
+const KERNEL_FRAGMENTS: Record<string, { frame: Uint8Array; headers: string[] }> = {
+  'UDP datagram with copied and non-copied options': {
+    frame: forwarded(
+      { src: RS, dst: RD, id: 0xbeef, ttl: 33, tos: 0x04, options: OPTS16 },
+      udp({ sport: 5000, dport: 53, data: noise(1200, 9) }),
+    ),
+    headers: [
+      '02000000020102000000020208004904023cbeef20002011b3b5c6120101c6120201940400001e04abcd0707080102030400',
+      '02000000020102000000020208004904023cbeef204320118c4ac6120101c612020194040000010101010101010101010100',
+      '0200000002010200000002020800490400acbeef00862011ad97c6120101c612020194040000010101010101010101010100',
+    ],
+  },
+  'a middle fragment (offset 1480, MF)': {
+    frame: forwarded(
+      { src: RS, dst: RD, id: 0x4242, mf: true, fragOffset: 1480, options: OPTS16 },
+      raw(253, noise(1400, 5)),
+    ),
+    headers: [
+      '02000000020102000000020208004900023c424220b93ffd0fc2c6120101c6120201940400001e04abcd0707080102030400',
+      '02000000020102000000020208004900023c424220fc3ffd0f7fc6120101c6120201940400001e04abcd0707080102030400',
+      '02000000020102000000020208004900016c4242213f3ffd100cc6120101c6120201940400001e04abcd0707080102030400',
+    ],
+  },
+  'a last fragment (offset 1480, no MF)': {
+    frame: forwarded({ src: RS, dst: RD, id: 0x4243, fragOffset: 1480, options: OPTS16 }, raw(253, noise(1400, 6))),
+    headers: [
+      '02000000020102000000020208004900023c424320b93ffd0fc1c6120101c6120201940400001e04abcd0707080102030400',
+      '02000000020102000000020208004900023c424320fc3ffd0f7ec6120101c6120201940400001e04abcd0707080102030400',
+      '02000000020102000000020208004900016c4243013f3ffd300bc6120101c6120201940400001e04abcd0707080102030400',
+    ],
+  },
+  'a first fragment (offset 0, MF)': {
+    frame: forwarded({ src: RS, dst: RD, id: 0x4244, mf: true, options: [...RAO, ...EXP] }, raw(253, noise(1000, 7))),
+    headers: [
+      '02000000020102000000020208004700023c424420003ffd2784c6120101c6120201940400001e04abcd',
+      '0200000002010200000002020800470001e4424420443ffdef67c6120101c61202019404000001010101',
+    ],
+  },
+  'no options': {
+    frame: forwarded({ src: RS, dst: RD, id: 0x0001 }, raw(253, noise(1000, 8))),
+    headers: [
+      '02000000020102000000020208004500023c000120003ffdc99dc6120101c6120201',
+      '0200000002010200000002020800450001d4000100453ffde9c0c6120101c6120201',
+    ],
+  },
+  'the reserved flag set': {
+    frame: reserved,
+    headers: [
+      '02000000020102000000020208004500023c000220003ffdc99cc6120101c6120201',
+      '0200000002010200000002020800450000a8000200453ffdeaebc6120101c6120201',
+    ],
+  },
+};
+
+describe('writeFragment: the kernel reference trace (MTU 576)', () => {
+  for (const [name, row] of Object.entries(KERNEL_FRAGMENTS)) {
+    it(`${name}: every fragment byte-identical to Linux's`, () => {
+      const hl = row.headers[0]!.length / 2;
+      let at = hl;
+      const expected = row.headers.map((h) => {
+        const head = Uint8Array.from(Buffer.from(h, 'hex'));
+        const piece = ((head[16]! << 8) | head[17]!) - (hl - 14);
+        const f = new Uint8Array(head.length + piece);
+        f.set(head);
+        f.set(row.frame.subarray(at, at + piece), head.length);
+        at += piece;
+        return f;
+      });
+      expect(at).toBe(row.frame.length);
+      expect(fragments(row.frame, 576)).toEqual(expected);
+    });
+  }
+});
+
 describe('writeFragment: property — any packet, any MTU', () => {
   /** Options with their copied flag: the later fragments of an offset-0 original must show NOPs for the rest. */
   const OPTIONS: { bytes: number[]; copied: boolean }[] = [
