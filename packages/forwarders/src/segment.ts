@@ -143,7 +143,8 @@ export function writeSegment(
 ): number {
   const n = gsoSegmentCount(src, info, gsoType, gsoSize);
   if (n === 0 || !Number.isInteger(k) || k < 0 || k >= n) return 0;
-  if (info.l3Offset + info.l3Length > src.length) return 0;
+  // The summary must describe these bytes: a DataView read past the buffer would throw.
+  if (info.l3Offset + info.l3Length > src.length || info.l4Offset + info.l4Length > src.length) return 0;
   const thl = transportHeaderLength(src, info, gsoType);
   const l4 = info.l4Offset;
   const headers = l4 + thl; // L2 + L3 + L4 headers, repeated in every segment

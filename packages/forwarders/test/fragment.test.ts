@@ -430,3 +430,34 @@ describe('writeFragment: property — any packet, any MTU', () => {
     );
   }, 120_000);
 });
+
+describe('fragmentCount / writeFragment: fuzz', () => {
+  it('never throws nor writes outside its range, whatever parsePacket accepted', () => {
+    const base = eth4(B, A, ipv4({ src: S, dst: D, options: [...RR, 0] }, raw(253, noise(300))));
+    const info = new PacketInfo();
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 400 }),
+        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.integer({ min: -1, max: 12 }),
+        fc.integer({ min: 0, max: 300 }),
+        (junk, flips, mtu, k, off) => {
+          const f = junk.length > 200 ? junk : base.slice();
+          if (f !== junk) for (const [i, v] of flips) f[i] = v;
+          if (parsePacket(f, f.length, info) !== 0) return;
+          const dst = new Uint8Array(700).fill(SENTINEL);
+          const n = fragmentCount(info, mtu);
+          const len = writeFragment(f, info, mtu, k, dst, off);
+          if (len === 0) expect(dst.every((b) => b === SENTINEL)).toBe(true);
+          else {
+            expect(k < n && off + len <= dst.length && len - info.l3Offset <= mtu).toBe(true);
+            expect(dst.subarray(0, off).every((b) => b === SENTINEL)).toBe(true);
+            expect(dst.subarray(off + len).every((b) => b === SENTINEL)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -580,3 +580,37 @@ describe('writeSegment: property — any payload, any gsoSize', () => {
     );
   }, 120_000);
 });
+
+describe('gsoSegmentCount / writeSegment: fuzz', () => {
+  it('never throws nor writes outside its range, whatever parsePacket accepted', () => {
+    const base = eth4(B, A, ipv4({ src: C4, dst: V4 }, tcp({ sport: 1, dport: 2, data: noise(300) })));
+    const info = new PacketInfo();
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 400 }),
+        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 12 }),
+        fc.constantFrom(0, 1, 3, 4, 5, 0x81, 0x85, 0xff),
+        fc.integer({ min: -2, max: 400 }),
+        fc.integer({ min: -1, max: 40 }),
+        fc.integer({ min: 0, max: 300 }),
+        (junk, flips, type, size, k, off) => {
+          // Either random bytes or the well-formed frame with a few bytes changed.
+          const f = junk.length > 200 ? junk : base.slice();
+          if (f !== junk) for (const [i, v] of flips) f[i] = v;
+          if (parsePacket(f, f.length, info) !== 0) return;
+          const dst = new Uint8Array(700).fill(SENTINEL);
+          const n = gsoSegmentCount(f, info, type, size);
+          expect(n).toBeGreaterThanOrEqual(0);
+          const len = writeSegment(f, info, type, size, k, dst, off);
+          if (len === 0) expect(dst.every((b) => b === SENTINEL)).toBe(true);
+          else {
+            expect(k < n && off + len <= dst.length).toBe(true);
+            expect(dst.subarray(0, off).every((b) => b === SENTINEL)).toBe(true);
+            expect(dst.subarray(off + len).every((b) => b === SENTINEL)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
