@@ -3,7 +3,8 @@
  * the slow path of `ip_do_fragment` (net/ipv4/ip_output.c; `ip_frag_init` / `ip_frag_next` in newer
  * kernels) with `ip_options_fragment` (net/ipv4/ip_options.c): one fragment at a time into a caller's
  * buffer, for a packet without DF that is too big for the egress link (IPVS lets the kernel fragment such
- * packets; LVS-TUN does it here). Owns the fragment geometry and the fragment headers; it must never
+ * packets; LVS-TUN does it here), checked byte for byte against fragments Linux 6.18 emitted (the kernel trace in
+ * test/fragment.test.ts). Owns the fragment geometry and the fragment headers; it must never
  * allocate, throw, modify the original packet, touch the transport header, or write outside the
  * destination range.
  */
