@@ -42,9 +42,17 @@ import {
   VERDICT_DROP,
   VERDICT_FORWARD,
 } from '@lvskit/core';
-import { GsoType, getNeighbour, interfaceInfo, PacketSocket, PacketType, RxFlag } from '@lvskit/native';
+import {
+  getNeighbour,
+  interfaceInfo,
+  listAddresses,
+  PacketSocket,
+  PacketType,
+  type RxBatch,
+  RxFlag,
+} from '@lvskit/native';
 import { LvsError, parseAddress } from '@lvskit/schedulers';
-import { bytesEqual, copyBytes, put16 } from './bytes.js';
+import { bytesEqual, copyBytes, get32, put16 } from './bytes.js';
 import { pseudoSum4, pseudoSum6 } from './checksum.js';
 import { fragmentCount, writeFragment } from './fragment.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
@@ -62,10 +70,33 @@ import { IPIP_OVERHEAD, rewriteTunnel } from './rewrite/tunnel.js';
 import { gsoSegmentCount, writeSegment } from './segment.js';
 import { createDropCounters, DropReason, RewriteResult, Verdict } from './verdict.js';
 
+/** One more interface of the datapath (see {@link DatapathOptions.interfaces}). */
+export interface DatapathInterfaceOptions {
+  /** Interface name, in the datapath's namespace. */
+  readonly ifname: string;
+  /** Next hop of the default route, reached through this interface (one gateway at most, in all). */
+  readonly gateway?: string;
+}
+
 /** Options of {@link createDatapath}. */
 export interface DatapathOptions {
-  /** Interface to bind (clients, and real servers on the same segment, behind it). */
+  /**
+   * The clients' interface: ARP for the VIPs is answered here (real servers on the same segment may sit
+   * behind it too).
+   */
   readonly ifname: string;
+  /**
+   * More interfaces, e.g. the real servers' segment for two-armed NAT (the director as their default
+   * gateway). Frames are received on every interface; each leaves by the interface whose connected subnet
+   * (from the kernel's IPv4 addresses, read at open) holds its destination, else by the one with the
+   * gateway, else by `ifname` with the destination itself as next hop.
+   */
+  readonly interfaces?: readonly DatapathInterfaceOptions[];
+  /**
+   * Next hop of the default route via `ifname`: where NAT replies to clients behind a router go (and real
+   * servers off every connected subnet). One gateway at most, here or in `interfaces`.
+   */
+  readonly gateway?: string;
   /** Network namespace of the interface (a lab host's `ns`); default the process's own. */
   readonly netns?: string;
   /** The VIPs this director answers ARP for (IPv4). */
@@ -95,7 +126,7 @@ export interface Datapath extends PacketPort {
    * 6 next-hop MAC unknown, 7 transport checksums completed in software (frames flagged CSUM_NOT_READY),
    * 8 super-frames forwarded whole (the kernel segments them), 9 segments cut here (super-frames into a
    * tunnel), 10 fragments sent (too big for the tunnel without DF), 11 frames the kernel's send queue
-   * refused (lost)]. Index names: {@link DatapathCounter}.
+   * refused (lost), 12 ARP requests sent]. Index names: {@link DatapathCounter}.
    */
   readonly counters: Float64Array;
 }
@@ -126,7 +157,15 @@ export const DatapathCounter = {
   FRAGMENTS: 10,
   /** Frames the kernel's send queue refused. */
   TX_REFUSED: 11,
+  /** ARP requests sent for next hops neither configured nor in the kernel's neighbour table. */
+  ARP_REQUESTS: 12,
 } as const;
+
+/** The IPv4 address `a.b.c.d` as an unsigned 32-bit number. */
+function ipv4Number(text: string): number {
+  const { bytes } = parseAddress(text);
+  return get32(bytes, 0);
+}
 
 /** Receive slot with offload: a 64 KiB IP packet plus an Ethernet header with two VLAN tags, rounded up. */
 const SUPER_FRAME_SLOT = 65_664;
@@ -141,17 +180,34 @@ export function createDatapath(options: DatapathOptions): Datapath {
     if (family !== 4) throw new LvsError('INVALID_ARGUMENT', `datapath: ARP answers IPv4 VIPs only, got ${v}`);
     return bytes.slice(0, 4);
   });
-  // Next-hop MACs: configured ones, then the kernel's neighbour table, cached off the per-packet path with
-  // a negative cache (an unresolved address is asked again at most every 100 ms, not once per packet).
-  const neighbours = new NeighbourCache({
-    known: options.neighbours ?? {},
-    query: (address) => getNeighbour({ ifname: options.ifname, netns: options.netns, address })?.mac,
-  });
+  const ifaces: DatapathInterfaceOptions[] = [
+    { ifname: options.ifname, ...(options.gateway === undefined ? {} : { gateway: options.gateway }) },
+    ...(options.interfaces ?? []),
+  ];
+  const names = ifaces.map((x) => x.ifname);
+  if (new Set(names).size !== names.length) {
+    throw new LvsError('INVALID_ARGUMENT', `datapath: an interface is given twice: ${names.join(', ')}`);
+  }
+  const withGateway = ifaces.filter((x) => x.gateway !== undefined);
+  if (withGateway.length > 1) {
+    throw new LvsError(
+      'INVALID_ARGUMENT',
+      `datapath: one default gateway only, got one on each of ${withGateway.map((x) => x.ifname).join(', ')}`,
+    );
+  }
+  if (ifaces.length > 16) throw new LvsError('INVALID_ARGUMENT', 'datapath: at most 16 interfaces');
+  const gatewayIndex = ifaces.findIndex((x) => x.gateway !== undefined);
+  const gatewayAddr = new Uint8Array(4);
+  if (gatewayIndex >= 0) {
+    const { family, bytes } = parseAddress(ifaces[gatewayIndex]!.gateway!);
+    if (family !== 4) throw new LvsError('INVALID_ARGUMENT', 'datapath: the gateway must be an IPv4 address');
+    gatewayAddr.set(bytes.subarray(0, 4));
+  }
   const now = options.now ?? (() => performance.now());
   const drops = createDropCounters();
-  const counters = new Float64Array(12);
+  const counters = new Float64Array(13);
   const offload = options.offload ?? true;
-  let socket: PacketSocket | undefined;
+  let ports: Port[] = [];
 
   const info = new PacketInfo();
   const segInfo = new PacketInfo();
@@ -162,88 +218,171 @@ export function createDatapath(options: DatapathOptions): Datapath {
   let params: ForwardParams;
   const addr4 = new Uint8Array(4);
   const addr16 = new Uint8Array(16);
+  // Connected IPv4 subnets of the interfaces (from the kernel's addresses at open), longest prefix first.
+  let fibNet = new Uint32Array(0);
+  let fibMask = new Uint32Array(0);
+  let fibPort = new Uint8Array(0);
+  // The last route() result: egress port and next-hop address.
+  let hopPort = 0;
+  const hop = new Uint8Array(16);
+  let hopLen = 4;
+  // Used while a neighbour query runs: where to send our own ARP request on a miss.
+  let queryPort: Port | undefined;
+
+  /** One interface: its socket, memory views and send state. */
+  interface Port {
+    readonly index: number;
+    readonly ifname: string;
+    readonly sock: PacketSocket;
+    readonly mac: Uint8Array;
+    readonly mtu: number;
+    /** Our IPv4 address on it (the ARP requests' source), 0.0.0.0 when it has none. */
+    readonly address: Uint8Array;
+    readonly views: Uint8Array[];
+    readonly txViews: Uint8Array[];
+    readonly txSlot: number;
+    readonly neighbours: NeighbourCache;
+    out: number;
+    txOut: number;
+  }
 
   return {
     drops,
     counters,
     async open(processor: PacketProcessor) {
       const nsOpt = options.netns === undefined ? {} : { netns: options.netns };
-      const ifi = interfaceInfo(options.ifname, nsOpt);
+      const infos = ifaces.map((x) => interfaceInfo(x.ifname, nsOpt));
       params = createForwardParams({
-        ourMac: Uint8Array.from(ifi.macBytes),
+        ourMac: Uint8Array.from(infos[0]!.macBytes),
         nextHopMac: '00:00:00:00:00:00',
         ourAddress: options.address ?? '0.0.0.0',
-        mtu: ifi.mtu,
+        mtu: infos[0]!.mtu,
       });
-      const sock = PacketSocket.open({
-        ifname: options.ifname,
-        ...nsOpt,
-        batchSize: options.batchSize ?? 64,
-        ...(offload ? { vnetHdr: true, frameSize: SUPER_FRAME_SLOT } : {}),
-      });
-      socket = sock;
-      const { rx, tx } = sock;
-      const rxFlags = rx.flags;
-      const slot = sock.frameSize;
-      // One view per receive slot, made once: frames are rewritten in place and may grow within their slot.
-      const views = Array.from(
-        { length: sock.batchSize },
-        (_, i) => new Uint8Array(rx.buffer.buffer, rx.buffer.byteOffset + i * slot, slot),
-      );
-      const ourMac = params.ourMac;
-      // Frames built here rather than rewritten in place (segments of a super-frame for a tunnel, fragments):
-      // one send slot each, views made once. Such frames and in-place ones share the send descriptors, so
-      // whichever kind is pending is sent before the other kind is queued (order within a flow is kept).
-      const txSlot = sock.frameSize;
-      const txViews = Array.from(
-        { length: sock.batchSize },
-        (_, j) => new Uint8Array(tx.buffer.buffer, tx.buffer.byteOffset + j * txSlot, txSlot),
-      );
+      const addresses = listAddresses(nsOpt).filter((a) => a.family === 4);
+      const fib: { net: number; mask: number; port: number; len: number }[] = [];
+      const opened: Port[] = [];
+      try {
+        for (const [index, ifi] of infos.entries()) {
+          const own = addresses.filter((a) => a.ifindex === ifi.index);
+          for (const a of own) {
+            if (a.prefixLength === 0) continue;
+            const mask = a.prefixLength === 32 ? 0xffffffff : ~(0xffffffff >>> a.prefixLength) >>> 0;
+            fib.push({ net: (ipv4Number(a.address) & mask) >>> 0, mask, port: index, len: a.prefixLength });
+          }
+          const sock = PacketSocket.open({
+            ifname: ifi.name,
+            ...nsOpt,
+            batchSize: options.batchSize ?? 64,
+            ...(offload ? { vnetHdr: true, frameSize: SUPER_FRAME_SLOT } : {}),
+          });
+          const slot = sock.frameSize;
+          const address = new Uint8Array(4);
+          const first = own[0];
+          if (first !== undefined) address.set(parseAddress(first.address).bytes.subarray(0, 4));
+          const port: Port = {
+            index,
+            ifname: ifi.name,
+            sock,
+            mac: Uint8Array.from(ifi.macBytes),
+            mtu: ifi.mtu,
+            address,
+            // One view per receive slot, made once: frames are rewritten in place and may grow within it.
+            views: Array.from(
+              { length: sock.batchSize },
+              (_, i) => new Uint8Array(sock.rx.buffer.buffer, sock.rx.buffer.byteOffset + i * slot, slot),
+            ),
+            // Frames built here rather than rewritten in place (a frame leaving by another interface,
+            // segments of a super-frame for a tunnel, fragments, ARP requests): one send slot each.
+            txViews: Array.from(
+              { length: sock.batchSize },
+              (_, j) => new Uint8Array(sock.tx.buffer.buffer, sock.tx.buffer.byteOffset + j * slot, slot),
+            ),
+            txSlot: slot,
+            // Next-hop MACs: configured ones, then the kernel's neighbour table, then our own ARP request;
+            // cached off the per-packet path with a negative cache (an unresolved address is asked again at
+            // most every 100 ms, not once per packet).
+            neighbours: new NeighbourCache({
+              known: options.neighbours ?? {},
+              query: (a) => {
+                const mac = getNeighbour({ ifname: ifi.name, netns: options.netns, address: a })?.mac;
+                if (mac === undefined && queryPort !== undefined) requestArp(queryPort);
+                return mac;
+              },
+            }),
+            out: 0,
+            txOut: 0,
+          };
+          opened.push(port);
+        }
+      } catch (err) {
+        for (const p of opened) p.sock.close();
+        throw err;
+      }
+      fib.sort((a, b) => b.len - a.len);
+      fibNet = Uint32Array.from(fib.map((r) => r.net));
+      fibMask = Uint32Array.from(fib.map((r) => r.mask));
+      fibPort = Uint8Array.from(fib.map((r) => r.port));
+      ports = opened;
       // A tunnelled segment that needs fragmenting is moved here first, so its send slot can be reused.
-      const scratch = new Uint8Array(txSlot);
-      let out = 0;
-      let txOut = 0;
-      const flushRx = () => {
-        if (out === 0) return;
-        const sent = sock.sendReceived(out);
-        if (sent < out) counters[11]! += out - sent;
-        out = 0;
+      const scratch = new Uint8Array(ports[0]!.txSlot);
+
+      const flushRx = (p: Port) => {
+        if (p.out === 0) return;
+        const sent = p.sock.sendReceived(p.out);
+        if (sent < p.out) counters[11]! += p.out - sent;
+        p.out = 0;
       };
-      const flushTx = () => {
-        if (txOut === 0) return;
-        const sent = sock.send(txOut);
-        if (sent < txOut) counters[11]! += txOut - sent;
-        txOut = 0;
-      };
-      /** A free send slot (sending what is pending when all are taken). */
-      const allocSlot = (): number => {
-        flushRx();
-        if (txOut === sock.batchSize) flushTx();
-        return txOut;
-      };
-      /** Queues the frame built in send slot `j` (the one {@link allocSlot} returned). */
-      const queueTx = (j: number, len: number) => {
-        tx.offsets[txOut] = j * txSlot;
-        tx.lengths[txOut] = len;
-        tx.gsoTypes[txOut] = 0;
-        tx.gsoSizes[txOut] = 0;
-        tx.csumStarts[txOut] = 0;
-        tx.csumOffsets[txOut++] = 0;
+      const flushTx = (p: Port) => {
+        if (p.txOut === 0) return;
+        const sent = p.sock.send(p.txOut);
+        if (sent < p.txOut) counters[11]! += p.txOut - sent;
+        p.txOut = 0;
       };
       /**
-       * Sends the IPv4 packet in `src[0..len)` as fragments (`fragmentCount`/`writeFragment`, as the kernel's
-       * ip_do_fragment does after IPVS transmits a packet too big for the link without DF); drops it
-       * (NEEDS_FRAGMENTATION) when it cannot be fragmented.
+       * A free send slot of `p`. In-place frames and built ones share the send descriptors, so whichever kind
+       * is pending is sent before the other kind is queued (order within a flow is kept); all slots taken:
+       * what is pending goes now.
        */
-      const sendFragments = (src: Uint8Array, len: number): boolean => {
+      const allocSlot = (p: Port): number => {
+        flushRx(p);
+        if (p.txOut === p.sock.batchSize) flushTx(p);
+        return p.txOut;
+      };
+      /** Queues the frame built in send slot `j` of `p` (the one {@link allocSlot} returned). */
+      const queueTx = (p: Port, j: number, len: number, gsoType = 0, gsoSize = 0, csumStart = 0, csumOff = 0) => {
+        const tx = p.sock.tx;
+        tx.offsets[p.txOut] = j * p.txSlot;
+        tx.lengths[p.txOut] = len;
+        tx.gsoTypes[p.txOut] = gsoType;
+        tx.gsoSizes[p.txOut] = gsoSize;
+        tx.csumStarts[p.txOut] = csumStart;
+        tx.csumOffsets[p.txOut++] = csumOff;
+      };
+      /** Queues frame `off` of `p`'s receive memory (rewritten in place) to go out `p` again. */
+      const queueRx = (p: Port, off: number, len: number, gsoType = 0, gsoSize = 0, csumStart = 0, csumOff = 0) => {
+        flushTx(p);
+        const tx = p.sock.tx;
+        tx.offsets[p.out] = off;
+        tx.lengths[p.out] = len;
+        tx.gsoTypes[p.out] = gsoType;
+        tx.gsoSizes[p.out] = gsoSize;
+        tx.csumStarts[p.out] = csumStart;
+        tx.csumOffsets[p.out++] = csumOff;
+      };
+      /**
+       * Sends the IPv4 packet in `src[0..len)` out `e` as fragments (`fragmentCount`/`writeFragment`, as the
+       * kernel's ip_do_fragment after IPVS transmits a packet too big for the link without DF); false when
+       * it cannot be fragmented.
+       */
+      const sendFragments = (e: Port, src: Uint8Array, len: number): boolean => {
         if (parsePacket(src, len, outerInfo) !== DropReason.NONE) return false;
-        const n = fragmentCount(outerInfo, params.mtu);
+        const n = fragmentCount(outerInfo, e.mtu);
         if (n === 0) return false;
         for (let k = 0; k < n; k++) {
-          const j = allocSlot();
-          const flen = writeFragment(src, outerInfo, params.mtu, k, txViews[j]!, 0);
+          const j = allocSlot(e);
+          const flen = writeFragment(src, outerInfo, e.mtu, k, e.txViews[j]!, 0);
           if (flen === 0) return false;
-          queueTx(j, flen);
+          queueTx(e, j, flen);
           counters[10]! += 1;
         }
         return true;
@@ -251,12 +390,12 @@ export function createDatapath(options: DatapathOptions): Datapath {
       /**
        * A GSO super-frame for a tunnel: the kernel cannot segment inside IPIP, so it is checked once as a
        * whole (TTL, and the MTU per segment: `ip_vs_exceeds_mtu`), then cut here (`writeSegment`, as the
-       * kernel's software GSO), and each segment encapsulated (and fragmented when it still does not fit
-       * without DF). Returns the verdict for the super-frame.
+       * kernel's software GSO) into `e`'s send slots, and each segment encapsulated (and fragmented when it
+       * still does not fit without DF). Returns the verdict for the super-frame.
        */
-      const tunnelSuperFrame = (frame: Uint8Array, i: number, off: number): Verdict => {
-        const type = rx.gsoTypes[i]!;
-        const size = rx.gsoSizes[i]!;
+      const tunnelSuperFrame = (p: Port, e: Port, frame: Uint8Array, i: number, off: number): Verdict => {
+        const type = p.sock.rx.gsoTypes[i]!;
+        const size = p.sock.rx.gsoSizes[i]!;
         const n = gsoSegmentCount(frame, info, type, size);
         if (n === 0) return drop(result, DropReason.OFFLOAD_UNSUPPORTED);
         params.gsoSize = size;
@@ -264,15 +403,16 @@ export function createDatapath(options: DatapathOptions): Datapath {
         params.gsoSize = 0;
         if (pre === Verdict.DROP) return Verdict.DROP;
         if (pre === Verdict.REPLY) {
-          queue(off, result.length, 0, 0, 0, 0);
+          copyBytes(frame, ETH_SRC, p.mac, 0, 6);
+          queueRx(p, off, result.length);
           return Verdict.REPLY;
         }
         // The TTL was decremented once, on the super-frame the segments copy.
         const decrement = params.decrementTtl;
         params.decrementTtl = false;
         for (let k = 0; k < n; k++) {
-          const j = allocSlot();
-          const view = txViews[j]!;
+          const j = allocSlot(e);
+          const view = e.txViews[j]!;
           const slen = writeSegment(frame, info, type, size, k, view, 0);
           if (slen === 0 || parsePacket(view, slen, segInfo) !== DropReason.NONE) {
             drops[DropReason.NO_ROOM]! += 1;
@@ -285,37 +425,49 @@ export function createDatapath(options: DatapathOptions): Datapath {
             drops[v === Verdict.DROP ? result.reason : DropReason.FRAG_NEEDED]! += 1;
             continue;
           }
-          if (result.length - segInfo.l2Length <= params.mtu) {
-            queueTx(j, result.length);
+          if (result.length - segInfo.l2Length <= e.mtu) {
+            queueTx(e, j, result.length);
             continue;
           }
           // Still too big (no DF): fragment it from a copy, so that its slot can take a fragment.
           copyBytes(scratch, 0, view, 0, result.length);
-          if (!sendFragments(scratch, result.length)) drops[DropReason.NEEDS_FRAGMENTATION]! += 1;
+          if (!sendFragments(e, scratch, result.length)) drops[DropReason.NEEDS_FRAGMENTATION]! += 1;
         }
         params.decrementTtl = decrement;
         return Verdict.FORWARD;
       };
-      /** Queues rx frame `off` (rewritten in place) for sending, with its offload metadata. */
-      const queue = (
-        off: number,
-        len: number,
-        gsoType: number,
-        gsoSize: number,
-        csumStart: number,
-        csumOff: number,
-      ) => {
-        flushTx();
-        tx.offsets[out] = off;
-        tx.lengths[out] = len;
-        tx.gsoTypes[out] = gsoType;
-        tx.gsoSizes[out] = gsoSize;
-        tx.csumStarts[out] = csumStart;
-        tx.csumOffsets[out++] = csumOff;
+      /** Builds an ARP request (RFC 826) for `hop` from `e`'s MAC and address and queues it out `e`. */
+      const requestArp = (e: Port) => {
+        const j = allocSlot(e);
+        const f = e.txViews[j]!;
+        f.fill(0, 0, 60);
+        f.fill(0xff, ETH_DST, ETH_DST + 6);
+        copyBytes(f, ETH_SRC, e.mac, 0, 6);
+        put16(f, 12, ETHERTYPE_ARP);
+        put16(f, 14, 1); // hardware: Ethernet
+        put16(f, 16, 0x0800); // protocol: IPv4
+        f[18] = 6;
+        f[19] = 4;
+        put16(f, 14 + ARP_OPER, ARP_REQUEST);
+        copyBytes(f, 14 + ARP_SHA, e.mac, 0, 6);
+        copyBytes(f, 14 + ARP_SPA, e.address, 0, 4);
+        copyBytes(f, 14 + ARP_TPA, hop, 0, 4);
+        queueTx(e, j, 60);
+        counters[12]! += 1;
       };
-      sock.onBatch((count) => {
-        out = 0;
+      /** The next hop's MAC out port `e` (for `hop`), or undefined (counted) while it is unresolved. */
+      const nextHopMac = (e: Port, t: number): Uint8Array | undefined => {
+        queryPort = hopLen === 4 ? e : undefined;
+        const mac = e.neighbours.lookup(hop, 0, hopLen, t);
+        queryPort = undefined;
+        if (mac === undefined) counters[6]! += 1;
+        return mac;
+      };
+
+      const handle = (p: Port, count: number) => {
         const t = now();
+        const rx = p.sock.rx;
+        const rxFlags = rx.flags;
         for (let i = 0; i < count; i++) {
           counters[0]! += 1;
           // Frames for other hosts (flooded by a bridge, promiscuous mode) are not ours to forward.
@@ -329,12 +481,14 @@ export function createDatapath(options: DatapathOptions): Datapath {
           const off = rx.offsets[i]!;
           const len = rx.lengths[i]!;
           // recvmmsg (the only receive mode the datapath opens) puts frame i at i × frameSize, always.
-          const frame = views[i]!;
+          const frame = p.views[i]!;
           const pr = parsePacket(frame, len, info);
           if (pr !== DropReason.NONE) {
-            if (info.etherType === ETHERTYPE_ARP && answerArp(frame, len, info.l2Length, ourMac)) {
-              queue(off, len, 0, 0, 0, 0);
-              counters[3]! += 1;
+            if (info.etherType === ETHERTYPE_ARP) {
+              if (p.index === 0 && answerArp(frame, len, info.l2Length, p.mac)) {
+                queueRx(p, off, len);
+                counters[3]! += 1;
+              } else learnArp(p, frame, len, info.l2Length);
             } else if (pr !== DropReason.NOT_IP) drops[pr]! += 1;
             continue;
           }
@@ -348,12 +502,19 @@ export function createDatapath(options: DatapathOptions): Datapath {
           const gso = (flags & RxFlag.GSO) !== 0;
           const partial = (flags & RxFlag.CSUM_NOT_READY) !== 0;
           const tunnel = !d.reply && d.method === METHOD_TUNNEL;
+          // The egress interface and next hop: NAT replies go to the client, everything else to the real server.
+          const alen = d.reply ? (info.family === 4 ? 4 : 16) : d.rfamily === 4 ? 4 : 16;
+          if (d.reply) route(frame, info.dstAddrOffset, alen);
+          else route(d.raddr, 0, alen);
+          const e = ports[hopPort]!;
+          params.ourMac = e.mac;
+          params.mtu = e.mtu;
           // Offload state handed back to the kernel: where the partial checksum starts (0: none).
           let csumStart = 0;
           let csumField = 0;
           if (gso || partial) {
             if (offload && !tunnel) {
-              csumField = partialField(i, partial);
+              csumField = partialField(rx, i, partial);
               if (csumField === 0) {
                 drops[DropReason.OFFLOAD_UNSUPPORTED]! += 1;
                 continue;
@@ -361,16 +522,13 @@ export function createDatapath(options: DatapathOptions): Datapath {
               csumStart = info.l4Offset;
             } else if (gso) {
               // A tunnel cannot carry a super-frame for the kernel to segment: cut here.
-              const mac = neighbours.lookup(d.raddr, 0, d.rfamily === 4 ? 4 : 16, t);
-              if (mac === undefined) {
-                counters[6]! += 1;
-                continue;
-              }
+              const mac = nextHopMac(e, t);
+              if (mac === undefined) continue;
               params.nextHopMac = mac;
-              params.address = setAddr(d.raddr, d.rfamily === 4 ? 4 : 16);
+              params.address = setAddr(d.raddr, alen);
               params.port = d.rport;
               params.canFragment = true;
-              const v = tunnelSuperFrame(frame, i, rx.offsets[i]!);
+              const v = tunnelSuperFrame(p, e, frame, i, off);
               if (v === Verdict.DROP) drops[result.reason]! += 1;
               else counters[v === Verdict.REPLY ? 2 : 1]! += 1;
               continue;
@@ -385,26 +543,16 @@ export function createDatapath(options: DatapathOptions): Datapath {
           params.gsoSize = gso ? rx.gsoSizes[i]! : 0;
           // Only a tunnel grows a packet past the MTU; what it cannot send whole it fragments, as the kernel.
           params.canFragment = tunnel;
+          const mac = nextHopMac(e, t);
+          if (mac === undefined) continue;
+          params.nextHopMac = mac;
           let v: Verdict = Verdict.DROP;
-          const alen = d.rfamily === 4 ? 4 : 16;
           if (d.reply) {
-            // NAT reply: source becomes VIP:vport; next hop is the client (same segment) or its router.
-            params.address = setAddr(d.vaddr, info.family === 4 ? 4 : 16);
+            // NAT reply: source becomes VIP:vport.
+            params.address = setAddr(d.vaddr, alen);
             params.port = d.vport;
-            const mac = neighbours.lookup(frame, info.dstAddrOffset, info.family === 4 ? 4 : 16, t);
-            if (mac === undefined) {
-              counters[6]! += 1;
-              continue;
-            }
-            params.nextHopMac = mac;
             v = rewriteMasqOut(frame, len, info, params, result);
           } else {
-            const mac = neighbours.lookup(d.raddr, 0, alen, t);
-            if (mac === undefined) {
-              counters[6]! += 1;
-              continue;
-            }
-            params.nextHopMac = mac;
             params.address = setAddr(d.raddr, alen);
             params.port = d.rport;
             if (d.method === METHOD_ROUTE) v = rewriteRoute(frame, len, info, params, result);
@@ -419,47 +567,97 @@ export function createDatapath(options: DatapathOptions): Datapath {
             continue;
           }
           if (v === Verdict.REPLY) {
-            // An ICMP error goes back out the same interface; its checksums are complete.
+            // An ICMP error goes back out the interface the packet came in by, from that interface's MAC.
+            copyBytes(frame, ETH_SRC, p.mac, 0, 6);
             counters[2]! += 1;
-            queue(off, result.length, 0, 0, 0, 0);
+            queueRx(p, off, result.length);
             continue;
           }
           counters[1]! += 1;
-          if (tunnel && result.length - info.l2Length > params.mtu) {
+          if (tunnel && result.length - info.l2Length > e.mtu) {
             // Encapsulated and too big without DF: fragments, built in send slots from the rewritten frame.
-            if (!sendFragments(frame, result.length)) {
+            if (!sendFragments(e, frame, result.length)) {
               counters[1]! -= 1;
               drops[DropReason.NEEDS_FRAGMENTATION]! += 1;
             }
             continue;
           }
+          let gsoType = 0;
           if (csumStart !== 0) {
             // The rewrite changed addresses (NAT) the pseudo-header covers: the field must hold the new sum.
             writePseudoSum(frame);
-            if (gso) counters[8]! += 1;
-            queue(off, result.length, gso ? rx.gsoTypes[i]! : GsoType.NONE, params.gsoSize, csumStart, csumField);
-          } else queue(off, result.length, 0, 0, 0, 0);
+            if (gso) {
+              counters[8]! += 1;
+              gsoType = rx.gsoTypes[i]!;
+            }
+          }
+          const gsoSize = gso ? params.gsoSize : 0;
+          if (e === p) queueRx(p, off, result.length, gsoType, gsoSize, csumStart, csumField);
+          else {
+            // Out another interface: copied into its send memory (the kernel copies between devices too).
+            const j = allocSlot(e);
+            copyBytes(e.txViews[j]!, 0, frame, 0, result.length);
+            queueTx(e, j, result.length, gsoType, gsoSize, csumStart, csumField);
+          }
         }
-        flushRx();
-        flushTx();
-      });
+        flushRx(p);
+        for (const q of ports) flushTx(q);
+      };
+      for (const p of ports) p.sock.onBatch((count) => handle(p, count));
     },
     async close() {
-      socket?.close();
-      socket = undefined;
+      for (const p of ports) p.sock.close();
+      ports = [];
     },
   };
+
+  /**
+   * The egress interface and next hop for the destination at `bytes[off..off+len)`, into `hopPort`/`hop`:
+   * the interface whose connected subnet holds it (the next hop is the destination), else the one with the
+   * gateway (the next hop is the gateway), else the first interface (the destination itself, as on one
+   * segment). IPv6 always takes the first interface.
+   */
+  function route(bytes: Uint8Array, off: number, len: number): void {
+    hopLen = len;
+    if (len === 4) {
+      const a = get32(bytes, off);
+      for (let k = 0; k < fibNet.length; k++) {
+        if ((a & fibMask[k]!) >>> 0 === fibNet[k]) {
+          hopPort = fibPort[k]!;
+          copyBytes(hop, 0, bytes, off, 4);
+          return;
+        }
+      }
+      if (gatewayIndex >= 0) {
+        hopPort = gatewayIndex;
+        copyBytes(hop, 0, gatewayAddr, 0, 4);
+        return;
+      }
+    }
+    hopPort = 0;
+    copyBytes(hop, 0, bytes, off, len);
+  }
+
+  /**
+   * An ARP reply to one of our own requests (sent by {@link requestArp} on a neighbour miss): resolves the
+   * waiting entry of the interface's cache (`resolve4` takes only addresses that are waiting).
+   */
+  function learnArp(p: Port, frame: Uint8Array, len: number, l2: number): void {
+    if (!arp.attach(frame, l2).isValid(len - l2) || arp.operation() !== ARP_REPLY) return;
+    if (!bytesEqual(frame, l2 + ARP_THA, p.mac, 0, 6)) return;
+    p.neighbours.resolve4(frame, l2 + ARP_SPA, frame, l2 + ARP_SHA);
+  }
 
   /**
    * For a frame handed back to the kernel with its checksum left partial: the checksum field's offset from
    * the transport header (TCP 16, UDP 6), or 0 when that cannot be done — not TCP/UDP, a fragment, or (for a
    * frame that came partial) a checksum start that is not this transport header.
    */
-  function partialField(i: number, partial: boolean): number {
+  function partialField(rx: RxBatch, i: number, partial: boolean): number {
     if (!info.hasTransport || info.isFragment) return 0;
     const field = info.protocol === IPPROTO_TCP ? TCP_CHECKSUM : info.protocol === IPPROTO_UDP ? UDP_CHECKSUM : 0;
     if (field === 0) return 0;
-    if (partial && (socket!.rx.csumStarts[i] !== info.l4Offset || socket!.rx.csumOffsets[i] !== field)) return 0;
+    if (partial && (rx.csumStarts[i] !== info.l4Offset || rx.csumOffsets[i] !== field)) return 0;
     return field;
   }
 

@@ -16,7 +16,13 @@ export {
   pseudoSum4,
   pseudoSum6,
 } from './checksum.js';
-export { createDatapath, type Datapath, DatapathCounter, type DatapathOptions } from './datapath.js';
+export {
+  createDatapath,
+  type Datapath,
+  DatapathCounter,
+  type DatapathInterfaceOptions,
+  type DatapathOptions,
+} from './datapath.js';
 export { forwardersErrorCodes } from './errors.js';
 export { fragmentCount, writeFragment } from './fragment.js';
 export * from './headers/arp.js';

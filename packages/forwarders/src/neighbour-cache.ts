@@ -162,6 +162,26 @@ export class NeighbourCache {
     return len === 4 ? this.lookup4(bytes, off, now) : this.lookup6(bytes, off, now);
   }
 
+  /**
+   * Resolves an IPv4 address this cache holds as unresolved (it was asked for and the kernel did not know
+   * it) to the MAC at `mac[macOff..macOff+6)` — from an ARP reply the datapath received for its own request.
+   * Like the kernel with `arp_accept = 0`, an address that is not waiting for an answer is left alone, so
+   * unsolicited replies cannot plant entries. Returns true when an entry was resolved. Never allocates.
+   */
+  resolve4(bytes: Uint8Array, off: number, mac: Uint8Array, macOff: number): boolean {
+    const key = get32(bytes, off);
+    const base = setIndex(mix(key), this.shift, this.mask) * this.ways;
+    for (let s = base; s < base + this.ways; s++) {
+      if (this.key4[s] !== key || this.state4[s] !== UNRESOLVED) continue;
+      this.state4[s] = RESOLVED;
+      const v = this.view4[s]!;
+      for (let i = 0; i < 6; i++) v[i] = mac[macOff + i]!;
+      this.used4[s] = this.touch();
+      return true;
+    }
+    return false;
+  }
+
   /** Forgets every learnt entry (configured ones stay): the next packet to each address asks again. */
   clear(): void {
     this.state4.fill(EMPTY);

@@ -1,0 +1,141 @@
+/**
+ * The datapath over more than one interface, and next hops it resolves itself.
+ *
+ * Two-armed NAT, the classic LVS-NAT layout (netlab's two-segment lab): clients on 198.18.1.0/24 reach the
+ * VIP on the director's eth0; real servers on 198.18.2.0/24 behind its eth1 use the director's eth1
+ * address as their default gateway. The datapath binds both interfaces; requests leave by eth1 (the real
+ * servers' connected subnet), replies by eth0. No MAC is configured and the director's kernel has never
+ * talked to the real servers, so the datapath sends ARP requests itself and learns the answers. Checked
+ * with curl (rr over two real servers, VIP:80 → RIP:8080) and with 8 MB each way through offloaded
+ * super-frames that now cross from one interface to the other.
+ *
+ * Clients behind a router: one-armed NAT on an inside segment, the client on an outside segment beyond a
+ * router. NAT replies to the client (not on any connected subnet) must go to the router's MAC through the
+ * `gateway` option — before it, they went to the client's own address, which no neighbour table holds.
+ */
+
+import { fileURLToPath } from 'node:url';
+import { director } from '@lvskit/core';
+import { buildTwoSegmentLab, createLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
+import { describe, expect, it } from 'vitest';
+import { createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
+
+const canRun = requireLab();
+const BULK = fileURLToPath(new URL('./bulk.mjs', import.meta.url));
+const MB = 1 << 20;
+
+async function curl(lab: Lab, client: LabHost, url: string): Promise<string> {
+  const r = await lab.exec(client, ['curl', '-s', '--max-time', '5', url], { check: false, timeoutMs: 15_000 });
+  return r.stdout.trim();
+}
+
+describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', () => {
+  it('two-armed NAT: clients on eth0, real servers behind eth1, MACs resolved by our own ARP', async () => {
+    const VIP = '198.18.1.100';
+    const { lab, hosts, serverSideIp } = await buildTwoSegmentLab({
+      clients: ['client'],
+      directors: ['director'],
+      servers: ['rs1', 'rs2'],
+    });
+    try {
+      // The kernel must not forward (or answer) what the datapath translates.
+      await lab.sysctl(hosts.director, { 'net.ipv4.ip_forward': '0' });
+      for (const rs of [hosts.rs1, hosts.rs2]) {
+        await lab.httpServer(rs, 8080, rs.name);
+        const p = lab.spawn(rs, [process.execPath, BULK, 'server', rs.name, '9001']);
+        await p.waitForOutput(/listening/);
+      }
+      for (const h of [hosts.client, hosts.rs1, hosts.rs2])
+        await lab.exec(h, ['ethtool', '-K', 'eth0', 'tx', 'on', 'sg', 'on', 'tso', 'on', 'gso', 'on']);
+      const before = await lab.exec(hosts.director, ['ip', '-4', 'neigh', 'show', 'dev', 'eth1']);
+      expect(before.stdout).not.toContain(serverSideIp.rs1);
+      const datapath = createDatapath({
+        ifname: 'eth0',
+        interfaces: [{ ifname: 'eth1' }],
+        netns: hosts.director.ns,
+        vips: [VIP],
+      });
+      const lvs = await director()
+        .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
+        .realServer('web', { address: serverSideIp.rs1, port: 8080, method: 'masq' })
+        .realServer('web', { address: serverSideIp.rs2, port: 8080, method: 'masq' })
+        .service('bulk', { protocol: 'tcp', address: VIP, port: 9000, scheduler: 'rr' })
+        .realServer('bulk', { address: serverSideIp.rs1, port: 9001, method: 'masq' })
+        .start({ packets: datapath });
+      try {
+        // The first SYN to each real server waits for our ARP (dropped, NEXT_HOP_UNKNOWN); curl's SYN
+        // retransmission (1 s) then goes through.
+        const served: string[] = [];
+        for (let i = 0; i < 6; i++) served.push(await curl(lab, hosts.client, `http://${VIP}/`));
+        expect(new Set(served)).toEqual(new Set(['rs1', 'rs2']));
+        expect(datapath.counters[DatapathCounter.ARP_REQUESTS]).toBeGreaterThanOrEqual(2);
+        const r = await lab.exec(
+          hosts.client,
+          [process.execPath, BULK, 'client', VIP, '9000', String(8 * MB), String(8 * MB)],
+          { check: false, timeoutMs: 40_000 },
+        );
+        expect(r.stderr.trim()).toBe('');
+        expect(JSON.parse(r.stdout)).toMatchObject({ name: 'rs1', upOk: true, downOk: true, downBytes: 8 * MB });
+        expect(datapath.counters[DatapathCounter.SUPER_FRAMES]).toBeGreaterThan(0);
+        expect(datapath.drops[DropReason.OFFLOAD_UNSUPPORTED]).toBe(0);
+      } finally {
+        await lvs.stop();
+      }
+    } finally {
+      await lab.destroy();
+    }
+  });
+
+  it('NAT replies to a client behind a router go to the gateway', async () => {
+    const VIP = '198.18.3.100';
+    const lab = await createLab();
+    try {
+      const outside = await lab.addSegment('outside');
+      const inside = await lab.addSegment('inside');
+      const client = await lab.addHost('client', { ipv6: false });
+      const router = await lab.addHost('router', { ipv6: false, forwarding: true });
+      const dir = await lab.addHost('director', { ipv6: false });
+      const rs = await lab.addHost('rs1', { ipv6: false });
+      await lab.connect(client, outside, { ifname: 'eth0', addresses: ['198.18.4.10/24'] });
+      await lab.connect(router, outside, { ifname: 'eth0', addresses: ['198.18.4.1/24'] });
+      await lab.connect(router, inside, { ifname: 'eth1', addresses: ['198.18.3.1/24'] });
+      await lab.connect(dir, inside, { ifname: 'eth0', addresses: ['198.18.3.2/24'] });
+      await lab.connect(rs, inside, { ifname: 'eth0', addresses: ['198.18.3.10/24'] });
+      await lab.addRoute(client, '198.18.3.0/24', '198.18.4.1');
+      // One-armed NAT on the inside: the real server reaches the clients through the director.
+      await lab.addRoute(rs, '198.18.4.0/24', '198.18.3.2');
+      await lab.httpServer(rs, 80, 'rs1');
+      const datapath = createDatapath({ ifname: 'eth0', netns: dir.ns, vips: [VIP], gateway: '198.18.3.1' });
+      const lvs = await director()
+        .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
+        .realServer('web', { address: '198.18.3.10', method: 'masq' })
+        .start({ packets: datapath });
+      try {
+        for (let i = 0; i < 3; i++) expect(await curl(lab, client, `http://${VIP}/`)).toBe('rs1');
+        // Replies went out: nothing was left waiting for the client's own MAC.
+        expect(datapath.counters[DatapathCounter.FORWARDED]).toBeGreaterThan(10);
+      } finally {
+        await lvs.stop();
+      }
+    } finally {
+      await lab.destroy();
+    }
+  });
+
+  it('refuses two gateways and an interface given twice, before touching anything', () => {
+    expect(() =>
+      createDatapath({
+        ifname: 'eth0',
+        vips: ['198.18.0.100'],
+        gateway: '198.18.0.1',
+        interfaces: [{ ifname: 'eth1', gateway: '198.18.1.1' }],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => createDatapath({ ifname: 'eth0', vips: ['198.18.0.100'], interfaces: [{ ifname: 'eth0' }] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    expect(() => createDatapath({ ifname: 'eth0', vips: ['198.18.0.100'], gateway: '2001:db8::1' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+  });
+});
