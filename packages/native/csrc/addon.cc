@@ -569,6 +569,27 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
         throw SysErr{"setsockopt", errno, "PACKET_ADD_MEMBERSHIP"};
       }
     }
+    // Link-layer multicast groups to receive (PACKET_MR_MULTICAST; dropped when the socket closes): an
+    // IPv6 VIP's solicited-node group (33:33:ff:xx:xx:xx), say, which no address of the host's own joins.
+    const Napi::Value mcast = opt.Get("multicast");
+    if (mcast.IsArray()) {
+      const Napi::Array list = mcast.As<Napi::Array>();
+      for (uint32_t k = 0; k < list.Length(); k++) {
+        const Napi::Value v = list.Get(k);
+        if (!v.IsBuffer() || v.As<Napi::Buffer<uint8_t>>().Length() != 6) {
+          throw Napi::TypeError::New(env, "multicast entries must be 6-byte MAC buffers");
+        }
+        struct packet_mreq mr;
+        memset(&mr, 0, sizeof mr);
+        mr.mr_ifindex = ifindex_;
+        mr.mr_type = PACKET_MR_MULTICAST;
+        mr.mr_alen = 6;
+        memcpy(mr.mr_address, v.As<Napi::Buffer<uint8_t>>().Data(), 6);
+        if (setsockopt(fd.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) {
+          throw SysErr{"setsockopt", errno, "PACKET_ADD_MEMBERSHIP multicast"};
+        }
+      }
+    }
     if (bufferBytes > 0) {
       // FORCE variants exceed rmem_max/wmem_max with CAP_NET_ADMIN; fall back to the capped ones.
       if (setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &bufferBytes, sizeof bufferBytes) < 0) {

@@ -57,6 +57,7 @@ export interface RawPacketSocketOptions {
   qdiscBypass?: boolean | undefined;
   bufferBytes?: number | undefined;
   vnetHdr?: boolean | undefined;
+  multicast?: Buffer[] | undefined;
   rxRing?: { blockSize?: number; blockCount?: number; timeoutMs?: number } | undefined;
 }
 

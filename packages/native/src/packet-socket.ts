@@ -8,7 +8,7 @@
 import { LvsError } from '@lvskit/schedulers';
 import { native, type RawPacketSocket } from './binding.js';
 import { toLvsError } from './errors.js';
-import { validate } from './netlink.js';
+import { parseMac, validate } from './netlink.js';
 
 /** EtherType that matches every protocol (linux/if_ether.h ETH_P_ALL). */
 export const ETH_P_ALL = 0x0003;
@@ -88,6 +88,11 @@ export interface PacketSocketOptions {
   readonly protocol?: number;
   /** Receive frames for other MACs too (PACKET_MR_PROMISC, dropped when the socket closes). Default false. */
   readonly promiscuous?: boolean;
+  /**
+   * Link-layer multicast groups to receive ("33:33:ff:00:00:64"), joined with PACKET_MR_MULTICAST for the
+   * socket's lifetime: e.g. the solicited-node group of an IPv6 address the host itself does not own.
+   */
+  readonly multicast?: readonly string[];
   /** Do not receive what this host sends on the interface (PACKET_IGNORE_OUTGOING). Default true. */
   readonly ignoreOutgoing?: boolean;
   /** Send straight to the driver, skipping the qdisc (PACKET_QDISC_BYPASS). Default false. */
@@ -255,9 +260,11 @@ export class PacketSocket {
   static open(options: PacketSocketOptions): PacketSocket {
     validate.checkIfname(options.ifname);
     validate.checkNetns(options.netns);
+    const { multicast, ...rest } = options;
+    const groups = multicast?.map((m) => parseMac(m));
     const b = native();
     try {
-      const raw = new b.PacketSocket({ ...options });
+      const raw = new b.PacketSocket({ ...rest, ...(groups === undefined ? {} : { multicast: groups }) });
       // An addon built from older sources lacks the per-frame flags; forwarding would then silently skip
       // checksum completion, so refuse it with the rebuild hint instead.
       if (!(raw.rxFlags instanceof Uint8Array) || !(raw.txCsumStarts instanceof Uint16Array)) {
