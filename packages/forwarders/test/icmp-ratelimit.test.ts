@@ -224,6 +224,17 @@ describe('IcmpRateLimiter: host-wide bucket (icmp_global_allow / icmp_global_con
     expect(burst(30, () => l.allow(4, TIME_EXCEEDED, 0, ip4(3, ++j), 0, 20))).toEqual([...trues(20), ...falses(10)]);
   });
 
+  it('measures refill time from the last refill, not from the last message (icmp_global_stamp moves only on refill)', () => {
+    const l = new IcmpRateLimiter({ msgsPerSec: 1000, msgsBurst: 50, random: one });
+    let i = 0;
+    const send = (t: number) => l.allow(4, TIME_EXCEEDED, 0, ip4(1, ++i), 0, t);
+    // t=0: refill (stamp 0) to 50, one spent → 49. t=15: 49 pass on credit alone (stamp stays 0) → 0.
+    expect(send(0)).toBe(true);
+    expect(burst(49, () => send(15))).toEqual(trues(49));
+    // t=20: credit 0, delta = 20 − 0 = 20 ≥ 20 → refill 20: passes. (Had t=15 moved the stamp, delta would be 5.)
+    expect(send(20)).toBe(true);
+  });
+
   it('spends global credit only after the destination bucket agreed (mainline order, 8c2bd38b95f7)', () => {
     const l = new IcmpRateLimiter({ msgsPerSec: 1000, msgsBurst: 50, random: one });
     // Ten to one destination: six pass (peer bucket), four are refused by it and spend no credit → 44 left.
