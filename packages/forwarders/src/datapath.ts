@@ -52,12 +52,13 @@ import {
   RxFlag,
 } from '@lvskit/native';
 import { LvsError, parseAddress } from '@lvskit/schedulers';
-import { bytesEqual, copyBytes, get32, put16 } from './bytes.js';
-import { pseudoSum4, pseudoSum6 } from './checksum.js';
+import { bytesEqual, copyBytes, get32, put16, put32 } from './bytes.js';
+import { internetChecksum, pseudoSum4, pseudoSum6 } from './checksum.js';
 import { fragmentCount, writeFragment } from './fragment.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
 import { ETH_DST, ETH_SRC, ETHERTYPE_ARP } from './headers/ethernet.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from './headers/ipv4.js';
+import { IPPROTO_ICMPV6 } from './headers/ipv6.js';
 import { TCP_CHECKSUM, UDP_CHECKSUM } from './headers/transport.js';
 import { NeighbourCache } from './neighbour-cache.js';
 import { completeTransportChecksum } from './offload.js';
@@ -99,7 +100,10 @@ export interface DatapathOptions {
   readonly gateway?: string;
   /** Network namespace of the interface (a lab host's `ns`); default the process's own. */
   readonly netns?: string;
-  /** The VIPs this director answers ARP for (IPv4). */
+  /**
+   * The VIPs (IPv4 and IPv6) this director answers for on `ifname`: ARP requests for the IPv4 ones,
+   * neighbour solicitations for the IPv6 ones (their solicited-node groups joined on the socket).
+   */
   readonly vips: readonly string[];
   /** The director's own address on the interface: the outer source of IPIP. Default 0.0.0.0 (TUN unusable). */
   readonly address?: string;
@@ -139,7 +143,7 @@ export const DatapathCounter = {
   FORWARDED: 1,
   /** ICMP errors sent back to a sender. */
   REPLIED: 2,
-  /** ARP requests for a VIP answered. */
+  /** ARP requests and neighbour solicitations for a VIP answered. */
   ARP_ANSWERED: 3,
   /** Packets the engine dropped (no real server, over threshold, …). */
   ENGINE_DROPS: 4,
@@ -161,6 +165,16 @@ export const DatapathCounter = {
   ARP_REQUESTS: 12,
 } as const;
 
+/** ICMPv6 neighbour solicitation and advertisement (RFC 4861 §4.3, §4.4). */
+const NDISC_NEIGHBOUR_SOLICITATION = 135;
+const NDISC_NEIGHBOUR_ADVERTISEMENT = 136;
+
+/** The Ethernet group of an IPv6 address's solicited-node group: 33:33:ff + its last three bytes. */
+function solicitedNodeMac(addr: Uint8Array): string {
+  const h = (b: number) => b.toString(16).padStart(2, '0');
+  return `33:33:ff:${h(addr[13]!)}:${h(addr[14]!)}:${h(addr[15]!)}`;
+}
+
 /** The IPv4 address `a.b.c.d` as an unsigned 32-bit number. */
 function ipv4Number(text: string): number {
   const { bytes } = parseAddress(text);
@@ -175,11 +189,14 @@ const SUPER_FRAME_SLOT = 65_664;
  * stops it. Throws `INVALID_ARGUMENT` for bad addresses; native errors (`NATIVE_*`) come from `open`.
  */
 export function createDatapath(options: DatapathOptions): Datapath {
-  const vips = options.vips.map((v) => {
+  // VIPs by family: ARP is answered for the IPv4 ones, neighbour solicitations for the IPv6 ones.
+  const vips: Uint8Array[] = [];
+  const vips6: Uint8Array[] = [];
+  for (const v of options.vips) {
     const { family, bytes } = parseAddress(v);
-    if (family !== 4) throw new LvsError('INVALID_ARGUMENT', `datapath: ARP answers IPv4 VIPs only, got ${v}`);
-    return bytes.slice(0, 4);
-  });
+    if (family === 4) vips.push(bytes.slice(0, 4));
+    else vips6.push(bytes.slice(0, 16));
+  }
   const ifaces: DatapathInterfaceOptions[] = [
     { ifname: options.ifname, ...(options.gateway === undefined ? {} : { gateway: options.gateway }) },
     ...(options.interfaces ?? []),
@@ -273,6 +290,9 @@ export function createDatapath(options: DatapathOptions): Datapath {
             ifname: ifi.name,
             ...nsOpt,
             batchSize: options.batchSize ?? 64,
+            // The IPv6 VIPs' solicited-node groups (RFC 4291 §2.7.1 as Ethernet groups, RFC 2464 §7), where
+            // neighbour solicitations for them arrive; the kernel joins none, since it does not own the VIPs.
+            ...(index === 0 && vips6.length > 0 ? { multicast: vips6.map(solicitedNodeMac) } : {}),
             ...(offload ? { vnetHdr: true, frameSize: SUPER_FRAME_SLOT } : {}),
           });
           const slot = sock.frameSize;
@@ -492,6 +512,17 @@ export function createDatapath(options: DatapathOptions): Datapath {
             } else if (pr !== DropReason.NOT_IP) drops[pr]! += 1;
             continue;
           }
+          if (info.family === 6 && info.protocol === IPPROTO_ICMPV6 && info.icmpType === NDISC_NEIGHBOUR_SOLICITATION) {
+            // Neighbour discovery is never forwarded: answered here for an IPv6 VIP, else the kernel's.
+            if (p.index === 0) {
+              const nlen = answerNs(frame, p.mac);
+              if (nlen > 0) {
+                queueRx(p, off, nlen);
+                counters[3]! += 1;
+              }
+            }
+            continue;
+          }
           if (!fillSummary(frame)) continue;
           const d = processor.process(summary, t);
           if (d.verdict !== VERDICT_FORWARD) {
@@ -698,8 +729,64 @@ export function createDatapath(options: DatapathOptions): Datapath {
     // To a VIP: inbound; anything else the engine may know as a NAT reply.
     let toVip = false;
     if (alen === 4) for (const v of vips) if (bytesEqual(frame, info.dstAddrOffset, v, 0, 4)) toVip = true;
+    if (alen === 16) for (const v of vips6) if (bytesEqual(frame, info.dstAddrOffset, v, 0, 16)) toVip = true;
     summary.direction = toVip ? DIR_IN : DIR_OUT;
     return info.hasTransport || info.isFragment;
+  }
+
+  /**
+   * Turns a neighbour solicitation (RFC 4861 §4.3) for one of our IPv6 VIPs into the neighbour advertisement
+   * (§4.4, §7.2.4), in place, and returns the new frame length; 0 (frame untouched) for anything else. The
+   * solicitation must pass §7.1.1's checks: hop limit 255, code 0, at least 24 bytes, a valid checksum, no
+   * extension headers between. The advertisement comes from the VIP with the Override flag and the target
+   * link-layer address option (our MAC); Solicited and unicast to the asker, or — for duplicate address
+   * detection, whose source is unspecified — unsolicited to all nodes (ff02::1).
+   */
+  function answerNs(frame: Uint8Array, mac: Uint8Array): number {
+    const l3 = info.l3Offset;
+    const icmp = info.l4Offset;
+    if (icmp !== l3 + 40 || frame[l3 + 7] !== 255 || info.icmpCode !== 0 || info.l4Length < 24) return 0;
+    const ps = pseudoSum6(frame, info.srcAddrOffset, info.dstAddrOffset, IPPROTO_ICMPV6, info.l4Length);
+    if (internetChecksum(frame, icmp, info.l4Length, ps) !== 0) return 0;
+    const target = icmp + 8;
+    let ours = false;
+    for (const v of vips6) if (bytesEqual(frame, target, v, 0, 16)) ours = true;
+    if (!ours) return 0;
+    let dad = true;
+    for (let k = 0; k < 16; k++) if (frame[l3 + 8 + k] !== 0) dad = false;
+    // Ethernet: back to the asker (or to the all-nodes group, 33:33:00:00:00:01), from us.
+    if (dad) {
+      frame[0] = 0x33;
+      frame[1] = 0x33;
+      frame[2] = 0;
+      frame[3] = 0;
+      frame[4] = 0;
+      frame[5] = 1;
+    } else copyBytes(frame, ETH_DST, frame, ETH_SRC, 6);
+    copyBytes(frame, ETH_SRC, mac, 0, 6);
+    // IPv6: version 6, traffic class and flow label 0, 32 bytes of ICMPv6, hop limit 255, VIP → asker.
+    put32(frame, l3, 0x60000000);
+    put16(frame, l3 + 4, 32);
+    frame[l3 + 6] = IPPROTO_ICMPV6;
+    frame[l3 + 7] = 255;
+    if (dad) {
+      frame.fill(0, l3 + 24, l3 + 40);
+      frame[l3 + 24] = 0xff;
+      frame[l3 + 25] = 0x02;
+      frame[l3 + 39] = 1;
+    } else copyBytes(frame, l3 + 24, frame, l3 + 8, 16);
+    copyBytes(frame, l3 + 8, frame, target, 16);
+    // ICMPv6 neighbour advertisement: R=0, S (unless DAD), O=1; the target stays where it is.
+    frame[icmp] = NDISC_NEIGHBOUR_ADVERTISEMENT;
+    frame[icmp + 1] = 0;
+    put16(frame, icmp + 2, 0);
+    put32(frame, icmp + 4, (dad ? 0 : 0x40000000) | 0x20000000);
+    frame[icmp + 24] = 2; // target link-layer address option (RFC 4861 §4.6.1), 1 × 8 bytes
+    frame[icmp + 25] = 1;
+    copyBytes(frame, icmp + 26, mac, 0, 6);
+    const sum = pseudoSum6(frame, l3 + 8, l3 + 24, IPPROTO_ICMPV6, 32);
+    put16(frame, icmp + 2, internetChecksum(frame, icmp, 32, sum));
+    return icmp + 32;
   }
 
   /** Turns an ARP request for one of our VIPs into the reply, in place. */
