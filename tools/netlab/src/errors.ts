@@ -12,7 +12,7 @@ declare module '@lvskit/schedulers' {
     NETLAB_COMMAND_FAILED: true;
     /** A command run for the lab did not finish within its timeout. */
     NETLAB_TIMEOUT: true;
-    /** An address outside 198.18.0.0/15 (or 2001:db8::/32), or not valid CIDR. */
+    /** An address outside 198.18.0.0/15 (or 2001:2::/48), or not valid CIDR. */
     NETLAB_BAD_ADDRESS: true;
     /** A host, segment or interface name is invalid or already used in this lab. */
     NETLAB_BAD_NAME: true;
@@ -26,7 +26,7 @@ export const netlabErrorCodes = {
   NETLAB_UNAVAILABLE: 'netlab: the network lab cannot run here (needs root and working `ip netns`).',
   NETLAB_COMMAND_FAILED: 'netlab: a command run inside the lab exited with a non-zero status.',
   NETLAB_TIMEOUT: 'netlab: a command run inside the lab did not finish within its timeout.',
-  NETLAB_BAD_ADDRESS: 'netlab: an address is not valid CIDR or lies outside 198.18.0.0/15 (IPv6: 2001:db8::/32).',
+  NETLAB_BAD_ADDRESS: 'netlab: an address is not valid CIDR or lies outside 198.18.0.0/15 (IPv6: 2001:2::/48).',
   NETLAB_BAD_NAME: 'netlab: a host, segment or interface name is invalid or already used in this lab.',
   NETLAB_DESTROYED: 'netlab: the lab was already destroyed.',
 } as const satisfies Partial<Record<LvsErrorCode, string>>;

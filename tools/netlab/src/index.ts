@@ -1,6 +1,6 @@
 /**
  * @lvskit/netlab — private test tool: builds labs of Linux network namespaces (per-run `lvsk<6 hex>-`
- * prefix, addresses only from 198.18.0.0/15, bridges in their own namespaces, nothing in the root
+ * prefix, addresses only from 198.18.0.0/15 and 2001:2::/48, bridges in their own namespaces, nothing in the root
  * namespace) with guaranteed teardown: `destroy()`, exit/signal hooks, a watchdog for SIGKILLed owners,
  * and a sweeper for anything left by a crash.
  * @packageDocumentation

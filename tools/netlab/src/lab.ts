@@ -70,7 +70,7 @@ export interface HostOptions {
 export interface InterfaceOptions {
   /** Interface name inside the host (1–15 characters). Default `eth<n>`, the first free number. */
   readonly ifname?: string;
-  /** Addresses to configure (CIDR inside 198.18.0.0/15 or 2001:db8::/32). */
+  /** Addresses to configure (CIDR inside 198.18.0.0/15 or 2001:2::/48). */
   readonly addresses?: readonly string[];
   /** Fixed MAC address; default: the kernel's random one. */
   readonly mac?: string;

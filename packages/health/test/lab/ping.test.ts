@@ -1,6 +1,6 @@
 /**
  * PING_CHECK over raw sockets inside a network lab (tools/netlab: namespaces with a per-run prefix,
- * 198.18.0.0/15 and 2001:db8::/32 addresses, guaranteed teardown): the checker runs in one namespace and
+ * 198.18.0.0/15 and 2001:2::/48 addresses, guaranteed teardown): the checker runs in one namespace and
  * pings another over IPv4 and IPv6; an address nobody holds times out; a host whose link is down fails.
  */
 import { join } from 'node:path';
@@ -14,8 +14,8 @@ describe.runIf(canRun)('PING_CHECK in a lab', () => {
   let lab: Awaited<ReturnType<typeof buildSegmentLab<'checker' | 'rs'>>>;
   beforeAll(async () => {
     lab = await buildSegmentLab({ hosts: ['checker', 'rs'] });
-    await lab.lab.addAddress(lab.hosts.checker, 'eth0', '2001:db8:5::1/64');
-    await lab.lab.addAddress(lab.hosts.rs, 'eth0', '2001:db8:5::2/64');
+    await lab.lab.addAddress(lab.hosts.checker, 'eth0', '2001:2:0:5::1/64');
+    await lab.lab.addAddress(lab.hosts.rs, 'eth0', '2001:2:0:5::2/64');
   });
   afterAll(async () => {
     await lab?.lab.destroy();
@@ -32,7 +32,7 @@ describe.runIf(canRun)('PING_CHECK in a lab', () => {
 
   it('echo reply over IPv4 and IPv6 is up', async () => {
     expect(await ping(lab.ip.rs)).toMatchObject({ ok: true });
-    expect(await ping('2001:db8:5::2')).toMatchObject({ ok: true });
+    expect(await ping('2001:2:0:5::2')).toMatchObject({ ok: true });
   });
 
   it('no reply is down (an address nobody holds, then the real server link down)', async () => {

@@ -53,21 +53,21 @@ describe.runIf(canRun)('native: rtnetlink addresses and neighbours in a lab name
 
   it('adds and removes IPv4 and IPv6 addresses visible to ip addr', async () => {
     addAddress({ netns: a.ns, ifname: 'eth0', address: '198.18.0.100', prefixLength: 32 });
-    addAddress({ netns: a.ns, ifname: 'eth0', address: '2001:db8::64', prefixLength: 64, nodad: true });
+    addAddress({ netns: a.ns, ifname: 'eth0', address: '2001:2::64', prefixLength: 64, nodad: true });
     const shown = await ipAddr();
     expect(shown).toMatch(/inet 198\.18\.0\.100\/32 /);
-    expect(shown).toMatch(/inet6 2001:db8::64\/64 /);
+    expect(shown).toMatch(/inet6 2001:2::64\/64 /);
     const listed = listAddresses({ netns: a.ns, ifname: 'eth0' }).map((x) => `${x.address}/${x.prefixLength}`);
-    expect(listed).toEqual(expect.arrayContaining(['198.18.0.1/24', '198.18.0.100/32', '2001:db8::64/64']));
+    expect(listed).toEqual(expect.arrayContaining(['198.18.0.1/24', '198.18.0.100/32', '2001:2::64/64']));
 
     expect(() => addAddress({ netns: a.ns, ifname: 'eth0', address: '198.18.0.100', prefixLength: 32 })).toThrow(
       expect.objectContaining({ code: 'NATIVE_EXISTS' }),
     );
     removeAddress({ netns: a.ns, ifname: 'eth0', address: '198.18.0.100', prefixLength: 32 });
-    removeAddress({ netns: a.ns, ifname: 'eth0', address: '2001:db8::64', prefixLength: 64 });
+    removeAddress({ netns: a.ns, ifname: 'eth0', address: '2001:2::64', prefixLength: 64 });
     const after = await ipAddr();
     expect(after).not.toMatch(/198\.18\.0\.100/);
-    expect(after).not.toMatch(/2001:db8::64/);
+    expect(after).not.toMatch(/2001:2::64/);
     expect(after).toMatch(/inet 198\.18\.0\.1\/24 /);
     expect(() => removeAddress({ netns: a.ns, ifname: 'eth0', address: '198.18.0.100', prefixLength: 32 })).toThrow(
       expect.objectContaining({ code: 'NATIVE_NOT_FOUND' }),
@@ -104,13 +104,13 @@ describe.runIf(canRun)('native: rtnetlink addresses and neighbours in a lab name
     setNeighbour({
       netns: a.ns,
       ifname: 'eth0',
-      address: '2001:db8::77',
+      address: '2001:2::77',
       mac: '02:00:5e:10:00:78',
       state: 'reachable',
     });
     const shown = await ipNeigh();
     expect(shown).toMatch(/198\.18\.0\.77 lladdr 02:00:5e:10:00:77 PERMANENT/);
-    expect(shown).toMatch(/2001:db8::77 lladdr 02:00:5e:10:00:78 REACHABLE/);
+    expect(shown).toMatch(/2001:2::77 lladdr 02:00:5e:10:00:78 REACHABLE/);
     expect(getNeighbour({ netns: a.ns, ifname: 'eth0', address: '198.18.0.77' })).toMatchObject({
       family: 4,
       mac: '02:00:5e:10:00:77',
@@ -138,14 +138,14 @@ describe.runIf(canRun)('native: rtnetlink addresses and neighbours in a lab name
       state: 'stale',
     });
     expect(listNeighbours({ netns: a.ns }).map((n) => n.address)).toEqual(
-      expect.arrayContaining(['198.18.0.77', '198.18.0.88', '2001:db8::77']),
+      expect.arrayContaining(['198.18.0.77', '198.18.0.88', '2001:2::77']),
     );
 
     removeNeighbour({ netns: a.ns, ifname: 'eth0', address: '198.18.0.77' });
-    removeNeighbour({ netns: a.ns, ifname: 'eth0', address: '2001:db8::77' });
+    removeNeighbour({ netns: a.ns, ifname: 'eth0', address: '2001:2::77' });
     const after = await ipNeigh();
     expect(after).not.toMatch(/198\.18\.0\.77 /);
-    expect(after).not.toMatch(/2001:db8::77 /);
+    expect(after).not.toMatch(/2001:2::77 /);
     expect(getNeighbour({ netns: a.ns, ifname: 'eth0', address: '198.18.0.77' })).toBeUndefined();
     expect(() => removeNeighbour({ netns: a.ns, ifname: 'eth0', address: '198.18.0.77' })).toThrow(
       expect.objectContaining({ code: 'NATIVE_NOT_FOUND' }),

@@ -189,7 +189,7 @@ describe.runIf(canRun)('VRRP interop with keepalived 2.2.7', () => {
   });
 
   it('VRRPv3 over IPv6 (ff02::12, link-local source): keepalived master, lvskit takes over when it stops', async () => {
-    const vip6 = '2001:db8:9::100';
+    const vip6 = '2001:2:0:9::100';
     const v6 = { virtualIpAddresses: [`${vip6}/64`], authentication: undefined, version: 3 as const, advertInt: 0.1 };
     // Link-local addresses must have finished DAD before either side can send from them.
     for (const h of [hosts.ka, hosts.lv]) {

@@ -67,12 +67,12 @@ describe.runIf(canRun)('VIP ownership ports on a lab segment', () => {
   it.runIf(nativeOwnershipAvailable() || process.env.CI === 'true')(
     '@lvskit/native: an unsolicited NA moves the IPv6 neighbour entry (keepalived vrrp_ndisc.c frame)',
     async () => {
-      const VIP6 = '2001:db8:12::100';
+      const VIP6 = '2001:2:0:12::100';
       const vip6 = compileInstance(
         { name: 'VI6', interface: 'eth0', virtualRouterId: 2, virtualIpAddresses: [`${VIP6}/64`] },
         'fe80::1',
       ).virtualAddresses[0]!;
-      await lab.exec(hosts.x, ['ip', '-6', 'addr', 'add', '2001:db8:12::3/64', 'dev', 'eth0', 'nodad']);
+      await lab.exec(hosts.x, ['ip', '-6', 'addr', 'add', '2001:2:0:12::3/64', 'dev', 'eth0', 'nodad']);
       const ready = (h: LabHost) => async () => {
         const r = await lab.exec(h, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0']);
         return r.stdout.includes(VIP6) && !r.stdout.includes('tentative');
