@@ -60,6 +60,7 @@ import { ETH_DST, ETH_SRC, ETHERTYPE_ARP } from './headers/ethernet.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from './headers/ipv4.js';
 import { IPPROTO_ICMPV6 } from './headers/ipv6.js';
 import { TCP_CHECKSUM, UDP_CHECKSUM } from './headers/transport.js';
+import { IcmpRateLimiter, type IcmpRateLimitOptions } from './icmp-ratelimit.js';
 import { NeighbourCache } from './neighbour-cache.js';
 import { completeTransportChecksum } from './offload.js';
 import { createForwardParams, type ForwardParams } from './params.js';
@@ -119,6 +120,12 @@ export interface DatapathOptions {
    * checksums completed in software, super-frames dropped as `OVERSIZED`.
    */
   readonly offload?: boolean;
+  /**
+   * Rate limits on the ICMP errors the datapath originates, as the kernel's `icmp_send` applies them
+   * (per-destination token bucket and global budget; fragmentation-needed and packet-too-big exempt by
+   * default). Default: the kernel's sysctl defaults (`icmpRateLimitDefaults`); `false` sends every one.
+   */
+  readonly icmpRateLimit?: IcmpRateLimitOptions | false;
 }
 
 /** A running datapath: core's packet port, with its counters. */
@@ -224,6 +231,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
   const drops = createDropCounters();
   const counters = new Float64Array(13);
   const offload = options.offload ?? true;
+  const limiter = options.icmpRateLimit === false ? undefined : new IcmpRateLimiter(options.icmpRateLimit ?? {});
   let ports: Port[] = [];
 
   const info = new PacketInfo();
@@ -423,6 +431,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
         params.gsoSize = 0;
         if (pre === Verdict.DROP) return Verdict.DROP;
         if (pre === Verdict.REPLY) {
+          if (!icmpAllowed(frame, now())) return drop(result, DropReason.ICMP_RATE_LIMITED);
           copyBytes(frame, ETH_SRC, p.mac, 0, 6);
           queueRx(p, off, result.length);
           return Verdict.REPLY;
@@ -598,6 +607,10 @@ export function createDatapath(options: DatapathOptions): Datapath {
             continue;
           }
           if (v === Verdict.REPLY) {
+            if (!icmpAllowed(frame, t)) {
+              drops[DropReason.ICMP_RATE_LIMITED]! += 1;
+              continue;
+            }
             // An ICMP error goes back out the interface the packet came in by, from that interface's MAC.
             copyBytes(frame, ETH_SRC, p.mac, 0, 6);
             counters[2]! += 1;
@@ -641,6 +654,18 @@ export function createDatapath(options: DatapathOptions): Datapath {
       ports = [];
     },
   };
+
+  /**
+   * May the ICMP error now in `frame` (built in place at `info.l3Offset`) go out? Asks the rate limiter
+   * with its type, code and destination, as `icmp_send` / `icmpv6_send` would.
+   */
+  function icmpAllowed(frame: Uint8Array, t: number): boolean {
+    if (limiter === undefined) return true;
+    const l3 = info.l3Offset;
+    const v4 = frame[l3]! >> 4 === 4;
+    const icmp = l3 + (v4 ? (frame[l3]! & 0x0f) * 4 : 40);
+    return limiter.allow(v4 ? 4 : 6, frame[icmp]!, frame[icmp + 1]!, frame, l3 + (v4 ? 16 : 24), t);
+  }
 
   /**
    * The egress interface and next hop for the destination at `bytes[off..off+len)`, into `hopPort`/`hop`:

@@ -30,6 +30,12 @@ export * from './headers/ethernet.js';
 export * from './headers/ipv4.js';
 export * from './headers/ipv6.js';
 export * from './headers/transport.js';
+export {
+  ICMP_PEER_WAYS,
+  IcmpRateLimiter,
+  type IcmpRateLimitOptions,
+  icmpRateLimitDefaults,
+} from './icmp-ratelimit.js';
 export { NeighbourCache, type NeighbourCacheOptions, type NeighbourQuery } from './neighbour-cache.js';
 export { completeTransportChecksum } from './offload.js';
 export {

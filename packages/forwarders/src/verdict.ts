@@ -69,6 +69,12 @@ export const DropReason = {
    * itself for a tunnel (only TCPv4 and UDP_L4 are).
    */
   OFFLOAD_UNSUPPORTED: 19,
+  /**
+   * An ICMP error we would have sent (time exceeded) was held back by the kernel's ICMP rate limits
+   * (`icmp_ratelimit` per destination, `icmp_msgs_per_sec` overall; `IcmpRateLimiter`). Fragmentation-needed
+   * and packet-too-big are never limited by default, as in the kernel.
+   */
+  ICMP_RATE_LIMITED: 20,
 } as const;
 /** One of {@link DropReason}'s values. */
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
