@@ -56,7 +56,7 @@ import { bytesEqual, copyBytes, get32, put16, put32 } from './bytes.js';
 import { internetChecksum, pseudoSum4, pseudoSum6 } from './checksum.js';
 import { fragmentCount, writeFragment } from './fragment.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
-import { ETH_DST, ETH_SRC, ETHERTYPE_ARP } from './headers/ethernet.js';
+import { ETH_DST, ETH_SRC, ETHERTYPE_ARP, ETHERTYPE_IPV6 } from './headers/ethernet.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from './headers/ipv4.js';
 import { IPPROTO_ICMPV6 } from './headers/ipv6.js';
 import { TCP_CHECKSUM, UDP_CHECKSUM } from './headers/transport.js';
@@ -168,7 +168,7 @@ export const DatapathCounter = {
   FRAGMENTS: 10,
   /** Frames the kernel's send queue refused. */
   TX_REFUSED: 11,
-  /** ARP requests sent for next hops neither configured nor in the kernel's neighbour table. */
+  /** ARP requests and neighbour solicitations sent for next hops neither configured nor in the kernel's table. */
   ARP_REQUESTS: 12,
 } as const;
 
@@ -263,6 +263,8 @@ export function createDatapath(options: DatapathOptions): Datapath {
     readonly mtu: number;
     /** Our IPv4 address on it (the ARP requests' source), 0.0.0.0 when it has none. */
     readonly address: Uint8Array;
+    /** Our IPv6 address on it (neighbour solicitations' source; global first), undefined when it has none. */
+    readonly address6: Uint8Array | undefined;
     readonly views: Uint8Array[];
     readonly txViews: Uint8Array[];
     readonly txSlot: number;
@@ -283,7 +285,8 @@ export function createDatapath(options: DatapathOptions): Datapath {
         ourAddress: options.address ?? '0.0.0.0',
         mtu: infos[0]!.mtu,
       });
-      const addresses = listAddresses(nsOpt).filter((a) => a.family === 4);
+      const all = listAddresses(nsOpt);
+      const addresses = all.filter((a) => a.family === 4);
       const fib: { net: number; mask: number; port: number; len: number }[] = [];
       const opened: Port[] = [];
       try {
@@ -307,6 +310,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
           const address = new Uint8Array(4);
           const first = own[0];
           if (first !== undefined) address.set(parseAddress(first.address).bytes.subarray(0, 4));
+          const own6 = all.filter((a) => a.family === 6 && a.ifindex === ifi.index).sort((a, b) => a.scope - b.scope);
           const port: Port = {
             index,
             ifname: ifi.name,
@@ -314,6 +318,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
             mac: Uint8Array.from(ifi.macBytes),
             mtu: ifi.mtu,
             address,
+            address6: own6[0] === undefined ? undefined : parseAddress(own6[0].address).bytes.slice(0, 16),
             // One view per receive slot, made once: frames are rewritten in place and may grow within it.
             views: Array.from(
               { length: sock.batchSize },
@@ -333,7 +338,10 @@ export function createDatapath(options: DatapathOptions): Datapath {
               known: options.neighbours ?? {},
               query: (a) => {
                 const mac = getNeighbour({ ifname: ifi.name, netns: options.netns, address: a })?.mac;
-                if (mac === undefined && queryPort !== undefined) requestArp(queryPort);
+                if (mac === undefined && queryPort !== undefined) {
+                  if (hopLen === 4) requestArp(queryPort);
+                  else requestNs(queryPort);
+                }
                 return mac;
               },
             }),
@@ -484,9 +492,49 @@ export function createDatapath(options: DatapathOptions): Datapath {
         queueTx(e, j, 60);
         counters[12]! += 1;
       };
+      /**
+       * Builds a neighbour solicitation (RFC 4861 §4.3, §7.2.2) for `hop` — to its solicited-node group, from
+       * `e`'s own IPv6 address with our MAC as source link-layer address — and queues it out `e`.
+       */
+      const requestNs = (e: Port) => {
+        const src = e.address6;
+        if (src === undefined) return;
+        const j = allocSlot(e);
+        const f = e.txViews[j]!;
+        f.fill(0, 0, 86);
+        f[0] = 0x33;
+        f[1] = 0x33;
+        f[2] = 0xff;
+        f[3] = hop[13]!;
+        f[4] = hop[14]!;
+        f[5] = hop[15]!;
+        copyBytes(f, ETH_SRC, e.mac, 0, 6);
+        put16(f, 12, ETHERTYPE_IPV6);
+        put32(f, 14, 0x60000000);
+        put16(f, 18, 32);
+        f[20] = IPPROTO_ICMPV6;
+        f[21] = 255;
+        copyBytes(f, 22, src, 0, 16);
+        // ff02::1:ffXX:XXXX, the target's solicited-node address (RFC 4291 §2.7.1).
+        f[38] = 0xff;
+        f[39] = 0x02;
+        f[49] = 0x01;
+        f[50] = 0xff;
+        f[51] = hop[13]!;
+        f[52] = hop[14]!;
+        f[53] = hop[15]!;
+        f[54] = NDISC_NEIGHBOUR_SOLICITATION;
+        copyBytes(f, 62, hop, 0, 16);
+        f[78] = 1; // source link-layer address option (RFC 4861 §4.6.1), 1 × 8 bytes
+        f[79] = 1;
+        copyBytes(f, 80, e.mac, 0, 6);
+        put16(f, 56, internetChecksum(f, 54, 32, pseudoSum6(f, 22, 38, IPPROTO_ICMPV6, 32)));
+        queueTx(e, j, 86);
+        counters[12]! += 1;
+      };
       /** The next hop's MAC out port `e` (for `hop`), or undefined (counted) while it is unresolved. */
       const nextHopMac = (e: Port, t: number): Uint8Array | undefined => {
-        queryPort = hopLen === 4 ? e : undefined;
+        queryPort = e;
         const mac = e.neighbours.lookup(hop, 0, hopLen, t);
         queryPort = undefined;
         if (mac === undefined) counters[6]! += 1;
@@ -519,6 +567,14 @@ export function createDatapath(options: DatapathOptions): Datapath {
                 counters[3]! += 1;
               } else learnArp(p, frame, len, info.l2Length);
             } else if (pr !== DropReason.NOT_IP) drops[pr]! += 1;
+            continue;
+          }
+          if (
+            info.family === 6 &&
+            info.protocol === IPPROTO_ICMPV6 &&
+            info.icmpType === NDISC_NEIGHBOUR_ADVERTISEMENT
+          ) {
+            learnNa(p, frame);
             continue;
           }
           if (info.family === 6 && info.protocol === IPPROTO_ICMPV6 && info.icmpType === NDISC_NEIGHBOUR_SOLICITATION) {
@@ -702,6 +758,31 @@ export function createDatapath(options: DatapathOptions): Datapath {
     if (!arp.attach(frame, l2).isValid(len - l2) || arp.operation() !== ARP_REPLY) return;
     if (!bytesEqual(frame, l2 + ARP_THA, p.mac, 0, 6)) return;
     p.neighbours.resolve4(frame, l2 + ARP_SPA, frame, l2 + ARP_SHA);
+  }
+
+  /**
+   * A neighbour advertisement addressed to our MAC (the answer to {@link requestNs}), after RFC 4861
+   * §7.1.2's checks (hop limit 255, code 0, length, checksum): its target link-layer address option resolves
+   * the waiting cache entry (`resolve6` takes only addresses that are waiting).
+   */
+  function learnNa(p: Port, frame: Uint8Array): void {
+    const l3 = info.l3Offset;
+    const icmp = info.l4Offset;
+    const len = info.l4Length;
+    if (icmp !== l3 + 40 || frame[l3 + 7] !== 255 || info.icmpCode !== 0 || len < 24) return;
+    if (!bytesEqual(frame, ETH_DST, p.mac, 0, 6)) return;
+    const ps = pseudoSum6(frame, info.srcAddrOffset, info.dstAddrOffset, IPPROTO_ICMPV6, len);
+    if (internetChecksum(frame, icmp, len, ps) !== 0) return;
+    // Options after the 24-byte body: type, length in units of 8 bytes, value.
+    for (let o = icmp + 24; o + 8 <= icmp + len; ) {
+      const olen = frame[o + 1]! * 8;
+      if (olen === 0) return;
+      if (frame[o] === 2 && olen >= 8) {
+        p.neighbours.resolve6(frame, icmp + 8, frame, o + 2);
+        return;
+      }
+      o += olen;
+    }
   }
 
   /**

@@ -182,6 +182,30 @@ export class NeighbourCache {
     return false;
   }
 
+  /**
+   * {@link NeighbourCache.resolve4} for IPv6: resolves an address waiting for an answer (from a neighbour
+   * advertisement for the datapath's own solicitation); anything else is left alone.
+   */
+  resolve6(bytes: Uint8Array, off: number, mac: Uint8Array, macOff: number): boolean {
+    const w0 = get32(bytes, off);
+    const w1 = get32(bytes, off + 4);
+    const w2 = get32(bytes, off + 8);
+    const w3 = get32(bytes, off + 12);
+    const base = setIndex(mix((w0 ^ w1 ^ w2 ^ w3) >>> 0), this.shift, this.mask) * this.ways;
+    const keys = this.key6;
+    for (let s = base; s < base + this.ways; s++) {
+      const k = s * 4;
+      if (keys[k] !== w0 || keys[k + 1] !== w1 || keys[k + 2] !== w2 || keys[k + 3] !== w3) continue;
+      if (this.state6[s] !== UNRESOLVED) continue;
+      this.state6[s] = RESOLVED;
+      const v = this.view6[s]!;
+      for (let i = 0; i < 6; i++) v[i] = mac[macOff + i]!;
+      this.used6[s] = this.touch();
+      return true;
+    }
+    return false;
+  }
+
   /** Forgets every learnt entry (configured ones stay): the next packet to each address asks again. */
   clear(): void {
     this.state4.fill(EMPTY);

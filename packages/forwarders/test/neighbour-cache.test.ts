@@ -334,3 +334,28 @@ describe('NeighbourCache, set-associative', () => {
     );
   });
 });
+
+describe('NeighbourCache.resolve4 / resolve6 (answers to our own ARP / NS)', () => {
+  const v4 = Uint8Array.from([198, 18, 0, 7]);
+  const v6 = Uint8Array.from([0x20, 0x01, 0, 2, ...new Array(11).fill(0), 7]);
+  const mac = Uint8Array.from([0, 0, 2, 0, 0, 7, 0xaa]); // the MAC at offset 1
+  it('resolves an address that is waiting (asked, unresolved): the next lookup answers without a query', () => {
+    const c = new NeighbourCache({ query: () => undefined });
+    expect(c.lookup(v4, 0, 4, 0)).toBeUndefined();
+    expect(c.lookup(v6, 0, 16, 0)).toBeUndefined();
+    expect(c.queries).toBe(2);
+    expect(c.resolve4(v4, 0, mac, 1)).toBe(true);
+    expect(c.resolve6(v6, 0, mac, 1)).toBe(true);
+    expect([...c.lookup(v4, 0, 4, 1)!]).toEqual([0, 2, 0, 0, 7, 0xaa]);
+    expect([...c.lookup(v6, 0, 16, 1)!]).toEqual([0, 2, 0, 0, 7, 0xaa]);
+    expect(c.queries).toBe(2);
+  });
+  it('ignores answers nobody waits for (never asked, or already resolved), like arp_accept = 0', () => {
+    const c = new NeighbourCache({ query: (a) => (a === '198.18.0.7' ? '00:00:02:00:00:01' : undefined) });
+    expect(c.resolve4(v4, 0, mac, 1)).toBe(false);
+    expect(c.resolve6(v6, 0, mac, 1)).toBe(false);
+    expect(c.lookup(v4, 0, 4, 0)).toBeDefined(); // resolved by the kernel query
+    expect(c.resolve4(v4, 0, mac, 1)).toBe(false); // a later unsolicited answer changes nothing
+    expect([...c.lookup(v4, 0, 4, 1)!]).toEqual([0, 0, 2, 0, 0, 1]);
+  });
+});
