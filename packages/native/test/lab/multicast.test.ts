@@ -27,7 +27,7 @@ describe.runIf(canRun)('native: multicast groups of a packet socket', () => {
   const groups = async () => (await lab.exec('a', ['ip', 'maddr', 'show', 'dev', 'eth0'])).stdout;
 
   it('joins the groups while open and leaves them on close', async () => {
-    // The solicited-node group of 2001:db8::64 (RFC 4291 §2.7.1), as an Ethernet address (RFC 2464 §7).
+    // The solicited-node group of 2001:2::64 (RFC 4291 §2.7.1), as an Ethernet address (RFC 2464 §7).
     const group = '33:33:ff:00:00:64';
     expect(await groups()).not.toContain(group);
     const s = PacketSocket.open({ ifname: 'eth0', netns: ns, multicast: [group, '01:00:5e:00:00:fb'] });
