@@ -1,7 +1,8 @@
 /**
  * HTTP through the VIP with a new TCP connection per request (issue #4 item 6): lvskit's datapath in DR and in
  * NAT against HAProxy in TCP mode and the kernel's nftables DNAT, on one netlab lab and the same two backends
- * (netlab's Node HTTP server, one per real server, port 80, for every side). ROUNDS rounds (default 3), every
+ * (bench/backend.c, a one-thread epoll HTTP responder compiled at start — or netlab's Node HTTP server with
+ * BACKEND=node — one per real server, port 80, for every side). ROUNDS rounds (default 3), every
  * side once per round in the same order, medians reported. Per side: requests/s under
  * `wrk -H 'Connection: close' -c 50 -t 2`; CPU per 1,000 connections two ways — the director process's
  * utime+stime (/proc/<pid>/stat; lvskit and HAProxy), and the whole machine's busy time (/proc/stat) minus
@@ -12,7 +13,8 @@
  * nothing else (trafgen is told to leave the host-wide socket-memory sysctls alone). Not run by tests.
  * Prerequisites (not CI's): haproxy, wrk, nft (nftables), trafgen (netsniff-ng), ethtool, curl; missing → exit 1.
  *
- * Run: `npm run bench:http -w @lvskit/forwarders` (BENCH_SECONDS=n per side, default 8; ROUNDS=n, default 3)
+ * Run: `npm run bench:http -w @lvskit/forwarders` (BENCH_SECONDS=n per side, default 8; ROUNDS=n, default 3;
+ * BACKEND=node for netlab's Node backends; LAB_NAPI=1 for threaded NAPI on the bridge ports, see below)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,8 @@ import type { DirectorConfig } from './lvs-director.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const BACKEND = process.env.BACKEND ?? 'c';
+const LAB_NAPI = process.env.LAB_NAPI === '1';
 const LATENCY_SECONDS = 5;
 const VIP = '198.18.0.100';
 const tsx = [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx'];
@@ -39,12 +43,17 @@ const needed: [string, string][] = [
   ['ethtool', 'ethtool'],
   ['curl', 'curl'],
   ['trafgen', 'netsniff-ng'],
+  ['gcc', 'gcc'],
 ];
 const missing = needed.filter(([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
 if (missing.length > 0) {
   console.error(
     `bench:http needs ${missing.map(([b]) => b).join(', ')} — install with: apt-get install ${missing.map(([, p]) => p).join(' ')}`,
   );
+  process.exit(1);
+}
+if (BACKEND !== 'c' && BACKEND !== 'node') {
+  console.error(`BACKEND must be c or node, got ${BACKEND}`);
   process.exit(1);
 }
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
@@ -127,8 +136,18 @@ interface Side {
   note: string;
 }
 
-const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1', 'rs2'] });
+const { lab, hosts, ip, segment } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1', 'rs2'] });
 const tmp = mkdtempSync(join(tmpdir(), 'lvskit-bench-'));
+// The backends every side shares: by default a small C server (bench/backend.c, compiled here), so that on 2
+// cores they leave the balancers room; BACKEND=node uses netlab's Node HTTP server instead.
+const backendBin = join(tmp, 'backend');
+if (BACKEND === 'c') {
+  const cc = spawnSync('gcc', ['-O2', '-o', backendBin, fileURLToPath(new URL('./backend.c', import.meta.url))]);
+  if (cc.status !== 0) {
+    console.error(`bench:http: compiling bench/backend.c failed: ${cc.stderr?.toString() ?? cc.error}`);
+    process.exit(1);
+  }
+}
 const sides: Side[] = [];
 const PACKETS = 300_000;
 const packetRuns: { name: string; load: string; delivered: number; pps: number; note: string }[] = [];
@@ -148,6 +167,23 @@ try {
     // Every host keeps the veth's offloads (checksum, TSO/GSO) on, as it comes: the datapath hands partial
     // checksums and super-frames back to the kernel (see README, "The datapath").
   }
+  if (LAB_NAPI) {
+    // A veth hands a frame to its peer synchronously: the bridge and the receiving host's whole stack run in
+    // the sender's system call, charged to the sender. With GRO and threaded NAPI on the bridge ports (and TSO
+    // off at the senders, which makes their frames eligible: veth_skb_is_eligible_for_gro), that work runs in
+    // the ports' NAPI threads instead, as it would on another machine behind a real NIC. Every side alike.
+    const ports = spawnSync('ip', ['-n', segment.ns, '-o', 'link', 'show'])
+      .stdout.toString()
+      .split('\n')
+      .map((l) => /^\d+: ([^@:]+)/.exec(l)?.[1])
+      .filter((n): n is string => n !== undefined && n !== segment.bridge && n !== 'lo');
+    for (const port of ports) {
+      spawnSync('ip', ['netns', 'exec', segment.ns, 'ethtool', '-K', port, 'gro', 'on']);
+      const w = spawnSync('ip', ['netns', 'exec', segment.ns, 'sh', '-c', `echo 1 > /sys/class/net/${port}/threaded`]);
+      if (w.status !== 0) throw new Error(`threaded NAPI on ${port}: ${w.stderr.toString()}`);
+    }
+    for (const h of all) await lab.exec(h, ['ethtool', '-K', 'eth0', 'tso', 'off']);
+  }
   for (const h of all) {
     const r = await lab.exec(h, ['sysctl', '-n', 'net.ipv4.tcp_tw_reuse']);
     if (r.stdout.trim() !== '1') throw new Error(`tcp_tw_reuse is not 1 in ${h.name}`);
@@ -156,7 +192,11 @@ try {
   const undo: (() => Promise<void>)[] = [];
   for (const rs of [hosts.rs1, hosts.rs2]) {
     undo.push((await applyDrRealServer({ vips: [VIP], netns: rs.ns })).undo);
-    await lab.httpServer(rs, 80, rs.name);
+    if (BACKEND === 'node') await lab.httpServer(rs, 80, rs.name);
+    else {
+      const b = lab.spawn(rs, [backendBin, '80', rs.name]);
+      await b.waitForOutput(/^listening /m);
+    }
   }
 
   const wrk = async (url: string, latency: boolean): Promise<WrkResult> => {
@@ -361,14 +401,19 @@ try {
     });
     console.error(`${name}: ${delivered} delivered, ${Math.round(pps)} frames/s`);
   };
-  await pktRun('kernel as a router (ceiling)', ip.rs1);
+  if (LAB_NAPI) {
+    // trafgen's blast overruns the NAPI ports' rings (its TX_RING flush fails with EAGAIN): no packet part.
+    console.error('LAB_NAPI=1: the 64-byte packet part is skipped');
+  } else await pktRun('kernel as a router (ceiling)', ip.rs1);
   await lab.sysctl(hosts.director, { 'net.ipv4.ip_forward': '0' });
   await lab.removeAddress(hosts.director, 'eth0', `${VIP}/32`);
-  const udpDirector = await startLvskit('route', 'udp', 9, [ip.rs1]); // one flow: rs1 only, where the sink counts
-  await pktRun('lvskit DR', VIP);
-  await udpDirector.stop(5000);
-  const counters = /^counters (.*)$/m.exec(udpDirector.output())?.[1];
-  packetRuns[packetRuns.length - 1]!.note = counters ? `datapath ${counters}` : 'no counters';
+  if (!LAB_NAPI) {
+    const udpDirector = await startLvskit('route', 'udp', 9, [ip.rs1]); // one flow: rs1 only, where the sink counts
+    await pktRun('lvskit DR', VIP);
+    await udpDirector.stop(5000);
+    const counters = /^counters (.*)$/m.exec(udpDirector.output())?.[1];
+    packetRuns[packetRuns.length - 1]!.note = counters ? `datapath ${counters}` : 'no counters';
+  }
   for (const u of undo) await u();
 } finally {
   await lab.destroy();
@@ -447,5 +492,5 @@ for (const p of packetRuns)
   console.log(`| ${p.name} | ${p.delivered} (${PACKETS}) | ${f(p.pps)} | ${f(p.pps / ceiling, 2)} | ${p.load} |`);
 for (const s of [...sides, ...packetRuns]) if (s.note) console.log(`\n${s.name}: ${s.note}`);
 console.log(
-  `\n${ROUNDS} rounds × ${SECONDS} s per side (wrk -H 'Connection: close' -c 50 -t 2), latency ${LATENCY_SECONDS} s at -c 1 -t 1 --latency; backends: 2 × netlab Node HTTP server; node ${process.version}; ${spawnSync('nproc').stdout.toString().trim()} CPUs; load average at the end ${loadavg()}`,
+  `\n${ROUNDS} rounds × ${SECONDS} s per side (wrk -H 'Connection: close' -c 50 -t 2), latency ${LATENCY_SECONDS} s at -c 1 -t 1 --latency; backends: 2 × ${BACKEND === 'c' ? 'bench/backend.c (epoll, one thread)' : 'netlab Node HTTP server'}; ${LAB_NAPI ? 'bridge ports with threaded NAPI (LAB_NAPI=1)' : 'veths delivering synchronously'}; node ${process.version}; ${spawnSync('nproc').stdout.toString().trim()} CPUs; load average at the end ${loadavg()}`,
 );

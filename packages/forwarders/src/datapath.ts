@@ -137,7 +137,8 @@ export interface Datapath extends PacketPort {
    * 6 next-hop MAC unknown, 7 transport checksums completed in software (frames flagged CSUM_NOT_READY),
    * 8 super-frames forwarded whole (the kernel segments them), 9 segments cut here (super-frames into a
    * tunnel), 10 fragments sent (too big for the tunnel without DF), 11 frames the kernel's send queue
-   * refused (lost), 12 ARP requests sent]. Index names: {@link DatapathCounter}.
+   * refused (lost), 12 ARP requests / neighbour solicitations sent, 13 receive batches]. Index names:
+   * {@link DatapathCounter}.
    */
   readonly counters: Float64Array;
 }
@@ -170,6 +171,8 @@ export const DatapathCounter = {
   TX_REFUSED: 11,
   /** ARP requests and neighbour solicitations sent for next hops neither configured nor in the kernel's table. */
   ARP_REQUESTS: 12,
+  /** Receive batches handled (RECEIVED / BATCHES is the mean batch size). */
+  BATCHES: 13,
 } as const;
 
 /** ICMPv6 neighbour solicitation and advertisement (RFC 4861 §4.3, §4.4). */
@@ -229,7 +232,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
   }
   const now = options.now ?? (() => performance.now());
   const drops = createDropCounters();
-  const counters = new Float64Array(13);
+  const counters = new Float64Array(14);
   const offload = options.offload ?? true;
   const limiter = options.icmpRateLimit === false ? undefined : new IcmpRateLimiter(options.icmpRateLimit ?? {});
   let ports: Port[] = [];
@@ -543,6 +546,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
 
       const handle = (p: Port, count: number) => {
         const t = now();
+        counters[13]! += 1;
         const rx = p.sock.rx;
         const rxFlags = rx.flags;
         for (let i = 0; i < count; i++) {
