@@ -11,24 +11,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fragmentCount, writeFragment } from '../src/fragment.js';
 import { PacketInfo, parsePacket } from '../src/parse.js';
-import { eth, eth4, ip, ipv4, ipv6, raw, rfc1071, udp } from './golden/builder.js';
+import { eth, eth4, ip, ipv4, ipv6, noise, raw, rfc1071, udp } from './golden/builder.js';
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';
 const S = '198.18.0.1';
 const D = '198.18.0.100';
 const SENTINEL = 0xa5;
-
-/** Non-periodic bytes (a 32-bit LCG): a fragment copied from the wrong offset cannot look right. */
-function noise(n: number, seed = 1): number[] {
-  const out = new Array<number>(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 function parsed(f: Uint8Array): PacketInfo {
   const info = new PacketInfo();

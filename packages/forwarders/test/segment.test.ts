@@ -18,7 +18,7 @@ import {
   VIRTIO_NET_HDR_GSO_UDP_L4,
   writeSegment,
 } from '../src/segment.js';
-import { eth, eth4, ip, ipv4, ipv6, tcp, udp } from './golden/builder.js';
+import { eth, eth4, ip, ipv4, ipv6, noise, tcp, udp } from './golden/builder.js';
 
 const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';
@@ -27,17 +27,6 @@ const V4 = '198.18.0.100';
 const C6 = '2001:db8::1';
 const V6 = '2001:db8::100';
 const SENTINEL = 0xa5;
-
-/** Non-periodic payload bytes (a 32-bit LCG), so a segment copied from the wrong offset cannot look right. */
-function noise(n: number, seed = 1): number[] {
-  const out = new Array<number>(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 function parsed(f: Uint8Array): PacketInfo {
   const info = new PacketInfo();

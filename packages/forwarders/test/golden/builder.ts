@@ -268,3 +268,18 @@ export function eth6(dst: string, src: string, packet: number[]): Uint8Array {
 export function bytes(n: number, seed = 1): number[] {
   return Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
 }
+
+/**
+ * Non-periodic bytes from a 32-bit LCG (Numerical Recipes' constants, top byte of each step): data copied from
+ * a wrong offset (a segment or fragment cut in the wrong place) cannot look right, as it could with a short
+ * repeating pattern.
+ */
+export function noise(n: number, seed = 1): number[] {
+  const out = new Array<number>(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}

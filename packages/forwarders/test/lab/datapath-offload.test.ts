@@ -17,14 +17,13 @@ import { director } from '@lvskit/core';
 import { interfaceInfo, PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { applyDrRealServer, applyTunRealServer, createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
+import { applyDrRealServer, createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
 import { eth4, ipv4, rfc1071, udp } from '../golden/builder.js';
+import { tunRealServer } from './dr-lab.js';
 
 const canRun = requireLab();
 const VIP = '198.18.0.100';
 const BULK = fileURLToPath(new URL('./bulk.mjs', import.meta.url));
-const AGENT = fileURLToPath(new URL('../../src/realserver/tun-agent-cli.ts', import.meta.url));
-const tsx = [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx'];
 const MB = 1 << 20;
 
 interface Transfer {
@@ -139,11 +138,7 @@ describe.runIf(canRun)('lab: datapath with segmentation offload (GSO super-frame
     const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'] });
     try {
       await offloadOn(lab, hosts.client);
-      const setup = await applyTunRealServer({ vips: [VIP], netns: hosts.rs1.ns });
-      if (setup.mode === 'user-space') {
-        const agent = lab.spawn(hosts.rs1, [...tsx, AGENT, '--vip', VIP, '--director', ip.director]);
-        await agent.waitForOutput(/ready/);
-      }
+      const setup = await tunRealServer(lab, hosts.rs1, VIP, ip.director);
       await bulkServer(lab, hosts.rs1, 9000);
       const datapath = createDatapath({
         ifname: 'eth0',

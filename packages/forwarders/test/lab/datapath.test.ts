@@ -12,16 +12,14 @@
  * completes in software (the real server's decapsulation agent cannot finish a partial checksum).
  */
 
-import { fileURLToPath } from 'node:url';
 import { director } from '@lvskit/core';
 import { buildSegmentLab, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { applyDrRealServer, applyTunRealServer, createDatapath } from '../../src/index.js';
+import { applyDrRealServer, createDatapath } from '../../src/index.js';
+import { tunRealServer } from './dr-lab.js';
 
 const canRun = requireLab();
 const VIP = '198.18.0.100';
-const tsx = [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx'];
-const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 describe.runIf(canRun)('lab: datapath (core director + createDatapath)', () => {
   it.each([true, false])(
@@ -126,18 +124,7 @@ describe.runIf(canRun)('lab: datapath (core director + createDatapath)', () => {
     const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'] });
     try {
       await lab.exec(hosts.client, ['ethtool', '-K', 'eth0', 'tx', 'on']);
-      const setup = await applyTunRealServer({ vips: [VIP], netns: hosts.rs1.ns });
-      if (setup.mode === 'user-space') {
-        const agent = lab.spawn(hosts.rs1, [
-          ...tsx,
-          here('../../src/realserver/tun-agent-cli.ts'),
-          '--vip',
-          VIP,
-          '--director',
-          ip.director,
-        ]);
-        await agent.waitForOutput(/ready/);
-      }
+      const setup = await tunRealServer(lab, hosts.rs1, VIP, ip.director);
       await lab.httpServer(hosts.rs1, 80, 'rs1');
       const datapath = createDatapath({
         ifname: 'eth0',

@@ -3,8 +3,9 @@
  * server set up with the DR helper (VIP on lo, ARP sysctls) and answering HTTP with its name, and a datapath
  * for the director's eth0 that knows both real servers' MACs. Builds only; the caller destroys the lab.
  */
-import { buildSegmentLab } from '@lvskit/netlab';
-import { applyDrRealServer, createDatapath } from '../../src/index.js';
+import { fileURLToPath } from 'node:url';
+import { buildSegmentLab, type Lab, type LabHost } from '@lvskit/netlab';
+import { applyDrRealServer, applyTunRealServer, createDatapath } from '../../src/index.js';
 
 /** The virtual IP the shared DR lab serves. */
 export const VIP = '198.18.0.100';
@@ -25,4 +26,27 @@ export async function drLab() {
     neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac, [ip.rs2]: hosts.rs2.interfaces.get('eth0')!.mac },
   });
   return { ...built, datapath };
+}
+
+/**
+ * Sets `rs` up as a TUN real server for `vip` (applyTunRealServer) and, where the kernel has no ipip module,
+ * starts the user-space IPIP agent there for packets from `directorIp`. Returns the setup (undo it when done).
+ */
+export async function tunRealServer(lab: Lab, rs: LabHost, vip: string, directorIp: string) {
+  const setup = await applyTunRealServer({ vips: [vip], netns: rs.ns });
+  if (setup.mode === 'user-space') {
+    const agent = lab.spawn(rs, [
+      process.execPath,
+      '--conditions=@lvskit/source',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('../../src/realserver/tun-agent-cli.ts', import.meta.url)),
+      '--vip',
+      vip,
+      '--director',
+      directorIp,
+    ]);
+    await agent.waitForOutput(/ready/);
+  }
+  return setup;
 }
