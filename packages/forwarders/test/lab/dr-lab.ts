@@ -1,7 +1,8 @@
 /**
  * The DR lab the datapath lab tests share: client, director and two real servers on one segment, each real
  * server set up with the DR helper (VIP on lo, ARP sysctls) and answering HTTP with its name, and a datapath
- * for the director's eth0 that knows both real servers' MACs. Builds only; the caller destroys the lab.
+ * for the director's eth0 that knows both real servers' MACs. Builds only; the caller destroys the lab. Also the
+ * TUN real-server setup the TUN lab tests share.
  */
 import { fileURLToPath } from 'node:url';
 import { buildSegmentLab, type Lab, type LabHost } from '@lvskit/netlab';
