@@ -76,8 +76,13 @@ import { createDropCounters, DropReason, RewriteResult, Verdict } from './verdic
 export interface DatapathInterfaceOptions {
   /** Interface name, in the datapath's namespace. */
   readonly ifname: string;
-  /** Next hop of the default route, reached through this interface (one gateway at most, in all). */
+  /**
+   * Next hop of the default route (IPv4 or IPv6), reached through this interface. One gateway per address
+   * family at most, in all interfaces.
+   */
   readonly gateway?: string;
+  /** Both families' default next hops through this interface (instead of `gateway`). */
+  readonly gateways?: readonly string[];
 }
 
 /** Options of {@link createDatapath}. */
@@ -95,10 +100,13 @@ export interface DatapathOptions {
    */
   readonly interfaces?: readonly DatapathInterfaceOptions[];
   /**
-   * Next hop of the default route via `ifname`: where NAT replies to clients behind a router go (and real
-   * servers off every connected subnet). One gateway at most, here or in `interfaces`.
+   * Next hop of the default route via `ifname` (IPv4 or IPv6): where NAT replies to clients behind a router
+   * go (and real servers off every connected subnet). One gateway per address family at most, here or in
+   * `interfaces`.
    */
   readonly gateway?: string;
+  /** Both families' default next hops via `ifname` (instead of `gateway`). */
+  readonly gateways?: readonly string[];
   /** Network namespace of the interface (a lab host's `ns`); default the process's own. */
   readonly netns?: string;
   /**
@@ -208,27 +216,46 @@ export function createDatapath(options: DatapathOptions): Datapath {
     else vips6.push(bytes.slice(0, 16));
   }
   const ifaces: DatapathInterfaceOptions[] = [
-    { ifname: options.ifname, ...(options.gateway === undefined ? {} : { gateway: options.gateway }) },
+    {
+      ifname: options.ifname,
+      ...(options.gateway === undefined ? {} : { gateway: options.gateway }),
+      ...(options.gateways === undefined ? {} : { gateways: options.gateways }),
+    },
     ...(options.interfaces ?? []),
   ];
+  for (const x of ifaces) {
+    if (x.gateway !== undefined && x.gateways !== undefined) {
+      throw new LvsError('INVALID_ARGUMENT', `datapath: ${x.ifname} has both gateway and gateways; give one`);
+    }
+  }
   const names = ifaces.map((x) => x.ifname);
   if (new Set(names).size !== names.length) {
     throw new LvsError('INVALID_ARGUMENT', `datapath: an interface is given twice: ${names.join(', ')}`);
   }
-  const withGateway = ifaces.filter((x) => x.gateway !== undefined);
-  if (withGateway.length > 1) {
-    throw new LvsError(
-      'INVALID_ARGUMENT',
-      `datapath: one default gateway only, got one on each of ${withGateway.map((x) => x.ifname).join(', ')}`,
-    );
-  }
   if (ifaces.length > 16) throw new LvsError('INVALID_ARGUMENT', 'datapath: at most 16 interfaces');
-  const gatewayIndex = ifaces.findIndex((x) => x.gateway !== undefined);
+  // The default routes: one gateway per address family at most, each reached through its interface.
+  let gatewayIndex = -1;
+  let gateway6Index = -1;
   const gatewayAddr = new Uint8Array(4);
-  if (gatewayIndex >= 0) {
-    const { family, bytes } = parseAddress(ifaces[gatewayIndex]!.gateway!);
-    if (family !== 4) throw new LvsError('INVALID_ARGUMENT', 'datapath: the gateway must be an IPv4 address');
-    gatewayAddr.set(bytes.subarray(0, 4));
+  const gateway6Addr = new Uint8Array(16);
+  for (const [index, x] of ifaces.entries()) {
+    for (const g of x.gateways ?? (x.gateway === undefined ? [] : [x.gateway])) {
+      const { family, bytes } = parseAddress(g);
+      const taken = family === 4 ? gatewayIndex : gateway6Index;
+      if (taken >= 0) {
+        throw new LvsError(
+          'INVALID_ARGUMENT',
+          `datapath: one IPv${family} default gateway only, got ${g} on ${x.ifname} and another on ${ifaces[taken]!.ifname}`,
+        );
+      }
+      if (family === 4) {
+        gatewayIndex = index;
+        gatewayAddr.set(bytes.subarray(0, 4));
+      } else {
+        gateway6Index = index;
+        gateway6Addr.set(bytes.subarray(0, 16));
+      }
+    }
   }
   const now = options.now ?? (() => performance.now());
   const drops = createDropCounters();
@@ -250,6 +277,10 @@ export function createDatapath(options: DatapathOptions): Datapath {
   let fibNet = new Uint32Array(0);
   let fibMask = new Uint32Array(0);
   let fibPort = new Uint8Array(0);
+  // The same for IPv6: four 32-bit words of network and mask per entry (link-local prefixes left out).
+  let fib6Net = new Uint32Array(0);
+  let fib6Mask = new Uint32Array(0);
+  let fib6Port = new Uint8Array(0);
   // The last route() result: egress port and next-hop address.
   let hopPort = 0;
   const hop = new Uint8Array(16);
@@ -361,6 +392,22 @@ export function createDatapath(options: DatapathOptions): Datapath {
       fibNet = Uint32Array.from(fib.map((r) => r.net));
       fibMask = Uint32Array.from(fib.map((r) => r.mask));
       fibPort = Uint8Array.from(fib.map((r) => r.port));
+      const fib6: { words: number[]; mask: number[]; port: number; len: number }[] = [];
+      for (const a of all) {
+        const port = infos.findIndex((i) => i.index === a.ifindex);
+        if (a.family !== 6 || port < 0 || a.prefixLength === 0 || a.scope === 253) continue;
+        const b = parseAddress(a.address).bytes;
+        const mask = [0, 1, 2, 3].map((w) => {
+          const bits = Math.max(0, Math.min(32, a.prefixLength - 32 * w));
+          return bits === 0 ? 0 : bits === 32 ? 0xffffffff : ~(0xffffffff >>> bits) >>> 0;
+        });
+        const words = [0, 1, 2, 3].map((w) => (get32(b, w * 4) & mask[w]!) >>> 0);
+        fib6.push({ words, mask, port, len: a.prefixLength });
+      }
+      fib6.sort((a, b) => b.len - a.len);
+      fib6Net = Uint32Array.from(fib6.flatMap((r) => r.words));
+      fib6Mask = Uint32Array.from(fib6.flatMap((r) => r.mask));
+      fib6Port = Uint8Array.from(fib6.map((r) => r.port));
       ports = opened;
       // A tunnelled segment that needs fragmenting is moved here first, so its send slot can be reused.
       const scratch = new Uint8Array(ports[0]!.txSlot);
@@ -730,12 +777,35 @@ export function createDatapath(options: DatapathOptions): Datapath {
   /**
    * The egress interface and next hop for the destination at `bytes[off..off+len)`, into `hopPort`/`hop`:
    * the interface whose connected subnet holds it (the next hop is the destination), else the one with the
-   * gateway (the next hop is the gateway), else the first interface (the destination itself, as on one
-   * segment). IPv6 always takes the first interface.
+   * gateway of its family (the next hop is the gateway), else the first interface (the destination itself, as
+   * on one segment). Connected subnets come from the kernel's addresses (IPv6: not the link-local ones).
    */
   function route(bytes: Uint8Array, off: number, len: number): void {
     hopLen = len;
-    if (len === 4) {
+    if (len === 16) {
+      const w0 = get32(bytes, off);
+      const w1 = get32(bytes, off + 4);
+      const w2 = get32(bytes, off + 8);
+      const w3 = get32(bytes, off + 12);
+      for (let k = 0; k < fib6Port.length; k++) {
+        const m = k * 4;
+        if (
+          (w0 & fib6Mask[m]!) >>> 0 === fib6Net[m] &&
+          (w1 & fib6Mask[m + 1]!) >>> 0 === fib6Net[m + 1] &&
+          (w2 & fib6Mask[m + 2]!) >>> 0 === fib6Net[m + 2] &&
+          (w3 & fib6Mask[m + 3]!) >>> 0 === fib6Net[m + 3]
+        ) {
+          hopPort = fib6Port[k]!;
+          copyBytes(hop, 0, bytes, off, 16);
+          return;
+        }
+      }
+      if (gateway6Index >= 0) {
+        hopPort = gateway6Index;
+        copyBytes(hop, 0, gateway6Addr, 0, 16);
+        return;
+      }
+    } else {
       const a = get32(bytes, off);
       for (let k = 0; k < fibNet.length; k++) {
         if ((a & fibMask[k]!) >>> 0 === fibNet[k]) {

@@ -86,6 +86,40 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
     }
   });
 
+  it('two-armed NAT over IPv6: subnets from the kernel, next hops by our own neighbour solicitations', async () => {
+    const VIP6 = '2001:2:0:1::100';
+    const { lab, hosts } = await buildTwoSegmentLab({ clients: ['client'], directors: ['director'], servers: ['rs1'] });
+    try {
+      await lab.sysctl(hosts.director, { 'net.ipv4.ip_forward': '0', 'net.ipv6.conf.all.forwarding': '0' });
+      await lab.addAddress(hosts.client, 'eth0', '2001:2:0:1::10/64');
+      await lab.addAddress(hosts.director, 'eth0', '2001:2:0:1::1/64');
+      await lab.addAddress(hosts.director, 'eth1', '2001:2:0:2::1/64');
+      await lab.addAddress(hosts.rs1, 'eth0', '2001:2:0:2::10/64');
+      await lab.exec(hosts.rs1, ['ip', '-6', 'route', 'add', 'default', 'via', '2001:2:0:2::1']);
+      await lab.httpServer(hosts.rs1, 8080, 'rs1');
+      const datapath = createDatapath({
+        ifname: 'eth0',
+        interfaces: [{ ifname: 'eth1' }],
+        netns: hosts.director.ns,
+        vips: [VIP6],
+      });
+      const lvs = await director()
+        .service('web', { protocol: 'tcp', address: VIP6, port: 80, scheduler: 'rr' })
+        .realServer('web', { address: '2001:2:0:2::10', port: 8080, method: 'masq' })
+        .start({ packets: datapath });
+      try {
+        for (let i = 0; i < 3; i++) expect(await curl(lab, hosts.client, `http://[${VIP6}]/`)).toBe('rs1');
+        // Our solicitations: the real server (via eth1) and the client (via eth0) at least.
+        expect(datapath.counters[DatapathCounter.ARP_REQUESTS]).toBeGreaterThanOrEqual(2);
+        expect(datapath.counters[DatapathCounter.FORWARDED]).toBeGreaterThan(10);
+      } finally {
+        await lvs.stop();
+      }
+    } finally {
+      await lab.destroy();
+    }
+  });
+
   it('NAT replies to a client behind a router go to the gateway', async () => {
     const VIP = '198.18.3.100';
     const lab = await createLab();
@@ -122,7 +156,7 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
     }
   });
 
-  it('refuses two gateways and an interface given twice, before touching anything', () => {
+  it('refuses two gateways of a family, gateway with gateways, a bad address and an interface given twice', () => {
     expect(() =>
       createDatapath({
         ifname: 'eth0',
@@ -134,7 +168,22 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
     expect(() => createDatapath({ ifname: 'eth0', vips: ['198.18.0.100'], interfaces: [{ ifname: 'eth0' }] })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
-    expect(() => createDatapath({ ifname: 'eth0', vips: ['198.18.0.100'], gateway: '2001:2::1' })).toThrow(
+    // One gateway per family: an IPv6 one beside an IPv4 one is fine, a second IPv6 one is not.
+    expect(() =>
+      createDatapath({ ifname: 'eth0', vips: ['198.18.0.100'], gateways: ['198.18.0.1', '2001:2::1'] }),
+    ).not.toThrow();
+    expect(() =>
+      createDatapath({
+        ifname: 'eth0',
+        vips: ['198.18.0.100'],
+        gateway: '2001:2::1',
+        interfaces: [{ ifname: 'eth1', gateway: '2001:2:0:1::1' }],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() =>
+      createDatapath({ ifname: 'eth0', vips: ['198.18.0.100'], gateway: '198.18.0.1', gateways: ['198.18.0.2'] }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => createDatapath({ ifname: 'eth0', vips: ['198.18.0.100'], gateway: 'not-an-address' })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
   });
