@@ -5,6 +5,7 @@
  * arrays — never a JavaScript object per packet — and readiness comes from libuv (uv_poll), which calls the
  * handler once per batch. Nothing here allocates on the receive or send path; it must stay that way.
  */
+import { markAsUntransferable } from 'node:worker_threads';
 import { LvsError } from '@lvskit/schedulers';
 import { native, type RawPacketSocket } from './binding.js';
 import { toLvsError } from './errors.js';
@@ -274,6 +275,10 @@ export class PacketSocket {
           'native: the built addon is older than its sources (no rxFlags or offload fields); run `npm rebuild @lvskit/native`',
         );
       }
+      // The addon keeps raw pointers into these buffers: transferring one to a worker (postMessage with a
+      // transfer list) would detach it and leave the addon writing into freed memory. Marked, they are copied
+      // instead of moved.
+      for (const b of [raw.rxBuffer, raw.txBuffer]) markAsUntransferable(b.buffer);
       return new PacketSocket(raw, options);
     } catch (err) {
       throw toLvsError(err, `open packet socket on ${options.ifname}${options.netns ? ` in ${options.netns}` : ''}`);

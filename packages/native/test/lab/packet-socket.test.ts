@@ -323,6 +323,21 @@ describe.runIf(canRun).each(modes)('native: AF_PACKET batches between lab namesp
     expect(off & RxFlag.CSUM_NOT_READY).toBe(0);
   });
 
+  it('keeps its buffers when a caller tries to transfer them to a worker (they are copied, never detached)', async () => {
+    const { MessageChannel } = await import('node:worker_threads');
+    const s = open(nsB, 4);
+    const { port1, port2 } = new MessageChannel();
+    const got = new Promise<Buffer>((resolve) => port2.once('message', resolve));
+    s.rx.buffer[0] = 0x5a;
+    port1.postMessage(s.rx.buffer, [s.rx.buffer.buffer as ArrayBuffer, s.tx.buffer.buffer as ArrayBuffer]);
+    expect((await got)[0]).toBe(0x5a); // the receiver got a copy
+    expect(s.rx.buffer.buffer.byteLength).toBeGreaterThan(0); // not detached
+    expect(s.tx.buffer.buffer.byteLength).toBeGreaterThan(0);
+    expect(s.receive()).toBeGreaterThanOrEqual(0); // the addon's memory is still ours
+    port1.close();
+    port2.close();
+  });
+
   it('rejects out-of-bounds tx descriptors and use after close with coded errors', () => {
     const tx = open(nsA, 4, false);
     tx.tx.offsets[0] = tx.tx.buffer.length - 10;
