@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_ether.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
@@ -467,6 +468,7 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
                            InstanceMethod<&PacketSocket::SetRef>("setRef"),
                            InstanceMethod<&PacketSocket::Stats>("stats"),
                            InstanceMethod<&PacketSocket::Close>("close"),
+                           InstanceMethod<&PacketSocket::SetFilter>("setFilter"),
                        });
   }
 
@@ -1005,6 +1007,41 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
     o.Set("kernelPackets", static_cast<double>(kernelPackets_));
     o.Set("kernelDrops", static_cast<double>(kernelDrops_));
     return o;
+  }
+
+  // setFilter(program | null): a classic BPF program (Documentation/networking/filter.rst), 8 bytes per
+  // instruction in struct sock_filter's layout (u16 code, u8 jt, u8 jf, u32 k, host order), attached with
+  // SO_ATTACH_FILTER — the kernel then queues only the frames it accepts; null detaches it. The kernel's
+  // verifier (sk_chk_filter) rejects a bad program with EINVAL.
+  Napi::Value SetFilter(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    EnsureOpen(env);
+    BOUNDARY_BEGIN
+    if (info[0].IsNull() || info[0].IsUndefined()) {
+      int dummy = 0;
+      if (setsockopt(fd_, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof dummy) < 0 && errno != ENOENT) {
+        throw SysErr{"setsockopt", errno, "SO_DETACH_FILTER"};
+      }
+      return env.Undefined();
+    }
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw Napi::TypeError::New(env, "filter program must be a Uint8Array");
+    }
+    Napi::Uint8Array prog = info[0].As<Napi::Uint8Array>();
+    const size_t n = prog.ByteLength() / sizeof(sock_filter);
+    if (n == 0 || n > BPF_MAXINSNS || prog.ByteLength() % sizeof(sock_filter) != 0) {
+      throw Napi::RangeError::New(env, "filter program: 1 to 4096 instructions of 8 bytes");
+    }
+    std::vector<sock_filter> code(n);
+    memcpy(code.data(), prog.Data(), n * sizeof(sock_filter));
+    sock_fprog fprog;
+    fprog.len = static_cast<unsigned short>(n);
+    fprog.filter = code.data();
+    if (setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0) {
+      throw SysErr{"setsockopt", errno, "SO_ATTACH_FILTER"};
+    }
+    return env.Undefined();
+    BOUNDARY_END(env)
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

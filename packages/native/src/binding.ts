@@ -43,6 +43,7 @@ export interface RawPacketSocket {
     kernelDrops: number;
   };
   close(): void;
+  setFilter(program: Uint8Array | null): void;
 }
 
 /** @internal Options the addon's PacketSocket constructor reads. */

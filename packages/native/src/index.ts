@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { nativeUnavailableReason } from './binding.js';
+export { BPF_MAX_INSTRUCTIONS, type BpfInstruction, BpfOp, encodeBpf } from './bpf.js';
 export { nativeErrorCodes } from './errors.js';
 export {
   type AddressEntry,

@@ -8,6 +8,7 @@
 import { markAsUntransferable } from 'node:worker_threads';
 import { LvsError } from '@lvskit/schedulers';
 import { native, type RawPacketSocket } from './binding.js';
+import { type BpfInstruction, encodeBpf } from './bpf.js';
 import { toLvsError } from './errors.js';
 import { parseMac, validate } from './netlink.js';
 
@@ -351,6 +352,27 @@ export class PacketSocket {
       });
     } catch (err) {
       throw toLvsError(err, 'start polling');
+    }
+  }
+
+  /**
+   * Attaches a classic BPF program (SO_ATTACH_FILTER): from then on the kernel queues to this socket only the
+   * frames the program accepts, and cuts each to the length it returns. `null` detaches it.
+   * @throws LvsError `INVALID_ARGUMENT` for a program out of range or one the kernel's verifier refuses
+   */
+  setFilter(program: readonly BpfInstruction[] | null): void {
+    this.#check();
+    const bytes = program === null ? null : encodeBpf(program);
+    try {
+      this.#raw.setFilter(bytes);
+    } catch (err) {
+      // EINVAL from SO_ATTACH_FILTER is the kernel's verifier refusing the program: the caller's argument.
+      if ((err as { errno?: unknown }).errno === 22) {
+        throw new LvsError('INVALID_ARGUMENT', 'native: the kernel refused the filter program (EINVAL)', {
+          cause: err,
+        });
+      }
+      throw toLvsError(err, 'attach filter');
     }
   }
 
