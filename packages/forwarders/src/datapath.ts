@@ -65,6 +65,7 @@ import { NeighbourCache } from './neighbour-cache.js';
 import { completeTransportChecksum } from './offload.js';
 import { createForwardParams, type ForwardParams } from './params.js';
 import { PacketInfo, parsePacket } from './parse.js';
+import { datapathFilter } from './port-filter.js';
 import { drop, preTransmit } from './rewrite/common.js';
 import { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
 import { rewriteRoute } from './rewrite/route.js';
@@ -134,6 +135,12 @@ export interface DatapathOptions {
    * default). Default: the kernel's sysctl defaults (`icmpRateLimitDefaults`); `false` sends every one.
    */
   readonly icmpRateLimit?: IcmpRateLimitOptions | false;
+  /**
+   * Attach a BPF filter to each socket so that the kernel keeps to itself what is addressed to the director's
+   * own addresses (read at open; VIPs never count as own) and non-IP EtherTypes, instead of copying every
+   * frame of the interface to user space (`datapathFilter`). Default true.
+   */
+  readonly filter?: boolean;
 }
 
 /** A running datapath: core's packet port, with its counters. */
@@ -322,6 +329,17 @@ export function createDatapath(options: DatapathOptions): Datapath {
       const all = listAddresses(nsOpt);
       const addresses = all.filter((a) => a.family === 4);
       const fib: { net: number; mask: number; port: number; len: number }[] = [];
+      // The socket filter: the director's own addresses (not the VIPs, should one be configured too).
+      const isVip = (a: Uint8Array, n: number) => (n === 4 ? vips : vips6).some((v) => bytesEqual(a, 0, v, 0, n));
+      const own4 = addresses
+        .map((a) => parseAddress(a.address).bytes)
+        .filter((b) => !isVip(b, 4))
+        .map((b) => get32(b, 0));
+      const own6 = all
+        .filter((a) => a.family === 6)
+        .map((a) => parseAddress(a.address).bytes.slice(0, 16))
+        .filter((b) => !isVip(b, 16));
+      const program = options.filter === false ? undefined : datapathFilter(own4, own6);
       const opened: Port[] = [];
       try {
         for (const [index, ifi] of infos.entries()) {
@@ -340,6 +358,14 @@ export function createDatapath(options: DatapathOptions): Datapath {
             ...(index === 0 && vips6.length > 0 ? { multicast: vips6.map(solicitedNodeMac) } : {}),
             ...(offload ? { vnetHdr: true, frameSize: SUPER_FRAME_SLOT } : {}),
           });
+          if (program !== undefined) {
+            try {
+              sock.setFilter(program);
+            } catch (err) {
+              sock.close();
+              throw err;
+            }
+          }
           const slot = sock.frameSize;
           const address = new Uint8Array(4);
           const first = own[0];

@@ -46,6 +46,7 @@ export {
   parseMac,
 } from './params.js';
 export { PacketInfo, parsePacket } from './parse.js';
+export { datapathFilter } from './port-filter.js';
 export { type CommandOutcome, type CommandRunner, execCommand } from './realserver/command.js';
 export { applyDrRealServer, DR_ARP_SYSCTLS, type DrRealServer, type DrRealServerOptions } from './realserver/dr.js';
 export { applyTunRealServer, TUN_RP_FILTER_SYSCTLS, type TunRealServer } from './realserver/tun.js';

@@ -86,7 +86,8 @@ describe.runIf(canRun)('lab: datapath behaviour (DR through core)', () => {
   });
 
   it('100,000 malformed, truncated and random frames neither crash the director nor grow its memory', async () => {
-    const { lab, hosts, ip, datapath } = await drLab();
+    // No socket filter: every junk frame, whatever its EtherType, must reach the user-space parsers here.
+    const { lab, hosts, ip, datapath } = await drLab({ filter: false });
     try {
       const lvs = await director()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })

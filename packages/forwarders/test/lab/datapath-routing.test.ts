@@ -16,9 +16,9 @@
 
 import { fileURLToPath } from 'node:url';
 import { director } from '@lvskit/core';
-import { buildTwoSegmentLab, createLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
+import { buildSegmentLab, buildTwoSegmentLab, createLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
+import { applyDrRealServer, createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
 
 const canRun = requireLab();
 const BULK = fileURLToPath(new URL('./bulk.mjs', import.meta.url));
@@ -155,6 +155,45 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
       await lab.destroy();
     }
   });
+
+  it.each([true, false])(
+    'socket filter %s: the director’s own traffic reaches the datapath only without the filter',
+    async (filter) => {
+      const VIP = '198.18.0.100';
+      const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'], ipv6: false });
+      try {
+        await applyDrRealServer({ vips: [VIP], netns: hosts.rs1.ns });
+        await lab.httpServer(hosts.rs1, 80, 'rs1');
+        const datapath = createDatapath({
+          ifname: 'eth0',
+          netns: hosts.director.ns,
+          vips: [VIP],
+          filter,
+          neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac },
+        });
+        const lvs = await director()
+          .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
+          .realServer('web', { address: ip.rs1, method: 'route' })
+          .start({ packets: datapath });
+        try {
+          expect(await curl(lab, hosts.client, `http://${VIP}/`)).toBe('rs1');
+          const before = datapath.counters[DatapathCounter.RECEIVED]!;
+          // 50 echo requests to the director's own address: its kernel answers them.
+          const ping = await lab.exec(hosts.client, ['ping', '-c', '50', '-i', '0.002', '-q', ip.director]);
+          expect(ping.stdout).toContain('50 received');
+          const seen = datapath.counters[DatapathCounter.RECEIVED]! - before;
+          if (filter)
+            expect(seen).toBeLessThan(5); // at most a stray ARP
+          else expect(seen).toBeGreaterThanOrEqual(50);
+          expect(await curl(lab, hosts.client, `http://${VIP}/`)).toBe('rs1'); // VIP traffic still passes
+        } finally {
+          await lvs.stop();
+        }
+      } finally {
+        await lab.destroy();
+      }
+    },
+  );
 
   it('refuses two gateways of a family, gateway with gateways, a bad address and an interface given twice', () => {
     expect(() =>

@@ -6,13 +6,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { buildSegmentLab, type Lab, type LabHost } from '@lvskit/netlab';
-import { applyDrRealServer, applyTunRealServer, createDatapath } from '../../src/index.js';
+import { applyDrRealServer, applyTunRealServer, createDatapath, type DatapathOptions } from '../../src/index.js';
 
 /** The virtual IP the shared DR lab serves. */
 export const VIP = '198.18.0.100';
 
-/** Builds the shared DR lab and a datapath (not yet opened) for its director. */
-export async function drLab() {
+/**
+ * Builds the shared DR lab and a datapath (not yet opened) for its director; `datapathOptions` are passed on
+ * (e.g. `{ filter: false }` to let every frame of the interface reach user space).
+ */
+export async function drLab(datapathOptions: Partial<DatapathOptions> = {}) {
   const built = await buildSegmentLab({ hosts: ['client', 'director', 'rs1', 'rs2'] });
   const { lab, hosts, ip } = built;
   for (const rs of [hosts.rs1, hosts.rs2]) {
@@ -25,6 +28,7 @@ export async function drLab() {
     netns: hosts.director.ns,
     vips: [VIP],
     neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac, [ip.rs2]: hosts.rs2.interfaces.get('eth0')!.mac },
+    ...datapathOptions,
   });
   return { ...built, datapath };
 }
