@@ -714,8 +714,9 @@ export function createDatapath(options: DatapathOptions): Datapath {
             }
           }
           params.gsoSize = gso ? rx.gsoSizes[i]! : 0;
-          // Only a tunnel grows a packet past the MTU; what it cannot send whole it fragments, as the kernel.
-          params.canFragment = tunnel;
+          // What cannot leave whole without DF is fragmented, as the kernel's output path does: an encapsulated
+          // packet, or one leaving by an interface with a smaller MTU. A super-frame's segments were checked.
+          params.canFragment = !gso;
           const mac = nextHopMac(e, t);
           if (mac === undefined) continue;
           params.nextHopMac = mac;
@@ -751,8 +752,10 @@ export function createDatapath(options: DatapathOptions): Datapath {
             continue;
           }
           counters[1]! += 1;
-          if (tunnel && result.length - info.l2Length > e.mtu) {
-            // Encapsulated and too big without DF: fragments, built in send slots from the rewritten frame.
+          if (!gso && result.length - info.l2Length > e.mtu) {
+            // Too big for the egress link without DF: fragments, built in send slots from the rewritten frame,
+            // each with a complete transport checksum (ip_do_fragment runs skb_checksum_help first).
+            if (csumStart !== 0 && completeTransportChecksum(frame, info)) counters[7]! += 1;
             if (!sendFragments(e, frame, result.length)) {
               counters[1]! -= 1;
               drops[DropReason.NEEDS_FRAGMENTATION]! += 1;

@@ -16,9 +16,11 @@
 
 import { fileURLToPath } from 'node:url';
 import { director } from '@lvskit/core';
+import { PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, buildTwoSegmentLab, createLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
 import { applyDrRealServer, createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
+import { eth4, ipv4, noise, udp } from '../golden/builder.js';
 
 const canRun = requireLab();
 const BULK = fileURLToPath(new URL('./bulk.mjs', import.meta.url));
@@ -113,6 +115,85 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
         expect(datapath.counters[DatapathCounter.ARP_REQUESTS]).toBeGreaterThanOrEqual(2);
         expect(datapath.counters[DatapathCounter.FORWARDED]).toBeGreaterThan(10);
       } finally {
+        await lvs.stop();
+      }
+    } finally {
+      await lab.destroy();
+    }
+  });
+
+  it('two-armed NAT onto a smaller MTU: fragments without DF, fragmentation-needed with DF', async () => {
+    const VIP = '198.18.5.100';
+    const lab = await createLab();
+    try {
+      const outside = await lab.addSegment('outside');
+      const inside = await lab.addSegment('inside');
+      const client = await lab.addHost('client', { ipv6: false });
+      const dir = await lab.addHost('director', { ipv6: false });
+      const rs = await lab.addHost('rs1', { ipv6: false });
+      await lab.connect(client, outside, { ifname: 'eth0', addresses: ['198.18.5.10/24'], mtu: 9000 });
+      await lab.connect(dir, outside, { ifname: 'eth0', addresses: ['198.18.5.1/24'], mtu: 9000 });
+      await lab.connect(dir, inside, { ifname: 'eth1', addresses: ['198.18.6.1/24'] });
+      await lab.connect(rs, inside, { ifname: 'eth0', addresses: ['198.18.6.10/24'] });
+      await lab.addRoute(rs, 'default', '198.18.6.1');
+      // The real server reports the size of every datagram its stack delivers (reassembled or not).
+      const sink = lab.spawn(rs, [
+        process.execPath,
+        '-e',
+        "const s=require('node:dgram').createSocket('udp4');s.on('message',(m)=>console.log('got '+m.length));" +
+          "s.bind(5353,()=>console.log('listening'))",
+      ]);
+      await sink.waitForOutput(/listening/);
+      const datapath = createDatapath({ ifname: 'eth0', interfaces: [{ ifname: 'eth1' }], netns: dir.ns, vips: [VIP] });
+      const lvs = await director()
+        .service('dns', { protocol: 'udp', address: VIP, port: 53, scheduler: 'rr' })
+        .realServer('dns', { address: '198.18.6.10', port: 5353, method: 'masq' })
+        .start({ packets: datapath });
+      const sock = PacketSocket.open({ ifname: 'eth0', netns: client.ns, protocol: 0x0800, frameSize: 9100 });
+      try {
+        const dirMac = dir.interfaces.get('eth0')!.mac;
+        const clientMac = client.interfaces.get('eth0')!.mac;
+        const send = (df: boolean, id: number) => {
+          const f = eth4(
+            dirMac,
+            clientMac,
+            ipv4(
+              { src: '198.18.5.10', dst: VIP, df, id },
+              udp({ sport: 40_000 + id, dport: 53, data: noise(4000, id) }),
+            ),
+          );
+          sock.tx.buffer.set(f, 0);
+          sock.tx.offsets[0] = 0;
+          sock.tx.lengths[0] = f.length;
+          expect(sock.send(1)).toBe(1);
+        };
+        // The first datagram may wait for our ARP for the real server (dropped meanwhile): send until it lands.
+        for (let i = 1; i <= 5 && !/got 4000/.test(sink.output()); i++) {
+          send(false, i);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        expect(sink.output()).toContain('got 4000');
+        // 4,008 bytes of UDP behind 20 of IPv4 into 1,500: 1,480 + 1,480 + 1,048.
+        expect(datapath.counters[DatapathCounter.FRAGMENTS]).toBeGreaterThanOrEqual(3);
+        expect(datapath.counters[DatapathCounter.FRAGMENTS]! % 3).toBe(0);
+        // With DF: ICMP fragmentation-needed (next-hop MTU 1500) back out the interface it came in by.
+        const before = datapath.counters[DatapathCounter.REPLIED]!;
+        send(true, 9);
+        let icmp: { type: number; code: number; mtu: number } | undefined;
+        const until = Date.now() + 2000;
+        while (icmp === undefined && Date.now() < until) {
+          const n = sock.receive();
+          for (let i = 0; i < n; i++) {
+            const o = sock.rx.offsets[i]!;
+            const b = sock.rx.buffer;
+            if (b[o + 23] === 1 && b[o + 34] === 3) icmp = { type: 3, code: b[o + 35]!, mtu: b.readUInt16BE(o + 40) };
+          }
+          if (n === 0) await new Promise((r) => setTimeout(r, 10));
+        }
+        expect(icmp).toEqual({ type: 3, code: 4, mtu: 1500 });
+        expect(datapath.counters[DatapathCounter.REPLIED]).toBe(before + 1);
+      } finally {
+        sock.close();
         await lvs.stop();
       }
     } finally {
