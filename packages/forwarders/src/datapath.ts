@@ -66,6 +66,7 @@ import { completeTransportChecksum } from './offload.js';
 import { createForwardParams, type ForwardParams } from './params.js';
 import { PacketInfo, parsePacket } from './parse.js';
 import { datapathFilter } from './port-filter.js';
+import { Reassembler, type ReassemblerOptions } from './reassembly.js';
 import { drop, preTransmit } from './rewrite/common.js';
 import { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
 import { rewriteRoute } from './rewrite/route.js';
@@ -141,6 +142,12 @@ export interface DatapathOptions {
    * frame of the interface to user space (`datapathFilter`). Default true.
    */
   readonly filter?: boolean;
+  /**
+   * Reassemble IPv4 fragments before the engine sees them, as the kernel does before IPVS (`Reassembler`:
+   * 32 datagrams at a time, 30 s to complete); what leaves is fragmented again when it does not fit the
+   * egress link. `false` hands fragments to the engine one by one. Default on.
+   */
+  readonly reassembly?: ReassemblerOptions | false;
 }
 
 /** A running datapath: core's packet port, with its counters. */
@@ -156,6 +163,8 @@ export interface Datapath extends PacketPort {
    * {@link DatapathCounter}.
    */
   readonly counters: Float64Array;
+  /** The reassembly counters, by `ReassemblyCounter` (all 0 with `reassembly: false`). */
+  readonly reassembly: Float64Array;
 }
 
 /** Indexes of {@link Datapath.counters}. */
@@ -269,6 +278,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
   const counters = new Float64Array(14);
   const offload = options.offload ?? true;
   const limiter = options.icmpRateLimit === false ? undefined : new IcmpRateLimiter(options.icmpRateLimit ?? {});
+  const reassembler = options.reassembly === false ? undefined : new Reassembler(options.reassembly ?? {});
   let ports: Port[] = [];
 
   const info = new PacketInfo();
@@ -317,6 +327,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
   return {
     drops,
     counters,
+    reassembly: reassembler?.counters ?? new Float64Array(6),
     async open(processor: PacketProcessor) {
       const nsOpt = options.netns === undefined ? {} : { netns: options.netns };
       const infos = ifaces.map((x) => interfaceInfo(x.ifname, nsOpt));
@@ -617,12 +628,18 @@ export function createDatapath(options: DatapathOptions): Datapath {
         return mac;
       };
 
+      let pooled = -1;
       const handle = (p: Port, count: number) => {
         const t = now();
         counters[13]! += 1;
         const rx = p.sock.rx;
         const rxFlags = rx.flags;
         for (let i = 0; i < count; i++) {
+          // A datagram reassembled for the previous frame has been copied out by now.
+          if (pooled >= 0) {
+            reassembler?.release(pooled);
+            pooled = -1;
+          }
           counters[0]! += 1;
           // Frames for other hosts (flooded by a bridge, promiscuous mode) are not ours to forward.
           if (rx.packetTypes[i]! >= PacketType.OTHERHOST) continue;
@@ -633,9 +650,9 @@ export function createDatapath(options: DatapathOptions): Datapath {
             continue;
           }
           const off = rx.offsets[i]!;
-          const len = rx.lengths[i]!;
+          let len = rx.lengths[i]!;
           // recvmmsg (the only receive mode the datapath opens) puts frame i at i × frameSize, always.
-          const frame = p.views[i]!;
+          let frame = p.views[i]!;
           const pr = parsePacket(frame, len, info);
           if (pr !== DropReason.NONE) {
             if (info.etherType === ETHERTYPE_ARP) {
@@ -664,6 +681,15 @@ export function createDatapath(options: DatapathOptions): Datapath {
               }
             }
             continue;
+          }
+          if (info.isFragment && info.family === 4 && reassembler !== undefined) {
+            // IPVS sees datagrams, not fragments (the kernel reassembles before LOCAL_IN): so does the engine.
+            const slot = reassembler.add(frame, info, t);
+            if (slot < 0) continue;
+            pooled = slot;
+            frame = reassembler.view(slot);
+            len = reassembler.length(slot);
+            if (parsePacket(frame, len, info) !== DropReason.NONE) continue;
           }
           if (!fillSummary(frame)) continue;
           const d = processor.process(summary, t);
@@ -748,7 +774,12 @@ export function createDatapath(options: DatapathOptions): Datapath {
             // An ICMP error goes back out the interface the packet came in by, from that interface's MAC.
             copyBytes(frame, ETH_SRC, p.mac, 0, 6);
             counters[2]! += 1;
-            queueRx(p, off, result.length);
+            if (pooled < 0) queueRx(p, off, result.length);
+            else {
+              const j = allocSlot(p);
+              copyBytes(p.txViews[j]!, 0, frame, 0, result.length);
+              queueTx(p, j, result.length);
+            }
             continue;
           }
           counters[1]! += 1;
@@ -772,9 +803,9 @@ export function createDatapath(options: DatapathOptions): Datapath {
             }
           }
           const gsoSize = gso ? params.gsoSize : 0;
-          if (e === p) queueRx(p, off, result.length, gsoType, gsoSize, csumStart, csumField);
+          if (e === p && pooled < 0) queueRx(p, off, result.length, gsoType, gsoSize, csumStart, csumField);
           else {
-            // Out another interface: copied into its send memory (the kernel copies between devices too).
+            // Out another interface, or reassembled: copied into the send memory (the kernel copies too).
             const j = allocSlot(e);
             copyBytes(e.txViews[j]!, 0, frame, 0, result.length);
             queueTx(e, j, result.length, gsoType, gsoSize, csumStart, csumField);
@@ -782,6 +813,10 @@ export function createDatapath(options: DatapathOptions): Datapath {
         }
         flushRx(p);
         for (const q of ports) flushTx(q);
+        if (pooled >= 0) {
+          reassembler?.release(pooled);
+          pooled = -1;
+        }
       };
       for (const p of ports) p.sock.onBatch((count) => handle(p, count));
     },

@@ -59,6 +59,12 @@ export {
   type TunnelDecapOptions,
 } from './realserver/tun-agent.js';
 export {
+  REASSEMBLY_SLOT,
+  Reassembler,
+  type ReassemblerOptions,
+  ReassemblyCounter,
+} from './reassembly.js';
+export {
   ICMP_ERROR_MAX,
   ICMP_ERROR_TTL,
   ICMPV6_ERROR_MAX,

@@ -17,8 +17,18 @@ import { director } from '@lvskit/core';
 import { interfaceInfo, PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { applyDrRealServer, createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
-import { eth4, ipv4, rfc1071, udp } from '../golden/builder.js';
+import {
+  applyDrRealServer,
+  createDatapath,
+  DatapathCounter,
+  DropReason,
+  fragmentCount,
+  PacketInfo,
+  parsePacket,
+  ReassemblyCounter,
+  writeFragment,
+} from '../../src/index.js';
+import { eth4, ipv4, noise, rfc1071, udp } from '../golden/builder.js';
 import { tunRealServer } from './dr-lab.js';
 
 const canRun = requireLab();
@@ -239,4 +249,66 @@ describe.runIf(canRun)('lab: datapath with segmentation offload (GSO super-frame
       await lab.destroy();
     }
   });
+
+  it.each([true, false])(
+    'DR: a fragmented datagram to the VIP reaches the real server whole (reassembly %s)',
+    async (reasm) => {
+      const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'], ipv6: false });
+      try {
+        await applyDrRealServer({ vips: [VIP], netns: hosts.rs1.ns });
+        const sink = lab.spawn(hosts.rs1, [
+          process.execPath,
+          '-e',
+          "const s=require('node:dgram').createSocket('udp4');s.on('message',(m)=>console.log('got '+m.length));" +
+            "s.bind(53,()=>console.log('listening'))",
+        ]);
+        await sink.waitForOutput(/listening/);
+        const datapath = createDatapath({
+          ifname: 'eth0',
+          netns: hosts.director.ns,
+          vips: [VIP],
+          neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac },
+          ...(reasm ? {} : { reassembly: false as const }),
+        });
+        const lvs = await director()
+          .service('dns', { protocol: 'udp', address: VIP, port: 53, scheduler: 'rr' })
+          .realServer('dns', { address: ip.rs1, method: 'route' })
+          .start({ packets: datapath });
+        const dirMac = interfaceInfo('eth0', { netns: hosts.director.ns }).mac;
+        const sock = PacketSocket.open({ ifname: 'eth0', netns: hosts.client.ns, protocol: 0x0800, batchSize: 8 });
+        try {
+          // One 4,000-byte datagram cut into 1,480 + 1,480 + 1,048 bytes of fragments, sent last one first.
+          const whole = eth4(
+            dirMac,
+            hosts.client.interfaces.get('eth0')!.mac,
+            ipv4({ src: ip.client, dst: VIP, id: 0x2222 }, udp({ sport: 40_000, dport: 53, data: noise(4000) })),
+          );
+          const info = new PacketInfo();
+          parsePacket(whole, whole.length, info);
+          const n = fragmentCount(info, 1500);
+          expect(n).toBe(3);
+          for (let k = 0; k < n; k++) {
+            const slot = (n - 1 - k) * sock.frameSize;
+            sock.tx.offsets[k] = slot;
+            sock.tx.lengths[k] = writeFragment(whole, info, 1500, n - 1 - k, sock.tx.buffer, slot);
+          }
+          expect(sock.send(n)).toBe(n);
+          await new Promise((r) => setTimeout(r, 800));
+          if (reasm) {
+            expect(sink.output()).toContain('got 4000');
+            expect(datapath.reassembly[ReassemblyCounter.REASSEMBLED]).toBe(1);
+            expect(datapath.counters[DatapathCounter.FRAGMENTS]).toBe(3); // cut again for the 1,500-byte link
+          } else {
+            // Fragments one by one: only the first carries the ports; the datagram never arrives whole.
+            expect(sink.output()).not.toContain('got');
+          }
+        } finally {
+          sock.close();
+          await lvs.stop();
+        }
+      } finally {
+        await lab.destroy();
+      }
+    },
+  );
 });
