@@ -97,19 +97,20 @@ function parseWrk(out: string): WrkResult {
   return { requests, rps, errors, non2xx, p50, p99 };
 }
 
+/** Clock ticks per second of /proc's times (USER_HZ). */
+const HZ = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
+
 /** utime + stime of a process, in ms. */
 function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const hz = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
-  return ((Number(rest[11]) + Number(rest[12])) * 1000) / hz;
+  return ((Number(rest[11]) + Number(rest[12])) * 1000) / HZ;
 }
 
 /** The whole machine's busy time (every CPU: user, nice, system, irq, softirq, steal), in ms. */
 function busyMs(): number {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const hz = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
-  return (((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) * 1000) / hz;
+  return (((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) * 1000) / HZ;
 }
 
 const median = (xs: readonly number[]): number => {

@@ -8,12 +8,13 @@
  *
  * Run: `node --conditions=@lvskit/source --import tsx packages/forwarders/bench/segment.bench.ts`
  */
+import { GsoType } from '@lvskit/native';
 import { Bench } from 'tinybench';
 import { copyBytes } from '../src/bytes.js';
 import { internetChecksum } from '../src/checksum.js';
 import { fragmentCount, writeFragment } from '../src/fragment.js';
 import { PacketInfo, parsePacket } from '../src/parse.js';
-import { gsoSegmentCount, VIRTIO_NET_HDR_GSO_TCPV4, writeSegment } from '../src/segment.js';
+import { gsoSegmentCount, writeSegment } from '../src/segment.js';
 import { eth4, ipv4, tcp, udp } from '../test/golden/builder.js';
 
 const PAYLOAD = 64000;
@@ -39,7 +40,7 @@ const segInfo = new PacketInfo();
 parsePacket(superFrame, superFrame.length, segInfo);
 const fragInfo = new PacketInfo();
 parsePacket(datagram, datagram.length, fragInfo);
-const segments = gsoSegmentCount(superFrame, segInfo, VIRTIO_NET_HDR_GSO_TCPV4, MSS);
+const segments = gsoSegmentCount(superFrame, segInfo, GsoType.TCPV4, MSS);
 const fragments = fragmentCount(fragInfo, MTU);
 const dst = new Uint8Array(2048);
 const HEADERS = 14 + 20 + 20;
@@ -68,8 +69,7 @@ function segmentCopyThenChecksum(): void {
 }
 
 function segmentAll(): void {
-  for (let k = 0; k < segments; k++)
-    sink ^= writeSegment(superFrame, segInfo, VIRTIO_NET_HDR_GSO_TCPV4, MSS, k, dst, 0);
+  for (let k = 0; k < segments; k++) sink ^= writeSegment(superFrame, segInfo, GsoType.TCPV4, MSS, k, dst, 0);
 }
 
 /** memcpy floor for fragmentation: header + each fragment's data with `set`. */

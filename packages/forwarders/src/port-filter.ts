@@ -8,13 +8,22 @@
  * once per socket).
  */
 import { type BpfInstruction, BpfOp } from '@lvskit/native';
+import {
+  ETH_HLEN,
+  ETH_TYPE,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  ETHERTYPE_QINQ,
+  ETHERTYPE_VLAN,
+} from './headers/ethernet.js';
+import { IPV4_DST } from './headers/ipv4.js';
+import { IPPROTO_ICMPV6, IPV6_DST, IPV6_NEXT_HEADER } from './headers/ipv6.js';
 
-/** Offsets in an untagged Ethernet frame (IEEE 802.3, RFC 791, RFC 8200). */
-const ETHERTYPE_OFFSET = 12;
-const IPV4_DST_OFFSET = 14 + 16;
-const IPV6_NEXT_HEADER_OFFSET = 14 + 6;
-const IPV6_DST_OFFSET = 14 + 24;
-const IPPROTO_ICMPV6 = 58;
+/** Offsets in an untagged Ethernet frame (IEEE 802.3, RFC 791, RFC 8200), from the header views. */
+const IPV4_DST_OFFSET = ETH_HLEN + IPV4_DST;
+const IPV6_NEXT_HEADER_OFFSET = ETH_HLEN + IPV6_NEXT_HEADER;
+const IPV6_DST_OFFSET = ETH_HLEN + IPV6_DST;
 /** `ret` value that keeps the whole frame (a GSO super-frame is up to 64 KiB). */
 const ACCEPT_ALL = 0xffffffff;
 
@@ -32,12 +41,12 @@ export function datapathFilter(own4: readonly number[], own6: readonly Uint8Arra
   const jeq = (k: number, jt?: string, jf?: string) => p.push({ ins: { code: BpfOp.JEQ_K, jt: 0, jf: 0, k }, jt, jf });
   const ret = (k: number, label: string) => p.push({ ins: { code: BpfOp.RET_K, jt: 0, jf: 0, k }, label });
 
-  ld(BpfOp.LD_H_ABS, ETHERTYPE_OFFSET);
-  jeq(0x0806, 'accept');
-  jeq(0x8100, 'accept');
-  jeq(0x88a8, 'accept');
-  jeq(0x0800, 'ipv4');
-  jeq(0x86dd, 'ipv6', 'drop');
+  ld(BpfOp.LD_H_ABS, ETH_TYPE);
+  jeq(ETHERTYPE_ARP, 'accept');
+  jeq(ETHERTYPE_VLAN, 'accept');
+  jeq(ETHERTYPE_QINQ, 'accept');
+  jeq(ETHERTYPE_IPV4, 'ipv4');
+  jeq(ETHERTYPE_IPV6, 'ipv6', 'drop');
   ld(BpfOp.LD_W_ABS, IPV4_DST_OFFSET, 'ipv4');
   for (const a of own4) jeq(a >>> 0, 'drop');
   p.push({ ins: { code: BpfOp.JA, jt: 0, jf: 0, k: 0 }, jt: 'accept' });

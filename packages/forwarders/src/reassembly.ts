@@ -14,7 +14,7 @@
  */
 
 import { LvsError } from '@lvskit/schedulers';
-import { get16, put16 } from './bytes.js';
+import { get16, get32, put16 } from './bytes.js';
 import { internetChecksum } from './checksum.js';
 import {
   IPV4_CHECKSUM,
@@ -213,10 +213,8 @@ export class Reassembler {
 
   /** The datagram's slot: its queue if one is open (expiring it when due), else a new one. */
   private find(frame: Uint8Array, l3: number, now: number): number {
-    const sa =
-      ((frame[l3 + IPV4_SRC]! << 24) | (frame[l3 + IPV4_SRC + 1]! << 16) | get16(frame, l3 + IPV4_SRC + 2)) >>> 0;
-    const da =
-      ((frame[l3 + IPV4_DST]! << 24) | (frame[l3 + IPV4_DST + 1]! << 16) | get16(frame, l3 + IPV4_DST + 2)) >>> 0;
+    const sa = get32(frame, l3 + IPV4_SRC);
+    const da = get32(frame, l3 + IPV4_DST);
     const id = get16(frame, l3 + IPV4_ID);
     const proto = frame[l3 + IPV4_PROTOCOL]!;
     let free = -1;

@@ -8,6 +8,7 @@
  * (the kernel trace in test/segment.test.ts). Owns the per-segment header fields and the segments' full
  * checksums; it must never allocate, throw, modify the super-frame, or write outside the destination range.
  */
+import { GsoType } from '@lvskit/native';
 import { get16, get32, put16, put32 } from './bytes.js';
 import { fold, internetChecksum, onesSum, pseudoSum4, pseudoSum6 } from './checksum.js';
 import { IPPROTO_TCP, IPPROTO_UDP, IPV4_CHECKSUM, IPV4_ID, IPV4_TOTAL_LENGTH } from './headers/ipv4.js';
@@ -32,19 +33,6 @@ import {
 } from './headers/transport.js';
 import type { PacketInfo } from './parse.js';
 
-/** `gso_type` VIRTIO_NET_HDR_GSO_NONE (include/uapi/linux/virtio_net.h): not a super-frame. */
-export const VIRTIO_NET_HDR_GSO_NONE = 0;
-/** VIRTIO_NET_HDR_GSO_TCPV4: TCP over IPv4 (TSO). */
-export const VIRTIO_NET_HDR_GSO_TCPV4 = 1;
-/** VIRTIO_NET_HDR_GSO_UDP: UDP fragmentation offload (UFO) — not segmented here. */
-export const VIRTIO_NET_HDR_GSO_UDP = 3;
-/** VIRTIO_NET_HDR_GSO_TCPV6: TCP over IPv6. */
-export const VIRTIO_NET_HDR_GSO_TCPV6 = 4;
-/** VIRTIO_NET_HDR_GSO_UDP_L4: UDP segmentation (UDP_SEGMENT, one UDP header per segment). */
-export const VIRTIO_NET_HDR_GSO_UDP_L4 = 5;
-/** VIRTIO_NET_HDR_GSO_ECN: flag on a TCP type, the sender set CWR (it stays on the first segment only). */
-export const VIRTIO_NET_HDR_GSO_ECN = 0x80;
-
 /** TCP CWR flag (RFC 3168 §6.1). */
 const TCP_CWR = 0x80;
 
@@ -58,14 +46,14 @@ const TCP_CWR = 0x80;
  */
 function transportHeaderLength(src: Uint8Array, info: PacketInfo, gsoType: number): number {
   if (!info.hasTransport || info.isFragment) return 0;
-  const type = gsoType & ~VIRTIO_NET_HDR_GSO_ECN;
+  const type = gsoType & ~GsoType.ECN;
   const l4 = info.l4Offset;
   let hl: number;
-  if (type === VIRTIO_NET_HDR_GSO_TCPV4 || type === VIRTIO_NET_HDR_GSO_TCPV6) {
-    if (info.protocol !== IPPROTO_TCP || info.family !== (type === VIRTIO_NET_HDR_GSO_TCPV4 ? 4 : 6)) return 0;
+  if (type === GsoType.TCPV4 || type === GsoType.TCPV6) {
+    if (info.protocol !== IPPROTO_TCP || info.family !== (type === GsoType.TCPV4 ? 4 : 6)) return 0;
     // parsePacket checked 20 ≤ data offset·4 ≤ l4Length.
     hl = (src[l4 + TCP_DATA_OFFSET]! >>> 4) << 2;
-  } else if (type === VIRTIO_NET_HDR_GSO_UDP_L4) {
+  } else if (type === GsoType.UDP_L4) {
     // udp4_ufo_fragment / udp6_ufo_fragment hand SKB_GSO_UDP_L4 to __udp_gso_segment for either family.
     if (info.protocol !== IPPROTO_UDP) return 0;
     hl = UDP_SIZE;

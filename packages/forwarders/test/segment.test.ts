@@ -6,18 +6,11 @@
  * property: any payload cut at any gsoSize reassembles to the input, and every checksum verifies when
  * recomputed by this file's own RFC 1071 loop.
  */
+import { GsoType } from '@lvskit/native';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PacketInfo, parsePacket } from '../src/parse.js';
-import {
-  gsoSegmentCount,
-  VIRTIO_NET_HDR_GSO_ECN,
-  VIRTIO_NET_HDR_GSO_TCPV4,
-  VIRTIO_NET_HDR_GSO_TCPV6,
-  VIRTIO_NET_HDR_GSO_UDP,
-  VIRTIO_NET_HDR_GSO_UDP_L4,
-  writeSegment,
-} from '../src/segment.js';
+import { gsoSegmentCount, writeSegment } from '../src/segment.js';
 import { eth, eth4, ip, ipv4, ipv6, noise, tcp, udp } from './golden/builder.js';
 
 const A = '02:00:00:00:00:0a';
@@ -180,17 +173,17 @@ describe('writeSegment: golden TCP/IPv4 (VLAN, IP and TCP options, wrapping sequ
       eth4(B, A, ipv4({ ...ipBase, id: s.id }, tcp({ ...tcpBase, seq: s.seq, flags: s.flags, data: s.data })), 100),
     );
     const info = parsed(superFrame);
-    expect(gsoSegmentCount(superFrame, info, VIRTIO_NET_HDR_GSO_TCPV4, 1448)).toBe(3);
-    expect(segments(superFrame, VIRTIO_NET_HDR_GSO_TCPV4, 1448)).toEqual(expected);
+    expect(gsoSegmentCount(superFrame, info, GsoType.TCPV4, 1448)).toBe(3);
+    expect(segments(superFrame, GsoType.TCPV4, 1448)).toEqual(expected);
     // The ECN flag on the type changes nothing: CWR stays on the first segment only either way.
-    expect(segments(superFrame, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN, 1448)).toEqual(expected);
+    expect(segments(superFrame, GsoType.TCPV4 | GsoType.ECN, 1448)).toEqual(expected);
   });
 
   it('leaves the super-frame untouched and writes only its own range of a shared buffer', () => {
     const before = superFrame.slice();
     const info = parsed(superFrame);
     const buf = new Uint8Array(4000).fill(SENTINEL);
-    const len = writeSegment(superFrame, info, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 2, buf, 1000);
+    const len = writeSegment(superFrame, info, GsoType.TCPV4, 1448, 2, buf, 1000);
     // Last segment: 18 (Ethernet + tag) + 24 + 32 + 104 bytes.
     expect(len).toBe(18 + 24 + 32 + 104);
     expect(buf.subarray(0, 1000).every((b) => b === SENTINEL)).toBe(true);
@@ -212,7 +205,7 @@ describe('writeSegment: golden TCP/IPv6 with a destination-options header, exact
       { seq: 5000, flags: ACK, data: data.slice(0, 1000) },
       { seq: 6000, flags: ACK | PSH, data: data.slice(1000) },
     ].map((s) => eth(B, A, 0x86dd, ipv6(ipBase, tcp({ sport: 443, dport: 50000, ...s }))));
-    const got = segments(full, VIRTIO_NET_HDR_GSO_TCPV6, 1000);
+    const got = segments(full, GsoType.TCPV6, 1000);
     expect(got).toEqual(expected);
     expect(got.map((g) => (g[18]! << 8) | g[19]!)).toEqual([1028, 1028]);
   });
@@ -227,7 +220,7 @@ describe('writeSegment: golden TCP/IPv6 with a destination-options header, exact
       ipv6({ src: C6, dst: V6, ext: [{ type: 51, body: [4, ...new Array(22).fill(0)] }] }, tcpData),
     );
     const ahInfo = parsed(ah);
-    expect(gsoSegmentCount(ah, ahInfo, VIRTIO_NET_HDR_GSO_TCPV6, 1000)).toBe(0);
+    expect(gsoSegmentCount(ah, ahInfo, GsoType.TCPV6, 1000)).toBe(0);
     // A routing header with segments left 1: its pseudo-header destination is not the one in the header.
     const rh = (left: number) =>
       eth(
@@ -237,11 +230,11 @@ describe('writeSegment: golden TCP/IPv6 with a destination-options header, exact
         ipv6({ src: C6, dst: V6, ext: [{ type: 43, body: [2, 0, left, 0, 0, 0, 0, ...ip(V6)] }] }, tcpData),
       );
     const pending = rh(1);
-    expect(gsoSegmentCount(pending, parsed(pending), VIRTIO_NET_HDR_GSO_TCPV6, 1000)).toBe(0);
+    expect(gsoSegmentCount(pending, parsed(pending), GsoType.TCPV6, 1000)).toBe(0);
     // With no segments left the destination in the header is final: segmented (3000 / 1000 = 3).
     const done = rh(0);
-    expect(gsoSegmentCount(done, parsed(done), VIRTIO_NET_HDR_GSO_TCPV6, 1000)).toBe(3);
-    for (const s of segments(done, VIRTIO_NET_HDR_GSO_TCPV6, 1000)) inspect(s);
+    expect(gsoSegmentCount(done, parsed(done), GsoType.TCPV6, 1000)).toBe(3);
+    for (const s of segments(done, GsoType.TCPV6, 1000)) inspect(s);
   });
 });
 
@@ -262,7 +255,7 @@ describe('writeSegment: golden UDP_L4 (one UDP header per segment)', () => {
         ),
       ),
     );
-    const got = segments(poke16(full, 14 + 20 + 6, 0), VIRTIO_NET_HDR_GSO_UDP_L4, 1000);
+    const got = segments(poke16(full, 14 + 20 + 6, 0), GsoType.UDP_L4, 1000);
     expect(got).toEqual(expected);
     expect(got.map((g) => inspect(g).udpLength)).toEqual([1008, 1008, 508]);
   });
@@ -279,7 +272,7 @@ describe('writeSegment: golden UDP_L4 (one UDP header per segment)', () => {
     const w = 0xffff - s;
     const data = [...noise(2, 5), w >> 8, w & 0xff];
     const full = eth(B, A, 0x86dd, ipv6({ src: C6, dst: V6 }, udp({ sport: 7, dport: 9, data })));
-    const got = segments(full, VIRTIO_NET_HDR_GSO_UDP_L4, 2);
+    const got = segments(full, GsoType.UDP_L4, 2);
     expect(got).toHaveLength(2);
     const last = got[1]!;
     expect((last[54 + 6]! << 8) | last[54 + 7]!).toBe(0xffff);
@@ -295,24 +288,24 @@ describe('gsoSegmentCount / writeSegment: edges and refusals', () => {
   const info4 = parsed(tcp4);
 
   it('counts ⌈payload / gsoSize⌉, a payload that fits being one segment', () => {
-    expect(gsoSegmentCount(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV4, 1000)).toBe(2);
-    expect(gsoSegmentCount(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV4, 1001)).toBe(1);
-    expect(gsoSegmentCount(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV4, 1)).toBe(1001);
-    const one = segments(tcp4, VIRTIO_NET_HDR_GSO_TCPV4, 5000);
+    expect(gsoSegmentCount(tcp4, info4, GsoType.TCPV4, 1000)).toBe(2);
+    expect(gsoSegmentCount(tcp4, info4, GsoType.TCPV4, 1001)).toBe(1);
+    expect(gsoSegmentCount(tcp4, info4, GsoType.TCPV4, 1)).toBe(1001);
+    const one = segments(tcp4, GsoType.TCPV4, 5000);
     expect(one).toEqual([tcp4]);
   });
 
   it('refuses what it cannot segment', () => {
-    const v = VIRTIO_NET_HDR_GSO_TCPV4;
+    const v = GsoType.TCPV4;
     expect(gsoSegmentCount(tcp4, info4, v, 0)).toBe(0);
     expect(gsoSegmentCount(tcp4, info4, v, -5)).toBe(0);
     expect(gsoSegmentCount(tcp4, info4, v, 1.5)).toBe(0);
-    expect(gsoSegmentCount(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV6, 1000)).toBe(0); // family mismatch
-    expect(gsoSegmentCount(tcp4, info4, VIRTIO_NET_HDR_GSO_UDP_L4, 1000)).toBe(0); // protocol mismatch
-    expect(gsoSegmentCount(tcp4, info4, VIRTIO_NET_HDR_GSO_UDP, 1000)).toBe(0); // UFO: not segmented here
+    expect(gsoSegmentCount(tcp4, info4, GsoType.TCPV6, 1000)).toBe(0); // family mismatch
+    expect(gsoSegmentCount(tcp4, info4, GsoType.UDP_L4, 1000)).toBe(0); // protocol mismatch
+    expect(gsoSegmentCount(tcp4, info4, GsoType.UDP, 1000)).toBe(0); // UFO: not segmented here
     expect(gsoSegmentCount(tcp4, info4, 0, 1000)).toBe(0);
     const udp4 = eth4(B, A, ipv4({ src: C4, dst: V4 }, udp({ sport: 1, dport: 2, data: noise(3000) })));
-    expect(gsoSegmentCount(udp4, parsed(udp4), VIRTIO_NET_HDR_GSO_TCPV4, 1000)).toBe(0);
+    expect(gsoSegmentCount(udp4, parsed(udp4), GsoType.TCPV4, 1000)).toBe(0);
     // A first fragment (MF) is not a super-frame.
     const frag = eth4(B, A, ipv4({ src: C4, dst: V4, mf: true }, tcp({ sport: 1, dport: 2, data: noise(3000) })));
     expect(gsoSegmentCount(frag, parsed(frag), v, 1000)).toBe(0);
@@ -325,7 +318,7 @@ describe('gsoSegmentCount / writeSegment: edges and refusals', () => {
   it('k out of range writes nothing and returns 0', () => {
     const dst = new Uint8Array(3000).fill(SENTINEL);
     for (const k of [-1, 2, 3, 0.5, Number.NaN]) {
-      expect(writeSegment(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV4, 1000, k, dst, 0)).toBe(0);
+      expect(writeSegment(tcp4, info4, GsoType.TCPV4, 1000, k, dst, 0)).toBe(0);
     }
     expect(dst.every((b) => b === SENTINEL)).toBe(true);
   });
@@ -333,22 +326,22 @@ describe('gsoSegmentCount / writeSegment: edges and refusals', () => {
   it('a destination too small (or an offset past it) writes nothing and returns 0', () => {
     // Segment 0: 14 + 20 + 20 + 1000 = 1054 bytes.
     const exact = new Uint8Array(1054);
-    expect(writeSegment(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV4, 1000, 0, exact, 0)).toBe(1054);
+    expect(writeSegment(tcp4, info4, GsoType.TCPV4, 1000, 0, exact, 0)).toBe(1054);
     const short = new Uint8Array(1053).fill(SENTINEL);
-    expect(writeSegment(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV4, 1000, 0, short, 0)).toBe(0);
+    expect(writeSegment(tcp4, info4, GsoType.TCPV4, 1000, 0, short, 0)).toBe(0);
     expect(short.every((b) => b === SENTINEL)).toBe(true);
     const big = new Uint8Array(2000).fill(SENTINEL);
-    expect(writeSegment(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV4, 1000, 0, big, 947)).toBe(0);
-    expect(writeSegment(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV4, 1000, 0, big, -1)).toBe(0);
+    expect(writeSegment(tcp4, info4, GsoType.TCPV4, 1000, 0, big, 947)).toBe(0);
+    expect(writeSegment(tcp4, info4, GsoType.TCPV4, 1000, 0, big, -1)).toBe(0);
     expect(big.every((b) => b === SENTINEL)).toBe(true);
-    expect(writeSegment(tcp4, info4, VIRTIO_NET_HDR_GSO_TCPV4, 1000, 0, big, 946)).toBe(1054);
+    expect(writeSegment(tcp4, info4, GsoType.TCPV4, 1000, 0, big, 946)).toBe(1054);
     expect(big.subarray(0, 946).every((b) => b === SENTINEL)).toBe(true);
   });
 
   it('reads and writes through views at any byte offset of their buffers', () => {
     // The copy goes 4 bytes at a time through DataViews over the whole buffers: views that start at odd
     // offsets (and a switch between buffers) must give the same bytes as plain arrays.
-    const want = segments(tcp4, VIRTIO_NET_HDR_GSO_TCPV4, 333);
+    const want = segments(tcp4, GsoType.TCPV4, 333);
     const backing = new Uint8Array(tcp4.length + 3);
     backing.set(tcp4, 3);
     const view = backing.subarray(3);
@@ -356,7 +349,7 @@ describe('gsoSegmentCount / writeSegment: edges and refusals', () => {
     const out = new Uint8Array(3000);
     const dview = out.subarray(5);
     want.forEach((w, k) => {
-      const len = writeSegment(view, info, VIRTIO_NET_HDR_GSO_TCPV4, 333, k, dview, 1 + k);
+      const len = writeSegment(view, info, GsoType.TCPV4, 333, k, dview, 1 + k);
       expect(dview.subarray(1 + k, 1 + k + len)).toEqual(w);
     });
   });
@@ -365,8 +358,8 @@ describe('gsoSegmentCount / writeSegment: edges and refusals', () => {
     const padded = new Uint8Array(tcp4.length + 6);
     padded.set(tcp4);
     const info = parsed(padded);
-    const a = segments(padded, VIRTIO_NET_HDR_GSO_TCPV4, 600);
-    const b = segments(tcp4, VIRTIO_NET_HDR_GSO_TCPV4, 600);
+    const a = segments(padded, GsoType.TCPV4, 600);
+    const b = segments(tcp4, GsoType.TCPV4, 600);
     expect(info.l3Length).toBe(info4.l3Length);
     expect(a).toEqual(b);
   });
@@ -401,7 +394,7 @@ const KERNEL_SEGMENTS: Record<string, { frame: Uint8Array; type: number; size: n
         }),
       ),
     ),
-    type: VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN,
+    type: GsoType.TCPV4 | GsoType.ECN,
     size: 1448,
     headers: [
       '02000000000b02000000000a0800461205e0fffe40003d061679c6120001c6120064940400009c400050fffffc0001020304809001f5cd3500000101080a0000123400005678',
@@ -420,7 +413,7 @@ const KERNEL_SEGMENTS: Record<string, { frame: Uint8Array; type: number; size: n
       ),
       100,
     ),
-    type: VIRTIO_NET_HDR_GSO_TCPV4,
+    type: GsoType.TCPV4,
     size: 1000,
     headers: [
       '02000000000b02000000000a81000064080045000410100000004006da5ec6120001c6120064000100020000004d000000005010faf0b7890000',
@@ -438,7 +431,7 @@ const KERNEL_SEGMENTS: Record<string, { frame: Uint8Array; type: number; size: n
         tcp({ sport: 443, dport: 50000, seq: 5000, flags: ACK | PSH, data: noise(2000, 11) }),
       ),
     ),
-    type: VIRTIO_NET_HDR_GSO_TCPV6,
+    type: GsoType.TCPV6,
     size: 1000,
     headers: [
       '02000000000b02000000000a86dd6281234504043c3f20010db800000000000000000000000120010db8000000000000000000000100060001040000000001bbc35000001388000000005010faf0fc8a0000',
@@ -452,7 +445,7 @@ const KERNEL_SEGMENTS: Record<string, { frame: Uint8Array; type: number; size: n
       0x86dd,
       ipv6({ src: C6, dst: V6 }, tcp({ sport: 443, dport: 50001, seq: 1, flags: ACK | FIN, data: noise(2500, 12) })),
     ),
-    type: VIRTIO_NET_HDR_GSO_TCPV6,
+    type: GsoType.TCPV6,
     size: 1200,
     headers: [
       '02000000000b02000000000a86dd6000000004c4064020010db800000000000000000000000120010db800000000000000000000010001bbc35100000001000000005010faf0b3010000',
@@ -467,7 +460,7 @@ const KERNEL_SEGMENTS: Record<string, { frame: Uint8Array; type: number; size: n
       0x0800,
       ipv4({ src: C4, dst: V4, id: 0x0100 }, udp({ sport: 4433, dport: 443, data: noise(2500, 3) })),
     ),
-    type: VIRTIO_NET_HDR_GSO_UDP_L4,
+    type: GsoType.UDP_L4,
     size: 1000,
     headers: [
       '02000000000b02000000000a080045000404010000004011e95fc6120001c6120064115101bb03f02014',
@@ -477,7 +470,7 @@ const KERNEL_SEGMENTS: Record<string, { frame: Uint8Array; type: number; size: n
   },
   'UDP_L4 over IPv6': {
     frame: eth(B, A, 0x86dd, ipv6({ src: C6, dst: V6 }, udp({ sport: 4433, dport: 443, data: noise(2500, 4) }))),
-    type: VIRTIO_NET_HDR_GSO_UDP_L4,
+    type: GsoType.UDP_L4,
     size: 700,
     headers: [
       '02000000000b02000000000a86dd6000000002c4114020010db800000000000000000000000120010db8000000000000000000000100115101bb02c4852a',
@@ -525,12 +518,7 @@ describe('writeSegment: property — any payload, any gsoSize', () => {
             : udp({ sport: 1234, dport: 53, data });
           const pkt = v6 ? ipv6({ src: C6, dst: V6 }, l4) : ipv4({ src: C4, dst: V4, id }, l4);
           const f = eth(B, A, v6 ? 0x86dd : 0x0800, pkt, vlan ? 7 : undefined);
-          const type =
-            k === 'tcp4'
-              ? VIRTIO_NET_HDR_GSO_TCPV4
-              : k === 'tcp6'
-                ? VIRTIO_NET_HDR_GSO_TCPV6
-                : VIRTIO_NET_HDR_GSO_UDP_L4;
+          const type = k === 'tcp4' ? GsoType.TCPV4 : k === 'tcp6' ? GsoType.TCPV6 : GsoType.UDP_L4;
           const info = parsed(f);
           const n = gsoSegmentCount(f, info, type, gso);
           expect(n).toBe(Math.ceil(size / gso));
