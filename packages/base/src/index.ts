@@ -1,0 +1,73 @@
+/**
+ * @lvskit/base — the words every lvskit package shares, defined once: the error class and its code registry,
+ * the issue list, the address and MAC parser, protocol constants, byte access and the Internet checksum, the
+ * millisecond clock, the typed emitter and the command-runner port. No dependencies; this file only
+ * re-exports and must never hold behaviour. Fakes live in `@lvskit/base/testing`.
+ * @packageDocumentation
+ */
+export {
+  addrFold,
+  canonicalIp,
+  describe,
+  type Family,
+  formatEndpoint,
+  formatIp,
+  formatMac,
+  ipFamily,
+  isUnicast,
+  type ParsedAddress,
+  type ParsedPrefix,
+  parseAddress,
+  parseIp,
+  parseMac,
+  parsePrefix,
+} from './address.js';
+export { bytesEqual, compareBytes, copyBytes, get16, get32, put16, put32 } from './bytes.js';
+export {
+  checksumUpdate16,
+  checksumUpdate32,
+  checksumUpdateBytes,
+  foldSum,
+  internetChecksum,
+  onesSum,
+  pseudoSum4,
+  pseudoSum6,
+} from './checksum.js';
+export { type Clock, checkDelay, MAX_TIMER_DELAY_MS, systemClock, type TimerHandle } from './clock.js';
+export {
+  COMMAND_TIMEOUT_MS,
+  type CommandOptions,
+  type CommandOutcome,
+  type CommandRunner,
+  execCommand,
+} from './command.js';
+export { type Listener, TypedEmitter } from './emitter.js';
+export {
+  baseErrorCodes,
+  formatPath,
+  IssueList,
+  LvsError,
+  type LvsErrorCode,
+  type LvsErrorCodes,
+  type LvsIssue,
+  type LvsPathSegment,
+} from './errors.js';
+export {
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  ETHERTYPE_QINQ,
+  ETHERTYPE_VLAN,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_IPIP,
+  IPPROTO_IPV6,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_VRRP,
+  PROTOCOL_NAMES,
+  type ProtocolName,
+  protocolName,
+  protocolNumber,
+} from './protocol.js';
