@@ -47,7 +47,7 @@ export function checkDelay(delayMs: number, what = 'delay'): number {
       `${what} of ${delayMs} ms is longer than a timer can hold (at most ${MAX_TIMER_DELAY_MS} ms, about 24.8 days)`,
     );
   }
-  return delayMs < 0 ? 0 : delayMs;
+  return Math.max(delayMs, 0);
 }
 
 /**

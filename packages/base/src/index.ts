@@ -71,3 +71,11 @@ export {
   protocolName,
   protocolNumber,
 } from './protocol.js';
+export {
+  createDropCounters,
+  DROP_REASON_COUNT,
+  DROP_REASON_NAMES,
+  DropReason,
+  dropCountsByName,
+  Verdict,
+} from './verdict.js';

@@ -6,7 +6,8 @@
  * checked again at run time for untyped callers. Owns declaration only; must never touch the engine
  * (the director does) and must never change after `start()`.
  */
-import { LvsError, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
+import type { SchedulerFlag, SchedulerName } from '@lvskit/schedulers';
 import { type CompiledDirectorConfig, compileConfig, Director, type DirectorPorts } from './director.js';
 import type {
   EngineSwitches,

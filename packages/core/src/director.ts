@@ -7,7 +7,8 @@
  * itself (the engine does) and must never emit events when nobody listens.
  */
 
-import { type Family, formatAddress, isSchedulerName, LvsError, parseAddress } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
+import { type Family, formatAddress, isSchedulerName, parseAddress } from '@lvskit/schedulers';
 import { EventEmitter } from 'eventemitter3';
 import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE } from './conn-table.js';
 import { Engine, type RealServerState, type ServiceState } from './engine.js';

@@ -3,9 +3,9 @@
  * merging, and their catalogue (`coreErrorCodes`) that `docs/errors.md` is checked against. Owns codes
  * only; it must never define another error class (everything throws `LvsError`).
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 
-declare module '@lvskit/schedulers' {
+declare module '@lvskit/base' {
   interface LvsErrorCodes {
     CORE_INVALID_CONFIG: true;
     CORE_INVALID_ADDRESS: true;

@@ -4,7 +4,7 @@
  * the ports other packages plug into. This file only re-exports; it must never hold behaviour.
  * @packageDocumentation
  */
-export { LvsError, type LvsErrorCode, type LvsErrorCodes, type LvsIssue } from '@lvskit/schedulers';
+export { LvsError, type LvsErrorCode, type LvsErrorCodes, type LvsIssue } from '@lvskit/base';
 export { DirectorBuilder, director, type PortRule, type ServiceCommonInput, type ServiceInput } from './builder.js';
 export {
   ConnTable,

@@ -30,6 +30,8 @@
  *
  * Must never touch frames that are not for a VIP or a NAT connection (the engine says LOCAL: left alone).
  */
+
+import { LvsError } from '@lvskit/base';
 import {
   createPacketSummary,
   DIR_IN,
@@ -51,7 +53,7 @@ import {
   type RxBatch,
   RxFlag,
 } from '@lvskit/native';
-import { LvsError, parseAddress } from '@lvskit/schedulers';
+import { parseAddress } from '@lvskit/schedulers';
 import { bytesEqual, copyBytes, get32, put16, put32 } from './bytes.js';
 import { internetChecksum, pseudoSum4, pseudoSum6 } from './checksum.js';
 import { fragmentCount, writeFragment } from './fragment.js';

@@ -2,9 +2,9 @@
  * The error codes @lvskit/forwarders adds to `LvsError` and their catalogue. Only control-path APIs (the
  * real-server helpers, parameter construction) throw; the packet path never does — it returns a drop reason.
  */
-import type { LvsErrorCode } from '@lvskit/schedulers';
+import type { LvsErrorCode } from '@lvskit/base';
 
-declare module '@lvskit/schedulers' {
+declare module '@lvskit/base' {
   interface LvsErrorCodes {
     /** A real-server helper's system command failed; the steps already applied were undone. */
     RS_COMMAND_FAILED: true;

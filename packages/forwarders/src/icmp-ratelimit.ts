@@ -25,7 +25,7 @@
  *   (100 ms since 0201eedb69b2, which also dropped the old "wider prefix" divisor) for IPv6.
  * Time is modelled with HZ = 1000: one jiffy is one millisecond, so every sysctl in ms is taken as is.
  */
-import { LvsError, type LvsIssue } from '@lvskit/schedulers';
+import { LvsError, type LvsIssue } from '@lvskit/base';
 
 /** Options of {@link IcmpRateLimiter}: the kernel sysctls (each defaulting to current mainline's value). */
 export interface IcmpRateLimitOptions {

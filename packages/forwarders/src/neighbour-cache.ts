@@ -6,7 +6,8 @@
  * must never allocate, throw or make a syscall on a cache hit, and must never query the kernel more than once
  * per `retryMs` for an address it keeps as unresolved.
  */
-import { formatAddress, LvsError, type LvsIssue, parseAddress } from '@lvskit/schedulers';
+import { LvsError, type LvsIssue } from '@lvskit/base';
+import { formatAddress, parseAddress } from '@lvskit/schedulers';
 import { bytesEqual, get32 } from './bytes.js';
 import { parseMac } from './params.js';
 

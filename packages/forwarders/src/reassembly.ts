@@ -13,7 +13,7 @@
  * bookkeeping; allocates nothing per fragment and never throws on packet input.
  */
 
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { get16, get32, put16 } from './bytes.js';
 import { internetChecksum } from './checksum.js';
 import {

@@ -7,7 +7,7 @@
  * those rules; none was produced by running the limiter. `random: () => 0.5` makes `get_random_u32_below(3)`
  * spend exactly one credit (floor(0.5 × 3) = 1), 0.99 spends two, 0 spends none.
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IcmpRateLimiter, icmpRateLimitDefaults } from '../src/icmp-ratelimit.js';

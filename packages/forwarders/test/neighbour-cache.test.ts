@@ -6,7 +6,8 @@
  * hand from the documented rules (one query per resolved address while cached, one per retry interval per
  * unresolved one, LRU within a set), never from running the cache.
  */
-import { formatAddress, LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
+import { formatAddress } from '@lvskit/schedulers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NeighbourCache } from '../src/index.js';

@@ -5,7 +5,7 @@
  * The decision is a pure desired-state computation diffed against what was applied; the director itself is
  * reached only through the narrow {@link DirectorPort}. This file runs no scripts and sends no mail.
  */
-import { LvsError, type LvsIssue } from '@lvskit/schedulers';
+import { LvsError, type LvsIssue } from '@lvskit/base';
 import type { CheckerSpec } from './runner.js';
 
 /** A real (or sorry/fallback) server as the director knows it. */

@@ -2,9 +2,9 @@
  * The error codes of @lvskit/health and their catalogue. Only configuration mistakes throw (before anything
  * runs); a failing check never throws — it returns `{ ok: false }`. This file must never hold logic.
  */
-import { LvsError, type LvsErrorCode } from '@lvskit/schedulers';
+import { LvsError, type LvsErrorCode } from '@lvskit/base';
 
-declare module '@lvskit/schedulers' {
+declare module '@lvskit/base' {
   interface LvsErrorCodes {
     /** A checker or runner option is missing, of the wrong type, or out of range. */
     HEALTH_INVALID_CONFIG: true;

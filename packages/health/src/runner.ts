@@ -6,7 +6,7 @@
  * is the async shell. It never opens sockets itself and never reads the wall clock except through
  * {@link HealthClock}.
  */
-import { LvsError, type LvsIssue } from '@lvskit/schedulers';
+import { LvsError, type LvsIssue } from '@lvskit/base';
 import {
   type DamperConfig,
   type DamperOptions,

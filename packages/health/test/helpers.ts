@@ -1,5 +1,5 @@
 /** Test helpers: re-exports of the package under test, plus a brand check for LvsError. */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 
 export * from '../src/index.js';
 

@@ -5,7 +5,7 @@
  * to the raw binding.
  */
 import { createRequire } from 'node:module';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 
 /** @internal Raw packet socket as the addon constructs it. */
 export interface RawPacketSocket {

@@ -6,7 +6,7 @@
  * what a program does.
  */
 import { endianness } from 'node:os';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 
 /** One classic BPF instruction. */
 export interface BpfInstruction {

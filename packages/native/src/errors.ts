@@ -3,9 +3,9 @@
  * catalogue sentences, and the mapping from a failed system call (errno + syscall, as the addon reports it)
  * to a code. It must never define another error class: everything leaves as `LvsError`.
  */
-import { LvsError, type LvsErrorCode } from '@lvskit/schedulers';
+import { LvsError, type LvsErrorCode } from '@lvskit/base';
 
-declare module '@lvskit/schedulers' {
+declare module '@lvskit/base' {
   interface LvsErrorCodes {
     /** The addon does not exist for this platform (it is Linux-only). */
     NATIVE_UNSUPPORTED: true;

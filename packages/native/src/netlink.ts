@@ -4,7 +4,8 @@
  * Control-path code: it parses text addresses and allocates freely. It must never change anything that
  * was not asked for, and never leave the thread in another namespace (the addon switches back itself).
  */
-import { type Family, formatAddress, LvsError, parseAddress } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
+import { type Family, formatAddress, parseAddress } from '@lvskit/schedulers';
 import { native } from './binding.js';
 import { toLvsError } from './errors.js';
 

@@ -6,7 +6,7 @@
  * handler once per batch. Nothing here allocates on the receive or send path; it must stay that way.
  */
 import { markAsUntransferable } from 'node:worker_threads';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { native, type RawPacketSocket } from './binding.js';
 import { type BpfInstruction, encodeBpf } from './bpf.js';
 import { toLvsError } from './errors.js';

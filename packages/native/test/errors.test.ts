@@ -3,7 +3,7 @@
  * asm-generic/errno-base.h and errno.h), MAC parsing/formatting, and that importing the package never loads
  * the addon eagerly.
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import { toLvsError } from '../src/errors.js';
 import { formatMac, parseMac } from '../src/index.js';

@@ -3,7 +3,7 @@
  * Owns parsing text addresses (control path only), the kernel's address folding and `hash_32`.
  * Must never allocate in the functions the pick path calls (`fold`, `hash32`, `readU32`).
  */
-import { LvsError } from './errors.js';
+import { LvsError } from '@lvskit/base';
 
 /** IP protocol numbers (IANA) for the transport protocols IPVS balances. */
 export const IPPROTO_TCP = 6;

@@ -1,7 +1,7 @@
 /**
  * The factory: a scheduler by name. Owns the name → class table and nothing else.
  */
-import { LvsError } from './errors.js';
+import { LvsError } from '@lvskit/base';
 import { DestinationHashingScheduler } from './schedulers/dh.js';
 import { WeightedFailoverScheduler } from './schedulers/fo.js';
 import { LocalityBasedLeastConnectionScheduler } from './schedulers/lblc.js';

@@ -21,7 +21,7 @@ export {
   protocolNumber,
 } from './address.js';
 export { createScheduler, isSchedulerName } from './create.js';
-export { LvsError, type LvsErrorCode, type LvsErrorCodes, type LvsIssue, schedulerErrorCodes } from './errors.js';
+export { schedulerErrorCodes } from './errors.js';
 export {
   type GenericSchedulerFlag,
   type MhTableSize,

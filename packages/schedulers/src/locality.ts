@@ -6,8 +6,9 @@
  * half their weight). Never reads a clock: the caller passes milliseconds. Must not allocate per pick except
  * when the entry pool grows.
  */
+
+import { LvsError } from '@lvskit/base';
 import { type Family, fold, hash32, readU32 } from './address.js';
-import { LvsError } from './errors.js';
 import { RankedServerList } from './ranked-list.js';
 import type { SchedulerOptions } from './types.js';
 

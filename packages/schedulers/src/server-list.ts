@@ -4,8 +4,9 @@
  * Owns handles, the trash that revives a removed server's handle, and control-path validation. It must
  * never allocate on the hot path (`schedule`, `setConnections`, `setOverloaded`).
  */
+
+import { LvsError } from '@lvskit/base';
 import { type Family, type Flow, type FlowInit, fold, formatAddress, makeFlow, parseAddress } from './address.js';
-import { LvsError } from './errors.js';
 import {
   NO_SERVER,
   type RealServerInfo,

@@ -3,10 +3,11 @@
  * the kernel guarantees for all of them (spec §1.0) and what our control path guarantees (typed errors, no
  * state change on bad input). Per-scheduler sequences live in each scheduler's own test file.
  */
+
+import { LvsError, type LvsErrorCode } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import { type Flow, makeFlow } from '../src/address.js';
 import { createScheduler } from '../src/create.js';
-import { LvsError, type LvsErrorCode } from '../src/errors.js';
 import {
   NO_SERVER,
   type RealServerSpec,

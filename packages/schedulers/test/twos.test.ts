@@ -1,5 +1,5 @@
+import { LvsError } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
-import { LvsError } from '../src/errors.js';
 import { PowerOfTwoChoicesScheduler } from '../src/schedulers/twos.js';
 import { FLOW, h, lettered, letterOf } from './support.js';
 

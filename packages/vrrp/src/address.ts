@@ -4,7 +4,7 @@
  * hot path except {@link bytesEqual} and {@link compareBytes}, which allocate nothing.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 
 /** Address family of a VRRP instance: 4 (IPv4) or 6 (IPv6). */
 export type IpFamily = 4 | 6;

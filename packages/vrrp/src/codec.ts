@@ -6,7 +6,7 @@
  * This file owns bytes only: it never decides what a packet means for the state machine and never
  * allocates per packet.
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import type { IpFamily } from './address.js';
 import { finishChecksum, onesSum } from './checksum.js';
 

@@ -5,7 +5,7 @@
  * (v2 `advert_int` 1.5, v3 intervals not in 10 ms units, out-of-range priorities) lvskit rejects it instead,
  * so nothing a user wrote is changed behind their back. Must never touch sockets, interfaces or time.
  */
-import { LvsError, type LvsIssue } from '@lvskit/schedulers';
+import { LvsError, type LvsIssue } from '@lvskit/base';
 import { familyOf, type IpFamily, parseIp } from './address.js';
 import { passAuthData, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from './codec.js';
 

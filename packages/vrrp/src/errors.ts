@@ -2,9 +2,9 @@
  * The error codes @lvskit/vrrp adds to `LvsError`, by declaration merging, and their catalogue that
  * `docs/errors.md` is checked against. This file must never define another error class.
  */
-import type { LvsErrorCode } from '@lvskit/schedulers';
+import type { LvsErrorCode } from '@lvskit/base';
 
-declare module '@lvskit/schedulers' {
+declare module '@lvskit/base' {
   interface LvsErrorCodes {
     /** A vrrp_instance / vrrp_script / vrrp_sync_group configuration is invalid (every issue listed). */
     VRRP_INVALID_CONFIG: true;

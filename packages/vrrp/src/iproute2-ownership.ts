@@ -6,7 +6,7 @@
  * address that is not a configured VIP.
  */
 import { execFile } from 'node:child_process';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import type { IpFamily } from './address.js';
 import type { CompiledVirtualAddress } from './config.js';
 import type { AddressOwnership } from './ports.js';

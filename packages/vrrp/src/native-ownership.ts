@@ -6,6 +6,7 @@
  * that is not a configured VIP.
  */
 import { readFileSync } from 'node:fs';
+import { LvsError } from '@lvskit/base';
 import {
   addAddress,
   interfaceInfo,
@@ -14,7 +15,6 @@ import {
   PacketSocket,
   removeAddress,
 } from '@lvskit/native';
-import { LvsError } from '@lvskit/schedulers';
 import type { IpFamily } from './address.js';
 import { encodeGratuitousArp, encodeUnsolicitedNa } from './arp.js';
 import type { CompiledVirtualAddress } from './config.js';

@@ -5,7 +5,7 @@
  * protocol decisions are the machine's; this file must never decide anything about VRRP itself.
  */
 import { spawn } from 'node:child_process';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { encodeAdvert } from './codec.js';
 import { type CompiledInstance, compileInstance, type VrrpInstanceConfig } from './config.js';
 import { Iproute2Ownership } from './iproute2-ownership.js';

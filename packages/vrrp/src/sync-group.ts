@@ -5,7 +5,7 @@
  * member faults them all until every member is clear. Group notify scripts get `GROUP <name> <state>
  * <priority>`. It coordinates routers only; it must never decide anything about a single instance.
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import type { VrrpState } from './machine.js';
 import type { NotifyScripts, VrrpRouter } from './router.js';
 

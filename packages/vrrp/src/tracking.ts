@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { LvsError, type LvsIssue } from '@lvskit/schedulers';
+import { LvsError, type LvsIssue } from '@lvskit/base';
 import type { VrrpClock } from './ports.js';
 
 /** A `vrrp_script` block. */

@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import type { CompiledVmac } from './config.js';
 import type { VirtualMacLink } from './ports.js';
 

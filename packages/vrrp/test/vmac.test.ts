@@ -4,7 +4,7 @@
  * fake ports — vmac created before the first advert and kept through BACKUP, VIPs on it, deleted on stop
  * after the VIPs (keepalived vrrp_complete_instance / vrrp_restore_interface).
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import { compileInstance, type VrrpInstanceConfig, VrrpRouter, virtualRouterMac } from '../src/index.js';
 import { FakeClock, FakeOwnership, FakeSegment, FakeVirtualMac } from '../src/testing.js';

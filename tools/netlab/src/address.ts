@@ -5,7 +5,7 @@
  * computes; it must never run commands.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 
 /** Parses dotted IPv4 to an unsigned 32-bit number (caller has checked `isIPv4`). */
 export function ipv4ToInt(ip: string): number {

@@ -2,9 +2,9 @@
  * Error codes of the network lab. This file owns the netlab entries of the `LvsErrorCodes` registry and
  * their catalogue sentences; it must never define another error class (everything throws `LvsError`).
  */
-import type { LvsErrorCode } from '@lvskit/schedulers';
+import type { LvsErrorCode } from '@lvskit/base';
 
-declare module '@lvskit/schedulers' {
+declare module '@lvskit/base' {
   interface LvsErrorCodes {
     /** The lab cannot run here: not root, or `ip netns` does not work. */
     NETLAB_UNAVAILABLE: true;

@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 
 /** What a finished command produced. */
 export interface CommandResult {

@@ -3,7 +3,7 @@
  * prerequisite is a failure (CI must never silently skip the lab); elsewhere the test is skipped with the
  * reason printed. It creates and deletes one probe namespace with the lab prefix and nothing else.
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { newPrefix } from './lab.js';
 import { runCommandSync } from './proc.js';
 

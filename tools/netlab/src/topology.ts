@@ -3,7 +3,7 @@
  * segment with the director(s) routing between them, as NAT needs). Addresses are assigned in order from
  * the given subnets; nothing here runs a command except through {@link Lab}.
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { hostAddress } from './address.js';
 import { createLab, type Lab, type LabHost, type LabOptions, type LabSegment } from './lab.js';
 

@@ -4,9 +4,9 @@
  * (`ipvsadmErrorCodes`, merged into `LvsErrorCodes`) and {@link ipvsadmError}; must never decide when an
  * error applies (targets and the parser do) or change a message text, which users' scripts match on.
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 
-declare module '@lvskit/schedulers' {
+declare module '@lvskit/base' {
   interface LvsErrorCodes {
     /** ipvsadm: "Service already exists". */
     IPVSADM_SERVICE_EXISTS: true;

@@ -7,7 +7,7 @@
  * final newline.
  * @see ipvsadm.c `parse_options`, `process_options`, `generic_opt_check`, `tunnel_opt_check`, `parse_service`
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { inetAton, inetNtop, inetPton4, inetPton6, serviceToPort } from './inet.js';
 import type {
   IpvsadmCommand,

@@ -5,7 +5,7 @@
  * `process_options`, `restore_table`, `fail`); must never parse or format on its own or swallow an error
  * that is not an `LvsError`.
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { ipvsadmError } from './errors.js';
 import {
   formatConnections,

@@ -5,7 +5,7 @@
  * network or the real clock.
  * @packageDocumentation
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import type { Decision } from '../packet.js';
 import {
   createPacketSummary,

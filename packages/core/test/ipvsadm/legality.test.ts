@@ -4,7 +4,7 @@
  * any other cell must not; each '+' option left out must give "You need to supply …"; two '1' options
  * conflict. The table below is transcribed from ipvsadm.c (rows in CMD_* order, columns in OPTC_* order).
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import { parseIpvsadm } from '../../src/ipvsadm/index.js';
 

@@ -3,7 +3,7 @@
  * message `parse_options` / `process_options` / `generic_opt_check` / `tunnel_opt_check` can print. Messages
  * are copied from the `fail(...)` format strings in ipvsadm.c with the arguments filled in by hand.
  */
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type IpvsadmCommand, parseIpvsadm, splitIpvsadmLine } from '../../src/ipvsadm/index.js';

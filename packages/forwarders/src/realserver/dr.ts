@@ -6,7 +6,8 @@
  * never touch other interfaces, routes or sysctls, and it acts inside the named network namespace given
  * (`ip netns exec`), or the root namespace only when the caller says so explicitly.
  */
-import { formatAddress, LvsError, parseAddress } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
+import { formatAddress, parseAddress } from '@lvskit/schedulers';
 import { type CommandRunner, execCommand } from './command.js';
 
 /** The sysctls `lvs_server.sh` sets, with the values it sets them to. */

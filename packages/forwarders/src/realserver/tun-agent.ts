@@ -9,7 +9,8 @@
  * not for its VIPs, and never throw from the receive path (drops are counted).
  */
 import { createRequire } from 'node:module';
-import { LvsError, parseAddress } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
+import { parseAddress } from '@lvskit/schedulers';
 import { get16 } from '../bytes.js';
 import { internetChecksum } from '../checksum.js';
 import {

@@ -7,7 +7,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { LvsError } from '@lvskit/schedulers';
+import { LvsError } from '@lvskit/base';
 import type { Checker } from '../types.js';
 import { guarded, hostPort, type Verdict } from './common.js';
 import { abortError } from './socket.js';

@@ -3,8 +3,9 @@
  * every add/delete/edit from each server's `last_weight`, and the lookup by source address (and port with
  * `mh-port`). Must not look at connection counts, and must not change anything when an add is refused.
  */
+
+import { LvsError } from '@lvskit/base';
 import { type Flow, fold, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../address.js';
-import { LvsError } from '../errors.js';
 import { ServerList } from '../server-list.js';
 import { hsiphash32Mod, type SipHashKey, sipHashKey } from '../siphash.js';
 import {

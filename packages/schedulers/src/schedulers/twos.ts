@@ -4,8 +4,9 @@
  * the injected random source. Must never call the random source when no server is eligible (the kernel returns
  * before drawing), and never allocate in `schedule`.
  */
+
+import { LvsError } from '@lvskit/base';
 import type { Flow } from '../address.js';
-import { LvsError } from '../errors.js';
 import { ServerList } from '../server-list.js';
 import { NO_SERVER, type SchedulerOptions, type ServerHandle } from '../types.js';
 
