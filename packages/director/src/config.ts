@@ -1,0 +1,623 @@
+/**
+ * The director's one typed configuration: interfaces, VIPs written once and referred to by name, virtual
+ * services with their real servers and per-real-server checks, the health policy of each service (quorum,
+ * hysteresis, sorry server, inhibit on failure), VRRP instances and sync groups, notify hooks. Plain data
+ * with literal kinds, so a config can be written in TypeScript, loaded from JSON or produced by an importer.
+ * {@link validateConfig} checks the whole input — unknown keys, wrong shapes, bad addresses, names that do
+ * not resolve, and everything core, health and VRRP would refuse — reports every issue at once with the
+ * user's own path, and applies nothing. This file owns shape and meaning; it must never start anything.
+ */
+import {
+  describe,
+  type Family,
+  formatIp,
+  IssueList,
+  isUnicast,
+  LvsError,
+  type LvsPathSegment,
+  PROTOCOL_NAMES,
+  type ProtocolName,
+  parseIp,
+} from '@lvskit/base';
+import type { ForwardingMethod } from '@lvskit/core';
+import type { Checker, KeepalivedCheckerConfig, KeepalivedTiming } from '@lvskit/health';
+import { isSchedulerName, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
+import type { NotifyScripts, TrackingConfig, VrrpInstanceConfig } from '@lvskit/vrrp';
+
+/** A datapath interface of the director: where VIP traffic arrives and leaves. */
+export interface InterfaceConfig {
+  /** Interface name, e.g. `eth0`. */
+  readonly name: string;
+  /** The director's own address on it (the outer source of IPIP tunnels, VRRP's source by default). */
+  readonly address?: string;
+  /** Default gateway reached through this interface (both families may be given). */
+  readonly gateways?: readonly string[];
+}
+
+/** A virtual IP address: written once, referred to by its name everywhere else. */
+export interface VipConfig {
+  /** The address (IPv4 or IPv6, unicast). */
+  readonly address: string;
+  /** Interface it is served on; default the first interface. */
+  readonly interface?: string;
+}
+
+/** A check on one real server: a keepalived checker block in keepalived's own keywords, or your own checker. */
+export type CheckConfig =
+  | KeepalivedCheckerConfig
+  | ({
+      /** A checker of your own (protocol only; the runner owns timing, retries and transitions). */
+      readonly type: 'CUSTOM';
+      /** The checker. */
+      readonly checker: Checker;
+    } & KeepalivedTiming);
+
+/** A real server of a virtual service. */
+export interface RealServerConfig {
+  /** Address (unicast, the service's family). */
+  readonly address: string;
+  /** Port; default the service's port. */
+  readonly port?: number;
+  /** Weight 0..65535; default 1. */
+  readonly weight?: number;
+  /** Forwarding method; default the service's. */
+  readonly method?: ForwardingMethod;
+  /** Upper connection threshold (`-x`); 0 = none. */
+  readonly upperThreshold?: number;
+  /** Lower connection threshold (`-y`); 0 = none. */
+  readonly lowerThreshold?: number;
+  /** Health checks; the server is up only while all pass. None: always up. */
+  readonly checks?: readonly CheckConfig[];
+  /** keepalived timing keywords at real-server level (inherited by its checks). */
+  readonly timing?: KeepalivedTiming;
+  /** keepalived `inhibit_on_failure` for this server (overrides the service's). */
+  readonly inhibitOnFailure?: boolean;
+  /** keepalived `notify_up` script (a command line, run without a shell). */
+  readonly notifyUp?: string;
+  /** keepalived `notify_down` script. */
+  readonly notifyDown?: string;
+}
+
+/** The sorry server (keepalived `sorry_server`): takes new connections while the service has no quorum. */
+export interface SorryServerConfig {
+  /** Address. */
+  readonly address: string;
+  /** Port; default the service's port. */
+  readonly port?: number;
+  /** Weight while in use; default 1. */
+  readonly weight?: number;
+  /** Forwarding method; default the service's. */
+  readonly method?: ForwardingMethod;
+  /** keepalived `sorry_server_inhibit`: kept in the table at weight 0 while not in use. */
+  readonly inhibit?: boolean;
+}
+
+/** How health turns into the table for one service: keepalived's virtual-server health keywords. */
+export interface ServiceHealthConfig {
+  /** keepalived `inhibit_on_failure`: a failed server stays at weight 0 instead of being removed. */
+  readonly inhibitOnFailure?: boolean;
+  /** keepalived `quorum`: least sum of live weights for the service to be up (default 1). */
+  readonly quorum?: number;
+  /** keepalived `hysteresis` around the quorum (default 0). */
+  readonly hysteresis?: number;
+  /** The sorry server. */
+  readonly sorryServer?: SorryServerConfig;
+  /** keepalived `quorum_up` script. */
+  readonly quorumUp?: string;
+  /** keepalived `quorum_down` script. */
+  readonly quorumDown?: string;
+  /** keepalived timing keywords at virtual-server level (`delay_loop` …), inherited by every check. */
+  readonly timing?: KeepalivedTiming;
+}
+
+/** Persistence (`ipvsadm -p [timeout] -M netmask`). */
+export interface PersistenceConfig {
+  /** Seconds; default 360. */
+  readonly timeout?: number;
+  /** Client granularity: IPv4 mask or prefix length; IPv6 prefix length. */
+  readonly netmask?: string | number;
+}
+
+/** A virtual service: a VIP (by name), a protocol and port, a scheduler and its real servers. */
+export interface VirtualServiceConfig<V extends string = string> {
+  /** Name, unique among services; events and views use it. */
+  readonly name: string;
+  /** The VIP's name (a key of {@link DirectorConfig.vips}). */
+  readonly vip: V;
+  /** Virtual port; 0 = every port (needs persistence). */
+  readonly port: number;
+  /** Protocol; default `tcp`. */
+  readonly protocol?: ProtocolName;
+  /** Scheduler; default `wlc`. */
+  readonly scheduler?: SchedulerName;
+  /** Scheduler flags (`-b`). */
+  readonly schedulerFlags?: readonly SchedulerFlag[];
+  /** Persistence; absent = none, `true` = defaults. */
+  readonly persistence?: PersistenceConfig | true;
+  /** Default forwarding method of its real servers (keepalived `lb_kind`); default `route`. */
+  readonly method?: ForwardingMethod;
+  /** Real servers. */
+  readonly realServers: readonly RealServerConfig[];
+  /** Health policy. */
+  readonly health?: ServiceHealthConfig;
+}
+
+/** One VRRP instance: keepalived's `vrrp_instance` with its VIPs named instead of written again. */
+export type VrrpInstance<V extends string = string> = Omit<VrrpInstanceConfig, 'virtualIpAddresses'> & {
+  /** The VIPs this instance owns (names of {@link DirectorConfig.vips}). */
+  readonly vips: readonly V[];
+  /** Notify scripts. */
+  readonly notify?: NotifyScripts;
+  /** track_script / track_interface with their vrrp_script blocks. */
+  readonly tracking?: TrackingConfig;
+};
+
+/** A keepalived `vrrp_sync_group`: instances that change state together. */
+export interface VrrpSyncGroupConfig {
+  /** Group name. */
+  readonly name: string;
+  /** Member instance names (at least two). */
+  readonly instances: readonly string[];
+  /** Group notify scripts. */
+  readonly notify?: NotifyScripts;
+}
+
+/** VRRP: who serves. Without it a director serves all its VIPs. */
+export interface VrrpConfig<V extends string = string> {
+  /** Instances. */
+  readonly instances: readonly VrrpInstance<V>[];
+  /** Sync groups. */
+  readonly syncGroups?: readonly VrrpSyncGroupConfig[];
+}
+
+/** The whole director. `V` is the union of VIP names; {@link defineConfig} infers it. */
+export interface DirectorConfig<V extends string = string> {
+  /** Datapath interfaces (the first is the default); none: no datapath (packets fed to `director.ipvs.engine`). */
+  readonly interfaces?: readonly InterfaceConfig[];
+  /** The VIPs by name: an address, or an address with its interface. */
+  readonly vips: { readonly [K in V]: string | VipConfig };
+  /** Virtual services. */
+  readonly services: readonly VirtualServiceConfig<NoInfer<V>>[];
+  /** VRRP. */
+  readonly vrrp?: VrrpConfig<NoInfer<V>>;
+  /** Connection timeouts, seconds (`ipvsadm --set`). */
+  readonly timeouts?: { readonly tcp?: number; readonly tcpfin?: number; readonly udp?: number };
+  /** Connection table capacity (preallocated). */
+  readonly maxConnections?: number;
+  /** Known MAC addresses by IP (real servers, the clients' router); others are resolved by ARP/NS. */
+  readonly neighbours?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Keeps a config's VIP names as literal types, so a service or instance naming a VIP that does not exist
+ * is a compile error. Returns its argument.
+ */
+export function defineConfig<const V extends string>(config: DirectorConfig<V>): DirectorConfig<V> {
+  return config;
+}
+
+// ------------------------------------------------------------------ normalized form
+
+/** A VIP after validation. */
+export interface NormalizedVip {
+  /** Its name. */
+  readonly name: string;
+  /** Canonical address text. */
+  readonly address: string;
+  /** Family. */
+  readonly family: Family;
+  /** Interface name (`''` when the director has no datapath). */
+  readonly interface: string;
+}
+
+/** A validated configuration: every default filled, every name resolved. Frozen. */
+export interface NormalizedConfig {
+  /** Interfaces as given. */
+  readonly interfaces: readonly InterfaceConfig[];
+  /** VIPs by name. */
+  readonly vips: ReadonlyMap<string, NormalizedVip>;
+  /** Services with their VIP resolved, in order. */
+  readonly services: readonly (VirtualServiceConfig & { readonly address: string; readonly family: Family })[];
+  /** VRRP instances (empty without VRRP). */
+  readonly instances: readonly VrrpInstance[];
+  /** Sync groups. */
+  readonly syncGroups: readonly VrrpSyncGroupConfig[];
+  /** Timeouts. */
+  readonly timeouts: DirectorConfig['timeouts'];
+  /** Table capacity, if given. */
+  readonly maxConnections: number | undefined;
+  /** Known MACs. */
+  readonly neighbours: Readonly<Record<string, string>>;
+  /** The input this was made from. */
+  readonly source: DirectorConfig;
+}
+
+// ------------------------------------------------------------------ validation
+
+const TOP_KEYS = ['interfaces', 'vips', 'services', 'vrrp', 'timeouts', 'maxConnections', 'neighbours'] as const;
+const IFACE_KEYS = ['name', 'address', 'gateways'] as const;
+const VIP_KEYS = ['address', 'interface'] as const;
+const SERVICE_KEYS = [
+  'name',
+  'vip',
+  'port',
+  'protocol',
+  'scheduler',
+  'schedulerFlags',
+  'persistence',
+  'method',
+  'realServers',
+  'health',
+] as const;
+const RS_KEYS = [
+  'address',
+  'port',
+  'weight',
+  'method',
+  'upperThreshold',
+  'lowerThreshold',
+  'checks',
+  'timing',
+  'inhibitOnFailure',
+  'notifyUp',
+  'notifyDown',
+] as const;
+const HEALTH_KEYS = ['inhibitOnFailure', 'quorum', 'hysteresis', 'sorryServer', 'quorumUp', 'quorumDown', 'timing'] as const;
+const SORRY_KEYS = ['address', 'port', 'weight', 'method', 'inhibit'] as const;
+const VRRP_KEYS = ['instances', 'syncGroups'] as const;
+const GROUP_KEYS = ['name', 'instances', 'notify'] as const;
+const METHODS: readonly ForwardingMethod[] = ['route', 'masq', 'tunnel'];
+
+type Path = readonly LvsPathSegment[];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function own(o: Record<string, unknown>, k: string): unknown {
+  return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
+/** Reports keys that are not in `allowed` (a typo is never silently ignored). */
+function checkKeys(o: Record<string, unknown>, allowed: readonly string[], path: Path, issues: IssueList): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) {
+      issues.add(
+        [...path, k],
+        'DIRECTOR_INVALID_CONFIG',
+        `unknown key ${JSON.stringify(k)} (known: ${allowed.join(', ')})`,
+      );
+    }
+  }
+}
+
+function record(v: unknown, path: Path, issues: IssueList, what: string): Record<string, unknown> | undefined {
+  if (isRecord(v)) return v;
+  issues.add(path, 'DIRECTOR_INVALID_CONFIG', `${what} must be an object, got ${describe(v)}`);
+  return undefined;
+}
+
+function array(v: unknown, path: Path, issues: IssueList, what: string): readonly unknown[] | undefined {
+  if (v === undefined) return [];
+  if (Array.isArray(v)) return v;
+  issues.add(path, 'DIRECTOR_INVALID_CONFIG', `${what} must be an array, got ${describe(v)}`);
+  return undefined;
+}
+
+function text(v: unknown, path: Path, issues: IssueList, what: string, optional = false): string | undefined {
+  if (v === undefined && optional) return undefined;
+  if (typeof v === 'string' && v !== '') return v;
+  issues.add(path, 'DIRECTOR_INVALID_CONFIG', `${what} must be a non-empty string, got ${describe(v)}`);
+  return undefined;
+}
+
+function integer(v: unknown, path: Path, issues: IssueList, what: string, min: number, max: number): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    issues.add(path, 'DIRECTOR_INVALID_CONFIG', `${what} must be an integer in ${min}..${max}, got ${describe(v)}`);
+  }
+}
+
+function unicast(v: unknown, path: Path, issues: IssueList, what: string): { text: string; family: Family } | undefined {
+  if (typeof v !== 'string') {
+    issues.add(path, 'DIRECTOR_INVALID_CONFIG', `${what} must be an IP address, got ${describe(v)}`);
+    return undefined;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = parseIp(v);
+  } catch {
+    issues.add(path, 'DIRECTOR_INVALID_CONFIG', `${what} is not an IP address: ${describe(v)}`);
+    return undefined;
+  }
+  if (!isUnicast(bytes)) {
+    issues.add(path, 'DIRECTOR_INVALID_CONFIG', `${what} must be a unicast address, got ${v}`);
+    return undefined;
+  }
+  return { text: formatIp(bytes), family: bytes.length === 4 ? 4 : 6 };
+}
+
+function method(v: unknown, path: Path, issues: IssueList): void {
+  if (v !== undefined && !METHODS.includes(v as ForwardingMethod)) {
+    issues.add(path, 'DIRECTOR_INVALID_CONFIG', `method must be route, masq or tunnel, got ${describe(v)}`);
+  }
+}
+
+function script(v: unknown, path: Path, issues: IssueList, what: string): void {
+  if (v !== undefined) text(v, path, issues, what);
+}
+
+function checkRealServer(
+  v: unknown,
+  path: Path,
+  family: Family | undefined,
+  issues: IssueList,
+  keys: readonly string[],
+): void {
+  const rs = record(v, path, issues, 'a real server');
+  if (!rs) return;
+  checkKeys(rs, keys, path, issues);
+  const a = unicast(own(rs, 'address'), [...path, 'address'], issues, 'address');
+  if (a && family !== undefined && a.family !== family && own(rs, 'method') !== 'tunnel') {
+    issues.add([...path, 'address'], 'DIRECTOR_INVALID_CONFIG', `${a.text} is not of the service's family (IPv${family})`);
+  }
+  integer(own(rs, 'port'), [...path, 'port'], issues, 'port', 0, 65535);
+  integer(own(rs, 'weight'), [...path, 'weight'], issues, 'weight', 0, 65535);
+  method(own(rs, 'method'), [...path, 'method'], issues);
+  integer(own(rs, 'upperThreshold'), [...path, 'upperThreshold'], issues, 'upperThreshold', 0, 0x7fffffff);
+  integer(own(rs, 'lowerThreshold'), [...path, 'lowerThreshold'], issues, 'lowerThreshold', 0, 0x7fffffff);
+  script(own(rs, 'notifyUp'), [...path, 'notifyUp'], issues, 'notifyUp');
+  script(own(rs, 'notifyDown'), [...path, 'notifyDown'], issues, 'notifyDown');
+  const inhibit = own(rs, 'inhibitOnFailure');
+  if (inhibit !== undefined && typeof inhibit !== 'boolean') {
+    issues.add([...path, 'inhibitOnFailure'], 'DIRECTOR_INVALID_CONFIG', `inhibitOnFailure must be true or false`);
+  }
+  const inhibitSorry = own(rs, 'inhibit');
+  if (inhibitSorry !== undefined && typeof inhibitSorry !== 'boolean') {
+    issues.add([...path, 'inhibit'], 'DIRECTOR_INVALID_CONFIG', `inhibit must be true or false`);
+  }
+  const checks = array(own(rs, 'checks'), [...path, 'checks'], issues, 'checks');
+  checks?.forEach((c, i) => {
+    const cp = [...path, 'checks', i];
+    const check = record(c, cp, issues, 'a check');
+    if (!check) return;
+    const type = own(check, 'type');
+    if (typeof type !== 'string') {
+      issues.add([...cp, 'type'], 'DIRECTOR_INVALID_CONFIG', `a check needs a type (TCP_CHECK, HTTP_GET, …), got ${describe(type)}`);
+    } else if (type === 'CUSTOM') {
+      const checker = own(check, 'checker');
+      if (!isRecord(checker) || typeof checker.check !== 'function' || typeof checker.key !== 'string') {
+        issues.add([...cp, 'checker'], 'DIRECTOR_INVALID_CONFIG', 'a CUSTOM check needs a checker with kind, key and check()');
+      }
+    }
+  });
+}
+
+/**
+ * Validates a whole director configuration: shape, unknown keys, addresses, names, and everything core, the
+ * health checks and VRRP would refuse (those are checked again where they are compiled, with their paths
+ * mapped back to yours). Nothing is applied.
+ * @returns the normalized, frozen configuration
+ * @throws LvsError `DIRECTOR_INVALID_CONFIG` with every issue
+ */
+export function validateConfig(input: DirectorConfig): NormalizedConfig {
+  const issues = new IssueList();
+  const top = record(input, [], issues, 'the director config');
+  if (!top) issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
+  const c = top as Record<string, unknown>;
+  checkKeys(c, TOP_KEYS, [], issues);
+
+  // Interfaces.
+  const interfaces: InterfaceConfig[] = [];
+  const ifNames = new Set<string>();
+  array(own(c, 'interfaces'), ['interfaces'], issues, 'interfaces')?.forEach((v, i) => {
+    const p = ['interfaces', i];
+    const it = record(v, p, issues, 'an interface');
+    if (!it) return;
+    checkKeys(it, IFACE_KEYS, p, issues);
+    const name = text(own(it, 'name'), [...p, 'name'], issues, 'name');
+    if (name !== undefined) {
+      if (name.length > 15 || /[\s/:]/.test(name)) {
+        issues.add([...p, 'name'], 'DIRECTOR_INVALID_CONFIG', `not an interface name: ${describe(name)}`);
+      } else if (ifNames.has(name)) {
+        issues.add([...p, 'name'], 'DIRECTOR_INVALID_CONFIG', `interface ${name} is listed twice`);
+      }
+      ifNames.add(name);
+    }
+    if (own(it, 'address') !== undefined) unicast(own(it, 'address'), [...p, 'address'], issues, 'address');
+    array(own(it, 'gateways'), [...p, 'gateways'], issues, 'gateways')?.forEach((g, j) =>
+      unicast(g, [...p, 'gateways', j], issues, 'gateway'),
+    );
+    interfaces.push(it as unknown as InterfaceConfig);
+  });
+  const defaultIf = interfaces[0]?.name ?? '';
+
+  // VIPs.
+  const vips = new Map<string, NormalizedVip>();
+  const vipAddresses = new Map<string, string>();
+  const vipIn = record(own(c, 'vips'), ['vips'], issues, 'vips');
+  if (vipIn) {
+    for (const [name, v] of Object.entries(vipIn)) {
+      const p = ['vips', name];
+      let address: unknown = v;
+      let iface: unknown;
+      if (isRecord(v)) {
+        checkKeys(v, VIP_KEYS, p, issues);
+        address = own(v, 'address');
+        iface = own(v, 'interface');
+      }
+      const a = unicast(address, isRecord(v) ? [...p, 'address'] : p, issues, `VIP ${name}`);
+      if (iface !== undefined && (typeof iface !== 'string' || !ifNames.has(iface))) {
+        issues.add([...p, 'interface'], 'DIRECTOR_INVALID_CONFIG', `VIP ${name}: no interface ${describe(iface)} in interfaces`);
+      }
+      if (!a) continue;
+      const other = vipAddresses.get(a.text);
+      if (other !== undefined) {
+        issues.add(p, 'DIRECTOR_INVALID_CONFIG', `VIP ${name} has the same address as VIP ${other} (${a.text})`);
+        continue;
+      }
+      vipAddresses.set(a.text, name);
+      vips.set(name, {
+        name,
+        address: a.text,
+        family: a.family,
+        interface: typeof iface === 'string' ? iface : defaultIf,
+      });
+    }
+  }
+
+  // Services.
+  const services: NormalizedConfig['services'][number][] = [];
+  const serviceNames = new Set<string>();
+  const serviceKeys = new Map<string, string>();
+  array(own(c, 'services'), ['services'], issues, 'services')?.forEach((v, i) => {
+    const p = ['services', i];
+    const s = record(v, p, issues, 'a service');
+    if (!s) return;
+    checkKeys(s, SERVICE_KEYS, p, issues);
+    const name = text(own(s, 'name'), [...p, 'name'], issues, 'name');
+    if (name !== undefined) {
+      if (serviceNames.has(name)) issues.add([...p, 'name'], 'DIRECTOR_INVALID_CONFIG', `service ${name} is defined twice`);
+      serviceNames.add(name);
+    }
+    const vipName = own(s, 'vip');
+    const vip = typeof vipName === 'string' && Object.hasOwn(vipIn ?? {}, vipName) ? vips.get(vipName) : undefined;
+    if (typeof vipName !== 'string' || !Object.hasOwn(vipIn ?? {}, vipName)) {
+      issues.add([...p, 'vip'], 'DIRECTOR_INVALID_CONFIG', `no VIP named ${describe(vipName)} in vips`);
+    }
+    integer(own(s, 'port'), [...p, 'port'], issues, 'port', 0, 65535);
+    if (own(s, 'port') === undefined) issues.add([...p, 'port'], 'DIRECTOR_INVALID_CONFIG', 'a service needs a port');
+    const protocol = own(s, 'protocol') ?? 'tcp';
+    if (!PROTOCOL_NAMES.includes(protocol as ProtocolName)) {
+      issues.add([...p, 'protocol'], 'DIRECTOR_INVALID_CONFIG', `protocol must be tcp, udp or sctp, got ${describe(protocol)}`);
+    }
+    const scheduler = own(s, 'scheduler');
+    if (scheduler !== undefined && (typeof scheduler !== 'string' || !isSchedulerName(scheduler))) {
+      issues.add([...p, 'scheduler'], 'DIRECTOR_INVALID_CONFIG', `unknown scheduler ${describe(scheduler)}`);
+    }
+    method(own(s, 'method'), [...p, 'method'], issues);
+    if (vip && typeof own(s, 'port') === 'number') {
+      const key = `${String(protocol)} ${vip.address}:${String(own(s, 'port'))}`;
+      const other = serviceKeys.get(key);
+      if (other !== undefined) issues.add(p, 'DIRECTOR_INVALID_CONFIG', `${key} is already service ${other}`);
+      serviceKeys.set(key, name ?? `#${i}`);
+    }
+    const rss = array(own(s, 'realServers'), [...p, 'realServers'], issues, 'realServers');
+    rss?.forEach((rs, j) => checkRealServer(rs, [...p, 'realServers', j], vip?.family, issues, RS_KEYS));
+    const health = own(s, 'health');
+    if (health !== undefined) {
+      const h = record(health, [...p, 'health'], issues, 'health');
+      if (h) {
+        checkKeys(h, HEALTH_KEYS, [...p, 'health'], issues);
+        integer(own(h, 'quorum'), [...p, 'health', 'quorum'], issues, 'quorum', 0, 0x7fffffff);
+        integer(own(h, 'hysteresis'), [...p, 'health', 'hysteresis'], issues, 'hysteresis', 0, 0x7fffffff);
+        script(own(h, 'quorumUp'), [...p, 'health', 'quorumUp'], issues, 'quorumUp');
+        script(own(h, 'quorumDown'), [...p, 'health', 'quorumDown'], issues, 'quorumDown');
+        if (own(h, 'sorryServer') !== undefined) {
+          checkRealServer(own(h, 'sorryServer'), [...p, 'health', 'sorryServer'], vip?.family, issues, SORRY_KEYS);
+        }
+      }
+    }
+    if (vip) services.push({ ...(s as unknown as VirtualServiceConfig), address: vip.address, family: vip.family });
+  });
+
+  // VRRP.
+  const instances: VrrpInstance[] = [];
+  const syncGroups: VrrpSyncGroupConfig[] = [];
+  const vrrp = own(c, 'vrrp');
+  if (vrrp !== undefined) {
+    const r = record(vrrp, ['vrrp'], issues, 'vrrp');
+    if (r) {
+      checkKeys(r, VRRP_KEYS, ['vrrp'], issues);
+      const owner = new Map<string, string>();
+      const names = new Set<string>();
+      array(own(r, 'instances'), ['vrrp', 'instances'], issues, 'instances')?.forEach((v, i) => {
+        const p = ['vrrp', 'instances', i];
+        const inst = record(v, p, issues, 'a VRRP instance');
+        if (!inst) return;
+        const name = text(own(inst, 'name'), [...p, 'name'], issues, 'name');
+        if (name !== undefined) {
+          if (names.has(name)) issues.add([...p, 'name'], 'DIRECTOR_INVALID_CONFIG', `VRRP instance ${name} is defined twice`);
+          names.add(name);
+        }
+        if (own(inst, 'virtualIpAddresses') !== undefined) {
+          issues.add(
+            [...p, 'virtualIpAddresses'],
+            'DIRECTOR_INVALID_CONFIG',
+            'name the VIPs with `vips` (the addresses are written once, in the top-level vips)',
+          );
+        }
+        const list = array(own(inst, 'vips'), [...p, 'vips'], issues, 'vips');
+        if (list && list.length === 0) issues.add([...p, 'vips'], 'DIRECTOR_INVALID_CONFIG', 'an instance needs at least one VIP');
+        list?.forEach((n, j) => {
+          if (typeof n !== 'string' || !Object.hasOwn(vipIn ?? {}, n)) {
+            issues.add([...p, 'vips', j], 'DIRECTOR_INVALID_CONFIG', `no VIP named ${describe(n)} in vips`);
+            return;
+          }
+          const prev = owner.get(n);
+          if (prev !== undefined) {
+            issues.add([...p, 'vips', j], 'DIRECTOR_INVALID_CONFIG', `VIP ${n} already belongs to VRRP instance ${prev}`);
+          }
+          owner.set(n, name ?? `#${i}`);
+        });
+        instances.push(inst as unknown as VrrpInstance);
+      });
+      array(own(r, 'syncGroups'), ['vrrp', 'syncGroups'], issues, 'syncGroups')?.forEach((v, i) => {
+        const p = ['vrrp', 'syncGroups', i];
+        const g = record(v, p, issues, 'a sync group');
+        if (!g) return;
+        checkKeys(g, GROUP_KEYS, p, issues);
+        text(own(g, 'name'), [...p, 'name'], issues, 'name');
+        const members = array(own(g, 'instances'), [...p, 'instances'], issues, 'instances');
+        if (members && members.length < 2) {
+          issues.add([...p, 'instances'], 'DIRECTOR_INVALID_CONFIG', 'a sync group needs at least two instances');
+        }
+        members?.forEach((m, j) => {
+          if (typeof m !== 'string' || !names.has(m)) {
+            issues.add([...p, 'instances', j], 'DIRECTOR_INVALID_CONFIG', `no VRRP instance named ${describe(m)}`);
+          }
+        });
+        syncGroups.push(g as unknown as VrrpSyncGroupConfig);
+      });
+      const grouped = new Map<string, string>();
+      syncGroups.forEach((g, i) =>
+        (Array.isArray(g.instances) ? g.instances : []).forEach((m, j) => {
+          const prev = grouped.get(m);
+          if (prev !== undefined) {
+            issues.add(['vrrp', 'syncGroups', i, 'instances', j], 'DIRECTOR_INVALID_CONFIG', `instance ${m} is already in sync group ${prev}`);
+          }
+          grouped.set(m, g.name);
+        }),
+      );
+    }
+  }
+
+  integer(own(c, 'maxConnections'), ['maxConnections'], issues, 'maxConnections', 1, 1 << 24);
+  const neighbours = own(c, 'neighbours');
+  if (neighbours !== undefined) {
+    const n = record(neighbours, ['neighbours'], issues, 'neighbours');
+    if (n) for (const [ip, mac] of Object.entries(n)) {
+      unicast(ip, ['neighbours', ip], issues, 'a neighbour');
+      if (typeof mac !== 'string' || !/^([0-9a-f]{1,2}[:-]){5}[0-9a-f]{1,2}$/i.test(mac)) {
+        issues.add(['neighbours', ip], 'DIRECTOR_INVALID_CONFIG', `not a MAC address: ${describe(mac)}`);
+      }
+    }
+  }
+  issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
+  return Object.freeze({
+    interfaces,
+    vips,
+    services,
+    instances,
+    syncGroups,
+    timeouts: own(c, 'timeouts') as DirectorConfig['timeouts'],
+    maxConnections: own(c, 'maxConnections') as number | undefined,
+    neighbours: (neighbours ?? {}) as Record<string, string>,
+    source: input,
+  });
+}
+
+/** True for an `LvsError` a config validation threw. */
+export function isConfigError(err: unknown): err is LvsError {
+  return LvsError.is(err) && err.code === 'DIRECTOR_INVALID_CONFIG';
+}

@@ -1,0 +1,619 @@
+/**
+ * The director: one config, one clock, one lifecycle. `createDirector` validates the whole configuration
+ * (nothing starts when anything is wrong), then wires core's IPVS table, the datapath, the health checks and
+ * the VRRP routers together:
+ * - health owns the health→weight policy (`HealthDirector`: inhibit on failure, quorum, hysteresis, sorry
+ *   server); its table calls become core overrides, so a reload reconciles the new config with what health
+ *   holds down and never brings back a server health took out;
+ * - VRRP decides serving: a router's VIP ownership is the datapath's serving switch (forward, answer ARP/NS,
+ *   announce) — the VIPs never go on the director's kernel; BACKUP and FAULT stop serving;
+ * - VIPs no VRRP instance owns are served from `start()` to `stop()`.
+ * This file owns the wiring and the lifecycle; it holds no policy of its own and never touches packets.
+ */
+import {
+  type Clock,
+  type CommandRunner,
+  execCommand,
+  formatEndpoint,
+  formatIp,
+  IssueList,
+  LvsError,
+  type LvsIssue,
+  parseIp,
+  systemClock,
+  TypedEmitter,
+} from '@lvskit/base';
+import {
+  type CompiledIpvsConfig,
+  compileConfig,
+  Ipvs,
+  type IpvsChange,
+  overrideKey,
+  type RealServerOverride,
+  type ServiceConfig as IpvsServiceConfig,
+} from '@lvskit/core';
+import { createDatapath, type Datapath, type FramePort } from '@lvskit/forwarders';
+import {
+  type CheckerSpec,
+  HealthDirector,
+  type HealthRealServer,
+  HealthRunner,
+  keepalivedChecker,
+  keepalivedPolicy,
+  type RealServerRef,
+  type VirtualServiceHealth,
+  validateServices,
+} from '@lvskit/health';
+import {
+  type AddressOwnership,
+  type CompiledVirtualAddress,
+  compileInstance,
+  type VrrpInstanceConfig,
+  VrrpRouter,
+  type VrrpState,
+  VrrpSyncGroup,
+  type VrrpTransport,
+} from '@lvskit/vrrp';
+import {
+  type CheckConfig,
+  type DirectorConfig,
+  type NormalizedConfig,
+  type RealServerConfig,
+  type VrrpInstance,
+  validateConfig,
+} from './config.js';
+import './errors.js';
+
+/** Where a check runs: its service, real server and place in the real server's list. */
+export interface CheckContext {
+  /** Service name. */
+  readonly service: string;
+  /** Real server address (canonical text). */
+  readonly address: string;
+  /** Real server port. */
+  readonly port: number;
+  /** Index of the check in the real server's `checks`. */
+  readonly index: number;
+  /** The check as configured. */
+  readonly check: CheckConfig;
+}
+
+/**
+ * What a director plugs into. Every port is optional and defaults to the real thing; `@lvskit/director/testing`
+ * fills them all with fakes on one `FakeClock`.
+ */
+export interface DirectorPorts {
+  /** The one clock of IPVS, the datapath, health and VRRP; default the system clock. */
+  readonly clock?: Clock;
+  /** The datapath's frame I/O; default packet sockets on the configured interfaces (needs root). */
+  readonly frames?: FramePort;
+  /** Network namespace of the interfaces (a lab host); default the process's own. */
+  readonly netns?: string;
+  /** The VRRP transport of an instance; default a raw socket on its interface. */
+  readonly vrrpTransport?: (instance: string, config: VrrpInstanceConfig) => VrrpTransport;
+  /** Replaces the protocol of a check (the runner keeps its timing and policy); `undefined` keeps the real one. */
+  readonly checker?: (context: CheckContext) => CheckerSpec['checker'] | undefined;
+  /** Runs notify, quorum, tracking and MISC_CHECK scripts; default child processes without a shell. */
+  readonly commandRunner?: CommandRunner;
+}
+
+/** A real server as events name it. */
+export interface RealServerEventRef {
+  /** Service name. */
+  readonly service: string;
+  /** Address. */
+  readonly address: string;
+  /** Port. */
+  readonly port: number;
+}
+
+/** Events of a {@link Director}. Payloads are built only when someone listens. */
+export interface DirectorEvents {
+  /** `start()` finished. */
+  started: { readonly at: number };
+  /** `stop()` finished: VRRP released (priority 0), nothing served, checks stopped. */
+  stopped: { readonly at: number };
+  /** A VIP started or stopped being served (forwarded, answered, announced). */
+  serving: { readonly vip: string; readonly serving: boolean; readonly instance: string | undefined };
+  /** A VRRP instance changed state. */
+  vrrpTransition: {
+    readonly instance: string;
+    readonly from: VrrpState;
+    readonly to: VrrpState;
+    readonly reason: string;
+    readonly priority: number;
+  };
+  /** A real server passed its checks (again). */
+  realServerUp: RealServerEventRef & { readonly reason: string };
+  /** A real server failed its checks. */
+  realServerDown: RealServerEventRef & { readonly reason: string };
+  /** A service regained quorum. */
+  quorumUp: { readonly service: string; readonly liveWeight: number; readonly threshold: number };
+  /** A service lost quorum (its sorry server, if any, takes new connections). */
+  quorumDown: { readonly service: string; readonly liveWeight: number; readonly threshold: number };
+  /** The IPVS table changed, with why. */
+  tableChanged: { readonly cause: 'health' | 'reload'; readonly changes: readonly IpvsChange[] };
+  /** `reload()` applied a new configuration. */
+  reloaded: { readonly changes: readonly IpvsChange[] };
+  /** Something keepalived would log as a warning (a script failed, a config oddity). */
+  warning: { readonly source: 'health' | 'vrrp' | 'datapath'; readonly message: string };
+  /** A port failed; the director keeps running. */
+  error: { readonly source: 'health' | 'vrrp' | 'datapath'; readonly error: LvsError };
+}
+
+/** What {@link Director.status} returns: the state of every part, for an operator or a status page. */
+export interface DirectorStatus {
+  /** `created`, `running` or `stopped`. */
+  readonly lifecycle: 'created' | 'running' | 'stopped';
+  /** VIPs served now (canonical text). */
+  readonly serving: readonly string[];
+  /** Each VRRP instance's state and effective priority. */
+  readonly vrrp: readonly { readonly instance: string; readonly state: VrrpState }[];
+}
+
+interface Compiled {
+  readonly config: NormalizedConfig;
+  readonly ipvs: CompiledIpvsConfig;
+  readonly health: readonly VirtualServiceHealth[];
+  readonly instances: readonly { readonly source: VrrpInstance; readonly config: VrrpInstanceConfig }[];
+  /** Configured weight by override key (real servers and sorry servers). */
+  readonly weights: ReadonlyMap<string, number>;
+  /** Override keys of sorry servers: absent until health puts them in. */
+  readonly sorry: ReadonlySet<string>;
+}
+
+function prefixed(issues: IssueList, prefix: readonly (string | number)[], err: unknown): void {
+  if (LvsError.is(err)) {
+    for (const i of err.issues) issues.add([...prefix, ...i.path], 'DIRECTOR_INVALID_CONFIG', i.message);
+  } else {
+    issues.add(prefix, 'DIRECTOR_INVALID_CONFIG', err instanceof Error ? err.message : String(err));
+  }
+}
+
+function realServerId(address: string, port: number): string {
+  return formatEndpoint(address, port);
+}
+
+/** Builds everything a config compiles to, collecting every issue of every part. Pure. */
+function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
+  const config = validateConfig(input);
+  const issues = new IssueList();
+  const weights = new Map<string, number>();
+  const sorry = new Set<string>();
+  const services: { name: string; config: IpvsServiceConfig }[] = [];
+  const health: VirtualServiceHealth[] = [];
+
+  config.services.forEach((s, i) => {
+    const method = s.method ?? 'route';
+    const port = (rs: { port?: number }) => rs.port ?? s.port;
+    const ipvsRealServers = s.realServers.map((rs) => ({
+      address: formatIp(parseIp(rs.address)),
+      port: port(rs),
+      method: rs.method ?? method,
+      weight: rs.weight ?? 1,
+      upperThreshold: rs.upperThreshold ?? 0,
+      lowerThreshold: rs.lowerThreshold ?? 0,
+    }));
+    const sorryServer = s.health?.sorryServer;
+    if (sorryServer) {
+      const address = formatIp(parseIp(sorryServer.address));
+      const p = sorryServer.port ?? s.port;
+      if (ipvsRealServers.some((r) => r.address === address && r.port === p)) {
+        issues.add(
+          ['services', i, 'health', 'sorryServer'],
+          'DIRECTOR_INVALID_CONFIG',
+          `the sorry server ${realServerId(address, p)} is also a real server of ${s.name}`,
+        );
+      }
+      // The sorry server is a real server of the table that health keeps absent until quorum is lost.
+      ipvsRealServers.push({
+        address,
+        port: p,
+        method: sorryServer.method ?? method,
+        weight: sorryServer.weight ?? 1,
+        upperThreshold: 0,
+        lowerThreshold: 0,
+      });
+      sorry.add(overrideKey(s.name, address, p));
+    }
+    for (const r of ipvsRealServers) weights.set(overrideKey(s.name, r.address, r.port), r.weight);
+    services.push({
+      name: s.name,
+      config: {
+        protocol: s.protocol ?? 'tcp',
+        address: s.address,
+        port: s.port,
+        ...(s.scheduler !== undefined ? { scheduler: s.scheduler } : {}),
+        ...(s.schedulerFlags !== undefined ? { flags: s.schedulerFlags } : {}),
+        ...(s.persistence !== undefined ? { persistence: s.persistence } : {}),
+        realServers: ipvsRealServers,
+      } as IpvsServiceConfig,
+    });
+
+    const realServers: HealthRealServer[] = s.realServers.map((rs: RealServerConfig, j) => {
+      const address = formatIp(parseIp(rs.address));
+      const p = port(rs);
+      const checkers: CheckerSpec[] = [];
+      (rs.checks ?? []).forEach((check, k) => {
+        try {
+          checkers.push(checkerSpec(check, { service: s.name, address, port: p, index: k, check }, s, rs, ports));
+        } catch (err) {
+          prefixed(issues, ['services', i, 'realServers', j, 'checks', k], err);
+        }
+      });
+      return {
+        server: { id: realServerId(address, p), address, port: p },
+        weight: rs.weight ?? 1,
+        checkers,
+        ...(rs.inhibitOnFailure !== undefined ? { inhibitOnFailure: rs.inhibitOnFailure } : {}),
+        ...(rs.notifyUp !== undefined ? { notifyUp: rs.notifyUp } : {}),
+        ...(rs.notifyDown !== undefined ? { notifyDown: rs.notifyDown } : {}),
+      };
+    });
+    const h = s.health;
+    const sorryRef = sorryServer
+      ? (() => {
+          const address = formatIp(parseIp(sorryServer.address));
+          const p = sorryServer.port ?? s.port;
+          return {
+            server: { id: realServerId(address, p), address, port: p },
+            ...(sorryServer.weight !== undefined ? { weight: sorryServer.weight } : {}),
+            ...(sorryServer.inhibit !== undefined ? { inhibit: sorryServer.inhibit } : {}),
+          };
+        })()
+      : undefined;
+    health.push({
+      id: s.name,
+      mode: 'keepalived',
+      realServers,
+      ...(h?.inhibitOnFailure !== undefined ? { inhibitOnFailure: h.inhibitOnFailure } : {}),
+      ...(h?.quorum !== undefined ? { quorum: h.quorum } : {}),
+      ...(h?.hysteresis !== undefined ? { hysteresis: h.hysteresis } : {}),
+      ...(sorryRef ? { sorryServer: sorryRef } : {}),
+      ...(h?.quorumUp !== undefined ? { quorumUp: h.quorumUp } : {}),
+      ...(h?.quorumDown !== undefined ? { quorumDown: h.quorumDown } : {}),
+    });
+  });
+
+  let ipvs: CompiledIpvsConfig | undefined;
+  try {
+    ipvs = compileConfig({
+      services,
+      ...(config.timeouts !== undefined ? { timeouts: config.timeouts } : {}),
+      ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
+    });
+  } catch (err) {
+    prefixed(issues, [], err);
+  }
+  for (const issue of validateServices(health) as readonly LvsIssue[]) {
+    const [svc, ...rest] = issue.path;
+    const index = config.services.findIndex((s) => s.name === svc);
+    issues.add(index >= 0 ? ['services', index, ...rest] : issue.path, 'DIRECTOR_INVALID_CONFIG', issue.message);
+  }
+
+  const instances: { source: VrrpInstance; config: VrrpInstanceConfig }[] = [];
+  config.instances.forEach((inst, i) => {
+    const { vips, notify: _notify, tracking: _tracking, ...rest } = inst;
+    const vrrpConfig: VrrpInstanceConfig = {
+      ...rest,
+      virtualIpAddresses: vips.map((n) => config.vips.get(n)?.address ?? ''),
+    };
+    try {
+      const iface = config.interfaces.find((x) => x.name === inst.interface);
+      compileInstance(vrrpConfig, iface?.address ?? inst.sourceIp ?? primaryGuess(vrrpConfig));
+    } catch (err) {
+      prefixed(issues, ['vrrp', 'instances', i], err);
+    }
+    instances.push({ source: inst, config: vrrpConfig });
+  });
+
+  issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
+  return { config, ipvs: ipvs as CompiledIpvsConfig, health, instances, weights, sorry };
+}
+
+/** A stand-in source address for validating an instance whose interface address is read at start. */
+function primaryGuess(c: VrrpInstanceConfig): string {
+  const first = c.virtualIpAddresses[0];
+  const text = typeof first === 'string' ? first : first?.address;
+  return text !== undefined && text.includes(':') ? 'fe80::1' : '198.18.0.1';
+}
+
+function checkerSpec(
+  check: CheckConfig,
+  context: CheckContext,
+  service: NormalizedConfig['services'][number],
+  rs: RealServerConfig,
+  ports: DirectorPorts,
+): CheckerSpec {
+  const scope = {
+    ...(service.health?.timing ? { virtualServer: service.health.timing } : {}),
+    ...(rs.timing ? { realServer: rs.timing } : {}),
+    address: context.address,
+    port: context.port,
+  };
+  let spec: CheckerSpec;
+  if (check.type === 'CUSTOM') {
+    const { type: _type, checker, ...timing } = check;
+    const base = keepalivedChecker({ type: 'TCP_CHECK', ...timing }, scope);
+    spec = { ...base, checker };
+  } else {
+    spec = keepalivedChecker(check, scope);
+  }
+  const replaced = ports.checker?.(context);
+  return replaced ? { ...spec, checker: replaced } : spec;
+}
+
+/**
+ * A whole director. Create it with {@link createDirector}; `start()` brings it up, `reload()` applies a new
+ * configuration without dropping connections, stats, checker state or VRRP state, `stop()` releases it.
+ */
+export class Director extends TypedEmitter<DirectorEvents> {
+  /** Core's IPVS table and engine (the packet path's brain; `ipvsadmTarget(director.ipvs)` for ipvsadm). */
+  readonly ipvs: Ipvs;
+  /** The datapath, when the config has interfaces. */
+  readonly datapath: Datapath | undefined;
+  /** Health checking, the one owner of the health → weight policy. */
+  readonly health: HealthDirector;
+  /** The clock everything runs on. */
+  readonly clock: Clock;
+  #compiled: Compiled;
+  readonly #ports: DirectorPorts;
+  readonly #overrides = new Map<string, RealServerOverride>();
+  readonly #routers = new Map<string, { router: VrrpRouter; source: string }>();
+  #groups: VrrpSyncGroup[] = [];
+  readonly #served = new Map<string, string | undefined>();
+  #lifecycle: DirectorStatus['lifecycle'] = 'created';
+
+  /** Use {@link createDirector}. @internal */
+  constructor(compiled: Compiled, ports: DirectorPorts) {
+    super();
+    this.#compiled = compiled;
+    this.#ports = ports;
+    this.clock = ports.clock ?? systemClock;
+    for (const k of compiled.sorry) this.#overrides.set(k, { kind: 'absent' });
+    this.ipvs = new Ipvs(compiled.ipvs, { clock: this.clock });
+    this.ipvs.setOverrides(this.#overrides);
+    const c = compiled.config;
+    this.datapath =
+      c.interfaces.length > 0
+        ? createDatapath({
+            ifname: c.interfaces[0]!.name,
+            interfaces: c.interfaces.map((i) => ({ ifname: i.name })),
+            vips: [...c.vips.values()].map((v) => v.address),
+            serving: [],
+            clock: this.clock,
+            ...(c.interfaces[0]!.address !== undefined ? { address: c.interfaces[0]!.address } : {}),
+            ...(c.interfaces[0]!.gateways !== undefined ? { gateways: c.interfaces[0]!.gateways } : {}),
+            ...(Object.keys(c.neighbours).length > 0 ? { neighbours: c.neighbours } : {}),
+            ...(ports.netns !== undefined ? { netns: ports.netns } : {}),
+            ...(ports.frames !== undefined ? { frames: ports.frames } : {}),
+          })
+        : undefined;
+    this.health = new HealthDirector({
+      director: {
+        addRealServer: (service, server, weight) => this.#healthSet(service, server, weight),
+        setWeight: (service, server, weight) => this.#healthSet(service, server, weight),
+        removeRealServer: (service, server) => this.#healthRemove(service, server),
+      },
+      runner: new HealthRunner({ clock: this.clock }),
+      commandRunner: ports.commandRunner ?? execCommand,
+    });
+    this.health.on('realServerUp', (e) =>
+      this.emitWith('realServerUp', () => ({ service: e.service, address: e.server.address, port: e.server.port, reason: e.reason })),
+    );
+    this.health.on('realServerDown', (e) =>
+      this.emitWith('realServerDown', () => ({ service: e.service, address: e.server.address, port: e.server.port, reason: e.reason })),
+    );
+    this.health.on('quorumUp', (e) => this.emitWith('quorumUp', () => ({ service: e.service, liveWeight: e.liveWeight, threshold: e.threshold })));
+    this.health.on('quorumDown', (e) => this.emitWith('quorumDown', () => ({ service: e.service, liveWeight: e.liveWeight, threshold: e.threshold })));
+    this.health.on('warning', (e) => this.emitWith('warning', () => ({ source: 'health', message: e.message })));
+    this.health.on('actionFailed', (e) => this.emitWith('warning', () => ({ source: 'health', message: `${e.service}: ${e.error}` })));
+  }
+
+  /** The configuration in force, normalized. */
+  get config(): NormalizedConfig {
+    return this.#compiled.config;
+  }
+
+  /** The VIPs served now (canonical address text). */
+  get serving(): readonly string[] {
+    return [...this.#served.keys()];
+  }
+
+  /** The VRRP router of an instance, by name. */
+  router(instance: string): VrrpRouter | undefined {
+    return this.#routers.get(instance)?.router;
+  }
+
+  /** State of every part. */
+  status(): DirectorStatus {
+    return {
+      lifecycle: this.#lifecycle,
+      serving: this.serving,
+      vrrp: [...this.#routers].map(([instance, r]) => ({ instance, state: r.router.state })),
+    };
+  }
+
+  // ------------------------------------------------------------------ health → table
+
+  #healthSet(service: string, server: RealServerRef, weight: number): void {
+    const key = overrideKey(service, server.address, server.port);
+    const configured = this.#compiled.weights.get(key);
+    if (configured === weight && !this.#compiled.sorry.has(key)) this.#overrides.delete(key);
+    else this.#overrides.set(key, { kind: 'weight', weight });
+    this.#applyOverrides();
+  }
+
+  #healthRemove(service: string, server: RealServerRef): void {
+    this.#overrides.set(overrideKey(service, server.address, server.port), { kind: 'absent' });
+    this.#applyOverrides();
+  }
+
+  #applyOverrides(): void {
+    const changes = this.ipvs.setOverrides(this.#overrides);
+    if (changes.length > 0) this.emitWith('tableChanged', () => ({ cause: 'health', changes }));
+  }
+
+  // ------------------------------------------------------------------ serving
+
+  #serve(vip: string, instance: string | undefined, on: boolean): void {
+    const was = this.#served.has(vip);
+    if (on) this.#served.set(vip, instance);
+    else this.#served.delete(vip);
+    if (was === on) return;
+    this.datapath?.serve(this.serving);
+    this.emitWith('serving', () => ({ vip, serving: on, instance }));
+  }
+
+  #ownership(instance: string): AddressOwnership {
+    const addressOf = (v: CompiledVirtualAddress) => formatIp(v.address);
+    return {
+      add: async (vip) => this.#serve(addressOf(vip), instance, true),
+      remove: async (vip) => this.#serve(addressOf(vip), instance, false),
+      announce: async (vip, repeat) => {
+        if (this.#served.has(addressOf(vip))) this.datapath?.announce(addressOf(vip), repeat);
+      },
+      primaryAddress: async (ifname, family) => {
+        const iface = this.#compiled.config.interfaces.find((i) => i.name === ifname);
+        const a = iface?.address;
+        if (a === undefined) return undefined;
+        return (a.includes(':') ? 6 : 4) === family ? a : undefined;
+      },
+    };
+  }
+
+  #vrrpOwned(): Set<string> {
+    const owned = new Set<string>();
+    for (const inst of this.#compiled.config.instances)
+      for (const n of inst.vips) owned.add(this.#compiled.config.vips.get(n)!.address);
+    return owned;
+  }
+
+  #makeRouter(inst: { source: VrrpInstance; config: VrrpInstanceConfig }): VrrpRouter {
+    const name = inst.source.name;
+    const router = new VrrpRouter(inst.config, {
+      clock: this.clock,
+      ownership: this.#ownership(name),
+      ...(this.#ports.vrrpTransport ? { transport: this.#ports.vrrpTransport(name, inst.config) } : {}),
+      ...(inst.source.notify ? { notify: inst.source.notify } : {}),
+      ...(inst.source.tracking ? { tracking: inst.source.tracking } : {}),
+      commandRunner: this.#ports.commandRunner ?? execCommand,
+    });
+    router.on('transition', (e) =>
+      this.emitWith('vrrpTransition', () => ({ instance: name, from: e.from, to: e.to, reason: e.reason, priority: e.priority })),
+    );
+    router.on('error', (error) => this.emitWith('error', () => ({ source: 'vrrp', error })));
+    this.#routers.set(name, { router, source: JSON.stringify(inst.source) });
+    return router;
+  }
+
+  #makeGroups(): void {
+    this.#groups = this.#compiled.config.syncGroups.map(
+      (g) =>
+        new VrrpSyncGroup(
+          g.name,
+          g.instances.map((n) => this.#routers.get(n)!.router),
+          g.notify ? { notify: g.notify } : {},
+        ),
+    );
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Starts the table's timers, opens the datapath, starts health checks and the VRRP routers, and serves the
+   * VIPs no VRRP instance owns.
+   * @throws LvsError `DIRECTOR_STATE` when not freshly created
+   */
+  async start(): Promise<void> {
+    if (this.#lifecycle !== 'created') throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}; create a new one`);
+    this.#lifecycle = 'running';
+    await this.ipvs.start();
+    if (this.datapath) await this.datapath.open(this.ipvs.engine);
+    this.health.apply(this.#compiled.health);
+    this.health.start();
+    const owned = this.#vrrpOwned();
+    for (const v of this.#compiled.config.vips.values()) {
+      if (!owned.has(v.address)) {
+        this.#serve(v.address, undefined, true);
+        this.datapath?.announce(v.address, 1);
+      }
+    }
+    for (const inst of this.#compiled.instances) this.#makeRouter(inst);
+    this.#makeGroups();
+    await Promise.all([...this.#routers.values()].map((r) => r.router.start()));
+    this.emitWith('started', () => ({ at: this.clock.now() }));
+  }
+
+  /**
+   * Stops cleanly: VRRP routers send priority 0 and release their VIPs, nothing is served any more, checks
+   * stop, the datapath closes and the table's timers stop.
+   * @throws LvsError `DIRECTOR_STATE` when not running
+   */
+  async stop(): Promise<void> {
+    if (this.#lifecycle !== 'running') throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
+    this.#lifecycle = 'stopped';
+    await Promise.all([...this.#routers.values()].map((r) => r.router.stop()));
+    for (const vip of [...this.#served.keys()]) this.#serve(vip, undefined, false);
+    this.health.stop();
+    await this.health.idle();
+    if (this.datapath) await this.datapath.close();
+    await this.ipvs.stop();
+    this.emitWith('stopped', () => ({ at: this.clock.now() }));
+  }
+
+  /**
+   * Applies a new configuration, validated whole first (a refused one changes nothing): the table is
+   * reconciled with what health holds (a server health took out stays out; connections, stats and templates
+   * of what stays are kept), kept checkers keep their state, new real servers are checked, the datapath's VIP
+   * list follows, and VRRP instances whose config did not change keep running untouched.
+   * @returns the table changes
+   * @throws LvsError `DIRECTOR_INVALID_CONFIG` with every issue, `DIRECTOR_STATE` when not running
+   */
+  async reload(input: DirectorConfig): Promise<readonly IpvsChange[]> {
+    if (this.#lifecycle !== 'running') throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
+    const next = compile(input, this.#ports);
+    const previous = this.#compiled;
+    this.#compiled = next;
+    for (const k of [...this.#overrides.keys()]) if (!next.weights.has(k)) this.#overrides.delete(k);
+    for (const k of next.sorry) if (!this.#overrides.has(k) && !previous.sorry.has(k)) this.#overrides.set(k, { kind: 'absent' });
+    const changes = this.ipvs.reload(next.ipvs, this.#overrides);
+    this.health.apply(next.health);
+    this.datapath?.setVips([...next.config.vips.values()].map((v) => v.address));
+
+    // VRRP: keep unchanged instances; stop removed or changed ones; start new or changed ones.
+    const wanted = new Map(next.instances.map((i) => [i.source.name, i]));
+    const restart: VrrpRouter[] = [];
+    for (const [name, r] of [...this.#routers]) {
+      const w = wanted.get(name);
+      if (!w || JSON.stringify(w.source) !== r.source) {
+        await r.router.stop();
+        this.#routers.delete(name);
+      }
+    }
+    for (const inst of next.instances) if (!this.#routers.has(inst.source.name)) restart.push(this.#makeRouter(inst));
+    const groupsChanged = JSON.stringify(previous.config.syncGroups) !== JSON.stringify(next.config.syncGroups);
+    if (restart.length > 0 || groupsChanged) this.#makeGroups();
+    await Promise.all(restart.map((r) => r.start()));
+
+    // VIPs no instance owns are served; a VIP gone from the config is not.
+    const owned = this.#vrrpOwned();
+    const addresses = new Set([...next.config.vips.values()].map((v) => v.address));
+    for (const vip of [...this.#served.keys()]) if (!addresses.has(vip)) this.#serve(vip, undefined, false);
+    for (const a of addresses) if (!owned.has(a) && !this.#served.has(a)) this.#serve(a, undefined, true);
+    this.emitWith('reloaded', () => ({ changes }));
+    if (changes.length > 0) this.emitWith('tableChanged', () => ({ cause: 'reload', changes }));
+    return changes;
+  }
+}
+
+/**
+ * Creates a director from one config: validates everything (every issue at once, nothing started), wires
+ * IPVS, the datapath, health and VRRP on one clock. Call `start()` to bring it up.
+ * @param config - the configuration (see {@link defineConfig} for literal VIP names)
+ * @param ports - clock, frame port, VRRP transports, checker and command fakes; default the real ones
+ * @throws LvsError `DIRECTOR_INVALID_CONFIG`
+ */
+export function createDirector(config: DirectorConfig, ports: DirectorPorts = {}): Director {
+  return new Director(compile(config, ports), ports);
+}

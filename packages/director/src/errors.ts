@@ -1,0 +1,19 @@
+/**
+ * The error codes @lvskit/director throws, merged into `@lvskit/base`'s `LvsErrorCodes`, and their catalogue
+ * that `docs/errors.md` is checked against. Codes only: everything throws base's `LvsError`.
+ */
+import type { LvsErrorCode } from '@lvskit/base';
+
+declare module '@lvskit/base' {
+  interface LvsErrorCodes {
+    DIRECTOR_INVALID_CONFIG: true;
+    DIRECTOR_STATE: true;
+  }
+}
+
+/** The codes this package throws, with the sentence `docs/errors.md` carries for each. */
+export const directorErrorCodes = {
+  DIRECTOR_INVALID_CONFIG:
+    'A director configuration (or a reload) was refused; `issues` lists every problem with its path and nothing was applied.',
+  DIRECTOR_STATE: 'A director lifecycle call came at the wrong time (start twice, reload or stop before start).',
+} as const satisfies Partial<Record<LvsErrorCode, string>>;

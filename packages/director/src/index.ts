@@ -1,0 +1,36 @@
+/**
+ * @lvskit/director — the box an operator runs: one typed configuration (VIPs written once, virtual services
+ * with their real servers and checks, VRRP instances), and `createDirector()` wiring core's IPVS table, the
+ * datapath, health checks and VRRP on one clock, serving gated by VRRP state. This file only re-exports.
+ * Fakes for whole-director tests are in `@lvskit/director/testing`.
+ * @packageDocumentation
+ */
+export {
+  type CheckConfig,
+  type DirectorConfig,
+  defineConfig,
+  type InterfaceConfig,
+  isConfigError,
+  type NormalizedConfig,
+  type NormalizedVip,
+  type PersistenceConfig,
+  type RealServerConfig,
+  type ServiceHealthConfig,
+  type SorryServerConfig,
+  type VipConfig,
+  type VirtualServiceConfig,
+  type VrrpConfig,
+  type VrrpInstance,
+  type VrrpSyncGroupConfig,
+  validateConfig,
+} from './config.js';
+export {
+  type CheckContext,
+  createDirector,
+  Director,
+  type DirectorEvents,
+  type DirectorPorts,
+  type DirectorStatus,
+  type RealServerEventRef,
+} from './director.js';
+export { directorErrorCodes } from './errors.js';
