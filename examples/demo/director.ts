@@ -4,7 +4,7 @@
  * `ipvsadm -Ln`, `--stats` and `--rate` while a scripted timeline quiesces, adds and removes real servers.
  * On a terminal the table refreshes live (the simulation runs at 2× real time); otherwise it prints snapshots.
  */
-import { director, runIpvsadm } from '@lvskit/core';
+import { ipvs, runIpvsadm } from '@lvskit/core';
 import { FakeClock, SimulatedClients, SimulatedPacketPort } from '@lvskit/core/testing';
 
 const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
@@ -19,7 +19,7 @@ const STEP_MS = 1000;
 export async function runDirectorDemo(): Promise<void> {
   const clock = new FakeClock();
   const packets = new SimulatedPacketPort(clock);
-  const lvs = await director()
+  const lvs = await ipvs()
     .service('web', { protocol: 'tcp', address: '198.18.0.10', port: 80, scheduler: 'wlc' })
     .realServer('web', { address: '198.18.1.1', method: 'masq', weight: 3 })
     .realServer('web', { address: '198.18.1.2', method: 'masq', weight: 2 })

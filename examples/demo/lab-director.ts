@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { director, runIpvsadm } from '@lvskit/core';
+import { ipvs, runIpvsadm } from '@lvskit/core';
 import { applyDrRealServer, createDatapath } from '@lvskit/forwarders';
 import { nativeUnavailableReason } from '@lvskit/native';
 import { buildSegmentLab, type LabHost, labUnavailableReason } from '@lvskit/netlab';
@@ -79,7 +79,7 @@ export async function runLabDirectorDemo(): Promise<void> {
       address: ip.director,
       neighbours: Object.fromEntries(names.map((n) => [ip[n], mac(hosts[n])])),
     });
-    const lvs = await director()
+    const lvs = await ipvs()
       .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'wlc' })
       .realServer('web', { address: ip.rs1, method: 'route', weight: 3 })
       .realServer('web', { address: ip.rs2, method: 'route', weight: 2 })

@@ -7,7 +7,7 @@
  * and port (the fastest plain-JS index for IPv4 keys). Run: `npm run bench -w @lvskit/core`.
  */
 import { ConnTable } from '../src/conn-table.js';
-import { compileConfig, Director } from '../src/director.js';
+import { compileConfig, Ipvs } from '../src/director.js';
 import { createPacketSummary, TCP_ACK, TCP_SYN } from '../src/packet.js';
 import { FakeClock } from '../src/testing/index.js';
 
@@ -119,7 +119,7 @@ function run(n: number): Record<string, string | number> {
 
 function engineRate(n: number): Record<string, string | number> {
   const clock = new FakeClock(0);
-  const d = new Director(
+  const d = new Ipvs(
     compileConfig({
       services: [
         {

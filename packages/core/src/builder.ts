@@ -8,7 +8,7 @@
  */
 import { LvsError } from '@lvskit/base';
 import type { SchedulerFlag, SchedulerName } from '@lvskit/schedulers';
-import { type CompiledDirectorConfig, compileConfig, Director, type DirectorPorts } from './director.js';
+import { type CompiledIpvsConfig, compileConfig, Ipvs, type IpvsPorts } from './director.js';
 import type {
   EngineSwitches,
   PacketClassifier,
@@ -60,13 +60,13 @@ export type ServiceInput<N extends SchedulerName = SchedulerName, P extends numb
  * Declares a director. `Names` is the union of service names declared so far.
  * @example
  * ```ts
- * const d = await director()
+ * const d = await ipvs()
  *   .service('web', { protocol: 'tcp', address: '198.18.0.10', port: 80, scheduler: 'wlc' })
  *   .realServer('web', { address: '198.18.1.1', method: 'masq', weight: 2 })
  *   .start({ packets: myPort });
  * ```
  */
-export class DirectorBuilder<Names extends string = never> {
+export class IpvsBuilder<Names extends string = never> {
   private readonly services: {
     name: string;
     config: ServiceConfig;
@@ -96,10 +96,10 @@ export class DirectorBuilder<Names extends string = never> {
   service<const Name extends string, const N extends SchedulerName = 'wlc', const P extends number = number>(
     name: Name extends Names ? never : Name,
     config: ServiceInput<N, P>,
-  ): DirectorBuilder<Names | Name> {
+  ): IpvsBuilder<Names | Name> {
     this.guard();
     this.services.push({ name, config: config as ServiceConfig, extra: [] });
-    return this as unknown as DirectorBuilder<Names | Name>;
+    return this as unknown as IpvsBuilder<Names | Name>;
   }
 
   /** Adds a real server to a declared service (after those in its config: it becomes the list head). */
@@ -159,7 +159,7 @@ export class DirectorBuilder<Names extends string = never> {
    * Validates everything (all issues at once) and returns the frozen compiled configuration.
    * @throws LvsError `CORE_INVALID_CONFIG`
    */
-  build(): CompiledDirectorConfig<Names> {
+  build(): CompiledIpvsConfig<Names> {
     return compileConfig<Names>({
       services: this.services.map((s) => ({
         name: s.name,
@@ -181,9 +181,9 @@ export class DirectorBuilder<Names extends string = never> {
    * Builds and starts a director; the builder is frozen from then on.
    * @throws LvsError `CORE_INVALID_CONFIG`, `CORE_BUILDER_STARTED`
    */
-  async start(ports: DirectorPorts = {}): Promise<Director<Names>> {
+  async start(ports: IpvsPorts = {}): Promise<Ipvs<Names>> {
     this.guard();
-    const d = new Director<Names>(this.build(), ports);
+    const d = new Ipvs<Names>(this.build(), ports);
     this.started = true;
     await d.start();
     return d;
@@ -191,6 +191,6 @@ export class DirectorBuilder<Names extends string = never> {
 }
 
 /** Starts declaring a director. */
-export function director(): DirectorBuilder<never> {
-  return new DirectorBuilder();
+export function ipvs(): IpvsBuilder<never> {
+  return new IpvsBuilder();
 }

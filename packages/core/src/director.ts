@@ -12,7 +12,7 @@ import { type Family, formatAddress, isSchedulerName, parseAddress } from '@lvsk
 import { EventEmitter } from 'eventemitter3';
 import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE } from './conn-table.js';
 import { Engine, type RealServerState, type ServiceState } from './engine.js';
-import type { DirectorEvents } from './events.js';
+import type { IpvsEvents } from './events.js';
 import { ipvsadmError } from './ipvsadm/errors.js';
 import type {
   IpvsadmTarget,
@@ -52,7 +52,7 @@ import type { Stats } from './stats.js';
 import { TCP_STATE_NAMES } from './tcp-states.js';
 
 /** A validated, frozen director configuration (what `build()` returns). */
-export interface CompiledDirectorConfig<Names extends string = string> {
+export interface CompiledIpvsConfig<Names extends string = string> {
   /** Services in declaration order. */
   readonly services: readonly (NormalizedService & { readonly name: Names })[];
   /** Timeouts, seconds. */
@@ -68,7 +68,7 @@ export interface CompiledDirectorConfig<Names extends string = string> {
 }
 
 /** What a director plugs into. Every port is optional: no packet port means packets are fed by hand. */
-export interface DirectorPorts {
+export interface IpvsPorts {
   /** Time; default the system's monotonic clock. */
   readonly clock?: Clock;
   /** Packet source and sink. */
@@ -104,7 +104,7 @@ const DEFAULT_SWITCHES: Required<EngineSwitches> = {
 const DEFAULT_TIMEOUTS: NormalizedTimeouts = { tcp: 900, tcpfin: 120, udp: 300 };
 
 /** Input of {@link compileConfig}. */
-export interface DirectorConfigInput {
+export interface IpvsConfigInput {
   /** Services by name, in declaration order. */
   readonly services: readonly { readonly name: string; readonly config: ServiceConfig }[];
   /** Timeouts. */
@@ -123,9 +123,7 @@ export interface DirectorConfigInput {
  * Validates a whole configuration, collecting every issue, and returns it frozen.
  * @throws LvsError `CORE_INVALID_CONFIG` with `issues`
  */
-export function compileConfig<Names extends string = string>(
-  input: DirectorConfigInput,
-): CompiledDirectorConfig<Names> {
+export function compileConfig<Names extends string = string>(input: IpvsConfigInput): CompiledIpvsConfig<Names> {
   const issues = new IssueList();
   const services: NormalizedService[] = [];
   const names = new Set<string>();
@@ -286,17 +284,17 @@ function wordsToText(family: Family, words: Int32Array, off: number): string {
  * A running (or ready) director. `Names` are the service names known at compile time; services added
  * later widen it.
  */
-export class Director<Names extends string = string> {
+export class Ipvs<Names extends string = string> {
   /** The engine (packet path); give it to a packet port or call `process` directly. */
   readonly engine: Engine;
   /** The clock. */
   readonly clock: Clock;
-  private readonly emitter = new EventEmitter<DirectorEvents>();
+  private readonly emitter = new EventEmitter<IpvsEvents>();
   private readonly byName = new Map<string, ServiceState>();
   private readonly byKey = new Map<string, ServiceState>();
   private readonly nameOf = new Map<ServiceState, string>();
   private readonly tunnels = new WeakMap<RealServerState, IpvsTunnelInfo>();
-  private readonly ports: DirectorPorts;
+  private readonly ports: IpvsPorts;
   private timers: TimerHandle[] = [];
   private started = false;
   private stopped = false;
@@ -311,7 +309,7 @@ export class Director<Names extends string = string> {
    * @param config - a compiled configuration (`compileConfig` or the builder's `build()`)
    * @param ports - clock, packet port, health, failover
    */
-  constructor(config: CompiledDirectorConfig<Names>, ports: DirectorPorts = {}) {
+  constructor(config: CompiledIpvsConfig<Names>, ports: IpvsPorts = {}) {
     this.ports = ports;
     this.clock = ports.clock ?? systemClock;
     this.engine = new Engine(config.maxConnections, this.clock.now(), { ...config.switches });
@@ -394,18 +392,18 @@ export class Director<Names extends string = string> {
   // ------------------------------------------------------------------ events
 
   /** Subscribes to an event. */
-  on<E extends keyof DirectorEvents>(event: E, listener: (...args: DirectorEvents[E]) => void): this {
+  on<E extends keyof IpvsEvents>(event: E, listener: (...args: IpvsEvents[E]) => void): this {
     this.emitter.on(event, listener as never);
     return this;
   }
 
   /** Unsubscribes. */
-  off<E extends keyof DirectorEvents>(event: E, listener: (...args: DirectorEvents[E]) => void): this {
+  off<E extends keyof IpvsEvents>(event: E, listener: (...args: IpvsEvents[E]) => void): this {
     this.emitter.off(event, listener as never);
     return this;
   }
 
-  private emit<E extends keyof DirectorEvents>(event: E, make: () => DirectorEvents[E][0]): void {
+  private emit<E extends keyof IpvsEvents>(event: E, make: () => IpvsEvents[E][0]): void {
     if (this.emitter.listenerCount(event) === 0) return;
     (this.emitter.emit as (e: E, a: unknown) => boolean)(event, make());
   }
@@ -471,7 +469,7 @@ export class Director<Names extends string = string> {
    * Adds a service (validated; nothing applied on error).
    * @throws LvsError `CORE_INVALID_CONFIG` (issues), `CORE_DUPLICATE_SERVICE`
    */
-  addService<N extends string>(name: N, config: ServiceConfig): Director<Names | N> {
+  addService<N extends string>(name: N, config: ServiceConfig): Ipvs<Names | N> {
     const issues = new IssueList();
     if (this.byName.has(name))
       issues.add(['services', name], 'CORE_DUPLICATE_SERVICE', `service name ${name} is in use`);
@@ -488,7 +486,7 @@ export class Director<Names extends string = string> {
     this.emit('serviceChanged', () => ({ service: name, change: 'added' }));
     for (const d of st.dests) this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
     this.refreshHealth();
-    return this as unknown as Director<Names | N>;
+    return this as unknown as Ipvs<Names | N>;
   }
 
   /**
@@ -625,7 +623,7 @@ export class Director<Names extends string = string> {
    * before anything changes (`compileConfig` already did); the table capacity cannot change at run time.
    * @throws LvsError `CORE_INVALID_CONFIG` when the capacity differs
    */
-  reload<N extends string>(config: CompiledDirectorConfig<N>): Director<N> {
+  reload<N extends string>(config: CompiledIpvsConfig<N>): Ipvs<N> {
     const issues = new IssueList();
     if (config.maxConnections !== this.engine.table.capacity)
       issues.add(
@@ -695,7 +693,7 @@ export class Director<Names extends string = string> {
     this.engine.classifier = config.classifier;
     this.drainEvents(this.clock.now());
     this.refreshHealth();
-    return this as unknown as Director<N>;
+    return this as unknown as Ipvs<N>;
   }
 
   /** Zeroes counters of one service (and its real servers), or of everything including the totals. */
@@ -926,7 +924,7 @@ export class Director<Names extends string = string> {
 
   /** This director as an ipvsadm target: `runIpvsadm(line, director.ipvsadm)`. */
   get ipvsadm(): IpvsadmTarget {
-    return ipvsadmTarget(this as Director);
+    return ipvsadmTarget(this as Ipvs);
   }
 
   /** `ipvsadm -A` (the ipvsadm target's `addService`). */
@@ -1107,7 +1105,7 @@ function dotted(mask: number): string {
  * `editService` take ipvsadm's service configs here, while the director's own methods of those names
  * take builder-style configs.
  */
-export function ipvsadmTarget(d: Director): IpvsadmTarget {
+export function ipvsadmTarget(d: Ipvs): IpvsadmTarget {
   return {
     addService: (c) => d.ipvsadmAddService(c),
     editService: (c) => d.ipvsadmEditService(c),

@@ -16,7 +16,7 @@ export interface RealServerRef {
 }
 
 /** Event name → listener arguments. */
-export interface DirectorEvents {
+export interface IpvsEvents {
   /** A real server joined a service (config, run-time change, ipvsadm, or health up). */
   realServerAdded: [event: RealServerRef & { readonly weight: number }];
   /** A real server left a service. */

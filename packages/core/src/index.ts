@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { LvsError, type LvsErrorCode, type LvsErrorCodes, type LvsIssue } from '@lvskit/base';
-export { DirectorBuilder, director, type PortRule, type ServiceCommonInput, type ServiceInput } from './builder.js';
+export { IpvsBuilder, ipvs, type PortRule, type ServiceCommonInput, type ServiceInput } from './builder.js';
 export {
   ConnTable,
   CTPL_ASSURED,
@@ -21,12 +21,12 @@ export {
   WHEEL_TICK_MS,
 } from './conn-table.js';
 export {
-  type CompiledDirectorConfig,
+  type CompiledIpvsConfig,
   compileConfig,
   DEFAULT_MAX_CONNECTIONS,
-  Director,
-  type DirectorConfigInput,
-  type DirectorPorts,
+  Ipvs,
+  type IpvsConfigInput,
+  type IpvsPorts,
   ipvsadmTarget,
   type RealServerSelector,
   type RealServerView,
@@ -43,7 +43,7 @@ export {
   ServiceState,
 } from './engine.js';
 export { type CoreErrorCode, coreErrorCodes } from './errors.js';
-export type { DirectorEvents, RealServerRef } from './events.js';
+export type { IpvsEvents, RealServerRef } from './events.js';
 export * from './ipvsadm/index.js';
 export * from './model.js';
 export * from './packet.js';

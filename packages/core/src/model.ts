@@ -123,7 +123,7 @@ export interface EngineSwitches {
 export type PacketClassifier = (packet: Readonly<PacketSummary>) => number;
 
 /** Options of the director as a whole. */
-export interface DirectorOptions {
+export interface IpvsOptions {
   /** Timeouts. */
   readonly timeouts?: TimeoutConfig;
   /** Connection table capacity (connections + templates); default 262,144 (about 32 MB, preallocated). */

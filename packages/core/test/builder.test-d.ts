@@ -3,29 +3,29 @@
  * (each `@ts-expect-error` fails the type check if the line below it ever compiles).
  */
 import { describe, expectTypeOf, it } from 'vitest';
-import { type CompiledDirectorConfig, type Director, director } from '../src/index.js';
+import { type CompiledIpvsConfig, type Ipvs, ipvs } from '../src/index.js';
 
 describe('director builder types', () => {
   it('accumulates service names', () => {
-    const b = director()
+    const b = ipvs()
       .service('web', { protocol: 'tcp', address: '198.18.0.1', port: 80 })
       .service('dns', { protocol: 'udp', address: '198.18.0.1', port: 53, onePacket: true });
-    expectTypeOf(b.build()).toEqualTypeOf<CompiledDirectorConfig<'web' | 'dns'>>();
-    expectTypeOf(b.start()).resolves.toEqualTypeOf<Director<'web' | 'dns'>>();
+    expectTypeOf(b.build()).toEqualTypeOf<CompiledIpvsConfig<'web' | 'dns'>>();
+    expectTypeOf(b.start()).resolves.toEqualTypeOf<Ipvs<'web' | 'dns'>>();
     b.realServer('web', { address: '198.18.1.1' });
     // @ts-expect-error 'mail' was never declared
     b.realServer('mail', { address: '198.18.1.1' });
   });
 
   it('rejects a duplicate service name', () => {
-    const b = director().service('web', { protocol: 'tcp', address: '198.18.0.1', port: 80 });
+    const b = ipvs().service('web', { protocol: 'tcp', address: '198.18.0.1', port: 80 });
     // @ts-expect-error 'web' is already declared
     b.service('web', { protocol: 'tcp', address: '198.18.0.2', port: 80 });
   });
 
   it('types scheduler flags per scheduler', () => {
-    director().service('a', { protocol: 'tcp', address: '198.18.0.1', port: 80, scheduler: 'sh', flags: ['sh-port'] });
-    director().service('b', {
+    ipvs().service('a', { protocol: 'tcp', address: '198.18.0.1', port: 80, scheduler: 'sh', flags: ['sh-port'] });
+    ipvs().service('b', {
       protocol: 'tcp',
       address: '198.18.0.1',
       port: 80,
@@ -33,27 +33,27 @@ describe('director builder types', () => {
       flags: ['mh-fallback'],
     });
     // @ts-expect-error sh-port is an sh flag, not a wlc one
-    director().service('c', { protocol: 'tcp', address: '198.18.0.1', port: 80, scheduler: 'wlc', flags: ['sh-port'] });
+    ipvs().service('c', { protocol: 'tcp', address: '198.18.0.1', port: 80, scheduler: 'wlc', flags: ['sh-port'] });
     // @ts-expect-error no such scheduler
-    director().service('d', { protocol: 'tcp', address: '198.18.0.1', port: 80, scheduler: 'random' });
+    ipvs().service('d', { protocol: 'tcp', address: '198.18.0.1', port: 80, scheduler: 'random' });
   });
 
   it('requires persistence for a port-0 service', () => {
-    director().service('pcc', { protocol: 'tcp', address: '198.18.0.1', port: 0, persistence: true });
-    director().service('pcc', { protocol: 'tcp', address: '198.18.0.1', port: 0, persistence: { timeout: 60 } });
+    ipvs().service('pcc', { protocol: 'tcp', address: '198.18.0.1', port: 0, persistence: true });
+    ipvs().service('pcc', { protocol: 'tcp', address: '198.18.0.1', port: 0, persistence: { timeout: 60 } });
     // @ts-expect-error port 0 without persistence
-    director().service('bad', { protocol: 'tcp', address: '198.18.0.1', port: 0 });
+    ipvs().service('bad', { protocol: 'tcp', address: '198.18.0.1', port: 0 });
   });
 
   it('allows one-packet scheduling only for UDP and firewall marks', () => {
-    director().service('u', { protocol: 'udp', address: '198.18.0.1', port: 53, onePacket: true });
-    director().service('f', { fwmark: 3, onePacket: true });
+    ipvs().service('u', { protocol: 'udp', address: '198.18.0.1', port: 53, onePacket: true });
+    ipvs().service('f', { fwmark: 3, onePacket: true });
     // @ts-expect-error TCP cannot use one-packet scheduling
-    director().service('t', { protocol: 'tcp', address: '198.18.0.1', port: 80, onePacket: true });
+    ipvs().service('t', { protocol: 'tcp', address: '198.18.0.1', port: 80, onePacket: true });
   });
 
   it('types forwarding methods and the running director', async () => {
-    const b = director().service('web', { protocol: 'tcp', address: '198.18.0.1', port: 80 });
+    const b = ipvs().service('web', { protocol: 'tcp', address: '198.18.0.1', port: 80 });
     // @ts-expect-error 'nat' is not an LVS method name (masq, route, tunnel)
     b.realServer('web', { address: '198.18.1.1', method: 'nat' });
     const d = await b.start();

@@ -3,14 +3,14 @@
  * every issue at once and applies nothing; a started builder refuses changes; build() is frozen.
  */
 import { describe, expect, it } from 'vitest';
-import { director, LvsError } from '../src/index.js';
+import { ipvs, LvsError } from '../src/index.js';
 import { FakeClock, SimulatedPacketPort } from '../src/testing/index.js';
 
 describe('director builder', () => {
   it('builds a frozen configuration and starts a working director', async () => {
     const clock = new FakeClock();
     const packets = new SimulatedPacketPort(clock);
-    const b = director()
+    const b = ipvs()
       .service('web', { protocol: 'tcp', address: '198.18.0.10', port: 80, scheduler: 'wrr' })
       .realServer('web', { address: '198.18.1.1', method: 'masq', weight: 1 })
       .realServer('web', { address: '198.18.1.2', method: 'masq', weight: 3 })
@@ -38,7 +38,7 @@ describe('director builder', () => {
   });
 
   it('reports every issue at once with its path, and starts nothing', async () => {
-    const b = director()
+    const b = ipvs()
       .service('a', { protocol: 'tcp', address: '198.18.0.300', port: 80 })
       .service('b', { protocol: 'tcp', address: '198.18.0.1', port: 0 as number }) // untyped callers reach validation
       .service('c', { protocol: 'tcp', address: '198.18.0.1', port: 70000, persistence: { timeout: 0 } })
@@ -70,7 +70,7 @@ describe('director builder', () => {
 
   it('a run-time change with issues applies nothing', async () => {
     const clock = new FakeClock();
-    const d = await director()
+    const d = await ipvs()
       .service('web', { protocol: 'tcp', address: '198.18.0.10', port: 80 })
       .realServer('web', { address: '198.18.1.1' })
       .start({ clock });
@@ -90,7 +90,7 @@ describe('director builder', () => {
   });
 
   it('events are typed and emitted for run-time changes', async () => {
-    const d = await director()
+    const d = await ipvs()
       .service('web', { protocol: 'tcp', address: '198.18.0.10', port: 80 })
       .start({ clock: new FakeClock() });
     const seen: string[] = [];

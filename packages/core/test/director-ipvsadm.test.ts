@@ -5,14 +5,14 @@
  * first client on 192.168.7.203 because the last-added server heads the kernel list).
  */
 import { describe, expect, it } from 'vitest';
-import { compileConfig, Director } from '../src/director.js';
+import { compileConfig, Ipvs } from '../src/director.js';
 import { restore, runIpvsadm } from '../src/index.js';
 import { FakeClock, FakeHealthSource, SimulatedPacketPort } from '../src/testing/index.js';
 
 async function live() {
   const clock = new FakeClock(5_000);
   const packets = new SimulatedPacketPort(clock);
-  const d = new Director(compileConfig({ services: [], maxConnections: 4096 }), { clock, packets });
+  const d = new Ipvs(compileConfig({ services: [], maxConnections: 4096 }), { clock, packets });
   await d.start();
   return { d, clock, packets };
 }
@@ -105,7 +105,7 @@ describe('ipvsadm on a live director', () => {
     const clock = new FakeClock(0);
     const packets = new SimulatedPacketPort(clock);
     const health = new FakeHealthSource();
-    const d = new Director(compileConfig({ services: [], maxConnections: 4096 }), { clock, packets, health });
+    const d = new Ipvs(compileConfig({ services: [], maxConnections: 4096 }), { clock, packets, health });
     await d.start();
     restore(
       d.ipvsadm,
@@ -148,7 +148,7 @@ describe('ipvsadm on a live director', () => {
   it("a real server on one of the director's own addresses is served locally and listed as Local", async () => {
     const clock = new FakeClock(0);
     const packets = new SimulatedPacketPort(clock);
-    const d = new Director(compileConfig({ services: [], maxConnections: 4096, localAddresses: ['198.18.0.1'] }), {
+    const d = new Ipvs(compileConfig({ services: [], maxConnections: 4096, localAddresses: ['198.18.0.1'] }), {
       clock,
       packets,
     });

@@ -6,14 +6,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileConfig, Director } from '../src/director.js';
+import { compileConfig, Ipvs } from '../src/director.js';
 import { createPacketSummary, fillPacketSummary } from '../src/packet.js';
 import { FakeClock, SimulatedPacketPort } from '../src/testing/index.js';
 
 async function make(maxConnections: number) {
   const clock = new FakeClock(1_000);
   const port = new SimulatedPacketPort(clock);
-  const d = new Director(
+  const d = new Ipvs(
     compileConfig({
       services: [
         {
@@ -60,7 +60,7 @@ async function make(maxConnections: number) {
   return { d, clock, port };
 }
 
-function check(d: Director) {
+function check(d: Ipvs) {
   const t = d.engine.table;
   let conns = 0;
   let templates = 0;

@@ -4,11 +4,11 @@
  * ticks every 2 s.
  */
 import { describe, expect, it } from 'vitest';
-import { director } from '../src/index.js';
+import { ipvs } from '../src/index.js';
 import { FakeClock, FakeFailover, FakeHealthSource, SimulatedPacketPort } from '../src/testing/index.js';
 
 function build() {
-  return director()
+  return ipvs()
     .service('web', { protocol: 'tcp', address: '198.18.0.10', port: 80, scheduler: 'rr' })
     .realServer('web', { address: '198.18.1.1', method: 'masq', weight: 2 })
     .realServer('web', { address: '198.18.1.2', method: 'masq', weight: 3 });

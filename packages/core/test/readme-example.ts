@@ -3,14 +3,14 @@
  * readme.test.ts; the test also checks that the README shows exactly this code.
  */
 // README:start
-import { director, runIpvsadm } from '@lvskit/core';
+import { ipvs, runIpvsadm } from '@lvskit/core';
 import { FakeClock, SimulatedPacketPort } from '@lvskit/core/testing';
 
 export async function example() {
   const clock = new FakeClock();
   const packets = new SimulatedPacketPort(clock); // production: a forwarders datapath port
 
-  const lvs = await director()
+  const lvs = await ipvs()
     .service('web', {
       protocol: 'tcp',
       address: '198.18.0.10',

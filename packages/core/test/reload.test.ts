@@ -13,7 +13,7 @@ const web = (realServers: ServiceConfig['realServers'], extra: Record<string, un
   config: { protocol: 'tcp', address: '198.18.0.1', port: 80, scheduler: 'rr', realServers, ...extra } as ServiceConfig,
 });
 
-describe('Director.reload', () => {
+describe('Ipvs.reload', () => {
   it('keeps unchanged servers with their connections and stats, edits, adds and removes the rest', async () => {
     const { director, port } = await rig({
       services: [

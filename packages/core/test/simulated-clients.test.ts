@@ -3,14 +3,14 @@
  * end up inactive after their FIN, and the estimator reports the configured rate.
  */
 import { describe, expect, it } from 'vitest';
-import { director } from '../src/index.js';
+import { ipvs } from '../src/index.js';
 import { FakeClock, SimulatedClients, SimulatedPacketPort } from '../src/testing/index.js';
 
 describe('SimulatedClients', () => {
   it('produces steady traffic the listing and the estimator see', async () => {
     const clock = new FakeClock();
     const packets = new SimulatedPacketPort(clock);
-    const d = await director()
+    const d = await ipvs()
       .service('web', { protocol: 'tcp', address: '198.18.0.10', port: 80, scheduler: 'rr' })
       .realServer('web', { address: '198.18.1.1', method: 'masq' })
       .realServer('web', { address: '198.18.1.2', method: 'masq' })

@@ -6,7 +6,7 @@
  * Run: `node --conditions=@lvskit/source --import tsx bench/datapath.bench.ts` (in packages/forwarders)
  */
 import { fileURLToPath } from 'node:url';
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, requireLab } from '@lvskit/netlab';
 import { createDatapath } from '../src/index.js';
@@ -53,7 +53,7 @@ async function run(kind: 'kernel' | 'lvskit'): Promise<{ pps: number; delivered:
         batchSize: 256,
         neighbours: { [ip.sink]: hosts.sink.interfaces.get('eth0')!.mac },
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('sink', { protocol: 'udp', address: VIP, port: 9, scheduler: 'rr' })
         .realServer('sink', { address: ip.sink, method: 'route' })
         .start({ packets: datapath });

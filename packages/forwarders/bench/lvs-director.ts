@@ -5,7 +5,7 @@
  * director and prints `counters <json>` (datapath counters and drops) before exiting. It never configures
  * anything on the host: the datapath only opens a packet socket on the namespace's `eth0`.
  */
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { createDatapath } from '../src/index.js';
 
 /** What the benchmark driver passes in argv[2]. */
@@ -31,7 +31,7 @@ const datapath = createDatapath({
   neighbours: cfg.neighbours,
   batchSize: 256,
 });
-let builder = director().service('web', {
+let builder = ipvs().service('web', {
   protocol: cfg.protocol,
   address: cfg.vip,
   port: cfg.port,

@@ -31,7 +31,7 @@
  * Must never touch frames that are not for a VIP or a NAT connection (the engine says LOCAL: left alone).
  */
 
-import { LvsError } from '@lvskit/base';
+import { type Clock, formatIp, LvsError, parseIp } from '@lvskit/base';
 import {
   createPacketSummary,
   DIR_IN,
@@ -74,7 +74,7 @@ import { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
 import { rewriteRoute } from './rewrite/route.js';
 import { IPIP_OVERHEAD, rewriteTunnel } from './rewrite/tunnel.js';
 import { gsoSegmentCount, writeSegment } from './segment.js';
-import { createDropCounters, DropReason, RewriteResult, Verdict } from './verdict.js';
+import { createDropCounters, DropReason, dropCountsByName, RewriteResult, Verdict } from './verdict.js';
 
 /** One more interface of the datapath (see {@link DatapathOptions.interfaces}). */
 export interface DatapathInterfaceOptions {
@@ -118,6 +118,14 @@ export interface DatapathOptions {
    * neighbour solicitations for the IPv6 ones (their solicited-node groups joined on the socket).
    */
   readonly vips: readonly string[];
+  /**
+   * The VIPs served from the start (forwarded, answered for ARP/NS); default all of `vips`. A VIP that is
+   * configured but not served is neither answered nor forwarded: its frames are dropped as `NOT_SERVING`.
+   * VRRP flips this at run time with {@link Datapath.serve}.
+   */
+  readonly serving?: readonly string[];
+  /** The clock (milliseconds) the engine's `now` comes from; default `performance.now()`. */
+  readonly clock?: Clock;
   /** The director's own address on the interface: the outer source of IPIP. Default 0.0.0.0 (TUN unusable). */
   readonly address?: string;
   /** Known MACs by IP address (real servers, client-side router); others come from the neighbour table. */
@@ -161,12 +169,28 @@ export interface Datapath extends PacketPort {
    * 6 next-hop MAC unknown, 7 transport checksums completed in software (frames flagged CSUM_NOT_READY),
    * 8 super-frames forwarded whole (the kernel segments them), 9 segments cut here (super-frames into a
    * tunnel), 10 fragments sent (too big for the tunnel without DF), 11 frames the kernel's send queue
-   * refused (lost), 12 ARP requests / neighbour solicitations sent, 13 receive batches]. Index names:
+   * refused (lost), 12 ARP requests / neighbour solicitations sent, 13 receive batches, 14 announcements sent]. Index names:
    * {@link DatapathCounter}.
    */
   readonly counters: Float64Array;
   /** The reassembly counters, by `ReassemblyCounter` (all 0 with `reassembly: false`). */
   readonly reassembly: Float64Array;
+  /**
+   * The VIPs served from now on (the serving switch VRRP flips): only they are forwarded and answered for
+   * ARP / neighbour solicitations; other configured VIPs are dropped as `NOT_SERVING`. Takes effect between
+   * batches; connections and counters are kept. Addresses not in the VIP list are ignored.
+   */
+  serve(vips: readonly string[]): void;
+  /**
+   * Announces a served VIP: `repeat` gratuitous ARPs (IPv4, RFC 5227 §3 announcement form, as keepalived's
+   * `send_gratuitous_arp`) or unsolicited neighbour advertisements with the Override flag (IPv6, RFC 4861
+   * §7.2.6) out the first interface. Ignored before `open()` or for a VIP not served.
+   */
+  announce(vip: string, repeat: number): void;
+  /** Replaces the configured VIP list (a reload); served VIPs that stay keep being served. */
+  setVips(vips: readonly string[]): void;
+  /** Every counter by name, drops by reason name included (control path: allocates). */
+  counterValues(): Record<string, number>;
 }
 
 /** Indexes of {@link Datapath.counters}. */
@@ -199,6 +223,8 @@ export const DatapathCounter = {
   ARP_REQUESTS: 12,
   /** Receive batches handled (RECEIVED / BATCHES is the mean batch size). */
   BATCHES: 13,
+  /** Gratuitous ARPs / unsolicited neighbour advertisements sent for served VIPs ({@link Datapath.announce}). */
+  ANNOUNCED: 14,
 } as const;
 
 /** ICMPv6 neighbour solicitation and advertisement (RFC 4861 §4.3, §4.4). */
@@ -226,13 +252,29 @@ const SUPER_FRAME_SLOT = 65_664;
  */
 export function createDatapath(options: DatapathOptions): Datapath {
   // VIPs by family: ARP is answered for the IPv4 ones, neighbour solicitations for the IPv6 ones.
-  const vips: Uint8Array[] = [];
-  const vips6: Uint8Array[] = [];
-  for (const v of options.vips) {
-    const { family, bytes } = parseAddress(v);
-    if (family === 4) vips.push(bytes.slice(0, 4));
-    else vips6.push(bytes.slice(0, 16));
-  }
+  // Each has a served flag beside it (the serving switch): 1 = forward and answer, 0 = drop as NOT_SERVING.
+  let vips: Uint8Array[] = [];
+  let vips6: Uint8Array[] = [];
+  let served4 = new Uint8Array(0);
+  let served6 = new Uint8Array(0);
+  // What is served, by canonical text; undefined = every configured VIP.
+  let servedSet: Set<string> | undefined =
+    options.serving === undefined ? undefined : new Set(options.serving.map((v) => formatIp(parseIp(v))));
+  const setVipList = (list: readonly string[]) => {
+    const v4: Uint8Array[] = [];
+    const v6: Uint8Array[] = [];
+    for (const v of list) {
+      const { family, bytes } = parseAddress(v);
+      if (family === 4) v4.push(bytes.slice(0, 4));
+      else v6.push(bytes.slice(0, 16));
+    }
+    vips = v4;
+    vips6 = v6;
+    served4 = Uint8Array.from(v4, (b) => (servedSet === undefined || servedSet.has(formatIp(b)) ? 1 : 0));
+    served6 = Uint8Array.from(v6, (b) => (servedSet === undefined || servedSet.has(formatIp(b)) ? 1 : 0));
+  };
+  setVipList(options.vips);
+  let announceNow: ((vip: Uint8Array, repeat: number) => void) | undefined;
   const ifaces: DatapathInterfaceOptions[] = [
     {
       ifname: options.ifname,
@@ -275,9 +317,10 @@ export function createDatapath(options: DatapathOptions): Datapath {
       }
     }
   }
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock;
+  const now = options.now ?? (clock ? () => clock.now() : () => performance.now());
   const drops = createDropCounters();
-  const counters = new Float64Array(14);
+  const counters = new Float64Array(15);
   const offload = options.offload ?? true;
   const limiter = options.icmpRateLimit === false ? undefined : new IcmpRateLimiter(options.icmpRateLimit ?? {});
   const reassembler = options.reassembly === false ? undefined : new Reassembler(options.reassembly ?? {});
@@ -330,6 +373,25 @@ export function createDatapath(options: DatapathOptions): Datapath {
     drops,
     counters,
     reassembly: reassembler?.counters ?? new Float64Array(6),
+    serve(list) {
+      servedSet = new Set(list.map((v) => formatIp(parseIp(v))));
+      setVipList([...vips, ...vips6].map((b) => formatIp(b)));
+    },
+    announce(vip, repeat) {
+      const b = parseIp(vip);
+      const i = (b.length === 4 ? vips : vips6).findIndex((v) => bytesEqual(v, 0, b, 0, b.length));
+      if (i < 0 || (b.length === 4 ? served4 : served6)[i] !== 1) return;
+      announceNow?.(b, Math.max(0, Math.min(255, Math.floor(repeat))));
+    },
+    setVips(list) {
+      setVipList(list);
+    },
+    counterValues() {
+      const out: Record<string, number> = {};
+      for (const [name, index] of Object.entries(DatapathCounter)) out[name] = counters[index] ?? 0;
+      for (const [name, count] of Object.entries(dropCountsByName(drops))) out[`DROP_${name}`] = count;
+      return out;
+    },
     async open(processor: PacketProcessor) {
       const nsOpt = options.netns === undefined ? {} : { netns: options.netns };
       const infos = ifaces.map((x) => interfaceInfo(x.ifname, nsOpt));
@@ -621,6 +683,60 @@ export function createDatapath(options: DatapathOptions): Datapath {
         queueTx(e, j, 86);
         counters[12]! += 1;
       };
+      /**
+       * Announces `vip` out the first interface, `repeat` times: a gratuitous ARP request (sender and target
+       * both the VIP, target MAC broadcast, as keepalived's `send_gratuitous_arp`) or an unsolicited neighbour
+       * advertisement to ff02::1 with the Override flag and our MAC (RFC 4861 §7.2.6).
+       */
+      announceNow = (vip, repeat) => {
+        const e = ports[0];
+        if (e === undefined) return;
+        for (let r = 0; r < repeat; r++) {
+          const j = allocSlot(e);
+          const f = e.txViews[j]!;
+          if (vip.length === 4) {
+            f.fill(0, 0, 60);
+            f.fill(0xff, ETH_DST, ETH_DST + 6);
+            copyBytes(f, ETH_SRC, e.mac, 0, 6);
+            put16(f, 12, ETHERTYPE_ARP);
+            put16(f, 14, 1);
+            put16(f, 16, 0x0800);
+            f[18] = 6;
+            f[19] = 4;
+            put16(f, 14 + ARP_OPER, ARP_REQUEST);
+            copyBytes(f, 14 + ARP_SHA, e.mac, 0, 6);
+            copyBytes(f, 14 + ARP_SPA, vip, 0, 4);
+            f.fill(0xff, 14 + ARP_THA, 14 + ARP_THA + 6);
+            copyBytes(f, 14 + ARP_TPA, vip, 0, 4);
+            queueTx(e, j, 60);
+          } else {
+            f.fill(0, 0, 86);
+            f[0] = 0x33;
+            f[1] = 0x33;
+            f[5] = 1;
+            copyBytes(f, ETH_SRC, e.mac, 0, 6);
+            put16(f, 12, ETHERTYPE_IPV6);
+            put32(f, 14, 0x60000000);
+            put16(f, 18, 32);
+            f[20] = IPPROTO_ICMPV6;
+            f[21] = 255;
+            copyBytes(f, 22, vip, 0, 16);
+            f[38] = 0xff;
+            f[39] = 0x02;
+            f[53] = 1;
+            f[54] = NDISC_NEIGHBOUR_ADVERTISEMENT;
+            put32(f, 58, 0x20000000); // R=0, S=0, O=1
+            copyBytes(f, 62, vip, 0, 16);
+            f[78] = 2; // target link-layer address option, 1 × 8 bytes
+            f[79] = 1;
+            copyBytes(f, 80, e.mac, 0, 6);
+            put16(f, 56, internetChecksum(f, 54, 32, pseudoSum6(f, 22, 38, IPPROTO_ICMPV6, 32)));
+            queueTx(e, j, 86);
+          }
+          counters[DatapathCounter.ANNOUNCED]! += 1;
+        }
+        flushTx(e);
+      };
       /** The next hop's MAC out port `e` (for `hop`), or undefined (counted) while it is unresolved. */
       const nextHopMac = (e: Port, t: number): Uint8Array | undefined => {
         queryPort = e;
@@ -695,6 +811,10 @@ export function createDatapath(options: DatapathOptions): Datapath {
           }
           if (!fillSummary(frame)) continue;
           const d = processor.process(summary, t);
+          if (d.reply && d.verdict === VERDICT_FORWARD && !isServed(d.vaddr, info.family === 4 ? 4 : 16)) {
+            drops[DropReason.NOT_SERVING]! += 1;
+            continue;
+          }
           if (d.verdict !== VERDICT_FORWARD) {
             if (d.verdict === VERDICT_DROP) counters[4]! += 1;
             else counters[5]! += 1;
@@ -952,6 +1072,14 @@ export function createDatapath(options: DatapathOptions): Datapath {
     put16(frame, field, sum);
   }
 
+  /** Is this address (a NAT reply's VIP) served? Addresses that are not VIPs count as served. */
+  function isServed(a: Uint8Array, len: number): boolean {
+    const list = len === 4 ? vips : vips6;
+    const flags = len === 4 ? served4 : served6;
+    for (let k = 0; k < list.length; k++) if (bytesEqual(a, 0, list[k]!, 0, len)) return flags[k] === 1;
+    return true;
+  }
+
   function setAddr(src: Uint8Array, len: number): Uint8Array {
     const dst = len === 4 ? addr4 : addr16;
     for (let i = 0; i < len; i++) dst[i] = src[i]!;
@@ -974,8 +1102,24 @@ export function createDatapath(options: DatapathOptions): Datapath {
     summary.mark = 0;
     // To a VIP: inbound; anything else the engine may know as a NAT reply.
     let toVip = false;
-    if (alen === 4) for (const v of vips) if (bytesEqual(frame, info.dstAddrOffset, v, 0, 4)) toVip = true;
-    if (alen === 16) for (const v of vips6) if (bytesEqual(frame, info.dstAddrOffset, v, 0, 16)) toVip = true;
+    let serving = 1;
+    if (alen === 4) {
+      for (let k = 0; k < vips.length; k++)
+        if (bytesEqual(frame, info.dstAddrOffset, vips[k]!, 0, 4)) {
+          toVip = true;
+          serving = served4[k]!;
+        }
+    } else {
+      for (let k = 0; k < vips6.length; k++)
+        if (bytesEqual(frame, info.dstAddrOffset, vips6[k]!, 0, 16)) {
+          toVip = true;
+          serving = served6[k]!;
+        }
+    }
+    if (serving === 0) {
+      drops[DropReason.NOT_SERVING]! += 1;
+      return false;
+    }
     summary.direction = toVip ? DIR_IN : DIR_OUT;
     return info.hasTransport || info.isFragment;
   }
@@ -996,7 +1140,8 @@ export function createDatapath(options: DatapathOptions): Datapath {
     if (internetChecksum(frame, icmp, info.l4Length, ps) !== 0) return 0;
     const target = icmp + 8;
     let ours = false;
-    for (const v of vips6) if (bytesEqual(frame, target, v, 0, 16)) ours = true;
+    for (let k = 0; k < vips6.length; k++)
+      if (served6[k] === 1 && bytesEqual(frame, target, vips6[k]!, 0, 16)) ours = true;
     if (!ours) return 0;
     let dad = true;
     for (let k = 0; k < 16; k++) if (frame[l3 + 8 + k] !== 0) dad = false;
@@ -1040,7 +1185,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
     if (!arp.attach(frame, l2).isValid(len - l2) || arp.operation() !== ARP_REQUEST) return false;
     const tpa = l2 + ARP_TPA;
     let ours = false;
-    for (const v of vips) if (bytesEqual(frame, tpa, v, 0, 4)) ours = true;
+    for (let k = 0; k < vips.length; k++) if (served4[k] === 1 && bytesEqual(frame, tpa, vips[k]!, 0, 4)) ours = true;
     if (!ours) return false;
     // Reply to the asker: THA/TPA ← SHA/SPA, SHA/SPA ← our MAC / the VIP (RFC 826 "swap").
     const vip0 = frame[tpa]!;

@@ -75,6 +75,8 @@ export const DropReason = {
    * and packet-too-big are never limited by default, as in the kernel.
    */
   ICMP_RATE_LIMITED: 20,
+  /** To a VIP this director does not serve now (VRRP BACKUP or FAULT): neither forwarded nor answered. */
+  NOT_SERVING: 21,
 } as const;
 /** One of {@link DropReason}'s values. */
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];

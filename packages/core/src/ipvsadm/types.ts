@@ -1,7 +1,7 @@
 /**
  * Plain-data types of the ipvsadm compatibility layer: what `ipvsadm -L` lists (services, real servers,
  * connection entries, timeouts, sync daemons), the parsed-command union, and {@link IpvsadmTarget}, the narrow
- * port an ipvsadm command line is executed against (the Director implements it; `IpvsTable` is the
+ * port an ipvsadm command line is executed against (the Ipvs implements it; `IpvsTable` is the
  * in-memory reference). This file owns only shapes and constants; it must never hold behaviour, import
  * runtime code from the rest of core, or depend on how a target stores its state.
  *

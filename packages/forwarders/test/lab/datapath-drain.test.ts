@@ -8,7 +8,7 @@
  * addresses in ip_vs_core.c would show as a ~1 s SYN retransmission).
  */
 import { fileURLToPath } from 'node:url';
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
 import { drLab, VIP } from './dr-lab.js';
@@ -23,7 +23,7 @@ describe.runIf(canRun)('lab: datapath connection lifetime (DR through core)', ()
       for (const rs of [hosts.rs1, hosts.rs2]) {
         await lab.spawn(rs, [process.execPath, ECHO, 'server', rs.name, '7000']).waitForOutput(/listening/);
       }
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('echo', { protocol: 'tcp', address: VIP, port: 7000, scheduler: 'rr' })
         .realServer('echo', { address: ip.rs1, method: 'route' })
         .realServer('echo', { address: ip.rs2, method: 'route' })
@@ -69,7 +69,7 @@ describe.runIf(canRun)('lab: datapath connection lifetime (DR through core)', ()
   it('a client cycling through 10 source ports for 300 connections sees no one-second stall', async () => {
     const { lab, hosts, ip, datapath } = await drLab();
     try {
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
         .realServer('web', { address: ip.rs1, method: 'route' })
         .realServer('web', { address: ip.rs2, method: 'route' })

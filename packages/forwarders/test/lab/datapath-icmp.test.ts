@@ -7,7 +7,7 @@
  * fragmentation-needed errors: PMTU discovery is never limited (`icmpv4_mask_allow`). With
  * `icmpRateLimit: false` every time-exceeded goes out.
  */
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { interfaceInfo, PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ describe.runIf(canRun)('lab: ICMP errors from the datapath are rate limited like
           neighbours: { [ip.rs1]: rsMac },
           ...(limits ? {} : { icmpRateLimit: false as const }),
         });
-        const lvs = await director()
+        const lvs = await ipvs()
           .service('dns', { protocol: 'udp', address: VIP, port: 53, scheduler: 'rr' })
           .realServer('dns', { address: ip.rs1, method: 'route' })
           .service('big', { protocol: 'udp', address: VIP, port: 54, scheduler: 'rr' })

@@ -8,7 +8,7 @@
  * benchmarking prefix 2001:2::/48 (RFC 5180).
  */
 
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { buildSegmentLab, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
 import { applyDrRealServer, createDatapath, DatapathCounter } from '../../src/index.js';
@@ -36,7 +36,7 @@ describe.runIf(canRun)('lab: datapath with IPv6 VIPs', () => {
       // No MAC configured, and the director's kernel never talked to the real servers: the datapath sends
       // neighbour solicitations itself and learns the advertisements.
       const datapath = createDatapath({ ifname: 'eth0', netns: hosts.director.ns, vips: [VIP] });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
         .realServer('web', { address: addr.rs1, method: 'route' })
         .realServer('web', { address: addr.rs2, method: 'route' })
@@ -77,7 +77,7 @@ describe.runIf(canRun)('lab: datapath with IPv6 VIPs', () => {
         vips: [VIP],
         neighbours: { [addr.rs1]: mac(hosts.rs1), [addr.client]: mac(hosts.client) },
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
         .realServer('web', { address: addr.rs1, port: 8080, method: 'masq' })
         .start({ packets: datapath });

@@ -5,7 +5,7 @@
  * 100,000 malformed, truncated and random frames thrown at the director neither crash it nor grow its
  * memory, after which it still forwards.
  */
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { PacketSocket } from '@lvskit/native';
 import { type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ describe.runIf(canRun)('lab: datapath behaviour (DR through core)', () => {
   it('wrr 3:1 over 400 connections splits within 5 points of 75/25', async () => {
     const { lab, hosts, ip, datapath } = await drLab();
     try {
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'wrr' })
         .realServer('web', { address: ip.rs1, method: 'route', weight: 3 })
         .realServer('web', { address: ip.rs2, method: 'route', weight: 1 })
@@ -45,7 +45,7 @@ describe.runIf(canRun)('lab: datapath behaviour (DR through core)', () => {
   it('persistence keeps a client on one real server', async () => {
     const { lab, hosts, ip, datapath } = await drLab();
     try {
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr', persistence: { timeout: 60 } })
         .realServer('web', { address: ip.rs1, method: 'route' })
         .realServer('web', { address: ip.rs2, method: 'route' })
@@ -65,7 +65,7 @@ describe.runIf(canRun)('lab: datapath behaviour (DR through core)', () => {
   it('a quiesced (weight 0) and then a removed real server take no new connections', async () => {
     const { lab, hosts, ip, datapath } = await drLab();
     try {
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
         .realServer('web', { address: ip.rs1, method: 'route' })
         .realServer('web', { address: ip.rs2, method: 'route' })
@@ -89,7 +89,7 @@ describe.runIf(canRun)('lab: datapath behaviour (DR through core)', () => {
     // No socket filter: every junk frame, whatever its EtherType, must reach the user-space parsers here.
     const { lab, hosts, ip, datapath } = await drLab({ filter: false });
     try {
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
         .realServer('web', { address: ip.rs1, method: 'route' })
         .start({ packets: datapath });

@@ -13,7 +13,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { interfaceInfo, PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
@@ -80,7 +80,7 @@ describe.runIf(canRun)('lab: datapath with segmentation offload (GSO super-frame
           [ip.rs2]: hosts.rs2.interfaces.get('eth0')!.mac,
         },
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('bulk', { protocol: 'tcp', address: VIP, port: 9000, scheduler: 'rr' })
         .realServer('bulk', { address: ip.rs1, method: 'route' })
         .realServer('bulk', { address: ip.rs2, method: 'route' })
@@ -119,7 +119,7 @@ describe.runIf(canRun)('lab: datapath with segmentation offload (GSO super-frame
         vips: [VIP],
         neighbours: { [ip.rs1]: mac(hosts.rs1), [ip.client]: mac(hosts.client) },
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('bulk', { protocol: 'tcp', address: VIP, port: 9000, scheduler: 'rr' })
         .realServer('bulk', { address: ip.rs1, port: 9001, method: 'masq' })
         .start({ packets: datapath });
@@ -157,7 +157,7 @@ describe.runIf(canRun)('lab: datapath with segmentation offload (GSO super-frame
         address: ip.director,
         neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac },
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('bulk', { protocol: 'tcp', address: VIP, port: 9000, scheduler: 'rr' })
         .realServer('bulk', { address: ip.rs1, method: 'tunnel' })
         .start({ packets: datapath });
@@ -189,7 +189,7 @@ describe.runIf(canRun)('lab: datapath with segmentation offload (GSO super-frame
         address: ip.director,
         neighbours: { [ip.rs1]: macOf(hosts.rs1) },
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('dns', { protocol: 'udp', address: VIP, port: 53, scheduler: 'rr' })
         .realServer('dns', { address: ip.rs1, method: 'tunnel' })
         .start({ packets: datapath });
@@ -270,7 +270,7 @@ describe.runIf(canRun)('lab: datapath with segmentation offload (GSO super-frame
           neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac },
           ...(reasm ? {} : { reassembly: false as const }),
         });
-        const lvs = await director()
+        const lvs = await ipvs()
           .service('dns', { protocol: 'udp', address: VIP, port: 53, scheduler: 'rr' })
           .realServer('dns', { address: ip.rs1, method: 'route' })
           .start({ packets: datapath });

@@ -6,7 +6,7 @@
  * same flow is forwarded as usual, which shows the datapath was reading while the big one was dropped. With
  * offload (64 KiB slots, the default) the same frame is forwarded whole.
  */
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { PacketSocket } from '@lvskit/native';
 import { createLab, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ describe.runIf(canRun)('lab: oversized frames', () => {
         neighbours: { [RIP]: MAC_RS },
         offload: false,
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('dns', { protocol: 'udp', address: VIP, port: 53, scheduler: 'rr' })
         .realServer('dns', { address: RIP, method: 'route' })
         .start({ packets: datapath });
@@ -68,7 +68,7 @@ describe.runIf(canRun)('lab: oversized frames', () => {
         await lvs.stop();
         // The same frames with offload: 64 KiB slots take the big one whole, and it is forwarded.
         const big = createDatapath({ ifname: 'eth0', netns: dir.ns, vips: [VIP], neighbours: { [RIP]: MAC_RS } });
-        const lvs2 = await director()
+        const lvs2 = await ipvs()
           .service('dns', { protocol: 'udp', address: VIP, port: 53, scheduler: 'rr' })
           .realServer('dns', { address: RIP, method: 'route' })
           .start({ packets: big });

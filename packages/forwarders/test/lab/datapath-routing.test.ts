@@ -15,7 +15,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, buildTwoSegmentLab, createLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
@@ -57,7 +57,7 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
         netns: hosts.director.ns,
         vips: [VIP],
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
         .realServer('web', { address: serverSideIp.rs1, port: 8080, method: 'masq' })
         .realServer('web', { address: serverSideIp.rs2, port: 8080, method: 'masq' })
@@ -105,7 +105,7 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
         netns: hosts.director.ns,
         vips: [VIP6],
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP6, port: 80, scheduler: 'rr' })
         .realServer('web', { address: '2001:2:0:2::10', port: 8080, method: 'masq' })
         .start({ packets: datapath });
@@ -145,7 +145,7 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
       ]);
       await sink.waitForOutput(/listening/);
       const datapath = createDatapath({ ifname: 'eth0', interfaces: [{ ifname: 'eth1' }], netns: dir.ns, vips: [VIP] });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('dns', { protocol: 'udp', address: VIP, port: 53, scheduler: 'rr' })
         .realServer('dns', { address: '198.18.6.10', port: 5353, method: 'masq' })
         .start({ packets: datapath });
@@ -221,7 +221,7 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
       await lab.addRoute(rs, '198.18.4.0/24', '198.18.3.2');
       await lab.httpServer(rs, 80, 'rs1');
       const datapath = createDatapath({ ifname: 'eth0', netns: dir.ns, vips: [VIP], gateway: '198.18.3.1' });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
         .realServer('web', { address: '198.18.3.10', method: 'masq' })
         .start({ packets: datapath });
@@ -252,7 +252,7 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
           filter,
           neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac },
         });
-        const lvs = await director()
+        const lvs = await ipvs()
           .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
           .realServer('web', { address: ip.rs1, method: 'route' })
           .start({ packets: datapath });

@@ -12,7 +12,7 @@
  * completes in software (the real server's decapsulation agent cannot finish a partial checksum).
  */
 
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { buildSegmentLab, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
 import { applyDrRealServer, createDatapath } from '../../src/index.js';
@@ -45,7 +45,7 @@ describe.runIf(canRun)('lab: datapath (core director + createDatapath)', () => {
             [ip.rs2]: hosts.rs2.interfaces.get('eth0')!.mac,
           },
         });
-        const lvs = await director()
+        const lvs = await ipvs()
           .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
           .realServer('web', { address: ip.rs1, method: 'route' })
           .realServer('web', { address: ip.rs2, method: 'route' })
@@ -95,7 +95,7 @@ describe.runIf(canRun)('lab: datapath (core director + createDatapath)', () => {
           offload,
           neighbours: { [ip.rs1]: mac(hosts.rs1), [ip.client]: mac(hosts.client) },
         });
-        const lvs = await director()
+        const lvs = await ipvs()
           .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
           .realServer('web', { address: ip.rs1, port: 8080, method: 'masq' })
           .start({ packets: datapath });
@@ -133,7 +133,7 @@ describe.runIf(canRun)('lab: datapath (core director + createDatapath)', () => {
         address: ip.director,
         neighbours: { [ip.rs1]: hosts.rs1.interfaces.get('eth0')!.mac },
       });
-      const lvs = await director()
+      const lvs = await ipvs()
         .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
         .realServer('web', { address: ip.rs1, method: 'tunnel' })
         .start({ packets: datapath });

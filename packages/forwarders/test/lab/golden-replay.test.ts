@@ -7,7 +7,7 @@
  * The engine creates connections as IPVS does (a TCP connection starts with a SYN: ip_vs_proto_tcp.c
  * tcp_conn_schedule), so a row carrying a non-SYN segment is preceded by its connection's SYN.
  */
-import { director } from '@lvskit/core';
+import { ipvs } from '@lvskit/core';
 import { PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
@@ -88,7 +88,7 @@ describe.runIf(canRun)('lab: golden rows replayed through the running datapath',
           address: DIP,
           neighbours: { [RIP]: MAC_RS, [CLIENT]: MAC_CLIENT },
         });
-        const lvs = await director()
+        const lvs = await ipvs()
           .service('web', { protocol: 'tcp', address: VIP, port: 80, scheduler: 'rr' })
           .realServer('web', { address: RIP, method, ...(method === 'masq' ? { port: 8080 } : {}) })
           .start({ packets: datapath });
