@@ -7,7 +7,7 @@
  * itself (the engine does) and must never emit events when nobody listens.
  */
 
-import { LvsError } from '@lvskit/base';
+import { LvsError, systemClock } from '@lvskit/base';
 import { type Family, formatAddress, isSchedulerName, parseAddress } from '@lvskit/schedulers';
 import { EventEmitter } from 'eventemitter3';
 import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE } from './conn-table.js';
@@ -48,6 +48,7 @@ import {
 } from './model.js';
 import { METHOD_LOCALNODE } from './packet.js';
 import type { Clock, Failover, FailoverState, HealthSource, PacketPort, TimerHandle } from './ports.js';
+import { assertCompiled, effectiveConfig, type IpvsChange, type RealServerOverrides, reconcile } from './reconcile.js';
 import type { Stats } from './stats.js';
 import { TCP_STATE_NAMES } from './tcp-states.js';
 
@@ -80,16 +81,6 @@ export interface IpvsPorts {
   /** On a health failure: `remove` the real server (keepalived default) or `quiesce` it to weight 0 (inhibit_on_failure). Default `remove`. */
   readonly onRealServerDown?: 'remove' | 'quiesce';
 }
-
-/** The system clock: `performance.now()` and `setTimeout`. */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout(callback, delayMs) {
-    const t = setTimeout(callback, delayMs);
-    t.unref?.();
-    return { cancel: () => clearTimeout(t) };
-  },
-};
 
 /** Default connection table capacity (262,144 entries, about 32 MB preallocated; raise it for production). */
 export const DEFAULT_MAX_CONNECTIONS = 1 << 18;
@@ -304,12 +295,17 @@ export class Ipvs<Names extends string = string> {
   private failoverState: FailoverState | undefined;
   private readonly downWeights = new Map<RealServerState, number>();
   private readonly downRemoved = new Map<string, { service: string; rs: NormalizedRealServer }>();
+  #configured: CompiledIpvsConfig<Names>;
+  #effective: CompiledIpvsConfig;
+  #overrides: RealServerOverrides = new Map();
 
   /**
    * @param config - a compiled configuration (`compileConfig` or the builder's `build()`)
    * @param ports - clock, packet port, health, failover
    */
   constructor(config: CompiledIpvsConfig<Names>, ports: IpvsPorts = {}) {
+    this.#configured = config;
+    this.#effective = config;
     this.ports = ports;
     this.clock = ports.clock ?? systemClock;
     this.engine = new Engine(config.maxConnections, this.clock.now(), { ...config.switches });
@@ -368,13 +364,20 @@ export class Ipvs<Names extends string = string> {
     if (this.ports.packets) await this.ports.packets.close();
   }
 
+  /** Runs `fn` every `every` ms; one pending handle per task, replaced as it fires (never accumulated). */
   private schedule(every: number, fn: () => void): void {
+    const slot = this.timers.length;
     const tick = () => {
       if (this.stopped) return;
       fn();
-      this.timers.push(this.clock.setTimeout(tick, every));
+      this.timers[slot] = this.clock.setTimeout(tick, every);
     };
     this.timers.push(this.clock.setTimeout(tick, every));
+  }
+
+  /** Timer handles held (one per periodic task while running). */
+  get timerCount(): number {
+    return this.timers.length;
   }
 
   /** Reaps expired entries and emits pending overload / table-full events. */
@@ -617,13 +620,19 @@ export class Ipvs<Names extends string = string> {
   }
 
   /**
-   * Replaces the whole configuration with `config` (a keepalived-style reload): services and real servers
-   * are matched by name and address:port; unchanged ones keep their connections, counters and
-   * templates; changed options are edited in place; what is gone is removed. Everything is validated
-   * before anything changes (`compileConfig` already did); the table capacity cannot change at run time.
-   * @throws LvsError `CORE_INVALID_CONFIG` when the capacity differs
+   * Replaces the whole configuration with `next` (a keepalived-style reload) as {@link reconcile} says:
+   * services and real servers are matched by name and address:port; unchanged ones keep their connections,
+   * counters and templates; changed options are edited in place; what is gone is removed. `overrides` (what
+   * health holds; default the ones in force) apply on top, so a real server health took out stays out and a
+   * quiesced one keeps its weight. The input is checked whole before anything changes: a config that did not
+   * come from `compileConfig` is refused; the table capacity cannot change at run time.
+   * @returns the changes made
+   * @throws LvsError `CORE_INVALID_CONFIG` for a foreign config or a different capacity
    */
-  reload<N extends string>(config: CompiledIpvsConfig<N>): Ipvs<N> {
+  reload(next: CompiledIpvsConfig<Names>, overrides: RealServerOverrides = this.#overrides): readonly IpvsChange[] {
+    assertCompiled(next);
+    const changes = reconcile(this.#effective, next, overrides);
+    const config = effectiveConfig(next, overrides);
     const issues = new IssueList();
     if (config.maxConnections !== this.engine.table.capacity)
       issues.add(
@@ -693,7 +702,24 @@ export class Ipvs<Names extends string = string> {
     this.engine.classifier = config.classifier;
     this.drainEvents(this.clock.now());
     this.refreshHealth();
-    return this as unknown as Ipvs<N>;
+    this.#configured = next;
+    this.#effective = config;
+    this.#overrides = new Map(overrides);
+    return changes;
+  }
+
+  /**
+   * Replaces what health holds over the configuration and applies the difference (the configuration itself
+   * is unchanged). What the director calls on a health transition.
+   * @returns the changes made
+   */
+  setOverrides(overrides: RealServerOverrides): readonly IpvsChange[] {
+    return this.reload(this.#configured, overrides);
+  }
+
+  /** The configuration in force, as given (before overrides). */
+  get configuration(): CompiledIpvsConfig<Names> {
+    return this.#configured;
   }
 
   /** Zeroes counters of one service (and its real servers), or of everything including the totals. */

@@ -33,7 +33,6 @@ export {
   type ServiceEdit,
   type ServiceView,
   type StatsView,
-  systemClock,
 } from './director.js';
 export {
   Engine,
@@ -48,6 +47,16 @@ export * from './ipvsadm/index.js';
 export * from './model.js';
 export * from './packet.js';
 export type * from './ports.js';
+export {
+  assertCompiled,
+  type ChangedRealServer,
+  effectiveConfig,
+  type IpvsChange,
+  overrideKey,
+  type RealServerOverride,
+  type RealServerOverrides,
+  reconcile,
+} from './reconcile.js';
 export { Stats } from './stats.js';
 export {
   TCP_DEFAULT_TIMEOUTS,

@@ -6,22 +6,8 @@
  */
 import type { Decision, PacketSummary } from './packet.js';
 
-/** A cancellable timer returned by {@link Clock.setTimeout}. */
-export interface TimerHandle {
-  /** Cancels the timer; calling it twice is harmless. */
-  cancel(): void;
-}
-
-/**
- * Time as the director sees it. Production uses the system clock; tests use `FakeClock` from
- * `@lvskit/core/testing` and advance it by hand.
- */
-export interface Clock {
-  /** Milliseconds, monotonic non-decreasing (any epoch). */
-  now(): number;
-  /** Calls `callback` once after `delayMs` milliseconds of this clock's time. */
-  setTimeout(callback: () => void, delayMs: number): TimerHandle;
-}
+/** Time is `@lvskit/base`'s one `Clock` (milliseconds, timers that refuse delays Node cannot hold). */
+export type { Clock, TimerHandle } from '@lvskit/base';
 
 /**
  * What a packet port calls for every packet: the director's engine. `process` fills and returns the

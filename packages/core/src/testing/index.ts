@@ -6,6 +6,8 @@
  * @packageDocumentation
  */
 import { LvsError } from '@lvskit/base';
+/** The one fake clock, `@lvskit/base/testing`'s, re-exported for core's own tests and users'. */
+import { FakeClock } from '@lvskit/base/testing';
 import type { Decision } from '../packet.js';
 import {
   createPacketSummary,
@@ -31,54 +33,7 @@ import type {
   TimerHandle,
 } from '../ports.js';
 
-/** A clock that moves only when told to; timers fire in due order during {@link FakeClock.advance}. */
-export class FakeClock implements Clock {
-  private t: number;
-  private seq = 0;
-  private timers: { at: number; seq: number; fn: () => void; live: boolean }[] = [];
-
-  /** @param start - initial time in ms (default 0) */
-  constructor(start = 0) {
-    this.t = start;
-  }
-
-  /** Current time, ms. */
-  now(): number {
-    return this.t;
-  }
-
-  /** Schedules `callback` at `now + delayMs`. */
-  setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    const timer = { at: this.t + Math.max(0, delayMs), seq: this.seq++, fn: callback, live: true };
-    this.timers.push(timer);
-    return {
-      cancel: () => {
-        timer.live = false;
-      },
-    };
-  }
-
-  /** Moves time forward by `ms`, firing due timers in order (timers they schedule fire too, if due). */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers = this.timers.filter((x) => x.live);
-      let next: (typeof this.timers)[number] | undefined;
-      for (const x of this.timers)
-        if (x.at <= end && (!next || x.at < next.at || (x.at === next.at && x.seq < next.seq))) next = x;
-      if (!next) break;
-      this.t = Math.max(this.t, next.at);
-      next.live = false;
-      next.fn();
-    }
-    this.t = end;
-  }
-
-  /** Timers still pending. */
-  get pending(): number {
-    return this.timers.filter((x) => x.live).length;
-  }
-}
+export { FakeClock };
 
 /** A decision copied out of the engine's reusable object, with text fields for assertions. */
 export interface SimulatedResult {
