@@ -11,14 +11,13 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { type Clock, systemClock } from '@lvskit/base';
 import {
   type Checker,
   type CheckResult,
-  type HealthClock,
   HealthRunner,
   httpGetCheck,
   keepalivedPolicy,
-  systemClock,
   tcpCheck,
 } from '../src/index.js';
 
@@ -38,7 +37,7 @@ const lateness: number[] = [];
 const failures = new Map<string, number>();
 
 /** The system clock, recording how late each timer fires. */
-const latenessClock: HealthClock = {
+const latenessClock: Clock = {
   now: () => systemClock.now(),
   setTimeout(fn, ms) {
     const due = performance.now() + ms;
@@ -47,7 +46,6 @@ const latenessClock: HealthClock = {
       fn();
     }, ms);
   },
-  clearTimeout: (h) => systemClock.clearTimeout(h),
 };
 
 function instrument(c: Checker, probes: Probe[]): Checker {

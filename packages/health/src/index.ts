@@ -152,6 +152,5 @@ export {
   type RealServerTransition,
   type WeightChange,
 } from './runner.js';
-export { createHealthSource, type HealthSourceOptions, type RunnerHealthSource } from './source.js';
-export { type DirectorOp, FakeClock, FakeDirector, ScriptedChecker } from './testing.js';
-export { type Checker, type CheckResult, errorMessage, type HealthClock, systemClock } from './types.js';
+export { type DirectorOp, FakeDirector, ScriptedChecker } from './testing.js';
+export { type Checker, type CheckResult, errorMessage } from './types.js';

@@ -4,9 +4,9 @@
  * stall it), the up/down state of every checker and real server, carrying that state across reloads, and
  * it emits only transitions. Decisions are made by the pure functions in policy.ts and damper.ts; this file
  * is the async shell. It never opens sockets itself and never reads the wall clock except through
- * {@link HealthClock}.
+ * `Clock` (`@lvskit/base`).
  */
-import { LvsError, type LvsIssue } from '@lvskit/base';
+import { type Clock, LvsError, type LvsIssue, systemClock, type TimerHandle } from '@lvskit/base';
 import {
   type DamperConfig,
   type DamperOptions,
@@ -26,7 +26,7 @@ import {
   step,
   validatePolicy,
 } from './policy.js';
-import { type Checker, type CheckResult, errorMessage, type HealthClock, systemClock } from './types.js';
+import { type Checker, type CheckResult, errorMessage } from './types.js';
 
 /** One checker on one real server, with its policy and timeout. */
 export interface CheckerSpec {
@@ -94,7 +94,7 @@ export interface HealthRunnerEvents {
 /** Runner construction options. */
 export interface HealthRunnerOptions {
   /** Time and timers (default: the system clock). */
-  readonly clock?: HealthClock;
+  readonly clock?: Clock;
   /** Random numbers in [0,1) for warmup/stagger (default Math.random). */
   readonly random?: () => number;
 }
@@ -110,7 +110,7 @@ export interface RealServerStatus {
 interface CheckerEntry {
   spec: CheckerSpec;
   state: CheckerState;
-  timer: unknown;
+  timer: TimerHandle | null;
   inflight: AbortController | null;
   removed: boolean;
   /** MISC dynamic weight this checker contributes. */
@@ -126,7 +126,7 @@ interface RsEntry {
   weight: number | null;
   damper: DamperConfig | null;
   damperState: DamperState | null;
-  damperTimer: unknown;
+  damperTimer: TimerHandle | null;
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -140,7 +140,7 @@ const TIMEOUT = Symbol('timeout');
  * runner.start();
  */
 export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
-  readonly #clock: HealthClock;
+  readonly #clock: Clock;
   readonly #random: () => number;
   #servers = new Map<string, RsEntry>();
   #running = false;
@@ -260,7 +260,7 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
     for (const rs of this.#servers.values()) {
       this.#clearDamperTimer(rs);
       for (const e of rs.checkers.values()) {
-        if (e.timer !== null) this.#clock.clearTimeout(e.timer);
+        if (e.timer !== null) e.timer.cancel();
         e.timer = null;
         e.inflight?.abort();
         e.inflight = null;
@@ -306,14 +306,14 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
 
   #retire(e: CheckerEntry): void {
     e.removed = true;
-    if (e.timer !== null) this.#clock.clearTimeout(e.timer);
+    if (e.timer !== null) e.timer.cancel();
     e.timer = null;
     e.inflight?.abort();
     e.inflight = null;
   }
 
   #clearDamperTimer(rs: RsEntry): void {
-    if (rs.damperTimer !== null) this.#clock.clearTimeout(rs.damperTimer);
+    if (rs.damperTimer !== null) rs.damperTimer.cancel();
     rs.damperTimer = null;
   }
 
@@ -351,7 +351,7 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
       // A checker must not throw; if one does, that is a failed check, not a broken runner.
       res = { ok: false, message: `checker threw: ${errorMessage(err)}`, durationMs: this.#clock.now() - started };
     } finally {
-      this.#clock.clearTimeout(timer);
+      timer.cancel();
     }
     if (e.inflight !== ac) return; // stopped or retired meanwhile
     e.inflight = null;

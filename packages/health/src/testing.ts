@@ -1,67 +1,9 @@
 /**
- * Fakes for tests (ours and users'): a manual clock implementing {@link HealthClock}, a scripted checker,
+ * Fakes for tests (ours and users'): a scripted checker
  * and an in-memory director. They hold no real timers or sockets and must never be used in production paths.
  */
 import type { DirectorPort, RealServerRef } from './director.js';
-import type { Checker, CheckResult, HealthClock } from './types.js';
-
-interface FakeTimer {
-  at: number;
-  seq: number;
-  fn: () => void;
-}
-
-/** A clock that moves only when told; `advance` fires due timers in time order and lets promises settle. */
-export class FakeClock implements HealthClock {
-  #now: number;
-  #seq = 0;
-  #timers = new Set<FakeTimer>();
-
-  constructor(start = 0) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const t: FakeTimer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
-    this.#timers.add(t);
-    return t;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as FakeTimer);
-  }
-
-  /** Number of pending timers. */
-  get pending(): number {
-    return this.#timers.size;
-  }
-
-  /** Move time forward by `ms`, firing every timer that falls due, each at its own time. */
-  async advance(ms: number): Promise<void> {
-    const end = this.#now + ms;
-    await settle();
-    for (;;) {
-      let next: FakeTimer | undefined;
-      for (const t of this.#timers)
-        if (t.at <= end && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
-      if (!next) break;
-      this.#timers.delete(next);
-      this.#now = next.at;
-      next.fn();
-      await settle();
-    }
-    this.#now = end;
-    await settle();
-  }
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
-}
+import type { Checker, CheckResult } from './types.js';
 
 /**
  * A checker whose results are set by the test: `set(ok)` for a steady answer, or `hang()` to never answer

@@ -31,30 +31,6 @@ export interface Checker {
   check(signal: AbortSignal): Promise<CheckResult>;
 }
 
-/** Time source and timers; the runner never touches `Date.now()` or the global timers itself. */
-export interface HealthClock {
-  /** Milliseconds on a monotonic scale. */
-  now(): number;
-  /** Schedule `fn` after `ms`; returns a handle for {@link HealthClock.clearTimeout}. */
-  setTimeout(fn: () => void, ms: number): unknown;
-  /** Cancel a handle returned by {@link HealthClock.setTimeout}. */
-  clearTimeout(handle: unknown): void;
-}
-
-/**
- * The real clock: `performance.now()` and Node's timers. Timers keep the process alive while the runner
- * runs (a health checker is usually the reason a daemon lives); `stop()` clears them.
- */
-export const systemClock: HealthClock = {
-  now: () => performance.now(),
-  setTimeout(fn, ms) {
-    return setTimeout(fn, ms);
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-};
-
 /** Build a result; `started` is a `performance.now()` reading taken when the check began. */
 export function result(ok: boolean, message: string, started: number, weight?: number): CheckResult {
   const durationMs = Math.max(0, performance.now() - started);

@@ -3,9 +3,10 @@
  * (`update_quorum_state`, `perform_svr_state`, `perform_quorum_state`) and ldirectord's
  * `fallback_on`/`fallback_off`; expected tables are worked out by hand from those rules.
  */
+
+import { FakeClock } from '@lvskit/base/testing';
 import { describe, expect, it } from 'vitest';
 import {
-  FakeClock,
   FakeDirector,
   HealthDirector,
   HealthRunner,
@@ -135,11 +136,11 @@ describe('HealthDirector binding', () => {
     await hd.idle();
     expect(director.weights(cfg.id)).toEqual({ 'a:80': 4 });
     a.set(false);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     await hd.idle();
     expect(director.weights(cfg.id)).toEqual({ 'sorry:80': 1 });
     a.set(true);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     await hd.idle();
     expect(director.weights(cfg.id)).toEqual({ 'a:80': 4 });
     expect(events).toEqual(['down a:80', 'quorum down', 'up a:80', 'quorum up']);
@@ -193,12 +194,12 @@ describe('HealthDirector binding', () => {
     hd.start();
     a.set(false);
     b.set(false);
-    await clock.advance(500);
+    await clock.advanceAsync(500);
     await hd.idle();
     expect(alerts).toEqual(['realServerDown a:80']); // quorum lost too, but smtp_alert is off on the service
     hd.apply([{ ...base, smtpAlert: true }]);
     a.set(true);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     await hd.idle();
     expect(alerts).toEqual(['realServerDown a:80', 'realServerUp a:80', `quorumUp ${base.id}`]);
     hd.stop();

@@ -3,16 +3,11 @@
  * transitions strictly alternate and never repeat, and the server's verdict always equals "every checker
  * is up" in the runner's own status — for keepalived, ldirectord and rise/fall policies.
  */
+
+import { FakeClock } from '@lvskit/base/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type CheckPolicy,
-  FakeClock,
-  HealthRunner,
-  keepalivedPolicy,
-  ldirectordPolicy,
-  ScriptedChecker,
-} from '../src/index.js';
+import { type CheckPolicy, HealthRunner, keepalivedPolicy, ldirectordPolicy, ScriptedChecker } from '../src/index.js';
 
 const policies: [string, CheckPolicy][] = [
   ['keepalived', keepalivedPolicy('TCP_CHECK', { delayLoopMs: 1000, retry: 2, delayBeforeRetryMs: 300, warmupMs: 0 })],
@@ -48,7 +43,7 @@ describe.each(policies)('runner properties (%s)', (_name, policy) => {
           for (const [okA, okB] of steps) {
             a.set(okA);
             b.set(okB);
-            await clock.advance(1000);
+            await clock.advanceAsync(1000);
             const st = runner.statusOf('rs');
             expect(st?.up).toBe(st?.checkers.every((c) => c.state.up));
           }

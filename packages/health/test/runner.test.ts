@@ -2,9 +2,10 @@
  * The runner driven by a fake clock and scripted checkers (the checkers' protocols are tested against real
  * servers in test/lab). Expected timings are derived from keepalived's rules by hand in each test.
  */
+
+import { FakeClock } from '@lvskit/base/testing';
 import { describe, expect, it } from 'vitest';
 import {
-  FakeClock,
   HealthRunner,
   keepalivedPolicy,
   ldirectordPolicy,
@@ -51,15 +52,15 @@ describe('HealthRunner (keepalived policy)', () => {
       },
     ]);
     runner.start();
-    await clock.advance(15_000); // checks at 0 and 10 s pass
+    await clock.advanceAsync(15_000); // checks at 0 and 10 s pass
     expect(c.calls).toBe(2);
     c.set(false);
     // failures at 20 (retry_it 1), 22 (2), 24 (3), 26 → retry_it >= retry → DOWN at 26 s = 20 + 3 × 2 s.
-    await clock.advance(11_500);
+    await clock.advanceAsync(11_500);
     expect(events).toEqual(['26000 rs1 down']);
     c.set(true);
     // next check after delay_loop at 36 s → UP.
-    await clock.advance(10_000);
+    await clock.advanceAsync(10_000);
     expect(events).toEqual(['26000 rs1 down', '36000 rs1 up']);
     runner.stop();
   });
@@ -80,7 +81,7 @@ describe('HealthRunner (keepalived policy)', () => {
       },
     ]);
     runner.start();
-    await clock.advance(10_000);
+    await clock.advanceAsync(10_000);
     expect(events).toEqual(['0 a down']);
     runner.stop();
   });
@@ -106,10 +107,10 @@ describe('HealthRunner (keepalived policy)', () => {
       },
     ]);
     runner.start();
-    await clock.advance(100); // the check at 0 passes (retry_it back to 0)
+    await clock.advanceAsync(100); // the check at 0 passes (retry_it back to 0)
     c.hang();
     // check at 5 s times out at 8 s (retry_it 1, next at 9 s); check at 9 s times out at 12 s → DOWN.
-    await clock.advance(12_000);
+    await clock.advanceAsync(12_000);
     expect(events).toEqual(['12000 h down']);
     expect(c.calls).toBe(3);
     expect(runner.inflight).toBe(0);
@@ -123,7 +124,7 @@ describe('HealthRunner (keepalived policy)', () => {
       { id: 'boot', checkers: [{ checker: new ScriptedChecker('b').set(false), policy: pol, timeoutMs: 50 }] },
     ]);
     runner.start();
-    await clock.advance(10);
+    await clock.advanceAsync(10);
     expect(events).toEqual(['0 boot down']);
     const late = new ScriptedChecker('l').set(false);
     runner.apply([
@@ -131,7 +132,7 @@ describe('HealthRunner (keepalived policy)', () => {
       { id: 'late', checkers: [{ checker: late, policy: pol, timeoutMs: 50 }] },
     ]);
     // late: failures at 10 (retry_it 1), 110 (2), 210 → DOWN.
-    await clock.advance(250);
+    await clock.advanceAsync(250);
     expect(events).toEqual(['0 boot down', '210 late down']);
     runner.stop();
   });
@@ -151,15 +152,15 @@ describe('HealthRunner (keepalived policy)', () => {
       },
     ]);
     runner.start();
-    await clock.advance(500);
+    await clock.advanceAsync(500);
     a.set(false);
-    await clock.advance(1000); // a fails at 1000 → rs down
+    await clock.advanceAsync(1000); // a fails at 1000 → rs down
     b.set(false);
-    await clock.advance(1000); // at 2000: both down
+    await clock.advanceAsync(1000); // at 2000: both down
     a.set(true);
-    await clock.advance(1000); // at 3000: a up, b still down → rs stays down
+    await clock.advanceAsync(1000); // at 3000: a up, b still down → rs stays down
     b.set(true);
-    await clock.advance(1000); // at 4000: both up → rs up
+    await clock.advanceAsync(1000); // at 4000: both up → rs up
     expect(events).toEqual(['1000 rs down', '4000 rs up']);
     runner.stop();
   });
@@ -181,10 +182,10 @@ describe('HealthRunner (keepalived policy)', () => {
     ]);
     expect(runner.statusOf('rs')?.up).toBe(false);
     runner.start();
-    await clock.advance(2500);
+    await clock.advanceAsync(2500);
     expect(events).toEqual([]);
     c.set(true);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(events).toEqual(['3000 rs up']);
     runner.stop();
   });
@@ -202,11 +203,11 @@ describe('HealthRunner (keepalived policy)', () => {
     );
     runner.start();
     // warmup = delay_loop 10 s → first checks at 1 s, 5 s, 9 s.
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(cs.map((c) => c.calls)).toEqual([1, 0, 0]);
-    await clock.advance(4000);
+    await clock.advanceAsync(4000);
     expect(cs.map((c) => c.calls)).toEqual([1, 1, 0]);
-    await clock.advance(4000);
+    await clock.advanceAsync(4000);
     expect(cs.map((c) => c.calls)).toEqual([1, 1, 1]);
     runner.stop();
   });
@@ -221,10 +222,10 @@ describe('HealthRunner (keepalived policy)', () => {
       { id: 'rs2', checkers: [{ checker: down, policy: { ...pol, retry: 0 }, timeoutMs: 50 }] },
     ]);
     runner.start();
-    await clock.advance(500);
+    await clock.advanceAsync(500);
     expect(events).toEqual(['0 rs2 down']);
     old.set(false);
-    await clock.advance(500); // rs1 fails once at 1000: retry_it 1
+    await clock.advanceAsync(500); // rs1 fails once at 1000: retry_it 1
     expect(runner.statusOf('rs1')?.checkers[0]?.state.retryIt).toBe(1);
     // New objects, same identity (key 'k' / 'd'), alpha on the new config: state must carry over.
     const fresh = new ScriptedChecker('k');
@@ -239,11 +240,11 @@ describe('HealthRunner (keepalived policy)', () => {
     expect(runner.statusOf('rs2')).toMatchObject({ up: false });
     // The pending retry (at 1100) runs with the new checker object: it succeeds → still up, counter reset.
     // rs2 keeps its delay_loop schedule (0, 1000, 2000): the new object first runs at 2000 and succeeds.
-    await clock.advance(100);
+    await clock.advanceAsync(100);
     expect(fresh.calls).toBe(1);
     expect(old.calls).toBe(2);
     expect(runner.statusOf('rs1')?.checkers[0]?.state.retryIt).toBe(0);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(events).toEqual(['0 rs2 down', '2000 rs2 up']);
     runner.stop();
   });
@@ -263,14 +264,14 @@ describe('HealthRunner (keepalived policy)', () => {
       },
     ]);
     runner.start();
-    await clock.advance(10);
+    await clock.advanceAsync(10);
     runner.apply([{ id: 'rs', checkers: [{ checker: good, policy: pol, timeoutMs: 50 }] }]);
     expect(rsEvents.map((e) => [e.up, e.cause === 'reload' ? 'reload' : 'check'])).toEqual([
       [false, 'check'],
       [true, 'reload'],
     ]);
     const before = bad.calls;
-    await clock.advance(5000);
+    await clock.advanceAsync(5000);
     expect(bad.calls).toBe(before); // retired checker no longer runs
     runner.stop();
   });
@@ -307,9 +308,9 @@ describe('HealthRunner (keepalived policy)', () => {
       },
     ]);
     runner.start();
-    await clock.advance(1500);
+    await clock.advanceAsync(1500);
     c.set(true);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(weights).toEqual([8, null]);
     runner.stop();
   });
@@ -333,18 +334,18 @@ describe('HealthRunner (keepalived policy)', () => {
     runner.start();
     for (const ok of [false, true, false, true]) {
       c.set(ok);
-      await clock.advance(1000);
+      await clock.advanceAsync(1000);
     }
     // fall at 1000 (penalty 1000) → down; rise at 2000 → up; fall at 3000 (penalty ≈ 1000·2^-0.2 + 1000 ≈ 1870.6 < 2000)
     // → down; rise at 4000 → up … the third fall at 5000 crosses 2000 → suppressed.
     c.set(false);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     c.set(true);
-    await clock.advance(1000);
+    await clock.advanceAsync(1000);
     expect(events.slice(-1)).toEqual(['5000 rs down']);
     expect(runner.statusOf('rs')?.up).toBe(false); // held down although the checker is up at 6000
     // Released once the penalty decays below 750: penalty p at 5000, wake at 5000 + 10 s · log2(p/750).
-    await clock.advance(20_000);
+    await clock.advanceAsync(20_000);
     expect(runner.statusOf('rs')?.up).toBe(true);
     runner.stop();
   });
@@ -363,10 +364,10 @@ describe('HealthRunner (ldirectord policy)', () => {
       },
     ]);
     runner.start();
-    await clock.advance(500);
+    await clock.advanceAsync(500);
     expect(events).toEqual(['0 r up']);
     c.set(false);
-    await clock.advance(3000); // failures at 1000, 2000, 3000 → down at 3000
+    await clock.advanceAsync(3000); // failures at 1000, 2000, 3000 → down at 3000
     expect(events).toEqual(['0 r up', '3000 r down']);
     runner.stop();
   });
