@@ -45,12 +45,10 @@ export {
   type VrrpStats,
 } from './machine.js';
 export { NativeOwnership, type NativeOwnershipOptions, nativeOwnershipAvailable } from './native-ownership.js';
-export {
-  type AddressOwnership,
-  systemClock,
-  type VirtualMacLink,
-  type VrrpClock,
-  type VrrpTransport,
+export type {
+  AddressOwnership,
+  VirtualMacLink,
+  VrrpTransport,
 } from './ports.js';
 export { RawSocketTransport, type RawSocketTransportOptions } from './raw-transport.js';
 export {

@@ -4,6 +4,7 @@
  * iproute2/arping, real timers) and every port has a fake in `testing.ts`. This file must never contain an
  * implementation.
  */
+import type { Clock, TimerHandle } from '@lvskit/base';
 import type { IpFamily } from './address.js';
 import type { CompiledVirtualAddress, CompiledVmac } from './config.js';
 import type { ReceivedAdvert } from './machine.js';
@@ -52,9 +53,13 @@ export interface VirtualMacLink {
   destroy(vmac: CompiledVmac): Promise<void>;
 }
 
-/** A monotonic clock in microseconds with one-shot timers. */
+/**
+ * The router's view of the one clock (`@lvskit/base`'s, milliseconds) in microseconds, the unit VRRP's
+ * intervals are written in (centiseconds for v3, skew time in 1/256 s). Internal: every public option takes a
+ * base `Clock`; {@link microseconds} makes this view of it.
+ */
 export interface VrrpClock {
-  /** Current time, µs, monotonic. */
+  /** Current time, µs, rounded to a whole µs. */
   now(): number;
   /** Calls `fn` once at (or just after) `atUs`; returns a handle for {@link VrrpClock.cancel}. */
   at(atUs: number, fn: () => void): unknown;
@@ -62,9 +67,12 @@ export interface VrrpClock {
   cancel(handle: unknown): void;
 }
 
-/** The real clock: `performance.now()` and `setTimeout`. */
-export const systemClock: VrrpClock = {
-  now: () => Math.round(performance.now() * 1000),
-  at: (atUs, fn) => setTimeout(fn, Math.max(0, (atUs - Math.round(performance.now() * 1000)) / 1000)),
-  cancel: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+/** The µs view of a base clock. */
+export function microseconds(clock: Clock): VrrpClock {
+  const now = () => Math.round(clock.now() * 1000);
+  return {
+    now,
+    at: (atUs, fn) => clock.setTimeout(fn, Math.max(0, atUs - now()) / 1000),
+    cancel: (h) => (h as TimerHandle | undefined)?.cancel(),
+  };
+}

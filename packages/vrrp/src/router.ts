@@ -5,7 +5,7 @@
  * protocol decisions are the machine's; this file must never decide anything about VRRP itself.
  */
 import { spawn } from 'node:child_process';
-import { LvsError } from '@lvskit/base';
+import { type Clock, LvsError, systemClock } from '@lvskit/base';
 import { encodeAdvert } from './codec.js';
 import { type CompiledInstance, compileInstance, type VrrpInstanceConfig } from './config.js';
 import { Iproute2Ownership } from './iproute2-ownership.js';
@@ -20,7 +20,7 @@ import {
 import { NativeOwnership, nativeOwnershipAvailable } from './native-ownership.js';
 import {
   type AddressOwnership,
-  systemClock,
+  microseconds,
   type VirtualMacLink,
   type VrrpClock,
   type VrrpTransport,
@@ -84,8 +84,8 @@ export interface VrrpRouterOptions {
   readonly ownership?: AddressOwnership;
   /** The `use_vmac` interface manager; default {@link Iproute2VirtualMac}. Unused without `useVmac`. */
   readonly vmacLink?: VirtualMacLink;
-  /** Clock; default {@link systemClock}. */
-  readonly clock?: VrrpClock;
+  /** The one clock (milliseconds); default the system clock. */
+  readonly clock?: Clock;
   /** Notify scripts. */
   readonly notify?: NotifyScripts;
   /** Start in FAULT (e.g. a tracked interface is already down). */
@@ -131,7 +131,7 @@ export class VrrpRouter {
   constructor(config: VrrpInstanceConfig, opts: VrrpRouterOptions = {}) {
     this.#source = config;
     this.#opts = opts;
-    this.#clock = opts.clock ?? systemClock;
+    this.#clock = microseconds(opts.clock ?? systemClock);
     // @lvskit/native when it is built here; iproute2 and arping otherwise.
     this.#ownership = opts.ownership ?? (nativeOwnershipAvailable() ? new NativeOwnership() : new Iproute2Ownership());
   }

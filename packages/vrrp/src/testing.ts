@@ -1,58 +1,21 @@
 /**
- * Fakes of every port, for our tests and users' own (`@lvskit/vrrp/testing`): a manual clock, an in-memory
+ * Fakes of every port, for our tests and users' own (`@lvskit/vrrp/testing`): an in-memory
  * multicast segment that delivers adverts between fake transports with the IP fields a raw socket would
  * report, and an ownership port that records what it was asked to do. They must never touch the network,
  * real timers or processes.
  */
+
+import type { Clock } from '@lvskit/base';
 import type { IpFamily } from './address.js';
 import { compareBytes, formatIp } from './address.js';
 import type { CompiledVirtualAddress, CompiledVmac } from './config.js';
 import type { ReceivedAdvert } from './machine.js';
-import type { AddressOwnership, VirtualMacLink, VrrpClock, VrrpTransport } from './ports.js';
+import type { AddressOwnership, VirtualMacLink, VrrpTransport } from './ports.js';
 import type { LinkMonitor, ScriptRunner } from './tracking.js';
-
-/** A clock that moves only when told; timers fire in time order during {@link FakeClock.advance}. */
-export class FakeClock implements VrrpClock {
-  #now: number;
-  #seq = 0;
-  readonly #timers = new Map<number, { at: number; fn: () => void }>();
-
-  /** @param startUs - initial time, µs */
-  constructor(startUs = 1_000_000) {
-    this.#now = startUs;
-  }
-  now(): number {
-    return this.#now;
-  }
-  at(atUs: number, fn: () => void): unknown {
-    const id = ++this.#seq;
-    this.#timers.set(id, { at: atUs, fn });
-    return id;
-  }
-  cancel(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-  /**
-   * Moves time forward by `us`, firing every timer that falls due, in order, at its own time.
-   * @param us - microseconds
-   */
-  advance(us: number): void {
-    const end = this.#now + us;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.#timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.#timers.delete(next[0]);
-      this.#now = Math.max(this.#now, next[1].at);
-      next[1].fn();
-    }
-    this.#now = end;
-  }
-}
 
 /** One packet seen on a {@link FakeSegment}. */
 export interface FakeFrame {
-  /** When it was sent, µs. */
+  /** When it was sent, ms on the clock. */
   readonly at: number;
   /** Sender's source address. */
   readonly source: string;
@@ -68,12 +31,12 @@ export class FakeSegment {
   readonly frames: FakeFrame[] = [];
   /** Members by source address text. */
   readonly #members = new Map<string, FakeTransport>();
-  readonly #clock: VrrpClock;
+  readonly #clock: Clock;
   /** Drop everything sent by these sources (a partition). */
   readonly blocked = new Set<string>();
 
   /** @param clock - stamps frames */
-  constructor(clock: VrrpClock) {
+  constructor(clock: Clock) {
     this.#clock = clock;
   }
 

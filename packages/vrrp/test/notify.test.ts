@@ -6,9 +6,10 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeClock } from '@lvskit/base/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VrrpRouter } from '../src/index.js';
-import { FakeClock, FakeOwnership, FakeSegment } from '../src/testing.js';
+import { FakeOwnership, FakeSegment } from '../src/testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvskit-vrrp-notify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,7 +60,7 @@ describe('notify scripts', () => {
       },
     );
     await r.start();
-    clock.advance(5_000_000);
+    clock.advance(5000);
     await r.stop();
     expect(await waitForLines(any.out, 3)).toEqual([
       'any INSTANCE VI_9 BACKUP 120',

@@ -3,9 +3,11 @@
  * segment: members become MASTER together only when all want to, a member fault faults the group and the
  * peer group takes over, and a member that wants MASTER alone stays BACKUP (no thrashing).
  */
+
+import { FakeClock } from '@lvskit/base/testing';
 import { describe, expect, it } from 'vitest';
 import { VrrpRouter, VrrpSyncGroup } from '../src/index.js';
-import { FakeClock, FakeOwnership, FakeSegment } from '../src/testing.js';
+import { FakeOwnership, FakeSegment } from '../src/testing.js';
 
 function node(seg: FakeSegment, clock: FakeClock, n: number, priority: number) {
   const mk = (vrid: number) =>
@@ -31,7 +33,7 @@ describe('vrrp_sync_group', () => {
     const a = node(seg, clock, 1, 150);
     const b = node(seg, clock, 2, 100);
     for (const r of [...a.members, ...b.members]) await r.start();
-    clock.advance(10_000_000);
+    clock.advance(10000);
     expect(a.members.map((r) => r.state)).toEqual(['MASTER', 'MASTER']);
     expect(b.members.map((r) => r.state)).toEqual(['BACKUP', 'BACKUP']);
     expect([a.group.state, b.group.state]).toEqual(['MASTER', 'BACKUP']);
@@ -42,15 +44,15 @@ describe('vrrp_sync_group', () => {
     const a = node(seg, clock, 1, 150);
     const b = node(seg, clock, 2, 100);
     for (const r of [...a.members, ...b.members]) await r.start();
-    clock.advance(10_000_000);
+    clock.advance(10000);
     a.members[0]?.setFault(true);
     expect(a.members.map((r) => r.state)).toEqual(['FAULT', 'FAULT']);
-    clock.advance(2_000_000);
+    clock.advance(2000);
     expect(b.members.map((r) => r.state)).toEqual(['MASTER', 'MASTER']);
     a.members[0]?.setFault(false);
     expect(a.members.map((r) => r.state)).toEqual(['BACKUP', 'BACKUP']);
     // Preemption: A (150) takes both back after its Master_Down_Interval.
-    clock.advance(5_000_000);
+    clock.advance(5000);
     expect(a.members.map((r) => r.state)).toEqual(['MASTER', 'MASTER']);
     expect(b.members.map((r) => r.state)).toEqual(['BACKUP', 'BACKUP']);
   });
@@ -60,10 +62,10 @@ describe('vrrp_sync_group', () => {
     const a = node(seg, clock, 1, 150);
     const b = node(seg, clock, 2, 100);
     for (const r of [...a.members, ...b.members]) await r.start();
-    clock.advance(10_000_000);
+    clock.advance(10000);
     // B's VI_2 now outranks A's: it ignores A's adverts and times out, but B's VI_1 still hears its master.
     b.members[1]?.setTotalPriority(200);
-    clock.advance(10_000_000);
+    clock.advance(10000);
     expect(b.members[1]?.machine?.wantsMaster).toBe(true);
     expect(b.members.map((r) => r.state)).toEqual(['BACKUP', 'BACKUP']);
     expect(a.members.map((r) => r.state)).toEqual(['MASTER', 'MASTER']);

@@ -3,6 +3,8 @@
  * counter), vrrp_track.c `process_script_update_priority` (weights) and `vrrp_set_effective_priority`
  * (clamping), then the controller driving a router through fake ports.
  */
+
+import { FakeClock } from '@lvskit/base/testing';
 import { describe, expect, it } from 'vitest';
 import {
   ScriptResult,
@@ -12,7 +14,7 @@ import {
   VrrpRouter,
   validateTracking,
 } from '../src/index.js';
-import { FakeClock, FakeLinkMonitor, FakeOwnership, FakeScriptRunner, FakeSegment } from '../src/testing.js';
+import { FakeLinkMonitor, FakeOwnership, FakeScriptRunner, FakeSegment } from '../src/testing.js';
 
 const seq = (r: ScriptResult, runs: boolean[]): (string | null)[] => runs.map((ok) => r.record(ok));
 
@@ -105,7 +107,7 @@ describe('tracking drives the router', () => {
   }
   const tick = async (clock: FakeClock, us: number) => {
     for (let i = 0; i < us / 50_000; i++) {
-      clock.advance(50_000);
+      clock.advance(50);
       await new Promise((res) => setImmediate(res));
     }
   };

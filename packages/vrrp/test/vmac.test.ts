@@ -5,9 +5,10 @@
  * after the VIPs (keepalived vrrp_complete_instance / vrrp_restore_interface).
  */
 import { LvsError } from '@lvskit/base';
+import { FakeClock } from '@lvskit/base/testing';
 import { describe, expect, it } from 'vitest';
 import { compileInstance, type VrrpInstanceConfig, VrrpRouter, virtualRouterMac } from '../src/index.js';
-import { FakeClock, FakeOwnership, FakeSegment, FakeVirtualMac } from '../src/testing.js';
+import { FakeOwnership, FakeSegment, FakeVirtualMac } from '../src/testing.js';
 
 const cfg = (over: Partial<VrrpInstanceConfig> = {}): VrrpInstanceConfig => ({
   name: 'VI_1',
@@ -77,7 +78,7 @@ describe('a use_vmac router with fake ports', () => {
     expect(vm.log).toEqual(['create vrrp.51 on eth0 00:00:5e:00:01:33']);
     expect(r.state).toBe('BACKUP'); // keepalived keeps the vmac up in BACKUP
     expect(vm.present.has('vrrp.51')).toBe(true);
-    clock.advance(5_000_000); // past MDI(150) = 3.414 s: alone on the segment → MASTER
+    clock.advance(5000); // past MDI(150) = 3.414 s: alone on the segment → MASTER
     await r.settled();
     expect(r.state).toBe('MASTER');
     expect(own.log[0]).toBe('add 198.18.0.100/24 vrrp.51');
