@@ -262,7 +262,15 @@ const RS_KEYS = [
   'notifyUp',
   'notifyDown',
 ] as const;
-const HEALTH_KEYS = ['inhibitOnFailure', 'quorum', 'hysteresis', 'sorryServer', 'quorumUp', 'quorumDown', 'timing'] as const;
+const HEALTH_KEYS = [
+  'inhibitOnFailure',
+  'quorum',
+  'hysteresis',
+  'sorryServer',
+  'quorumUp',
+  'quorumDown',
+  'timing',
+] as const;
 const SORRY_KEYS = ['address', 'port', 'weight', 'method', 'inhibit'] as const;
 const VRRP_KEYS = ['instances', 'syncGroups'] as const;
 const GROUP_KEYS = ['name', 'instances', 'notify'] as const;
@@ -318,7 +326,12 @@ function integer(v: unknown, path: Path, issues: IssueList, what: string, min: n
   }
 }
 
-function unicast(v: unknown, path: Path, issues: IssueList, what: string): { text: string; family: Family } | undefined {
+function unicast(
+  v: unknown,
+  path: Path,
+  issues: IssueList,
+  what: string,
+): { text: string; family: Family } | undefined {
   if (typeof v !== 'string') {
     issues.add(path, 'DIRECTOR_INVALID_CONFIG', `${what} must be an IP address, got ${describe(v)}`);
     return undefined;
@@ -359,7 +372,11 @@ function checkRealServer(
   checkKeys(rs, keys, path, issues);
   const a = unicast(own(rs, 'address'), [...path, 'address'], issues, 'address');
   if (a && family !== undefined && a.family !== family && own(rs, 'method') !== 'tunnel') {
-    issues.add([...path, 'address'], 'DIRECTOR_INVALID_CONFIG', `${a.text} is not of the service's family (IPv${family})`);
+    issues.add(
+      [...path, 'address'],
+      'DIRECTOR_INVALID_CONFIG',
+      `${a.text} is not of the service's family (IPv${family})`,
+    );
   }
   integer(own(rs, 'port'), [...path, 'port'], issues, 'port', 0, 65535);
   integer(own(rs, 'weight'), [...path, 'weight'], issues, 'weight', 0, 65535);
@@ -383,11 +400,19 @@ function checkRealServer(
     if (!check) return;
     const type = own(check, 'type');
     if (typeof type !== 'string') {
-      issues.add([...cp, 'type'], 'DIRECTOR_INVALID_CONFIG', `a check needs a type (TCP_CHECK, HTTP_GET, …), got ${describe(type)}`);
+      issues.add(
+        [...cp, 'type'],
+        'DIRECTOR_INVALID_CONFIG',
+        `a check needs a type (TCP_CHECK, HTTP_GET, …), got ${describe(type)}`,
+      );
     } else if (type === 'CUSTOM') {
       const checker = own(check, 'checker');
       if (!isRecord(checker) || typeof checker.check !== 'function' || typeof checker.key !== 'string') {
-        issues.add([...cp, 'checker'], 'DIRECTOR_INVALID_CONFIG', 'a CUSTOM check needs a checker with kind, key and check()');
+        issues.add(
+          [...cp, 'checker'],
+          'DIRECTOR_INVALID_CONFIG',
+          'a CUSTOM check needs a checker with kind, key and check()',
+        );
       }
     }
   });
@@ -425,9 +450,9 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
       ifNames.add(name);
     }
     if (own(it, 'address') !== undefined) unicast(own(it, 'address'), [...p, 'address'], issues, 'address');
-    array(own(it, 'gateways'), [...p, 'gateways'], issues, 'gateways')?.forEach((g, j) =>
-      unicast(g, [...p, 'gateways', j], issues, 'gateway'),
-    );
+    array(own(it, 'gateways'), [...p, 'gateways'], issues, 'gateways')?.forEach((g, j) => {
+      unicast(g, [...p, 'gateways', j], issues, 'gateway');
+    });
     interfaces.push(it as unknown as InterfaceConfig);
   });
   const defaultIf = interfaces[0]?.name ?? '';
@@ -448,7 +473,11 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
       }
       const a = unicast(address, isRecord(v) ? [...p, 'address'] : p, issues, `VIP ${name}`);
       if (iface !== undefined && (typeof iface !== 'string' || !ifNames.has(iface))) {
-        issues.add([...p, 'interface'], 'DIRECTOR_INVALID_CONFIG', `VIP ${name}: no interface ${describe(iface)} in interfaces`);
+        issues.add(
+          [...p, 'interface'],
+          'DIRECTOR_INVALID_CONFIG',
+          `VIP ${name}: no interface ${describe(iface)} in interfaces`,
+        );
       }
       if (!a) continue;
       const other = vipAddresses.get(a.text);
@@ -477,7 +506,8 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
     checkKeys(s, SERVICE_KEYS, p, issues);
     const name = text(own(s, 'name'), [...p, 'name'], issues, 'name');
     if (name !== undefined) {
-      if (serviceNames.has(name)) issues.add([...p, 'name'], 'DIRECTOR_INVALID_CONFIG', `service ${name} is defined twice`);
+      if (serviceNames.has(name))
+        issues.add([...p, 'name'], 'DIRECTOR_INVALID_CONFIG', `service ${name} is defined twice`);
       serviceNames.add(name);
     }
     const vipName = own(s, 'vip');
@@ -489,7 +519,11 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
     if (own(s, 'port') === undefined) issues.add([...p, 'port'], 'DIRECTOR_INVALID_CONFIG', 'a service needs a port');
     const protocol = own(s, 'protocol') ?? 'tcp';
     if (!PROTOCOL_NAMES.includes(protocol as ProtocolName)) {
-      issues.add([...p, 'protocol'], 'DIRECTOR_INVALID_CONFIG', `protocol must be tcp, udp or sctp, got ${describe(protocol)}`);
+      issues.add(
+        [...p, 'protocol'],
+        'DIRECTOR_INVALID_CONFIG',
+        `protocol must be tcp, udp or sctp, got ${describe(protocol)}`,
+      );
     }
     const scheduler = own(s, 'scheduler');
     if (scheduler !== undefined && (typeof scheduler !== 'string' || !isSchedulerName(scheduler))) {
@@ -503,7 +537,9 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
       serviceKeys.set(key, name ?? `#${i}`);
     }
     const rss = array(own(s, 'realServers'), [...p, 'realServers'], issues, 'realServers');
-    rss?.forEach((rs, j) => checkRealServer(rs, [...p, 'realServers', j], vip?.family, issues, RS_KEYS));
+    rss?.forEach((rs, j) => {
+      checkRealServer(rs, [...p, 'realServers', j], vip?.family, issues, RS_KEYS);
+    });
     const health = own(s, 'health');
     if (health !== undefined) {
       const h = record(health, [...p, 'health'], issues, 'health');
@@ -537,7 +573,8 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
         if (!inst) return;
         const name = text(own(inst, 'name'), [...p, 'name'], issues, 'name');
         if (name !== undefined) {
-          if (names.has(name)) issues.add([...p, 'name'], 'DIRECTOR_INVALID_CONFIG', `VRRP instance ${name} is defined twice`);
+          if (names.has(name))
+            issues.add([...p, 'name'], 'DIRECTOR_INVALID_CONFIG', `VRRP instance ${name} is defined twice`);
           names.add(name);
         }
         if (own(inst, 'virtualIpAddresses') !== undefined) {
@@ -548,7 +585,8 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
           );
         }
         const list = array(own(inst, 'vips'), [...p, 'vips'], issues, 'vips');
-        if (list && list.length === 0) issues.add([...p, 'vips'], 'DIRECTOR_INVALID_CONFIG', 'an instance needs at least one VIP');
+        if (list && list.length === 0)
+          issues.add([...p, 'vips'], 'DIRECTOR_INVALID_CONFIG', 'an instance needs at least one VIP');
         list?.forEach((n, j) => {
           if (typeof n !== 'string' || !Object.hasOwn(vipIn ?? {}, n)) {
             issues.add([...p, 'vips', j], 'DIRECTOR_INVALID_CONFIG', `no VIP named ${describe(n)} in vips`);
@@ -556,7 +594,11 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
           }
           const prev = owner.get(n);
           if (prev !== undefined) {
-            issues.add([...p, 'vips', j], 'DIRECTOR_INVALID_CONFIG', `VIP ${n} already belongs to VRRP instance ${prev}`);
+            issues.add(
+              [...p, 'vips', j],
+              'DIRECTOR_INVALID_CONFIG',
+              `VIP ${n} already belongs to VRRP instance ${prev}`,
+            );
           }
           owner.set(n, name ?? `#${i}`);
         });
@@ -580,15 +622,19 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
         syncGroups.push(g as unknown as VrrpSyncGroupConfig);
       });
       const grouped = new Map<string, string>();
-      syncGroups.forEach((g, i) =>
+      syncGroups.forEach((g, i) => {
         (Array.isArray(g.instances) ? g.instances : []).forEach((m, j) => {
           const prev = grouped.get(m);
           if (prev !== undefined) {
-            issues.add(['vrrp', 'syncGroups', i, 'instances', j], 'DIRECTOR_INVALID_CONFIG', `instance ${m} is already in sync group ${prev}`);
+            issues.add(
+              ['vrrp', 'syncGroups', i, 'instances', j],
+              'DIRECTOR_INVALID_CONFIG',
+              `instance ${m} is already in sync group ${prev}`,
+            );
           }
           grouped.set(m, g.name);
-        }),
-      );
+        });
+      });
     }
   }
 
@@ -596,12 +642,13 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
   const neighbours = own(c, 'neighbours');
   if (neighbours !== undefined) {
     const n = record(neighbours, ['neighbours'], issues, 'neighbours');
-    if (n) for (const [ip, mac] of Object.entries(n)) {
-      unicast(ip, ['neighbours', ip], issues, 'a neighbour');
-      if (typeof mac !== 'string' || !/^([0-9a-f]{1,2}[:-]){5}[0-9a-f]{1,2}$/i.test(mac)) {
-        issues.add(['neighbours', ip], 'DIRECTOR_INVALID_CONFIG', `not a MAC address: ${describe(mac)}`);
+    if (n)
+      for (const [ip, mac] of Object.entries(n)) {
+        unicast(ip, ['neighbours', ip], issues, 'a neighbour');
+        if (typeof mac !== 'string' || !/^([0-9a-f]{1,2}[:-]){5}[0-9a-f]{1,2}$/i.test(mac)) {
+          issues.add(['neighbours', ip], 'DIRECTOR_INVALID_CONFIG', `not a MAC address: ${describe(mac)}`);
+        }
       }
-    }
   }
   issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
   return Object.freeze({

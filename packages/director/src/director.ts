@@ -12,8 +12,6 @@
  */
 import {
   type Clock,
-  type CommandRunner,
-  execCommand,
   formatEndpoint,
   formatIp,
   IssueList,
@@ -28,11 +26,11 @@ import {
   compileConfig,
   Ipvs,
   type IpvsChange,
+  type ServiceConfig as IpvsServiceConfig,
   overrideKey,
   type RealServerOverride,
-  type ServiceConfig as IpvsServiceConfig,
 } from '@lvskit/core';
-import { createDatapath, type Datapath, type FramePort } from '@lvskit/forwarders';
+import { createDatapath, type Datapath, type DatapathOptions } from '@lvskit/forwarders';
 import {
   type CheckerSpec,
   HealthDirector,
@@ -48,6 +46,8 @@ import {
   type AddressOwnership,
   type CompiledVirtualAddress,
   compileInstance,
+  NativeOwnership,
+  nativeOwnershipAvailable,
   type VrrpInstanceConfig,
   VrrpRouter,
   type VrrpState,
@@ -85,16 +85,19 @@ export interface CheckContext {
 export interface DirectorPorts {
   /** The one clock of IPVS, the datapath, health and VRRP; default the system clock. */
   readonly clock?: Clock;
-  /** The datapath's frame I/O; default packet sockets on the configured interfaces (needs root). */
-  readonly frames?: FramePort;
   /** Network namespace of the interfaces (a lab host); default the process's own. */
   readonly netns?: string;
+  /** Makes the datapath (default `createDatapath`: packet sockets on the configured interfaces, needs root). */
+  readonly datapath?: (options: DatapathOptions) => Datapath;
+  /**
+   * The director's own address on an interface (VRRP's advert source when the config gives none); default
+   * the interface's primary address read from the kernel.
+   */
+  readonly primaryAddress?: (ifname: string, family: 4 | 6) => Promise<string | undefined>;
   /** The VRRP transport of an instance; default a raw socket on its interface. */
   readonly vrrpTransport?: (instance: string, config: VrrpInstanceConfig) => VrrpTransport;
   /** Replaces the protocol of a check (the runner keeps its timing and policy); `undefined` keeps the real one. */
   readonly checker?: (context: CheckContext) => CheckerSpec['checker'] | undefined;
-  /** Runs notify, quorum, tracking and MISC_CHECK scripts; default child processes without a shell. */
-  readonly commandRunner?: CommandRunner;
 }
 
 /** A real server as events name it. */
@@ -283,7 +286,28 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
       ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
     });
   } catch (err) {
-    prefixed(issues, [], err);
+    // Core names services by name and counts the sorry server as the last real server: map back to the user's paths.
+    if (!LvsError.is(err)) throw err;
+    for (const i of err.issues) {
+      const [root, svc, key, index, ...rest] = i.path;
+      const at = root === 'services' ? config.services.findIndex((s) => s.name === svc || s.name === String(svc)) : -1;
+      if (at < 0) {
+        issues.add(i.path, 'DIRECTOR_INVALID_CONFIG', i.message);
+        continue;
+      }
+      const s = config.services[at]!;
+      const path =
+        key === 'realServers' && typeof index === 'number' && index >= s.realServers.length
+          ? ['services', at, 'health', 'sorryServer', ...rest]
+          : [
+              'services',
+              at,
+              ...(key === 'config' ? [] : key === undefined ? [] : [key]),
+              ...(index === undefined ? [] : [index]),
+              ...rest,
+            ];
+      issues.add(path, 'DIRECTOR_INVALID_CONFIG', i.message);
+    }
   }
   for (const issue of validateServices(health) as readonly LvsIssue[]) {
     const [svc, ...rest] = issue.path;
@@ -376,9 +400,11 @@ export class Director extends TypedEmitter<DirectorEvents> {
     const c = compiled.config;
     this.datapath =
       c.interfaces.length > 0
-        ? createDatapath({
+        ? (ports.datapath ?? createDatapath)({
             ifname: c.interfaces[0]!.name,
-            interfaces: c.interfaces.map((i) => ({ ifname: i.name })),
+            interfaces: c.interfaces
+              .slice(1)
+              .map((i) => ({ ifname: i.name, ...(i.gateways ? { gateways: i.gateways } : {}) })),
             vips: [...c.vips.values()].map((v) => v.address),
             serving: [],
             clock: this.clock,
@@ -386,7 +412,6 @@ export class Director extends TypedEmitter<DirectorEvents> {
             ...(c.interfaces[0]!.gateways !== undefined ? { gateways: c.interfaces[0]!.gateways } : {}),
             ...(Object.keys(c.neighbours).length > 0 ? { neighbours: c.neighbours } : {}),
             ...(ports.netns !== undefined ? { netns: ports.netns } : {}),
-            ...(ports.frames !== undefined ? { frames: ports.frames } : {}),
           })
         : undefined;
     this.health = new HealthDirector({
@@ -396,18 +421,33 @@ export class Director extends TypedEmitter<DirectorEvents> {
         removeRealServer: (service, server) => this.#healthRemove(service, server),
       },
       runner: new HealthRunner({ clock: this.clock }),
-      commandRunner: ports.commandRunner ?? execCommand,
     });
     this.health.on('realServerUp', (e) =>
-      this.emitWith('realServerUp', () => ({ service: e.service, address: e.server.address, port: e.server.port, reason: e.reason })),
+      this.emitWith('realServerUp', () => ({
+        service: e.service,
+        address: e.server.address,
+        port: e.server.port,
+        reason: e.reason,
+      })),
     );
     this.health.on('realServerDown', (e) =>
-      this.emitWith('realServerDown', () => ({ service: e.service, address: e.server.address, port: e.server.port, reason: e.reason })),
+      this.emitWith('realServerDown', () => ({
+        service: e.service,
+        address: e.server.address,
+        port: e.server.port,
+        reason: e.reason,
+      })),
     );
-    this.health.on('quorumUp', (e) => this.emitWith('quorumUp', () => ({ service: e.service, liveWeight: e.liveWeight, threshold: e.threshold })));
-    this.health.on('quorumDown', (e) => this.emitWith('quorumDown', () => ({ service: e.service, liveWeight: e.liveWeight, threshold: e.threshold })));
+    this.health.on('quorumUp', (e) =>
+      this.emitWith('quorumUp', () => ({ service: e.service, liveWeight: e.liveWeight, threshold: e.threshold })),
+    );
+    this.health.on('quorumDown', (e) =>
+      this.emitWith('quorumDown', () => ({ service: e.service, liveWeight: e.liveWeight, threshold: e.threshold })),
+    );
     this.health.on('warning', (e) => this.emitWith('warning', () => ({ source: 'health', message: e.message })));
-    this.health.on('actionFailed', (e) => this.emitWith('warning', () => ({ source: 'health', message: `${e.service}: ${e.error}` })));
+    this.health.on('actionFailed', (e) =>
+      this.emitWith('warning', () => ({ source: 'health', message: `${e.service}: ${e.error}` })),
+    );
   }
 
   /** The configuration in force, normalized. */
@@ -474,10 +514,14 @@ export class Director extends TypedEmitter<DirectorEvents> {
         if (this.#served.has(addressOf(vip))) this.datapath?.announce(addressOf(vip), repeat);
       },
       primaryAddress: async (ifname, family) => {
-        const iface = this.#compiled.config.interfaces.find((i) => i.name === ifname);
-        const a = iface?.address;
-        if (a === undefined) return undefined;
-        return (a.includes(':') ? 6 : 4) === family ? a : undefined;
+        const a = this.#compiled.config.interfaces.find((i) => i.name === ifname)?.address;
+        if (a !== undefined && (a.includes(':') ? 6 : 4) === family) return a;
+        if (this.#ports.primaryAddress) return this.#ports.primaryAddress(ifname, family);
+        if (!nativeOwnershipAvailable()) return undefined;
+        return new NativeOwnership(this.#ports.netns !== undefined ? { netns: this.#ports.netns } : {}).primaryAddress(
+          ifname,
+          family,
+        );
       },
     };
   }
@@ -497,10 +541,15 @@ export class Director extends TypedEmitter<DirectorEvents> {
       ...(this.#ports.vrrpTransport ? { transport: this.#ports.vrrpTransport(name, inst.config) } : {}),
       ...(inst.source.notify ? { notify: inst.source.notify } : {}),
       ...(inst.source.tracking ? { tracking: inst.source.tracking } : {}),
-      commandRunner: this.#ports.commandRunner ?? execCommand,
     });
     router.on('transition', (e) =>
-      this.emitWith('vrrpTransition', () => ({ instance: name, from: e.from, to: e.to, reason: e.reason, priority: e.priority })),
+      this.emitWith('vrrpTransition', () => ({
+        instance: name,
+        from: e.from,
+        to: e.to,
+        reason: e.reason,
+        priority: e.priority,
+      })),
     );
     router.on('error', (error) => this.emitWith('error', () => ({ source: 'vrrp', error })));
     this.#routers.set(name, { router, source: JSON.stringify(inst.source) });
@@ -526,7 +575,8 @@ export class Director extends TypedEmitter<DirectorEvents> {
    * @throws LvsError `DIRECTOR_STATE` when not freshly created
    */
   async start(): Promise<void> {
-    if (this.#lifecycle !== 'created') throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}; create a new one`);
+    if (this.#lifecycle !== 'created')
+      throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}; create a new one`);
     this.#lifecycle = 'running';
     await this.ipvs.start();
     if (this.datapath) await this.datapath.open(this.ipvs.engine);
@@ -551,7 +601,8 @@ export class Director extends TypedEmitter<DirectorEvents> {
    * @throws LvsError `DIRECTOR_STATE` when not running
    */
   async stop(): Promise<void> {
-    if (this.#lifecycle !== 'running') throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
+    if (this.#lifecycle !== 'running')
+      throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
     this.#lifecycle = 'stopped';
     await Promise.all([...this.#routers.values()].map((r) => r.router.stop()));
     for (const vip of [...this.#served.keys()]) this.#serve(vip, undefined, false);
@@ -571,12 +622,14 @@ export class Director extends TypedEmitter<DirectorEvents> {
    * @throws LvsError `DIRECTOR_INVALID_CONFIG` with every issue, `DIRECTOR_STATE` when not running
    */
   async reload(input: DirectorConfig): Promise<readonly IpvsChange[]> {
-    if (this.#lifecycle !== 'running') throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
+    if (this.#lifecycle !== 'running')
+      throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
     const next = compile(input, this.#ports);
     const previous = this.#compiled;
     this.#compiled = next;
     for (const k of [...this.#overrides.keys()]) if (!next.weights.has(k)) this.#overrides.delete(k);
-    for (const k of next.sorry) if (!this.#overrides.has(k) && !previous.sorry.has(k)) this.#overrides.set(k, { kind: 'absent' });
+    for (const k of next.sorry)
+      if (!this.#overrides.has(k) && !previous.sorry.has(k)) this.#overrides.set(k, { kind: 'absent' });
     const changes = this.ipvs.reload(next.ipvs, this.#overrides);
     this.health.apply(next.health);
     this.datapath?.setVips([...next.config.vips.values()].map((v) => v.address));

@@ -266,7 +266,7 @@ describe('configuration', () => {
     const bad = {
       ...c,
       services: [{ ...c.services[0]!, persistence: { timeout: 0 } }],
-      vrrp: { instances: [{ ...c.vrrp.instances[0]!, virtualRouterId: 300 }] },
+      vrrp: { instances: [{ ...c.vrrp!.instances[0]!, virtualRouterId: 300 }] },
     } as DirectorConfig;
     expect(() => net.director(bad)).toThrow(
       expect.objectContaining({

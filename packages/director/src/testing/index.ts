@@ -5,8 +5,10 @@
  * boxes on one LAN would, without root, in simulated time. Test support only: never used by production code.
  * @packageDocumentation
  */
-import type { CommandOutcome } from '@lvskit/base';
-import { FakeClock, FakeCommandRunner } from '@lvskit/base/testing';
+import { createDropCounters } from '@lvskit/base';
+import { FakeClock } from '@lvskit/base/testing';
+import type { PacketProcessor } from '@lvskit/core';
+import type { Datapath, DatapathOptions } from '@lvskit/forwarders';
 import { ScriptedChecker } from '@lvskit/health';
 import { FakeSegment } from '@lvskit/vrrp/testing';
 import type { DirectorConfig } from '../config.js';
@@ -53,12 +55,62 @@ export class CheckBoard {
   }
 }
 
+/**
+ * A datapath that moves no frames: it records what the director asked of it — the VIPs it serves, the
+ * announcements, the VIP list — so a test can check serving without root. (Frame-level fakes of the datapath
+ * itself live with the forwarders.)
+ */
+export class FakeDatapath implements Datapath {
+  /** Drops by reason (always zero here). */
+  readonly drops = createDropCounters();
+  /** Counters (always zero here). */
+  readonly counters = new Float64Array(15);
+  /** Reassembly counters (always zero here). */
+  readonly reassembly = new Float64Array(6);
+  /** The options it was created with. */
+  readonly options: DatapathOptions;
+  /** The VIPs served now. */
+  served: readonly string[];
+  /** Every announcement, in order. */
+  readonly announced: { readonly vip: string; readonly repeat: number }[] = [];
+  /** The processor while open. */
+  processor: PacketProcessor | undefined;
+
+  /** @param options - what the director passed */
+  constructor(options: DatapathOptions) {
+    this.options = options;
+    this.served = options.serving ?? options.vips;
+  }
+  /** Records the processor. */
+  async open(processor: PacketProcessor): Promise<void> {
+    this.processor = processor;
+  }
+  /** Forgets the processor. */
+  async close(): Promise<void> {
+    this.processor = undefined;
+  }
+  /** Records the served set. */
+  serve(vips: readonly string[]): void {
+    this.served = [...vips];
+  }
+  /** Records an announcement of a served VIP. */
+  announce(vip: string, repeat: number): void {
+    if (this.served.includes(vip)) this.announced.push({ vip, repeat });
+  }
+  /** Records the VIP list. */
+  setVips(vips: readonly string[]): void {
+    this.served = this.served.filter((v) => vips.includes(v));
+  }
+  /** No counters. */
+  counterValues(): Record<string, number> {
+    return {};
+  }
+}
+
 /** Options of one director on a {@link TestNetwork}. */
 export interface TestDirectorOptions {
   /** The director's address on the VRRP segment (its adverts' source); default `198.18.0.N`. */
   readonly address?: string;
-  /** Answers to scripts (notify, tracking, MISC_CHECK); default exit 0. */
-  readonly commands?: (argv: readonly string[]) => Partial<CommandOutcome>;
 }
 
 /**
@@ -72,8 +124,8 @@ export class TestNetwork {
   readonly segment: FakeSegment;
   /** Check results. */
   readonly checks = new CheckBoard();
-  /** Commands each director ran, by director address. */
-  readonly commands = new Map<string, FakeCommandRunner>();
+  /** The datapath of each director, by director address (for configs with interfaces). */
+  readonly datapaths = new Map<string, FakeDatapath>();
   #count = 0;
 
   /** @param start - the clock's start, ms */
@@ -86,13 +138,16 @@ export class TestNetwork {
   ports(options: TestDirectorOptions = {}): DirectorPorts {
     this.#count++;
     const address = options.address ?? `198.18.0.${this.#count}`;
-    const commands = new FakeCommandRunner(options.commands ?? (() => ({})));
-    this.commands.set(address, commands);
     return {
       clock: this.clock,
       vrrpTransport: () => this.segment.transport(address),
+      primaryAddress: async (_ifname, family) => (family === 4 ? address : undefined),
+      datapath: (options) => {
+        const d = new FakeDatapath(options);
+        this.datapaths.set(address, d);
+        return d;
+      },
       checker: (context) => this.checks.checker(context),
-      commandRunner: commands.runner,
     };
   }
 
