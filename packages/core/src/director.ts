@@ -7,8 +7,8 @@
  * itself (the engine does) and must never emit events when nobody listens.
  */
 
-import { LvsError, systemClock } from '@lvskit/base';
-import { type Family, formatAddress, isSchedulerName, parseAddress } from '@lvskit/schedulers';
+import { type Family, formatIp, LvsError, parseAddress, systemClock } from '@lvskit/base';
+import { isSchedulerName } from '@lvskit/schedulers';
 import { EventEmitter } from 'eventemitter3';
 import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE } from './conn-table.js';
 import { Engine, type RealServerState, type ServiceState } from './engine.js';
@@ -261,7 +261,7 @@ export interface ServiceEdit {
 }
 
 function textOf(family: Family, bytes: Uint8Array): string {
-  return formatAddress(family, bytes);
+  return formatIp(bytes, family);
 }
 
 const wordBytes = new Uint8Array(16);

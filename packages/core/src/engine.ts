@@ -7,10 +7,10 @@
  * director (they never throw); `process` never throws, awaits, allocates or emits events.
  * @see net/netfilter/ipvs/ip_vs_core.c, ip_vs_conn.c, ip_vs_proto_tcp.c, ip_vs_proto_udp.c, ip_vs_ctl.c
  */
+import type { Family } from '@lvskit/base';
 import {
   createScheduler,
   emptyFlow,
-  type Family,
   type Flow,
   NO_SERVER,
   type Scheduler,

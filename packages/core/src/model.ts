@@ -4,8 +4,8 @@
  * that collects every issue before anything is applied and normalizes input into plain frozen data.
  * Owns config shapes and their rules (ipvsadm.c / ip_vs_ctl.c); must never touch runtime state.
  */
-import { LvsError, type LvsIssue } from '@lvskit/base';
-import { type Family, isSchedulerName, parseAddress, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
+import { type Family, LvsError, type LvsIssue, parseAddress } from '@lvskit/base';
+import { isSchedulerName, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
 import type { CoreErrorCode } from './errors.js';
 import type { PacketSummary } from './packet.js';
 

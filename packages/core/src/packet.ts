@@ -3,7 +3,7 @@
  * so the packet path allocates nothing. Owns the field layout, the TCP flag bits, the verdict, method and
  * drop-reason numbers. Must never parse packets (the forwarders do) or hold any state of its own.
  */
-import { type Family, formatAddress, parseAddress } from '@lvskit/schedulers';
+import { type Family, formatIp, parseAddress } from '@lvskit/base';
 import { LvsError } from './errors.js';
 
 /** TCP FIN flag bit (RFC 9293 §3.1). */
@@ -227,6 +227,6 @@ export function createDecision(): Decision {
 export function describeDecision(d: Decision): string {
   if (d.verdict === VERDICT_LOCAL) return 'local';
   if (d.verdict === VERDICT_DROP) return `drop(${d.reason})`;
-  const a = formatAddress(d.rfamily, d.raddr);
+  const a = formatIp(d.raddr, d.rfamily);
   return d.rfamily === 6 ? `[${a}]:${d.rport}` : `${a}:${d.rport}`;
 }

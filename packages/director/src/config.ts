@@ -19,7 +19,7 @@ import {
   type ProtocolName,
   parseIp,
 } from '@lvskit/base';
-import type { ForwardingMethod } from '@lvskit/core';
+import type { ForwardingMethod, PersistenceConfig } from '@lvskit/core';
 import type { Checker, KeepalivedCheckerConfig, KeepalivedTiming } from '@lvskit/health';
 import { isSchedulerName, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
 import type { NotifyScripts, TrackingConfig, VrrpInstanceConfig } from '@lvskit/vrrp';
@@ -52,8 +52,8 @@ export type CheckConfig =
       readonly checker: Checker;
     } & KeepalivedTiming);
 
-/** A real server of a virtual service. */
-export interface RealServerConfig {
+/** A real server of a virtual service, with its checks. */
+export interface ServiceRealServer {
   /** Address (unicast, the service's family). */
   readonly address: string;
   /** Port; default the service's port. */
@@ -110,14 +110,6 @@ export interface ServiceHealthConfig {
   readonly timing?: KeepalivedTiming;
 }
 
-/** Persistence (`ipvsadm -p [timeout] -M netmask`). */
-export interface PersistenceConfig {
-  /** Seconds; default 360. */
-  readonly timeout?: number;
-  /** Client granularity: IPv4 mask or prefix length; IPv6 prefix length. */
-  readonly netmask?: string | number;
-}
-
 /** A virtual service: a VIP (by name), a protocol and port, a scheduler and its real servers. */
 export interface VirtualServiceConfig<V extends string = string> {
   /** Name, unique among services; events and views use it. */
@@ -137,7 +129,7 @@ export interface VirtualServiceConfig<V extends string = string> {
   /** Default forwarding method of its real servers (keepalived `lb_kind`); default `route`. */
   readonly method?: ForwardingMethod;
   /** Real servers. */
-  readonly realServers: readonly RealServerConfig[];
+  readonly realServers: readonly ServiceRealServer[];
   /** Health policy. */
   readonly health?: ServiceHealthConfig;
 }

@@ -58,7 +58,7 @@ import {
   type CheckConfig,
   type DirectorConfig,
   type NormalizedConfig,
-  type RealServerConfig,
+  type ServiceRealServer,
   type VrrpInstance,
   validateConfig,
 } from './config.js';
@@ -233,7 +233,7 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
       } as IpvsServiceConfig,
     });
 
-    const realServers: HealthRealServer[] = s.realServers.map((rs: RealServerConfig, j) => {
+    const realServers: HealthRealServer[] = s.realServers.map((rs: ServiceRealServer, j) => {
       const address = formatIp(parseIp(rs.address));
       const p = port(rs);
       const checkers: CheckerSpec[] = [];
@@ -346,7 +346,7 @@ function checkerSpec(
   check: CheckConfig,
   context: CheckContext,
   service: NormalizedConfig['services'][number],
-  rs: RealServerConfig,
+  rs: ServiceRealServer,
   ports: DirectorPorts,
 ): CheckerSpec {
   const scope = {
@@ -542,7 +542,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
       ...(inst.source.notify ? { notify: inst.source.notify } : {}),
       ...(inst.source.tracking ? { tracking: inst.source.tracking } : {}),
     });
-    router.on('transition', (e) =>
+    router.on('stateChanged', (e) =>
       this.emitWith('vrrpTransition', () => ({
         instance: name,
         from: e.from,

@@ -9,9 +9,10 @@
  *
  * Run: `npm run bench:neighbour -w @lvskit/forwarders`
  */
+
+import { formatIp, parseAddress } from '@lvskit/base';
 import { getNeighbour, setNeighbour } from '@lvskit/native';
 import { createLab, requireLab } from '@lvskit/netlab';
-import { formatAddress, parseAddress } from '@lvskit/schedulers';
 import { Bench } from 'tinybench';
 import { bytesEqual, copyBytes, get32 } from '../src/bytes.js';
 import { NeighbourCache, type NeighbourQuery } from '../src/index.js';
@@ -31,8 +32,8 @@ type Lookup = (bytes: Uint8Array, off: number, len: number, now: number) => Uint
 /** The former macOf (datapath.ts before commit 0a415e7), with `query` standing for getNeighbour. */
 function oldMacOf(query: NeighbourQuery): Lookup {
   const known4 = new Map<number, Uint8Array>([[get32(v4, 0), parseMac(MAC)]]);
-  const known = new Map<string, Uint8Array>([[formatAddress(6, v6), parseMac(MAC)]]);
-  const ipKey = (b: Uint8Array, len: number) => formatAddress(len === 4 ? 4 : 6, b);
+  const known = new Map<string, Uint8Array>([[formatIp(v6, 6), parseMac(MAC)]]);
+  const ipKey = (b: Uint8Array, len: number) => formatIp(b, len === 4 ? 4 : 6);
   return (bytes, off, len) => {
     const hit = len === 4 ? known4.get(get32(bytes, off)) : known.get(ipKey(bytes.slice(off, off + 16), 16));
     if (hit !== undefined) return hit;
@@ -108,7 +109,7 @@ class DirectMappedCache {
     let mac = this.known4.get(key);
     if (mac === undefined) {
       this.queries++;
-      const text = this.query(formatAddress(4, bytes.subarray(off, off + 4)));
+      const text = this.query(formatIp(bytes.subarray(off, off + 4), 4));
       if (text !== undefined) mac = parseMac(text);
     }
     this.key4[s] = key;
@@ -135,7 +136,7 @@ class DirectMappedCache {
     if (mac === undefined) {
       this.queries++;
       copyBytes(this.scratch6, 0, bytes, off, 16);
-      const text = this.query(formatAddress(6, this.scratch6));
+      const text = this.query(formatIp(this.scratch6, 6));
       if (text !== undefined) mac = parseMac(text);
     }
     copyBytes(this.key6, s * 16, bytes, off, 16);
@@ -181,11 +182,11 @@ try {
     await lab.addSegment('lan');
     await lab.connect(host, 'lan', { ifname: 'eth0', addresses: ['198.18.0.1/15', '2001:db8::1/64'] });
     for (const b of [...pair4, ...pair6, ...four4]) {
-      setNeighbour({ ifname: 'eth0', netns: host.ns, address: formatAddress(b.length === 4 ? 4 : 6, b), mac: MAC });
+      setNeighbour({ ifname: 'eth0', netns: host.ns, address: formatIp(b, b.length === 4 ? 4 : 6), mac: MAC });
     }
     query = (a) => getNeighbour({ ifname: 'eth0', netns: host.ns, address: a })?.mac;
   }
-  const known = { [formatAddress(4, v4)]: MAC, [formatAddress(6, v6)]: MAC };
+  const known = { [formatIp(v4, 4)]: MAC, [formatIp(v6, 6)]: MAC };
   // A fresh lookup of each kind per case, so that cases do not share cache contents; its query count is read
   // after the run. The clock advances 1 µs a packet (an unresolved address is asked once per 100,000).
   const queries = new Map<string, () => number>();

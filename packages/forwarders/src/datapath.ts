@@ -31,7 +31,7 @@
  * Must never touch frames that are not for a VIP or a NAT connection (the engine says LOCAL: left alone).
  */
 
-import { type Clock, formatIp, LvsError, parseIp } from '@lvskit/base';
+import { type Clock, formatIp, LvsError, parseAddress, parseIp } from '@lvskit/base';
 import {
   createPacketSummary,
   DIR_IN,
@@ -53,7 +53,6 @@ import {
   type RxBatch,
   RxFlag,
 } from '@lvskit/native';
-import { parseAddress } from '@lvskit/schedulers';
 import { bytesEqual, copyBytes, get32, put16, put32 } from './bytes.js';
 import { internetChecksum, pseudoSum4, pseudoSum6 } from './checksum.js';
 import { fragmentCount, writeFragment } from './fragment.js';

@@ -6,8 +6,7 @@
  * must never allocate, throw or make a syscall on a cache hit, and must never query the kernel more than once
  * per `retryMs` for an address it keeps as unresolved.
  */
-import { LvsError, type LvsIssue } from '@lvskit/base';
-import { formatAddress, parseAddress } from '@lvskit/schedulers';
+import { formatIp, LvsError, type LvsIssue, parseAddress } from '@lvskit/base';
 import { bytesEqual, get32 } from './bytes.js';
 import { parseMac } from './params.js';
 
@@ -289,7 +288,7 @@ export class NeighbourCache {
     let mac = this.known4.get(key);
     if (mac === undefined) {
       this.queries++;
-      const text = this.query(formatAddress(4, bytes.subarray(off, off + 4)));
+      const text = this.query(formatIp(bytes.subarray(off, off + 4), 4));
       if (text !== undefined) mac = parseMac(text);
     }
     this.key4[s] = key;
@@ -316,7 +315,7 @@ export class NeighbourCache {
     }
     if (mac === undefined) {
       this.queries++;
-      const text = this.query(formatAddress(6, scratch));
+      const text = this.query(formatIp(scratch, 6));
       if (text !== undefined) mac = parseMac(text);
     }
     for (let w = 0; w < 4; w++) this.key6[s * 4 + w] = get32(scratch, w * 4);

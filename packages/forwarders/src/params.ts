@@ -4,8 +4,7 @@
  * per packet; the rewrites read it and never keep it. Owns validation of the decision's shape at creation;
  * must never look anything up itself.
  */
-import { LvsError } from '@lvskit/base';
-import { parseAddress } from '@lvskit/schedulers';
+import { LvsError, parseAddress } from '@lvskit/base';
 
 /** A forwarding decision for one packet. Create once with {@link createForwardParams} and reuse. */
 export interface ForwardParams {

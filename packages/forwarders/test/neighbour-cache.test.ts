@@ -6,8 +6,7 @@
  * hand from the documented rules (one query per resolved address while cached, one per retry interval per
  * unresolved one, LRU within a set), never from running the cache.
  */
-import { LvsError } from '@lvskit/base';
-import { formatAddress } from '@lvskit/schedulers';
+import { formatIp, LvsError } from '@lvskit/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NeighbourCache } from '../src/index.js';
@@ -104,7 +103,7 @@ describe('NeighbourCache', () => {
 // Address helpers: IPv4 from 198.18.0.0/15, IPv6 from 2001:db8::/32, numbered; each gets its own MAC.
 const ip4 = (i: number) => Uint8Array.of(198, 18 + ((i >> 16) & 1), (i >> 8) & 0xff, i & 0xff);
 const ip6 = (i: number) => Uint8Array.of(0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, i >>> 24, i >> 16, i >> 8, i);
-const text = (b: Uint8Array) => formatAddress(b.length === 4 ? 4 : 6, b);
+const text = (b: Uint8Array) => formatIp(b, b.length === 4 ? 4 : 6);
 const macFor = (address: string) => {
   // A MAC unique per address (an FNV-1a hash of the text), so a MAC returned for the wrong address shows.
   let h = 0x811c9dc5;

@@ -4,8 +4,7 @@
  * Control-path code: it parses text addresses and allocates freely. It must never change anything that
  * was not asked for, and never leave the thread in another namespace (the addon switches back itself).
  */
-import { LvsError } from '@lvskit/base';
-import { type Family, formatAddress, parseAddress } from '@lvskit/schedulers';
+import { type Family, formatIp, LvsError, parseAddress } from '@lvskit/base';
 import { native } from './binding.js';
 import { toLvsError } from './errors.js';
 
@@ -201,7 +200,7 @@ export function listAddresses(options: NetnsOption & { readonly ifname?: string 
     .map((a) => ({
       ifindex: a.ifindex,
       family: a.family,
-      address: formatAddress(a.family, a.address),
+      address: formatIp(a.address, a.family),
       prefixLength: a.prefixLength,
       scope: a.scope,
       label: a.label ?? undefined,
@@ -266,7 +265,7 @@ export function listNeighbours(options: NetnsOption & { readonly ifname?: string
     .map((n) => ({
       ifindex: n.ifindex,
       family: n.family,
-      address: formatAddress(n.family, n.address),
+      address: formatIp(n.address, n.family),
       mac: n.mac === null || n.mac.length !== 6 ? undefined : formatMac(n.mac),
       state: stateName(n.state),
     }));
@@ -276,7 +275,8 @@ export function listNeighbours(options: NetnsOption & { readonly ifname?: string
 export function getNeighbour(
   spec: NetnsOption & { readonly ifname: string; readonly address: string },
 ): NeighbourEntry | undefined {
-  const want = formatAddress(parseAddress(spec.address).family, parseAddress(spec.address).bytes);
+  const parsed = parseAddress(spec.address);
+  const want = formatIp(parsed.bytes, parsed.family);
   return listNeighbours(spec).find((n) => n.address === want);
 }
 

@@ -1,25 +1,9 @@
 /**
- * @lvskit/schedulers — every Linux IPVS scheduler with the kernel's exact semantics. Pure and
- * dependency-free: no timers, clocks or I/O.
+ * @lvskit/schedulers — every Linux IPVS scheduler with the kernel's exact semantics. Pure: no timers,
+ * clocks or I/O; addresses, protocol numbers and errors are `@lvskit/base`'s.
  * @packageDocumentation
  */
-export {
-  emptyFlow,
-  type Family,
-  type Flow,
-  type FlowInit,
-  fold,
-  formatAddress,
-  GOLDEN_RATIO_32,
-  hash32,
-  IPPROTO_SCTP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  makeFlow,
-  type ProtocolName,
-  parseAddress,
-  protocolNumber,
-} from './address.js';
+export { emptyFlow, type Flow, type FlowInit, GOLDEN_RATIO_32, hash32, makeFlow } from './address.js';
 export { createScheduler, isSchedulerName } from './create.js';
 export { schedulerErrorCodes } from './errors.js';
 export {

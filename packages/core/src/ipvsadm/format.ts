@@ -4,7 +4,7 @@
  * {@link IpvsSnapshot}; each cites the ipvsadm.c function whose format strings it follows. Must never
  * resolve names (lvskit prints numeric addresses and ports with or without `-n`) or mutate its input.
  */
-import type { Family } from '@lvskit/schedulers';
+import type { Family } from '@lvskit/base';
 import { inetNtop, u32, u32ToDotted } from './inet.js';
 import { serviceKeyBytes } from './keys.js';
 import type {

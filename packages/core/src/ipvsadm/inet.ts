@@ -4,7 +4,7 @@
  * (IPv6 with the longest zero run compressed and IPv4-mapped tails dotted), plus the small /etc/services
  * table used for port names. Control path only; must never resolve names over the network.
  */
-import type { Family } from '@lvskit/schedulers';
+import type { Family } from '@lvskit/base';
 import type { IpvsProtocol } from './types.js';
 
 /** glibc `isspace` for the C locale. */

@@ -3,7 +3,7 @@
  * `::1` and `0::1` are the same service) and the printable key used in messages. Must never format
  * output for users (format.ts does) or accept anything but already-parsed keys.
  */
-import type { Family } from '@lvskit/schedulers';
+import type { Family } from '@lvskit/base';
 import { addressBytes } from './inet.js';
 import type { IpvsServerKey, IpvsServiceKey } from './types.js';
 

@@ -6,7 +6,8 @@
  * start/stop) with ipvsadm's messages. It never schedules, forwards or expires anything: counters and
  * connections are whatever the owner sets.
  */
-import { type Family, SCHEDULER_NAMES } from '@lvskit/schedulers';
+import type { Family } from '@lvskit/base';
+import { SCHEDULER_NAMES } from '@lvskit/schedulers';
 import { ipvsadmError } from './errors.js';
 import { addressBytes } from './inet.js';
 import { serverKeyEquals, serviceKeyEquals } from './keys.js';

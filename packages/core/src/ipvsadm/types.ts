@@ -11,7 +11,7 @@
  * type in this file; `src/errors.ts` must also re-export `ipvsadmErrorCodes` (the docs/errors.md sync test
  * reads only that file).
  */
-import type { Family } from '@lvskit/schedulers';
+import type { Family } from '@lvskit/base';
 
 /** Transport protocol of an address-keyed virtual service (ipvsadm `-t`, `-u`, `--sctp-service`). */
 export type IpvsProtocol = 'tcp' | 'udp' | 'sctp';

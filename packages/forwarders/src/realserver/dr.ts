@@ -6,8 +6,7 @@
  * never touch other interfaces, routes or sysctls, and it acts inside the named network namespace given
  * (`ip netns exec`), or the root namespace only when the caller says so explicitly.
  */
-import { LvsError } from '@lvskit/base';
-import { formatAddress, parseAddress } from '@lvskit/schedulers';
+import { formatIp, LvsError, parseAddress } from '@lvskit/base';
 import { type CommandRunner, execCommand } from './command.js';
 
 /** The sysctls `lvs_server.sh` sets, with the values it sets them to. */
@@ -49,7 +48,7 @@ export interface DrRealServer {
 /** Converts a VIP to its loopback host prefix as `ip addr` prints it, or throws `INVALID_ARGUMENT`. */
 function hostPrefix(vip: string): string {
   const { family, bytes } = parseAddress(vip);
-  return `${formatAddress(family, bytes)}/${family === 4 ? 32 : 128}`;
+  return `${formatIp(bytes, family)}/${family === 4 ? 32 : 128}`;
 }
 
 /**

@@ -9,8 +9,7 @@
  * not for its VIPs, and never throw from the receive path (drops are counted).
  */
 import { createRequire } from 'node:module';
-import { LvsError } from '@lvskit/base';
-import { parseAddress } from '@lvskit/schedulers';
+import { LvsError, parseAddress } from '@lvskit/base';
 import { get16 } from '../bytes.js';
 import { internetChecksum } from '../checksum.js';
 import {
