@@ -4,7 +4,8 @@
  * comparable with bench/client.ts; source, priority), so
  * takeover gaps are measured on the wire by a third party, not by either router.
  */
-import { formatIp, parseIp, RawSocketTransport } from '../src/index.js';
+import { formatIp, parseIp } from '@lvskit/base';
+import { RawSocketTransport } from '../src/index.js';
 
 const source = process.argv[2] ?? '198.18.11.3';
 const t = new RawSocketTransport({

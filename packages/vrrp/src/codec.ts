@@ -6,9 +6,10 @@
  * This file owns bytes only: it never decides what a packet means for the state machine and never
  * allocates per packet.
  */
-import { LvsError } from '@lvskit/base';
-import type { IpFamily } from './address.js';
-import { finishChecksum, onesSum } from './checksum.js';
+import { type Family, foldSum, IPPROTO_VRRP, LvsError, onesSum } from '@lvskit/base';
+
+/** ~fold(sum): the checksum field value, or 0 when verifying a message whose checksum is right. */
+const finish = (sum: number): number => ~foldSum(sum) & 0xffff;
 
 /*
  * RFC 3768 §5.1 (VRRPv2)                        RFC 5798 §5.1 (VRRPv3)
@@ -46,8 +47,8 @@ export const VRRP_CHECKSUM = 6;
 export const VRRP_ADDRESSES = 8;
 /** v2: length of Authentication Data (keepalived `VRRP_AUTH_LEN`). */
 export const VRRP_V2_AUTH_LENGTH = 8;
-/** IP protocol number of VRRP (RFC 3768 §5.2.4, RFC 5798 §5.1.1.4). */
-export const IPPROTO_VRRP = 112;
+/** IP protocol number of VRRP (RFC 3768 §5.2.4, RFC 5798 §5.1.1.4), the one in `@lvskit/base`. */
+export { IPPROTO_VRRP };
 /** TTL / hop limit VRRP sends and multicast receivers require (RFC 3768 §5.2.3, RFC 5798 §5.1.1.3). */
 export const VRRP_TTL = 255;
 /** Type ADVERTISEMENT, the only type defined (RFC 3768 §5.3.2). */
@@ -133,7 +134,7 @@ export class VrrpView {
    * `expected_vrrp_pkt_len`): 8 + count × (4|16), plus 8 octets of auth data for v2.
    * @param family - address family of the socket it arrived on
    */
-  expectedLength(family: IpFamily): number {
+  expectedLength(family: Family): number {
     const base = VRRP_ADDRESSES + this.count * (family === 4 ? 4 : 16);
     return this.version === 2 ? base + VRRP_V2_AUTH_LENGTH : base;
   }
@@ -141,7 +142,7 @@ export class VrrpView {
    * True when the fixed header, every address and (v2) the auth data are present.
    * @param family - address family of the socket it arrived on
    */
-  isComplete(family: IpFamily): boolean {
+  isComplete(family: Family): boolean {
     return this.hasHeader() && this.length >= this.expectedLength(family);
   }
   /**
@@ -149,14 +150,14 @@ export class VrrpView {
    * @param i - index, 0-based
    * @param family - address family
    */
-  addressOffset(i: number, family: IpFamily): number {
+  addressOffset(i: number, family: Family): number {
     return this.offset + VRRP_ADDRESSES + i * (family === 4 ? 4 : 16);
   }
   /**
    * Offset in {@link VrrpView.bytes} of the v2 Authentication Data.
    * @param family - address family
    */
-  authDataOffset(family: IpFamily): number {
+  authDataOffset(family: Family): number {
     return this.addressOffset(this.count, family);
   }
 }
@@ -166,7 +167,7 @@ export interface AdvertFields {
   /** 2 or 3. */
   readonly version: 2 | 3;
   /** Address family of the addresses (v2 is IPv4 only). */
-  readonly family: IpFamily;
+  readonly family: Family;
   /** Virtual router ID 1..255. */
   readonly vrid: number;
   /** Priority 0..255. */
@@ -187,7 +188,7 @@ export interface AdvertFields {
  * @param family - 4 or 6
  * @param count - number of addresses
  */
-export function advertLength(version: 2 | 3, family: IpFamily, count: number): number {
+export function advertLength(version: 2 | 3, family: Family, count: number): number {
   return VRRP_ADDRESSES + count * (family === 4 ? 4 : 16) + (version === 2 ? VRRP_V2_AUTH_LENGTH : 0);
 }
 
@@ -254,7 +255,7 @@ export function encodeAdvert(out: Uint8Array, offset: number, f: AdvertFields, p
     if (f.authData) out.set(f.authData.subarray(0, VRRP_V2_AUTH_LENGTH), p);
   }
   const start = f.version === 3 && pseudo ? pseudoSum(pseudo, len) : 0;
-  const sum = finishChecksum(onesSum(out, offset, len, start));
+  const sum = finish(onesSum(out, offset, len, start));
   out[offset + VRRP_CHECKSUM] = sum >>> 8;
   out[offset + VRRP_CHECKSUM + 1] = sum & 0xff;
   return len;
@@ -268,10 +269,10 @@ export function encodeAdvert(out: Uint8Array, offset: number, f: AdvertFields, p
  * @param pseudo - pseudo-header (v3) or null
  * @see keepalived vrrp.c `vrrp_check_packet` (checksum part); RFC 5798 §5.2.8
  */
-export function checksumValid(view: VrrpView, family: IpFamily, pseudo: PseudoHeader | null): boolean {
+export function checksumValid(view: VrrpView, family: Family, pseudo: PseudoHeader | null): boolean {
   const len = view.expectedLength(family);
   const start = view.version === 3 && pseudo ? pseudoSum(pseudo, len) : 0;
-  return finishChecksum(onesSum(view.bytes, view.offset, len, start)) === 0;
+  return finish(onesSum(view.bytes, view.offset, len, start)) === 0;
 }
 
 /**
@@ -349,7 +350,7 @@ export function encodeIpv4Header(
   out[offset + IPV4_CHECKSUM + 1] = 0;
   out.set(source, offset + IPV4_SOURCE);
   out.set(destination, offset + IPV4_DESTINATION);
-  const c = finishChecksum(onesSum(out, offset, IPV4_HEADER_LENGTH, 0));
+  const c = finish(onesSum(out, offset, IPV4_HEADER_LENGTH, 0));
   out[offset + IPV4_CHECKSUM] = c >>> 8;
   out[offset + IPV4_CHECKSUM + 1] = c & 0xff;
 }

@@ -5,8 +5,7 @@
  * (v2 `advert_int` 1.5, v3 intervals not in 10 ms units, out-of-range priorities) lvskit rejects it instead,
  * so nothing a user wrote is changed behind their back. Must never touch sockets, interfaces or time.
  */
-import { LvsError, type LvsIssue } from '@lvskit/base';
-import { familyOf, type IpFamily, parseIp } from './address.js';
+import { type Family, LvsError, type LvsIssue, parseIp } from '@lvskit/base';
 import { passAuthData, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from './codec.js';
 
 /** One `virtual_ipaddress` entry: `198.18.0.10/24 dev eth0 label eth0:1`. */
@@ -128,7 +127,7 @@ export interface CompiledInstance {
   /** Interface. */
   readonly interface: string;
   /** Address family. */
-  readonly family: IpFamily;
+  readonly family: Family;
   /** Protocol version. */
   readonly version: 2 | 3;
   /** Virtual router ID. */
@@ -199,7 +198,7 @@ export interface CompiledInstance {
  * @param family - 4 or 6
  * @param vrid - virtual router id 1..255
  */
-export function virtualRouterMac(family: IpFamily, vrid: number): Uint8Array {
+export function virtualRouterMac(family: Family, vrid: number): Uint8Array {
   return Uint8Array.of(0x00, 0x00, 0x5e, 0x00, family === 6 ? 0x02 : 0x01, vrid & 0xff);
 }
 
@@ -214,6 +213,9 @@ export const US_PER_CENTISECOND = 10_000;
 export const VRRP_MULTICAST_GROUP4 = '224.0.0.18';
 /** keepalived global `vrrp_mcast_group6`. */
 export const VRRP_MULTICAST_GROUP6 = 'ff02::12';
+
+/** 4 or 6 from an address's length. */
+const familyOfBytes = (b: Uint8Array): Family => (b.length === 4 ? 4 : 6);
 
 const isInt = (v: number, lo: number, hi: number): boolean => Number.isInteger(v) && v >= lo && v <= hi;
 
@@ -274,8 +276,8 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
     // keepalived: a VIP without `dev` goes on the instance's interface, which is the vmac with use_vmac.
     vips.push(Object.freeze({ address: bytes, text: addrText, prefix, dev: e.dev ?? defaultDev, label: e.label }));
   });
-  const family: IpFamily = vips[0] ? familyOf(vips[0].address) : 4;
-  if (vips.some((v) => familyOf(v.address) !== family)) {
+  const family: Family = vips[0] ? familyOfBytes(vips[0].address) : 4;
+  if (vips.some((v) => familyOfBytes(v.address) !== family)) {
     bad(['virtualIpAddresses'], 'all virtual addresses of an instance must be of one family');
   }
   if (vips.length > 255) bad(['virtualIpAddresses'], 'at most 255 virtual addresses (Count IP Addrs is 8 bits)');
@@ -338,7 +340,7 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
   const peers: Uint8Array[] = [];
   (c.unicastPeers ?? []).forEach((p, i) => {
     const b = ip(['unicastPeers', i], p);
-    if (b && familyOf(b) !== family) bad(['unicastPeers', i], 'unicast peer family differs from the VIPs');
+    if (b && familyOfBytes(b) !== family) bad(['unicastPeers', i], 'unicast peer family differs from the VIPs');
     else if (b) peers.push(b);
   });
   const unicastTtl = c.unicastTtl ?? 255;
@@ -349,7 +351,7 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
   if (srcText === undefined) bad(['sourceIp'], 'no source address: give sourceIp or the interface primary address');
   else {
     const b = ip(['sourceIp'], srcText);
-    if (b && familyOf(b) !== family) bad(['sourceIp'], 'source address family differs from the VIPs');
+    if (b && familyOfBytes(b) !== family) bad(['sourceIp'], 'source address family differs from the VIPs');
     else if (b) sourceAddress = b;
   }
   const groupText = c.multicastGroup ?? (family === 4 ? VRRP_MULTICAST_GROUP4 : VRRP_MULTICAST_GROUP6);

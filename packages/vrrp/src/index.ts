@@ -1,19 +1,44 @@
 /**
  * @lvskit/vrrp — VRRP v2/v3 (RFC 3768 / RFC 5798) that stands in one virtual router with keepalived: the
  * codec, the state machine as a synchronous step function, the raw-socket transport, VIP ownership and the
- * router shell that joins them. This entry only re-exports; it must never hold logic.
+ * router shell that joins them, on `@lvskit/base`'s clock, emitter, command runner, addresses and checksum.
+ * This entry only re-exports; it must never hold logic.
  */
-export { bytesEqual, compareBytes, familyOf, formatIp, type IpFamily, parseIp } from './address.js';
 export {
   ARPOP_REQUEST,
-  ETHERTYPE_ARP,
   encodeGratuitousArp,
   encodeUnsolicitedNa,
   GARP_FRAME_LENGTH,
   NA_FRAME_LENGTH,
 } from './arp.js';
-export { finishChecksum, onesSum } from './checksum.js';
-export * from './codec.js';
+export {
+  type AdvertFields,
+  advertLength,
+  checksumValid,
+  encodeAdvert,
+  encodeIpv4Header,
+  IPPROTO_VRRP,
+  type PseudoHeader,
+  passAuthData,
+  VRRP_ADDRESSES,
+  VRRP_AUTH_AH,
+  VRRP_AUTH_NONE,
+  VRRP_AUTH_PASS,
+  VRRP_CHECKSUM,
+  VRRP_COUNT,
+  VRRP_IPV4_TOS,
+  VRRP_PRIORITY,
+  VRRP_TTL,
+  VRRP_TYPE_ADVERTISEMENT,
+  VRRP_V2_ADVER_INT,
+  VRRP_V2_AUTH_LENGTH,
+  VRRP_V2_AUTH_TYPE,
+  VRRP_V3_MAX_ADVER_INT,
+  VRRP_V3_MAX_ADVER_INT_CS,
+  VRRP_VERSION_TYPE,
+  VRRP_VRID,
+  VrrpView,
+} from './codec.js';
 export {
   type AuthenticationConfig,
   type CompiledInstance,
@@ -31,8 +56,8 @@ export {
 export { vrrpErrorCodes } from './errors.js';
 export { Iproute2Ownership, type Iproute2OwnershipOptions } from './iproute2-ownership.js';
 export {
-  DROP_REASONS,
-  type DropReason,
+  ADVERT_DROP_REASONS,
+  type AdvertDropReason,
   type GarpReason,
   masterDownIntervalUs,
   type ReceivedAdvert,
@@ -60,10 +85,11 @@ export {
 } from './router.js';
 export { VrrpSyncGroup, type VrrpSyncGroupOptions } from './sync-group.js';
 export {
+  createSysfsLinkMonitor,
   type LinkMonitor,
-  processScriptRunner,
   ScriptResult,
-  type ScriptRunner,
+  type ScriptState,
+  type SysfsLinkMonitorOptions,
   splitCommand,
   sysfsLinkMonitor,
   Tracker,
@@ -73,6 +99,8 @@ export {
   type TrackRef,
   trackContribution,
   type VrrpScriptConfig,
+  VrrpScriptSet,
+  type VrrpScriptSetPorts,
   validateTracking,
 } from './tracking.js';
 export { Iproute2VirtualMac, type Iproute2VirtualMacOptions } from './vmac.js';

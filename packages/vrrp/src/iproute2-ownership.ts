@@ -6,8 +6,7 @@
  * address that is not a configured VIP.
  */
 import { execFile } from 'node:child_process';
-import { LvsError } from '@lvskit/base';
-import type { IpFamily } from './address.js';
+import { type Family, LvsError } from '@lvskit/base';
 import type { CompiledVirtualAddress } from './config.js';
 import type { AddressOwnership } from './ports.js';
 
@@ -75,7 +74,7 @@ export class Iproute2Ownership implements AddressOwnership {
     if (bad) throw new LvsError('VRRP_OWNERSHIP_FAILED', `arping ${args.join(' ')}: ${bad.stderr.trim()}`);
   }
 
-  async primaryAddress(ifname: string, family: IpFamily): Promise<string | undefined> {
+  async primaryAddress(ifname: string, family: Family): Promise<string | undefined> {
     const r = await run(this.#argv(this.#opts.ip ?? 'ip', ['-j', `-${family}`, 'addr', 'show', 'dev', ifname]));
     if (r.code !== 0) throw new LvsError('VRRP_OWNERSHIP_FAILED', `ip addr show dev ${ifname}: ${r.stderr.trim()}`);
     const links = JSON.parse(r.stdout || '[]') as {

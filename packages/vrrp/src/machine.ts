@@ -6,7 +6,7 @@
  * rule), citing keepalived's functions. Time is passed in (microseconds, any monotonic origin). This file
  * must never touch sockets, interfaces, processes or the real clock.
  */
-import { bytesEqual, compareBytes } from './address.js';
+import { bytesEqual, compareBytes } from '@lvskit/base';
 import {
   checksumValid,
   VRRP_ADDRESSES,
@@ -27,7 +27,7 @@ export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
  * Why a received advertisement was dropped, in the order keepalived's `vrrp_check_packet` tests them
  * (RFC 3768 §7.1, RFC 5798 §7.1). Each has a counter in {@link VrrpMachine.drops}.
  */
-export type DropReason =
+export type AdvertDropReason =
   | 'truncated'
   | 'length'
   | 'ttl'
@@ -46,7 +46,7 @@ export type DropReason =
   | 'not-running';
 
 /** Every drop reason, for iterating counters. */
-export const DROP_REASONS: readonly DropReason[] = [
+export const ADVERT_DROP_REASONS: readonly AdvertDropReason[] = [
   'truncated',
   'length',
   'ttl',
@@ -112,7 +112,7 @@ export type VrrpAction =
   | { readonly type: 'remove-addresses' }
   | { readonly type: 'gratuitous-arp'; readonly repeat: number; readonly reason: GarpReason }
   | { readonly type: 'transition'; readonly from: VrrpState; readonly to: VrrpState; readonly reason: TransitionReason }
-  | { readonly type: 'dropped'; readonly reason: DropReason }
+  | { readonly type: 'dropped'; readonly reason: AdvertDropReason }
   | { readonly type: 'master-rx-lower-priority'; readonly priority: number }
   | { readonly type: 'priority-changed'; readonly from: number; readonly to: number };
 
@@ -172,7 +172,7 @@ export class VrrpMachine {
   /** The configuration it runs. */
   readonly config: CompiledInstance;
   /** Drop counters by reason. */
-  readonly drops: Record<DropReason, number>;
+  readonly drops: Record<AdvertDropReason, number>;
   /** Protocol counters. */
   readonly stats: VrrpStats = {
     advertsReceived: 0,
@@ -219,7 +219,7 @@ export class VrrpMachine {
     this.#effectivePriority = config.priority;
     this.#totalPriority = config.priority;
     this.#masterAdverIntUs = config.advertIntUs;
-    this.drops = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+    this.drops = Object.fromEntries(ADVERT_DROP_REASONS.map((r) => [r, 0])) as Record<AdvertDropReason, number>;
   }
 
   /** Current state. */
@@ -474,7 +474,7 @@ export class VrrpMachine {
     this.#out.push({ type: 'priority-changed', from, to: p });
   }
 
-  #drop(reason: DropReason): false {
+  #drop(reason: AdvertDropReason): false {
     this.drops[reason]++;
     this.#out.push({ type: 'dropped', reason });
     return false;
@@ -497,7 +497,7 @@ export class VrrpMachine {
       const t = v.authType;
       if (t !== VRRP_AUTH_NONE && t !== VRRP_AUTH_PASS && t !== VRRP_AUTH_AH) return this.#drop('auth-type-invalid');
       if (t !== c.authType) return this.#drop('auth-type-mismatch');
-      if (t === VRRP_AUTH_PASS && !bytesEqual(a.bytes, v.authDataOffset(c.family), c.authData)) {
+      if (t === VRRP_AUTH_PASS && !bytesEqual(a.bytes, v.authDataOffset(c.family), c.authData, 0, c.authData.length)) {
         return this.#drop('auth-failure');
       }
       // keepalived drops (not just logs) "to prevent concurent VRID running".
@@ -516,7 +516,8 @@ export class VrrpMachine {
       // keepalived `vrrp_in_chk_vips`: every configured VIP must be in the advert (any order).
       for (const vip of c.virtualAddressBytes) {
         let found = false;
-        for (let i = 0; i < v.count && !found; i++) found = bytesEqual(a.bytes, v.addressOffset(i, c.family), vip);
+        for (let i = 0; i < v.count && !found; i++)
+          found = bytesEqual(a.bytes, v.addressOffset(i, c.family), vip, 0, vip.length);
         if (!found) return this.#drop('address-list');
       }
       if (unicast && c.checkUnicastSrc && !c.unicastPeers.some((p) => compareBytes(p, a.source) === 0)) {

@@ -6,7 +6,7 @@
  * that is not a configured VIP.
  */
 import { readFileSync } from 'node:fs';
-import { LvsError } from '@lvskit/base';
+import { type Family, LvsError } from '@lvskit/base';
 import {
   addAddress,
   interfaceInfo,
@@ -15,7 +15,6 @@ import {
   PacketSocket,
   removeAddress,
 } from '@lvskit/native';
-import type { IpFamily } from './address.js';
 import { encodeGratuitousArp, encodeUnsolicitedNa } from './arp.js';
 import type { CompiledVirtualAddress } from './config.js';
 import { Iproute2Ownership } from './iproute2-ownership.js';
@@ -119,7 +118,7 @@ export class NativeOwnership implements AddressOwnership {
     }
   }
 
-  async primaryAddress(ifname: string, family: IpFamily): Promise<string | undefined> {
+  async primaryAddress(ifname: string, family: Family): Promise<string | undefined> {
     try {
       // The kernel dumps an interface's primary address of a subnet before its secondaries.
       const list = listAddresses({ ifname, netns: this.#netns });

@@ -1,18 +1,17 @@
 /**
- * The narrow ports the VRRP router shell talks through — the advert transport, VIP ownership (addresses
- * and gratuitous ARP) and the clock — as interfaces only. Implementations live beside them (raw socket,
+ * The narrow ports the VRRP router shell talks through — the advert transport, VIP ownership (serving the
+ * addresses and announcing them) and the virtual-MAC link — as interfaces only (the clock is base's `Clock`). Implementations live beside them (raw socket,
  * iproute2/arping, real timers) and every port has a fake in `testing.ts`. This file must never contain an
  * implementation.
  */
-import type { Clock, TimerHandle } from '@lvskit/base';
-import type { IpFamily } from './address.js';
+import type { Clock, Family, TimerHandle } from '@lvskit/base';
 import type { CompiledVirtualAddress, CompiledVmac } from './config.js';
 import type { ReceivedAdvert } from './machine.js';
 
 /** Sends and receives VRRP messages for one instance (one interface, one family). */
 export interface VrrpTransport {
   /** Address family of the socket. */
-  readonly family: IpFamily;
+  readonly family: Family;
   /**
    * Sends one VRRP message (no IP header). The transport adds the IP header (source, TTL 255 or the
    * unicast TTL, protocol 112).
@@ -30,16 +29,40 @@ export interface VrrpTransport {
   close(): void;
 }
 
-/** Adds and removes virtual addresses and announces them. */
+/**
+ * Who serves an instance's virtual addresses. The router's contract with it, exactly:
+ * - **add** — on entering MASTER (any reason: Master_Down_Timer, sync group, fault cleared for an owner),
+ *   `add(vip)` once per VIP, in `virtual_ipaddress` order, each awaited before the next. Never twice without
+ *   a `remove` between.
+ * - **remove** — on leaving MASTER, whatever the next state: BACKUP (a higher priority, a sync-group
+ *   order), FAULT (tracking, the instance's link down, `setFault`), or INIT (`stop()`, after the
+ *   priority-0 advert), `remove(vip)` once per VIP, in the same order. Never without an `add` before it.
+ * - **announce** — after the `add`s have resolved, `announce(vip, repeat)` for every VIP (concurrently),
+ *   with keepalived's rules: `garp_master_repeat` at once on becoming MASTER and again
+ *   `garp_master_delay` later (default 5 and 5 s); `garp_master_refresh_repeat` every `garp_master_refresh`
+ *   while MASTER (default off); `garp_lower_prio_repeat` when a lower-priority advert arrives while MASTER,
+ *   and again `garp_lower_prio_delay` later. Only while MASTER: an announcement due after a `remove` was
+ *   queued is dropped, and no announce follows a `remove` until the next `add`.
+ *
+ * Calls are made from microtasks after the `stateChanged` event, one ownership call at a time (an announce
+ * may overlap later calls, so a slow announcer never delays a release). A rejected call becomes an `error`
+ * event; the machine carries on. `@lvskit/director` implements this with its datapath: `add` starts serving
+ * the VIP (forwarding, ARP/NS answers — the VIP is never put on the kernel), `remove` stops, `announce`
+ * sends gratuitous ARP / unsolicited NA through the datapath. The default implementations
+ * (`NativeOwnership`, `Iproute2Ownership`) put the VIP on the kernel, as keepalived does.
+ */
 export interface AddressOwnership {
-  /** Adds a VIP to its interface (an address already present is not an error). */
+  /** Starts owning one VIP (an address already present is not an error). */
   add(vip: CompiledVirtualAddress): Promise<void>;
-  /** Removes a VIP (an address already absent is not an error). */
+  /** Stops owning one VIP (an address already absent is not an error). */
   remove(vip: CompiledVirtualAddress): Promise<void>;
-  /** Sends `repeat` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) for the VIP. */
+  /** Sends `repeat` gratuitous ARPs (IPv4) / unsolicited NAs (IPv6) for the VIP, back to back. */
   announce(vip: CompiledVirtualAddress, repeat: number): Promise<void>;
-  /** The interface's primary address of a family (first global address), or undefined. */
-  primaryAddress(ifname: string, family: IpFamily): Promise<string | undefined>;
+  /**
+   * The interface's primary address of a family (IPv4: first global address; IPv6: the link-local one,
+   * RFC 5798 §5.1.2.1), used as the advert source when `sourceIp` is not configured; undefined when none.
+   */
+  primaryAddress(ifname: string, family: Family): Promise<string | undefined>;
 }
 
 /**

@@ -8,8 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { LvsError } from '@lvskit/base';
-import { compareBytes, formatIp, parseIp } from './address.js';
+import { compareBytes, formatIp, LvsError, parseIp } from '@lvskit/base';
 import {
   encodeIpv4Header,
   IPPROTO_VRRP,

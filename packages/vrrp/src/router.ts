@@ -1,21 +1,23 @@
 /**
  * The thin async shell around one {@link VrrpMachine}: it feeds the machine received adverts and timer
- * expiries with the clock's time, performs the actions it returns (encode and send adverts, add and remove
- * the VIPs, gratuitous ARPs, notify scripts) through the injected ports, and publishes typed events. All
- * protocol decisions are the machine's; this file must never decide anything about VRRP itself.
+ * expiries with the clock's time, performs the actions it returns (encode and send adverts, hand the VIPs to
+ * the {@link AddressOwnership} port, announcements, notify scripts) through the injected ports, and publishes
+ * typed events. All protocol decisions are the machine's; this file must never decide anything about VRRP
+ * itself.
  */
-import { spawn } from 'node:child_process';
-import { type Clock, LvsError, systemClock } from '@lvskit/base';
+import { type Clock, type CommandRunner, execCommand, LvsError, systemClock, TypedEmitter } from '@lvskit/base';
 import { encodeAdvert } from './codec.js';
 import { type CompiledInstance, compileInstance, type VrrpInstanceConfig } from './config.js';
 import { Iproute2Ownership } from './iproute2-ownership.js';
 import {
-  type DropReason,
+  type AdvertDropReason,
+  type GarpReason,
   type ReceivedAdvert,
   type TransitionReason,
   type VrrpAction,
   VrrpMachine,
   type VrrpState,
+  type VrrpStats,
 } from './machine.js';
 import { NativeOwnership, nativeOwnershipAvailable } from './native-ownership.js';
 import {
@@ -28,10 +30,10 @@ import {
 import { RawSocketTransport } from './raw-transport.js';
 import {
   type LinkMonitor,
-  type ScriptRunner,
   splitCommand,
   type TrackingConfig,
   TrackingController,
+  type VrrpScriptSet,
 } from './tracking.js';
 import { Iproute2VirtualMac } from './vmac.js';
 
@@ -49,62 +51,82 @@ export interface NotifyScripts {
   readonly any?: string;
 }
 
-/** Events a {@link VrrpRouter} publishes. */
+/** Events a {@link VrrpRouter} publishes (subscribe with `on`, which returns the unsubscribe function). */
 export interface VrrpRouterEvents {
-  /** A state change; the director starts serving the VIPs on `to === 'MASTER'` and stops otherwise. */
-  transition: {
+  /**
+   * A state change, with why it happened and the effective priority after it. Emitted synchronously as the
+   * machine decides, before the ownership calls it causes (which the router makes from a microtask, in order).
+   */
+  stateChanged: {
     readonly from: VrrpState;
     readonly to: VrrpState;
     readonly reason: TransitionReason;
     readonly priority: number;
   };
-  /** An advert was dropped by receive validation. */
-  dropped: { readonly reason: DropReason };
-  /** An advert was sent. */
+  /** An advert was dropped by receive validation (counted in {@link VrrpRouter.drops}). */
+  dropped: { readonly reason: AdvertDropReason };
+  /** An advert was sent (priority 0 on release). */
   advertSent: { readonly priority: number };
-  /** The VIPs were added (after the `ip addr add`s completed). */
+  /** Every VIP was handed to `ownership.add` (after the calls resolved or failed). */
   addressesAdded: { readonly addresses: readonly string[] };
-  /** The VIPs were removed. */
+  /** Every VIP was handed to `ownership.remove`. */
   addressesRemoved: { readonly addresses: readonly string[] };
-  /** Gratuitous ARPs were sent. */
-  announced: { readonly repeat: number };
-  /** The effective priority changed. */
+  /** `ownership.announce` was called for every VIP with `repeat`. */
+  announced: { readonly repeat: number; readonly reason: GarpReason };
+  /** The effective priority changed (tracking weights, or the owner conflict 255 → 254). */
   priorityChanged: { readonly from: number; readonly to: number };
   /** As master, an advert with a lower priority arrived (keepalived `notify_master_rx_lower_pri`). */
   masterRxLowerPriority: { readonly priority: number };
-  /** A port failed (address change, ARP, notify script); the machine keeps running. */
+  /** A port failed (ownership, notify script, vmac); the machine keeps running. */
   error: LvsError;
 }
 
 /** Options of {@link VrrpRouter}. Every port defaults to the real implementation. */
 export interface VrrpRouterOptions {
-  /** The transport; default a {@link RawSocketTransport} on the instance interface. */
+  /** The transport; default a {@link RawSocketTransport} on the instance interface (needs CAP_NET_RAW). */
   readonly transport?: VrrpTransport;
-  /** VIP ownership; default {@link NativeOwnership} when `@lvskit/native` is built, else {@link Iproute2Ownership}. */
+  /**
+   * Who serves the VIPs: `add` on entering MASTER, `remove` on leaving it, `announce` after `add` (the
+   * contract is on {@link AddressOwnership}). Default {@link NativeOwnership} when `@lvskit/native` is built,
+   * else {@link Iproute2Ownership} — both put the VIPs on the kernel, as keepalived does; `@lvskit/director`
+   * passes its datapath's ownership instead.
+   */
   readonly ownership?: AddressOwnership;
   /** The `use_vmac` interface manager; default {@link Iproute2VirtualMac}. Unused without `useVmac`. */
   readonly vmacLink?: VirtualMacLink;
-  /** The one clock (milliseconds); default the system clock. */
+  /** The one clock (milliseconds, `@lvskit/base`); default `systemClock`. Share one with the director. */
   readonly clock?: Clock;
+  /** Runs notify scripts and this instance's own `vrrp_script`s; default `execCommand` (no shell). */
+  readonly commandRunner?: CommandRunner;
   /** Notify scripts. */
   readonly notify?: NotifyScripts;
-  /** Start in FAULT (e.g. a tracked interface is already down). */
+  /** Start in FAULT, as {@link VrrpRouter.setFault}(true) would (an operator's hold). */
   readonly fault?: boolean;
-  /** track_script / track_interface with their vrrp_script blocks. */
+  /** track_script / track_interface with this instance's vrrp_script blocks. */
   readonly tracking?: TrackingConfig;
-  /** Script runner for tracking; default real child processes. */
-  readonly scriptRunner?: ScriptRunner;
-  /** Link monitor for tracking; default `/sys/class/net/<if>/flags`. */
+  /**
+   * A `vrrp_script` set shared between routers: a script they all track runs once per interval
+   * (keepalived's global `vrrp_script`). `tracking.trackScripts` names resolve against it first.
+   */
+  readonly scripts?: VrrpScriptSet;
+  /**
+   * Link monitor for the instance's own interface (always watched, unless `dontTrackPrimary`) and
+   * `track_interface`; default {@link sysfsLinkMonitor}. Tests on fakes pass `FakeLinkMonitor`.
+   */
   readonly linkMonitor?: LinkMonitor;
-  /** Link polling interval for tracking, µs; default 100 ms. */
-  readonly linkPollUs?: number;
+  /** Link polling interval, ms; default 100. */
+  readonly linkPollMs?: number;
 }
 
 /** A listener for one {@link VrrpRouterEvents} event. */
 export type VrrpListener<K extends keyof VrrpRouterEvents> = (e: VrrpRouterEvents[K]) => void;
 
-/** One running VRRP instance. */
-export class VrrpRouter {
+/**
+ * One running VRRP instance (keepalived `vrrp_instance`). `start()` compiles the configuration, reads the
+ * watched links, opens the transport and starts in BACKUP (or FAULT); `stop()` releases (priority-0 advert
+ * and `ownership.remove` when MASTER) and rests in INIT.
+ */
+export class VrrpRouter extends TypedEmitter<VrrpRouterEvents> {
   /** The compiled configuration (after {@link VrrpRouter.start}). */
   config: CompiledInstance | undefined;
   /** The state machine (after {@link VrrpRouter.start}). */
@@ -113,27 +135,41 @@ export class VrrpRouter {
   readonly #opts: VrrpRouterOptions;
   readonly #clock: VrrpClock;
   readonly #ownership: AddressOwnership;
+  readonly #commands: CommandRunner;
   #transport: VrrpTransport | undefined;
   #vmacLink: VirtualMacLink | undefined;
   #tracking: TrackingController | undefined;
   #starting = false;
+  #externalFault: boolean;
+  #trackingFault = false;
+  /** Bumped at every add/remove, so an announcement queued before a removal is never sent after it. */
+  #ownershipGeneration = 0;
   #timer: unknown;
   #timerAt = Number.POSITIVE_INFINITY;
   #chain: Promise<void> = Promise.resolve();
   readonly #side = new Set<Promise<void>>();
-  readonly #listeners = new Map<keyof VrrpRouterEvents, Set<(e: never) => void>>();
+  /** Notify scripts still running (never awaited by `settled()`: a slow script must not hold up a stop). */
+  readonly #notifying = new Set<Promise<void>>();
   readonly #tx = new Uint8Array(8 + 255 * 16 + 8);
 
   /**
    * @param config - the vrrp_instance
-   * @param opts - ports and notify scripts
+   * @param opts - ports, notify scripts, tracking
    */
   constructor(config: VrrpInstanceConfig, opts: VrrpRouterOptions = {}) {
+    super();
     this.#source = config;
     this.#opts = opts;
     this.#clock = microseconds(opts.clock ?? systemClock);
+    this.#commands = opts.commandRunner ?? execCommand;
+    this.#externalFault = opts.fault === true;
     // @lvskit/native when it is built here; iproute2 and arping otherwise.
     this.#ownership = opts.ownership ?? (nativeOwnershipAvailable() ? new NativeOwnership() : new Iproute2Ownership());
+  }
+
+  /** The instance name (`vrrp_instance NAME`). */
+  get name(): string {
+    return this.#source.name;
   }
 
   /** Current state (INIT before start and after stop). */
@@ -142,27 +178,46 @@ export class VrrpRouter {
   }
 
   /**
-   * Subscribes to an event; returns the unsubscribe function.
-   * @param name - event name
-   * @param fn - listener
+   * The effective priority: base priority plus tracking weights, clamped to 1..254 (255 stays 255), as sent
+   * in adverts. Before {@link VrrpRouter.start}: the configured priority (keepalived's default 100, or 255
+   * for `state MASTER` without a priority).
    */
-  on<K extends keyof VrrpRouterEvents>(name: K, fn: VrrpListener<K>): () => void {
-    let set = this.#listeners.get(name);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(name, set);
-    }
-    set.add(fn as (e: never) => void);
-    return () => set.delete(fn as (e: never) => void);
+  get effectivePriority(): number {
+    if (this.machine) return this.machine.effectivePriority;
+    return this.#source.priority ?? (this.#source.state === 'MASTER' ? 255 : 100);
   }
 
-  #emit<K extends keyof VrrpRouterEvents>(name: K, e: VrrpRouterEvents[K]): void {
-    const set = this.#listeners.get(name);
-    if (!set || set.size === 0) return;
-    for (const fn of set) (fn as VrrpListener<K>)(e);
+  /** Protocol counters (adverts sent/received, priority 0, MASTER entries and releases); zeros before start. */
+  get stats(): Readonly<VrrpStats> {
+    return (
+      this.machine?.stats ?? {
+        advertsReceived: 0,
+        advertsSent: 0,
+        priorityZeroReceived: 0,
+        priorityZeroSent: 0,
+        becameMaster: 0,
+        releasedMaster: 0,
+      }
+    );
   }
 
-  /** Resolves the source address, compiles the instance, opens the transport and starts the machine. */
+  /** Dropped adverts by reason; empty before start. */
+  get drops(): Readonly<Partial<Record<AdvertDropReason, number>>> {
+    return this.machine?.drops ?? {};
+  }
+
+  /** True while faulted (tracking, the instance's link, {@link VrrpRouter.setFault}, or a sync-group member). */
+  get faulted(): boolean {
+    return this.#externalFault || this.#trackingFault;
+  }
+
+  /**
+   * Resolves the source address, compiles the instance, reads the watched links, opens the transport and
+   * starts the machine (BACKUP, or FAULT when a watched link is down, a weight-0 script has no result yet or
+   * `fault` was given). Tracked scripts run at once.
+   * @throws LvsError `VRRP_INVALID_CONFIG` (every issue), `TIMER_RANGE`, `VRRP_TRANSPORT_FAILED`; a failed
+   *   start leaves nothing behind and may be retried
+   */
   async start(): Promise<void> {
     if (this.#starting || this.machine) throw new LvsError('INVALID_ARGUMENT', 'this VRRP router was already started');
     this.#starting = true;
@@ -175,30 +230,39 @@ export class VrrpRouter {
 
   async #start(): Promise<void> {
     const c = this.#source;
-    const first = c.virtualIpAddresses[0];
-    const family = (typeof first === 'string' ? first : (first?.address ?? '')).includes(':') ? 6 : 4;
-    const primary = c.sourceIp ?? (await this.#ownership.primaryAddress(c.interface, family));
+    const first = Array.isArray(c.virtualIpAddresses) ? c.virtualIpAddresses[0] : undefined;
+    const family = String(typeof first === 'string' ? first : (first?.address ?? '')).includes(':') ? 6 : 4;
+    const primary =
+      c.sourceIp ??
+      (typeof c.interface === 'string' ? await this.#ownership.primaryAddress(c.interface, family) : undefined);
     // Everything that can reject the configuration runs before the socket opens: a failed start leaves
     // nothing behind and may be retried.
     const compiled = compileInstance(c, primary);
-    const tracking = this.#opts.tracking
-      ? new TrackingController(
-          this.#opts.tracking,
-          compiled.priority,
-          compiled.dontTrackPrimary ? null : compiled.interface,
-          {
-            clock: this.#clock,
-            ...(this.#opts.scriptRunner ? { runner: this.#opts.scriptRunner } : {}),
-            ...(this.#opts.linkMonitor ? { links: this.#opts.linkMonitor } : {}),
-            ...(this.#opts.linkPollUs ? { linkPollUs: this.#opts.linkPollUs } : {}),
-          },
-          (total, f) => {
-            // keepalived applies the new priority, then brings the instance down or up.
-            this.setTotalPriority(total);
-            this.setFault(f || this.#opts.fault === true);
-          },
-        )
-      : undefined;
+    // keepalived watches the instance's own interface always (unless dont_track_primary), tracking or not.
+    const watchOwn = !compiled.dontTrackPrimary;
+    const t = this.#opts.tracking;
+    const tracking =
+      t || watchOwn
+        ? new TrackingController(
+            t ?? {},
+            compiled.priority,
+            watchOwn ? compiled.interface : null,
+            {
+              clock: this.#opts.clock ?? systemClock,
+              ...(this.#opts.scripts ? { scripts: this.#opts.scripts } : {}),
+              ...(this.#opts.commandRunner ? { commandRunner: this.#opts.commandRunner } : {}),
+              ...(this.#opts.linkMonitor ? { links: this.#opts.linkMonitor } : {}),
+              ...(this.#opts.linkPollMs !== undefined ? { linkPollMs: this.#opts.linkPollMs } : {}),
+            },
+            (total, f) => {
+              // keepalived applies the new priority, then brings the instance down or up.
+              this.setTotalPriority(total);
+              this.#trackingFault = f;
+              this.#faultChanged();
+            },
+          )
+        : undefined;
+    await tracking?.readLinks();
     // use_vmac: keepalived creates the vmac at start-up (vrrp_complete_instance) and keeps it in every
     // state; adverts go out and come in on it, so they carry the virtual MAC (vrrp_vmac.c, vrrp_if.c).
     const vmac = compiled.vmac;
@@ -225,24 +289,30 @@ export class VrrpRouter {
     this.#tracking = tracking;
     this.#transport = transport;
     transport.onReceive((a) => this.#onAdvert(a));
-    const fault = this.#opts.fault === true || (tracking?.initialFault() ?? false);
-    if (fault) {
-      if (this.syncGroup) this.syncGroup.memberFault(this, true);
-      else this.#run(m.step({ type: 'fault', fault: true }, this.#clock.now()));
+    if (tracking) {
+      const now = tracking.current();
+      this.#trackingFault = now.fault;
+      if (now.total !== compiled.priority)
+        this.#runActions(m.step({ type: 'priority', total: now.total }, this.#clock.now()));
     }
-    this.#run(m.step({ type: 'start' }, this.#clock.now()));
-    await tracking?.start();
+    if (this.faulted) {
+      if (this.syncGroup) this.syncGroup.memberFault(this, true);
+      else this.#runActions(m.step({ type: 'fault', fault: true }, this.#clock.now()));
+    }
+    this.#runActions(m.step({ type: 'start' }, this.#clock.now()));
+    tracking?.start();
   }
 
   /**
-   * Stops: a master sends priority 0 and removes its VIPs; notify_stop runs. Resolves when the address
-   * changes are done.
+   * Stops: a master sends a priority-0 advert and hands every VIP to `ownership.remove`; the state becomes
+   * INIT (`stateChanged` with reason `shutdown`) and notify_stop runs. Resolves when the ownership calls are
+   * done. Stopping a stopped or never-started router does nothing.
    */
   async stop(): Promise<void> {
     const m = this.machine;
-    if (!m) return;
+    if (!m || m.state === 'INIT') return;
     this.#tracking?.stop();
-    this.#run(m.step({ type: 'shutdown' }, this.#clock.now()));
+    this.#runActions(m.step({ type: 'shutdown' }, this.#clock.now()));
     this.#clock.cancel(this.#timer);
     this.#timerAt = Number.POSITIVE_INFINITY;
     this.#transport?.close();
@@ -253,18 +323,25 @@ export class VrrpRouter {
     this.#vmacLink = undefined;
     if (vmac && link) {
       await link.destroy(vmac).catch((err: unknown) => {
-        this.#emit('error', LvsError.is(err) ? err : new LvsError('VRRP_OWNERSHIP_FAILED', String(err)));
+        this.emit('error', LvsError.is(err) ? err : new LvsError('VRRP_OWNERSHIP_FAILED', String(err)));
       });
     }
   }
 
   /**
-   * Reports a tracking fault (track_interface / track_script with weight 0) or its end.
+   * Holds the instance in FAULT (true) or releases that hold (false), on top of what tracking decides: an
+   * operator's or the director's own fault. In a sync group the whole group follows.
    * @param fault - true while faulted
    */
   setFault(fault: boolean): void {
-    if (this.syncGroup) this.syncGroup.memberFault(this, fault);
-    else this.applyFault(fault);
+    this.#externalFault = fault;
+    this.#faultChanged();
+  }
+
+  #faultChanged(): void {
+    if (!this.machine) return;
+    if (this.syncGroup) this.syncGroup.memberFault(this, this.faulted);
+    else this.applyFault(this.faulted);
   }
 
   /**
@@ -278,7 +355,9 @@ export class VrrpRouter {
    * @internal
    */
   applyFault(fault: boolean): void {
-    if (this.machine) this.#run(this.machine.step({ type: 'fault', fault }, this.#clock.now()));
+    if (this.machine && this.machine.state !== 'INIT') {
+      this.#runActions(this.machine.step({ type: 'fault', fault }, this.#clock.now()));
+    }
   }
 
   /**
@@ -286,18 +365,24 @@ export class VrrpRouter {
    * @internal
    */
   applySync(type: 'sync-master' | 'sync-backup'): void {
-    if (this.machine) this.#run(this.machine.step({ type }, this.#clock.now()));
+    if (this.machine) this.#runActions(this.machine.step({ type }, this.#clock.now()));
   }
 
   /**
-   * Sets the total priority (base + tracking weights); the machine clamps it as keepalived does.
+   * Sets the total priority (base + tracking weights); the machine clamps it as keepalived does. Tracking
+   * calls this itself; call it only for weights lvskit does not track.
    * @param total - keepalived `total_priority`
    */
   setTotalPriority(total: number): void {
-    if (this.machine) this.#run(this.machine.step({ type: 'priority', total }, this.#clock.now()));
+    if (this.machine) this.#runActions(this.machine.step({ type: 'priority', total }, this.#clock.now()));
   }
 
-  /** Resolves when every queued address/ARP operation has finished (for tests and orderly shutdown). */
+  /** Resolves when every notify script started so far has finished (tests). */
+  async notifiesSettled(): Promise<void> {
+    await Promise.all([...this.#notifying]);
+  }
+
+  /** Resolves when every queued ownership call has finished (for tests and orderly shutdown). */
   async settled(): Promise<void> {
     await this.#chain;
     await Promise.all([...this.#side]);
@@ -306,14 +391,14 @@ export class VrrpRouter {
   #onAdvert(a: ReceivedAdvert): void {
     const m = this.machine;
     if (!m) return;
-    this.#run(m.step({ type: 'advert', advert: a }, this.#clock.now()));
+    this.#runActions(m.step({ type: 'advert', advert: a }, this.#clock.now()));
   }
 
   #onTimer(): void {
     const m = this.machine;
     this.#timerAt = Number.POSITIVE_INFINITY;
     if (!m) return;
-    this.#run(m.step({ type: 'timer' }, this.#clock.now()));
+    this.#runActions(m.step({ type: 'timer' }, this.#clock.now()));
   }
 
   #schedule(): void {
@@ -326,10 +411,12 @@ export class VrrpRouter {
     if (next !== Number.POSITIVE_INFINITY) this.#timer = this.#clock.at(next, () => this.#onTimer());
   }
 
+  #error(err: unknown, code: 'VRRP_OWNERSHIP_FAILED' | 'VRRP_NOTIFY_FAILED' = 'VRRP_OWNERSHIP_FAILED'): void {
+    this.emit('error', LvsError.is(err) ? err : new LvsError(code, String(err), { cause: err }));
+  }
+
   #queue(what: () => Promise<void>): void {
-    this.#chain = this.#chain.then(what).catch((err: unknown) => {
-      this.#emit('error', LvsError.is(err) ? err : new LvsError('VRRP_OWNERSHIP_FAILED', String(err), { cause: err }));
-    });
+    this.#chain = this.#chain.then(what).catch((err: unknown) => this.#error(err));
   }
 
   /** Runs a notify script line with extra arguments (sync groups use it for their own notifies). @internal */
@@ -337,63 +424,66 @@ export class VrrpRouter {
     this.#exec([...splitCommand(line), ...extra]);
   }
 
-  #run(actions: readonly VrrpAction[]): void {
+  #runActions(actions: readonly VrrpAction[]): void {
     const c = this.config;
     if (!c) return;
     for (const a of actions) {
       switch (a.type) {
         case 'send-advert':
           this.#sendAdvert(c, a.priority);
-          this.#emit('advertSent', { priority: a.priority });
+          this.emitWith('advertSent', () => ({ priority: a.priority }));
           break;
         case 'add-addresses': {
           const vips = c.virtualAddresses;
+          this.#ownershipGeneration++;
           this.#queue(async () => {
             for (const v of vips) await this.#ownership.add(v);
-            this.#emit('addressesAdded', { addresses: vips.map((v) => `${v.text}/${v.prefix}`) });
+            this.emitWith('addressesAdded', () => ({ addresses: vips.map((v) => `${v.text}/${v.prefix}`) }));
           });
           break;
         }
         case 'remove-addresses': {
           const vips = c.virtualAddresses;
+          this.#ownershipGeneration++;
           this.#queue(async () => {
             for (const v of vips) await this.#ownership.remove(v);
-            this.#emit('addressesRemoved', { addresses: vips.map((v) => `${v.text}/${v.prefix}`) });
+            this.emitWith('addressesRemoved', () => ({ addresses: vips.map((v) => `${v.text}/${v.prefix}`) }));
           });
           break;
         }
         case 'gratuitous-arp': {
-          // After the queued address changes so far, but without holding up later ones (a slow announcer
-          // must never delay releasing the VIPs).
-          const repeat = a.repeat;
+          // After the queued ownership calls so far, but without holding up later ones (a slow announcer
+          // must never delay releasing the VIPs); skipped when the VIPs were released in between.
+          const { repeat, reason } = a;
+          const generation = this.#ownershipGeneration;
           const announce = this.#chain
-            .then(() => Promise.all(c.virtualAddresses.map((v) => this.#ownership.announce(v, repeat))))
-            .then(
-              () => this.#emit('announced', { repeat }),
-              (err: unknown) =>
-                this.#emit('error', LvsError.is(err) ? err : new LvsError('VRRP_OWNERSHIP_FAILED', String(err))),
-            );
+            .then(async () => {
+              if (generation !== this.#ownershipGeneration) return;
+              await Promise.all(c.virtualAddresses.map((v) => this.#ownership.announce(v, repeat)));
+              this.emitWith('announced', () => ({ repeat, reason }));
+            })
+            .catch((err: unknown) => this.#error(err));
           this.#side.add(announce);
           void announce.finally(() => this.#side.delete(announce));
           break;
         }
         case 'transition':
-          this.#emit('transition', {
+          this.emitWith('stateChanged', () => ({
             from: a.from,
             to: a.to,
             reason: a.reason,
             priority: this.machine?.effectivePriority ?? 0,
-          });
+          }));
           this.#notify(c, a.to);
           break;
         case 'dropped':
-          this.#emit('dropped', { reason: a.reason });
+          this.emitWith('dropped', () => ({ reason: a.reason }));
           break;
         case 'priority-changed':
-          this.#emit('priorityChanged', { from: a.from, to: a.to });
+          this.emitWith('priorityChanged', () => ({ from: a.from, to: a.to }));
           break;
         case 'master-rx-lower-priority':
-          this.#emit('masterRxLowerPriority', { priority: a.priority });
+          this.emitWith('masterRxLowerPriority', () => ({ priority: a.priority }));
           break;
       }
     }
@@ -443,19 +533,18 @@ export class VrrpRouter {
 
   #exec(argv: string[]): void {
     if (argv.length === 0) return;
-    try {
-      const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' });
-      child.on('error', (err) =>
-        this.#emit(
-          'error',
-          new LvsError('VRRP_NOTIFY_FAILED', `notify script ${argv[0]}: ${err.message}`, { cause: err }),
-        ),
-      );
-    } catch (err) {
-      this.#emit(
-        'error',
-        new LvsError('VRRP_NOTIFY_FAILED', `notify script ${argv[0]}: ${String(err)}`, { cause: err }),
-      );
-    }
+    // Not awaited: a notify script never holds up the machine (keepalived forks and carries on).
+    const run = this.#commands(argv).then(
+      (r) => {
+        if (r.code === 127 || r.code === 126) {
+          this.#error(
+            new LvsError('VRRP_NOTIFY_FAILED', `notify script ${argv[0]}: ${r.stderr.trim() || `exit ${r.code}`}`),
+          );
+        }
+      },
+      (err: unknown) => this.#error(err, 'VRRP_NOTIFY_FAILED'),
+    );
+    this.#notifying.add(run);
+    void run.finally(() => this.#notifying.delete(run));
   }
 }

@@ -44,11 +44,34 @@ export class VrrpSyncGroup {
     this.#opts = opts;
     for (const m of members) {
       m.syncGroup = this;
-      m.on('transition', (e) => this.#onTransition(m, e.to, e.reason));
+      m.on('stateChanged', (e) => this.#onTransition(m, e.to, e.reason));
     }
   }
 
-  /** Group state (keepalived `GROUP_STATE`). */
+  /**
+   * Starts every member, in `group { }` order; they then move together. A member that fails to start
+   * stops the ones already started, and the error is rethrown.
+   */
+  async start(): Promise<void> {
+    const started: VrrpRouter[] = [];
+    try {
+      for (const m of this.members) {
+        await m.start();
+        started.push(m);
+      }
+    } catch (err) {
+      for (const m of started.reverse()) await m.stop();
+      throw err;
+    }
+  }
+
+  /** Stops every member (a master member sends priority 0 and releases its VIPs); the group rests in INIT. */
+  async stop(): Promise<void> {
+    // Every member first leaves MASTER synchronously, so no member is ever left MASTER alone.
+    await Promise.all(this.members.map((m) => m.stop()));
+  }
+
+  /** Group state (keepalived `GROUP_STATE`): INIT before start and after stop. */
   get state(): VrrpState {
     return this.#state;
   }

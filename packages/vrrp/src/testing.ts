@@ -5,13 +5,13 @@
  * real timers or processes.
  */
 
-import type { Clock } from '@lvskit/base';
-import type { IpFamily } from './address.js';
-import { compareBytes, formatIp } from './address.js';
-import type { CompiledVirtualAddress, CompiledVmac } from './config.js';
+import { type Clock, compareBytes, type Family, formatIp, parseIp } from '@lvskit/base';
+import { FakeClock, FakeCommandRunner } from '@lvskit/base/testing';
+import type { CompiledVirtualAddress, CompiledVmac, VrrpInstanceConfig } from './config.js';
 import type { ReceivedAdvert } from './machine.js';
 import type { AddressOwnership, VirtualMacLink, VrrpTransport } from './ports.js';
-import type { LinkMonitor, ScriptRunner } from './tracking.js';
+import { VrrpRouter, type VrrpRouterOptions } from './router.js';
+import type { LinkMonitor } from './tracking.js';
 
 /** One packet seen on a {@link FakeSegment}. */
 export interface FakeFrame {
@@ -67,7 +67,7 @@ export class FakeSegment {
 
 /** A transport on a {@link FakeSegment}. */
 export class FakeTransport implements VrrpTransport {
-  readonly family: IpFamily;
+  readonly family: Family;
   /** Source address text. */
   readonly source: string;
   /** Source bytes. */
@@ -84,7 +84,7 @@ export class FakeTransport implements VrrpTransport {
     this.#segment = segment;
     this.source = source;
     this.ttl = ttl;
-    this.sourceBytes = Uint8Array.from(source.includes(':') ? [] : source.split('.').map(Number));
+    this.sourceBytes = parseIp(source);
     this.family = source.includes(':') ? 6 : 4;
   }
   send(message: Uint8Array, length: number, destination: Uint8Array): void {
@@ -105,25 +105,50 @@ export class FakeTransport implements VrrpTransport {
   }
 }
 
-/** Records ownership operations; `owned` is the set of VIPs currently added. */
+/**
+ * An {@link AddressOwnership} that records every call (`log`, each stamped on the clock in `calls` when a
+ * clock is given) and checks the router's contract: an `add` of a VIP already owned, a `remove` of one not
+ * owned, or an `announce` of one not owned is recorded in `violations`. `owned` is the set of VIPs added.
+ */
 export class FakeOwnership implements AddressOwnership {
-  /** Every operation, in order, e.g. `add 198.18.0.10/24 eth0`. */
+  /**
+   * Every call, in order: `add 198.18.0.10/24 eth0`, `announce 198.18.0.10 x5`, `del 198.18.0.10/24 eth0`.
+   */
   readonly log: string[] = [];
   /** VIPs currently present. */
   readonly owned = new Set<string>();
   /** Primary addresses returned by {@link FakeOwnership.primaryAddress}, by interface. */
   readonly primaries = new Map<string, string>();
 
+  /** Every call with the clock's time (ms) when it was made; `at` is NaN without a clock. */
+  readonly calls: { readonly at: number; readonly call: string }[] = [];
+  /** Calls that broke the contract (see the class comment); empty when the router kept it. */
+  readonly violations: string[] = [];
+  readonly #clock: Clock | undefined;
+
+  /** @param clock - stamps {@link FakeOwnership.calls} */
+  constructor(clock?: Clock) {
+    this.#clock = clock;
+  }
+
+  #record(call: string): void {
+    this.log.push(call);
+    this.calls.push({ at: this.#clock?.now() ?? Number.NaN, call });
+  }
+
   async add(v: CompiledVirtualAddress): Promise<void> {
-    this.log.push(`add ${v.text}/${v.prefix} ${v.dev}`);
+    if (this.owned.has(v.text)) this.violations.push(`add of owned ${v.text}`);
+    this.#record(`add ${v.text}/${v.prefix} ${v.dev}`);
     this.owned.add(v.text);
   }
   async remove(v: CompiledVirtualAddress): Promise<void> {
-    this.log.push(`del ${v.text}/${v.prefix} ${v.dev}`);
+    if (!this.owned.has(v.text)) this.violations.push(`remove of unowned ${v.text}`);
+    this.#record(`del ${v.text}/${v.prefix} ${v.dev}`);
     this.owned.delete(v.text);
   }
   async announce(v: CompiledVirtualAddress, repeat: number): Promise<void> {
-    this.log.push(`garp ${v.text} x${repeat}`);
+    if (!this.owned.has(v.text)) this.violations.push(`announce of unowned ${v.text}`);
+    this.#record(`announce ${v.text} x${repeat}`);
   }
   async primaryAddress(ifname: string): Promise<string | undefined> {
     return this.primaries.get(ifname);
@@ -151,18 +176,6 @@ export class FakeVirtualMac implements VirtualMacLink {
   }
 }
 
-/** A script runner whose results the test sets: `results.get(argv[0])` (default true). */
-export class FakeScriptRunner implements ScriptRunner {
-  /** Result per command (argv[0]). */
-  readonly results = new Map<string, boolean>();
-  /** Every run, as argv joined by spaces. */
-  readonly runs: string[] = [];
-  async run(argv: readonly string[]): Promise<boolean> {
-    this.runs.push(argv.join(' '));
-    return this.results.get(argv[0] as string) ?? true;
-  }
-}
-
 /** A link monitor whose link states the test sets (default up). */
 export class FakeLinkMonitor implements LinkMonitor {
   /** Link state by interface. */
@@ -170,4 +183,106 @@ export class FakeLinkMonitor implements LinkMonitor {
   async isUp(ifname: string): Promise<boolean> {
     return this.up.get(ifname) ?? true;
   }
+}
+
+/** One router of a {@link VrrpTestbed}, with its own fakes. */
+export interface TestbedRouter {
+  /** The router (not started). */
+  readonly router: VrrpRouter;
+  /** Its recording ownership. */
+  readonly ownership: FakeOwnership;
+  /** Its transport on the shared segment. */
+  readonly transport: FakeTransport;
+  /** Its link monitor (every link up until the test says otherwise). */
+  readonly links: FakeLinkMonitor;
+  /** Its command runner (notify and its own scripts; exit 0 unless answered otherwise). */
+  readonly commands: FakeCommandRunner;
+  /** Its source address. */
+  readonly source: string;
+}
+
+/** N routers of one virtual router on one {@link FakeSegment} and one `FakeClock`. */
+export interface VrrpTestbed {
+  /** The one clock. */
+  readonly clock: FakeClock;
+  /** The one segment (its `frames` are every advert sent; `blocked` partitions a source). */
+  readonly segment: FakeSegment;
+  /** The routers, in the order given. */
+  readonly routers: readonly TestbedRouter[];
+  /** Starts every router, in order. */
+  start(): Promise<void>;
+  /** Stops every router. */
+  stop(): Promise<void>;
+  /** Advances the clock by `ms`, letting ownership calls and scripts settle at each timer. */
+  advance(ms: number): Promise<void>;
+  /** The state of every router, in order. */
+  states(): string[];
+}
+
+/** One router of {@link createVrrpTestbed}: its instance fields over the shared ones, and extra options. */
+export interface TestbedRouterSpec extends Partial<VrrpInstanceConfig> {
+  /** Router options besides the fakes (tracking, scripts, notify, fault…); fakes given here win. */
+  readonly options?: VrrpRouterOptions;
+}
+
+/**
+ * Builds N routers of one virtual router for failover tests, on one segment and one clock: router `i`
+ * gets source `198.18.0.(i+1)` (or `2001:2::(i+1)` when the VIPs are IPv6), interface `eth0`, VRID 51,
+ * VIP `198.18.0.100/24` unless overridden, and its own {@link FakeOwnership}, {@link FakeLinkMonitor} and
+ * `FakeCommandRunner`. Nothing is started.
+ * @param specs - one entry per router (priority, state, … and `options`)
+ * @param shared - instance fields every router shares, and an existing clock
+ */
+export function createVrrpTestbed(
+  specs: readonly TestbedRouterSpec[],
+  shared: Partial<VrrpInstanceConfig> & { readonly clock?: FakeClock } = {},
+): VrrpTestbed {
+  const { clock: given, ...base } = shared;
+  const clock = given ?? new FakeClock(0);
+  const segment = new FakeSegment(clock);
+  const routers = specs.map((spec, i): TestbedRouter => {
+    const { options, ...fields } = spec;
+    const vips = fields.virtualIpAddresses ?? base.virtualIpAddresses ?? ['198.18.0.100/24'];
+    const first = vips[0];
+    const v6 = (typeof first === 'string' ? first : (first?.address ?? '')).includes(':');
+    const source = fields.sourceIp ?? (v6 ? `2001:2::${i + 1}` : `198.18.0.${i + 1}`);
+    const ownership = new FakeOwnership(clock);
+    const transport = segment.transport(source);
+    const links = new FakeLinkMonitor();
+    const commands = new FakeCommandRunner();
+    const config: VrrpInstanceConfig = {
+      name: 'VI_1',
+      interface: 'eth0',
+      virtualRouterId: 51,
+      ...base,
+      ...fields,
+      virtualIpAddresses: vips,
+      sourceIp: source,
+    };
+    const router = new VrrpRouter(config, {
+      commandRunner: commands.runner,
+      ...options,
+      clock,
+      transport,
+      ownership,
+      linkMonitor: options?.linkMonitor ?? links,
+    });
+    return { router, ownership, transport, links, commands, source };
+  });
+  return {
+    clock,
+    segment,
+    routers,
+    async start() {
+      for (const r of routers) await r.router.start();
+    },
+    async stop() {
+      for (const r of routers) await r.router.stop();
+    },
+    async advance(ms) {
+      await clock.advanceAsync(ms);
+      for (const r of routers) await r.router.settled();
+    },
+    states: () => routers.map((r) => r.router.state),
+  };
 }

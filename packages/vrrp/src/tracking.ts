@@ -1,14 +1,23 @@
 /**
  * keepalived's tracking: `vrrp_script` (interval, timeout, weight, rise, fall, init_fail), `track_script`
  * and `track_interface` references, and how their results become an instance's total priority and FAULT
- * state. The rules are pure ({@link ScriptResult}, {@link trackContribution}, {@link Tracker}); the
- * {@link TrackingController} runs scripts and watches links through injected ports and only reports
- * changes. Nothing here decides VRRP state; the machine does that from the priority and fault it is given.
+ * state. The rules are pure ({@link ScriptResult}, {@link trackContribution}, {@link Tracker}); a
+ * {@link VrrpScriptSet} runs each script once per interval for every instance tracking it (through the base
+ * `CommandRunner` and `Clock`), and the {@link TrackingController} joins one instance's scripts and links
+ * (the `sysfs` {@link LinkMonitor} by default) and only reports changes. Nothing here decides VRRP state; the machine does that from the priority and fault it is given.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { LvsError, type LvsIssue } from '@lvskit/base';
-import type { VrrpClock } from './ports.js';
+import {
+  type Clock,
+  type CommandRunner,
+  checkDelay,
+  describe,
+  execCommand,
+  IssueList,
+  LvsError,
+  systemClock,
+  type TimerHandle,
+} from '@lvskit/base';
 
 /** A `vrrp_script` block. */
 export interface VrrpScriptConfig {
@@ -185,15 +194,12 @@ export class Tracker {
   }
 }
 
-/** Runs one script; resolves true for exit status 0, false for any failure or timeout. */
-export interface ScriptRunner {
-  /** @param argv - command and arguments; @param timeoutMs - SIGTERM, then SIGKILL 2 s later (keepalived) */
-  run(argv: readonly string[], timeoutMs: number): Promise<boolean>;
-}
-
-/** Tells whether an interface is up (keepalived `IF_ISUP`: IFF_UP and IFF_RUNNING). */
+/**
+ * Tells whether an interface is up, as keepalived's `IF_ISUP` does from the netlink link flags: IFF_UP and
+ * IFF_RUNNING (the kernel sets RUNNING while the operational state is up, `netif_oper_up`).
+ */
 export interface LinkMonitor {
-  /** @param ifname - interface name */
+  /** @param ifname - interface name; an interface that does not exist is down */
   isUp(ifname: string): Promise<boolean>;
 }
 
@@ -204,116 +210,268 @@ export function splitCommand(line: string): string[] {
   return out;
 }
 
-/** The real {@link ScriptRunner}: a child process per run. */
-export const processScriptRunner: ScriptRunner = {
-  run(argv, timeoutMs) {
-    return new Promise((resolve) => {
-      let done = false;
-      const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' });
-      const finish = (ok: boolean): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(term);
-        clearTimeout(kill);
-        resolve(ok);
-      };
-      let kill: ReturnType<typeof setTimeout> | undefined;
-      const term = setTimeout(() => {
-        child.kill('SIGTERM');
-        kill = setTimeout(() => child.kill('SIGKILL'), 2000);
-        finish(false);
-      }, timeoutMs);
-      child.on('error', () => finish(false));
-      child.on('exit', (code) => finish(code === 0));
-    });
-  },
-};
-
-/** The real {@link LinkMonitor}: reads `/sys/class/net/<if>/flags` (IFF_UP 0x1, IFF_RUNNING 0x40). */
-export const sysfsLinkMonitor: LinkMonitor = {
-  async isUp(ifname) {
-    try {
-      const flags = Number.parseInt((await readFile(`/sys/class/net/${ifname}/flags`, 'utf8')).trim(), 16);
-      return (flags & 0x41) === 0x41;
-    } catch {
-      return false;
-    }
-  },
-};
-
-/** Ports and timing of a {@link TrackingController}. */
-export interface TrackingPorts {
-  /** Clock for script intervals and link polling. */
-  readonly clock: VrrpClock;
-  /** Script runner; default {@link processScriptRunner}. */
-  readonly runner?: ScriptRunner;
-  /** Link monitor; default {@link sysfsLinkMonitor}. */
-  readonly links?: LinkMonitor;
-  /** Link polling interval, µs; default 100 ms. */
-  readonly linkPollUs?: number;
+/** Options of {@link createSysfsLinkMonitor}. */
+export interface SysfsLinkMonitorOptions {
+  /** Directory holding one directory per interface; default `/sys/class/net` (of the caller's namespace). */
+  readonly root?: string;
 }
 
 /**
- * Validates tracking configuration (every issue, one `VRRP_INVALID_CONFIG`).
- * @param t - the tracking configuration
+ * A {@link LinkMonitor} over sysfs. `/sys/class/net/<if>/flags` holds `dev->flags` only, which never carries
+ * IFF_RUNNING (a live veth reads 0x1003), so RUNNING is read where the kernel exposes it: `operstate` `up`
+ * (or `unknown`, which `netif_oper_up` also counts as running: loopback, dummy, tun without carrier
+ * reporting), falling back to `carrier` = 1 when `operstate` cannot be read. IFF_UP (0x1) comes from `flags`.
+ * @see linux Documentation/ABI/testing/sysfs-class-net (operstate, carrier); net/core/dev.c `dev_get_flags`
  */
-export function validateTracking(t: TrackingConfig): void {
-  const issues: LvsIssue[] = [];
-  const bad = (path: (string | number)[], message: string): void => {
-    issues.push({ path, code: 'VRRP_INVALID_CONFIG', message });
+export function createSysfsLinkMonitor(opts: SysfsLinkMonitorOptions = {}): LinkMonitor {
+  const root = opts.root ?? '/sys/class/net';
+  const read = async (ifname: string, file: string): Promise<string | undefined> => {
+    try {
+      return (await readFile(`${root}/${ifname}/${file}`, 'utf8')).trim();
+    } catch {
+      return undefined;
+    }
   };
-  const names = new Set<string>();
-  (t.scripts ?? []).forEach((s, i) => {
-    if (!s.name) bad(['scripts', i, 'name'], 'vrrp_script needs a name');
-    names.add(s.name);
-    if (splitCommand(s.script ?? '').length === 0) bad(['scripts', i, 'script'], 'script is empty');
-    const pos = (k: 'interval' | 'timeout', v: number | undefined): void => {
-      if (v !== undefined && !(typeof v === 'number' && v > 0)) bad(['scripts', i, k], `${k} must be > 0 seconds`);
-    };
-    pos('interval', s.interval);
-    pos('timeout', s.timeout);
-    if (s.weight !== undefined && !(Number.isInteger(s.weight) && s.weight >= -253 && s.weight <= 253)) {
-      bad(['scripts', i, 'weight'], 'weight must be an integer −253..253');
-    }
-    for (const k of ['rise', 'fall'] as const) {
-      const v = s[k];
-      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) bad(['scripts', i, k], `${k} must be an integer ≥ 1`);
-    }
-  });
-  (t.trackScripts ?? []).forEach((r, i) => {
-    if (!names.has(r.name)) bad(['trackScripts', i, 'name'], `no vrrp_script named ${JSON.stringify(r.name)}`);
-    if (r.weight !== undefined && !(Number.isInteger(r.weight) && r.weight >= -253 && r.weight <= 253)) {
-      bad(['trackScripts', i, 'weight'], 'weight must be an integer −253..253');
-    }
-  });
-  (t.trackInterfaces ?? []).forEach((r, i) => {
-    if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(r.name)) bad(['trackInterfaces', i, 'name'], 'not an interface name');
-    if (r.weight !== undefined && !(Number.isInteger(r.weight) && r.weight >= -253 && r.weight <= 253)) {
-      bad(['trackInterfaces', i, 'weight'], 'weight must be an integer −253..253');
-    }
-  });
-  if (issues.length > 0) throw new LvsError('VRRP_INVALID_CONFIG', `tracking: ${issues[0]?.message}`, { issues });
+  return {
+    async isUp(ifname) {
+      // An interface name never holds a path separator; refuse one rather than read outside `root`.
+      if (ifname.includes('/') || ifname === '.' || ifname === '..') return false;
+      const flags = Number.parseInt((await read(ifname, 'flags')) ?? '', 16);
+      if (!Number.isInteger(flags) || (flags & 0x1) === 0) return false;
+      const oper = await read(ifname, 'operstate');
+      if (oper !== undefined) return oper === 'up' || oper === 'unknown';
+      return (await read(ifname, 'carrier')) === '1';
+    },
+  };
+}
+
+/** The {@link LinkMonitor} of `/sys/class/net` (see {@link createSysfsLinkMonitor}). */
+export const sysfsLinkMonitor: LinkMonitor = createSysfsLinkMonitor();
+
+/** Ports of a {@link VrrpScriptSet}. */
+export interface VrrpScriptSetPorts {
+  /** The one clock (milliseconds); default the system clock. */
+  readonly clock?: Clock;
+  /** Runs the scripts; default `execCommand` (argv, no shell, killed by PID at the timeout). */
+  readonly commandRunner?: CommandRunner;
+}
+
+/** The result of one `vrrp_script`, as instances tracking it see it. */
+export interface ScriptState {
+  /** No result yet (keepalived `SCRIPT_INIT_STATE`). */
+  readonly init: boolean;
+  /** OK (rise reached); false while init. */
+  readonly ok: boolean;
 }
 
 interface ScriptEntry {
-  readonly key: string;
+  readonly config: VrrpScriptConfig;
   readonly argv: string[];
-  readonly intervalUs: number;
+  readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly result: ScriptResult;
+  readonly listeners: Set<(s: ScriptState) => void>;
+  timer: TimerHandle | undefined;
+  running: boolean;
+  generation: number;
 }
 
 /**
- * Runs the tracked scripts at their intervals and polls the tracked links, and calls `onChange(total,
- * fault)` whenever keepalived's total priority or fault state changes.
+ * keepalived's global `vrrp_script` blocks: each script runs once per interval however many instances track
+ * it (keepalived keeps one `vrrp_script_t` and one result per script), its result shared by every watcher.
+ * A script runs while someone watches it: the first watcher starts it — a first run at once, as keepalived
+ * runs every script at start-up — and each later run is due one interval after the previous one completed
+ * (`vrrp_script_child_thread`). Pass one set to several routers to share scripts between instances.
+ */
+export class VrrpScriptSet {
+  readonly #entries = new Map<string, ScriptEntry>();
+  readonly #clock: Clock;
+  readonly #run: CommandRunner;
+
+  /**
+   * @param scripts - the `vrrp_script` blocks (validated here: every issue at once, `VRRP_INVALID_CONFIG`,
+   *   or `TIMER_RANGE` for an interval or timeout a timer cannot hold)
+   * @param ports - clock and command runner
+   */
+  constructor(scripts: readonly VrrpScriptConfig[], ports: VrrpScriptSetPorts = {}) {
+    validateTracking({ scripts });
+    this.#clock = ports.clock ?? systemClock;
+    this.#run = ports.commandRunner ?? execCommand;
+    for (const s of scripts) {
+      const interval = s.interval ?? 1;
+      this.#entries.set(s.name, {
+        config: s,
+        argv: splitCommand(s.script),
+        intervalMs: interval * 1000,
+        timeoutMs: (s.timeout ?? interval) * 1000,
+        result: new ScriptResult(s.rise ?? 1, s.fall ?? 1, s.initFail === true),
+        listeners: new Set(),
+        timer: undefined,
+        running: false,
+        generation: 0,
+      });
+    }
+  }
+
+  /** The names of the scripts, in configuration order. */
+  get names(): readonly string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** The configuration of one script, or undefined. */
+  script(name: string): VrrpScriptConfig | undefined {
+    return this.#entries.get(name)?.config;
+  }
+
+  /** The current result of one script (init until its first run completes), or undefined for an unknown name. */
+  state(name: string): ScriptState | undefined {
+    const e = this.#entries.get(name);
+    return e ? { init: e.result.init, ok: e.result.ok } : undefined;
+  }
+
+  /**
+   * Watches one script: `listener` is called on every result keepalived reports (a change, and always the
+   * first). The first watcher of a script starts its runs; the last one leaving stops them.
+   * @returns the unsubscribe function
+   * @throws LvsError `VRRP_INVALID_CONFIG` for an unknown name
+   */
+  watch(name: string, listener: (state: ScriptState) => void): () => void {
+    const e = this.#entries.get(name);
+    if (!e) throw new LvsError('VRRP_INVALID_CONFIG', `no vrrp_script named ${JSON.stringify(name)}`);
+    e.listeners.add(listener);
+    if (e.listeners.size === 1) {
+      e.generation++;
+      void this.#runOnce(e, e.generation);
+    }
+    return () => {
+      if (!e.listeners.delete(listener) || e.listeners.size > 0) return;
+      e.generation++;
+      e.timer?.cancel();
+      e.timer = undefined;
+    };
+  }
+
+  async #runOnce(e: ScriptEntry, generation: number): Promise<void> {
+    e.timer = undefined;
+    if (e.running) return;
+    e.running = true;
+    let ok: boolean;
+    try {
+      const r = await this.#run(e.argv, { timeoutMs: e.timeoutMs });
+      ok = r.code === 0 && !r.timedOut;
+    } catch {
+      ok = false;
+    } finally {
+      e.running = false;
+    }
+    if (generation !== e.generation) {
+      // Stopped meanwhile (and maybe restarted: the restart's own run was refused while this one ran).
+      if (e.listeners.size > 0 && e.timer === undefined) void this.#runOnce(e, e.generation);
+      return;
+    }
+    const change = e.result.record(ok);
+    if (change !== null) {
+      const state = { init: false, ok: change === 'up' };
+      for (const l of [...e.listeners]) l(state);
+    }
+    if (e.listeners.size === 0 || generation !== e.generation) return;
+    e.timer = this.#clock.setTimeout(() => void this.#runOnce(e, generation), e.intervalMs);
+  }
+}
+
+/** Ports and timing of a {@link TrackingController}. */
+export interface TrackingPorts {
+  /** The one clock (milliseconds), for link polling. */
+  readonly clock: Clock;
+  /**
+   * The `vrrp_script` set the tracked scripts come from. Default: a set of this instance's own
+   * `TrackingConfig.scripts`. Give several routers one set and a script they all track runs once per interval.
+   */
+  readonly scripts?: VrrpScriptSet;
+  /** Runs the scripts of the default set; default `execCommand`. Unused when `scripts` is given. */
+  readonly commandRunner?: CommandRunner;
+  /** Link monitor; default {@link sysfsLinkMonitor}. */
+  readonly links?: LinkMonitor;
+  /** Link polling interval, ms; default 100. */
+  readonly linkPollMs?: number;
+}
+
+const WEIGHT_OK = (w: unknown): boolean => Number.isInteger(w) && (w as number) >= -253 && (w as number) <= 253;
+
+/**
+ * Validates tracking configuration (every issue at once, one `VRRP_INVALID_CONFIG`). Intervals and timeouts
+ * a timer cannot hold (≥ 2^31 ms) are issues with code `TIMER_RANGE`.
+ * @param t - the tracking configuration
+ * @param knownScripts - script names defined elsewhere (a shared {@link VrrpScriptSet}), besides `t.scripts`
+ */
+export function validateTracking(t: TrackingConfig, knownScripts: readonly string[] = []): void {
+  const issues = new IssueList();
+  const bad = (path: (string | number)[], message: string): void => issues.add(path, 'VRRP_INVALID_CONFIG', message);
+  const names = new Set<string>(knownScripts);
+  (t.scripts ?? []).forEach((s, i) => {
+    if (typeof s.name !== 'string' || s.name === '') bad(['scripts', i, 'name'], 'vrrp_script needs a name');
+    names.add(s.name);
+    if (typeof s.script !== 'string' || splitCommand(s.script).length === 0) {
+      bad(['scripts', i, 'script'], 'script is empty');
+    }
+    const pos = (k: 'interval' | 'timeout', v: number | undefined): void => {
+      if (v === undefined) return;
+      if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
+        bad(['scripts', i, k], `${k} must be > 0 seconds, not ${describe(v)}`);
+        return;
+      }
+      try {
+        checkDelay(v * 1000, k);
+      } catch (err) {
+        issues.addError(['scripts', i, k], err);
+      }
+    };
+    pos('interval', s.interval);
+    pos('timeout', s.timeout);
+    if (s.weight !== undefined && !WEIGHT_OK(s.weight)) {
+      bad(['scripts', i, 'weight'], `weight must be an integer −253..253, not ${describe(s.weight)}`);
+    }
+    for (const k of ['rise', 'fall'] as const) {
+      const v = s[k];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
+        bad(['scripts', i, k], `${k} must be an integer ≥ 1, not ${describe(v)}`);
+      }
+    }
+  });
+  (t.trackScripts ?? []).forEach((r, i) => {
+    if (!names.has(r.name)) bad(['trackScripts', i, 'name'], `no vrrp_script named ${describe(r.name)}`);
+    if (r.weight !== undefined && !WEIGHT_OK(r.weight)) {
+      bad(['trackScripts', i, 'weight'], `weight must be an integer −253..253, not ${describe(r.weight)}`);
+    }
+  });
+  (t.trackInterfaces ?? []).forEach((r, i) => {
+    if (typeof r.name !== 'string' || !/^[A-Za-z0-9_.:@-]{1,15}$/.test(r.name)) {
+      bad(['trackInterfaces', i, 'name'], `not an interface name: ${describe(r.name)}`);
+    }
+    if (r.weight !== undefined && !WEIGHT_OK(r.weight)) {
+      bad(['trackInterfaces', i, 'weight'], `weight must be an integer −253..253, not ${describe(r.weight)}`);
+    }
+  });
+  issues.throwIfAny('VRRP_INVALID_CONFIG', 'tracking');
+}
+
+/**
+ * Watches what one instance tracks — its scripts (through a {@link VrrpScriptSet}) and its links (polled) —
+ * and calls `onChange(total, fault)` whenever keepalived's total priority or fault state changes. The
+ * instance's own interface is always watched with weight 0 (down → FAULT), unless `dont_track_primary`, as
+ * keepalived does without any `track_interface`.
  */
 export class TrackingController {
   /** The aggregate state. */
   readonly tracker: Tracker;
   readonly #ports: TrackingPorts;
-  readonly #scripts: ScriptEntry[] = [];
+  readonly #set: VrrpScriptSet;
+  readonly #scriptKeys: { key: string; name: string }[] = [];
+  /** Which set each tracked script comes from (the instance's own, or the shared one). */
+  readonly #sets = new Map<string, VrrpScriptSet>();
   readonly #links: { key: string; name: string; ok: boolean }[] = [];
-  readonly #timers = new Set<unknown>();
+  readonly #unwatch: (() => void)[] = [];
+  #timer: TimerHandle | undefined;
   #stopped = false;
   #last = { total: Number.NaN, fault: false };
   readonly #onChange: (total: number, fault: boolean) => void;
@@ -322,7 +480,7 @@ export class TrackingController {
    * @param t - tracking configuration (validated here)
    * @param basePriority - the instance priority
    * @param primaryInterface - the instance interface, tracked with weight 0 unless null (`dont_track_primary`)
-   * @param ports - clock, runner, link monitor
+   * @param ports - clock, scripts, link monitor
    * @param onChange - called with the new total priority and fault
    */
   constructor(
@@ -332,30 +490,37 @@ export class TrackingController {
     ports: TrackingPorts,
     onChange: (total: number, fault: boolean) => void,
   ) {
-    validateTracking(t);
+    validateTracking(t, ports.scripts?.names ?? []);
+    if (ports.linkPollMs !== undefined) checkDelay(ports.linkPollMs, 'linkPollMs');
     this.#ports = ports;
     this.#onChange = onChange;
+    // The instance's own scripts join the shared set's, unless the shared set already defines them.
+    const own = (t.scripts ?? []).filter((s) => ports.scripts?.script(s.name) === undefined);
+    this.#set =
+      ports.scripts && own.length === 0
+        ? ports.scripts
+        : new VrrpScriptSet(own, {
+            clock: ports.clock,
+            ...(ports.commandRunner ? { commandRunner: ports.commandRunner } : {}),
+          });
     this.tracker = new Tracker(basePriority);
-    const byName = new Map((t.scripts ?? []).map((s) => [s.name, s]));
     for (const ref of t.trackScripts ?? []) {
-      const s = byName.get(ref.name) as VrrpScriptConfig;
+      const set = this.#set.script(ref.name) ? this.#set : (ports.scripts as VrrpScriptSet);
+      const s = set.script(ref.name) as VrrpScriptConfig;
       const key = `script:${s.name}`;
-      const result = new ScriptResult(s.rise ?? 1, s.fall ?? 1, s.initFail === true);
+      const st = set.state(s.name) as ScriptState;
       // keepalived: a track_script weight overrides the script's; reverse on either applies.
       const weight = basePriority === 255 ? 0 : (ref.weight ?? s.weight ?? 0);
-      this.tracker.add(key, weight, ref.reverse ?? s.reverse ?? false, result.ok, !s.initFail);
-      const interval = s.interval ?? 1;
-      this.#scripts.push({
-        key,
-        argv: splitCommand(s.script),
-        intervalUs: Math.round(interval * 1e6),
-        timeoutMs: Math.round((s.timeout ?? interval) * 1000),
-        result,
-      });
+      // init_fail counts as a result (failed); a plain script without a result yet holds weight 0 in FAULT.
+      const init = st.init && !s.initFail;
+      this.tracker.add(key, weight, ref.reverse ?? s.reverse ?? false, st.ok, init);
+      this.#scriptKeys.push({ key, name: s.name });
+      this.#sets.set(s.name, set);
     }
     const ifs = [...(t.trackInterfaces ?? [])];
-    if (primaryInterface && !ifs.some((r) => r.name === primaryInterface))
+    if (primaryInterface && !ifs.some((r) => r.name === primaryInterface)) {
       ifs.push({ name: primaryInterface, weight: 0 });
+    }
     for (const r of ifs) {
       const key = `interface:${r.name}`;
       this.tracker.add(key, basePriority === 255 ? 0 : (r.weight ?? 0), r.reverse ?? false, true, false);
@@ -363,38 +528,56 @@ export class TrackingController {
     }
   }
 
-  /** Fault state before any script has run (weight-0 scripts without a result hold the instance down). */
-  initialFault(): boolean {
-    return this.tracker.fault();
-  }
-
-  /** Starts script runs and link polling. */
-  async start(): Promise<void> {
+  /**
+   * Reads every watched link once (before the machine starts, so an interface already down starts the
+   * instance in FAULT rather than moving it there a moment later).
+   */
+  async readLinks(): Promise<void> {
     const links = this.#ports.links ?? sysfsLinkMonitor;
     for (const l of this.#links) {
       l.ok = await links.isUp(l.name);
       this.tracker.set(l.key, l.ok);
     }
-    this.#report();
-    const now = this.#ports.clock.now();
-    for (const s of this.#scripts) this.#after(now + s.intervalUs, () => this.#runScript(s));
-    if (this.#links.length > 0) this.#after(now + (this.#ports.linkPollUs ?? 100_000), () => this.#poll());
+    this.#last = { total: this.tracker.total(), fault: this.tracker.fault() };
   }
 
-  /** Stops every timer; running scripts finish on their own. */
+  /** Total priority and fault now. */
+  current(): { readonly total: number; readonly fault: boolean } {
+    return { total: this.tracker.total(), fault: this.tracker.fault() };
+  }
+
+  /** Fault state now (weight-0 scripts without a result and links down hold the instance down). */
+  initialFault(): boolean {
+    return this.tracker.fault();
+  }
+
+  /** Starts watching the scripts (each runs at once if nobody ran it yet) and polling the links. */
+  start(): void {
+    for (const { key, name } of this.#scriptKeys) {
+      const set = this.#sets.get(name) ?? this.#set;
+      this.#unwatch.push(
+        set.watch(name, (st) => {
+          if (this.#stopped) return;
+          this.tracker.set(key, st.ok);
+          this.#report();
+        }),
+      );
+    }
+    if (this.#links.length > 0) this.#schedulePoll();
+    this.#report();
+  }
+
+  /** Stops watching; a script nobody else watches stops running (a run in flight finishes on its own). */
   stop(): void {
     this.#stopped = true;
-    for (const t of this.#timers) this.#ports.clock.cancel(t);
-    this.#timers.clear();
+    for (const off of this.#unwatch.splice(0)) off();
+    this.#timer?.cancel();
+    this.#timer = undefined;
   }
 
-  #after(at: number, fn: () => void): void {
+  #schedulePoll(): void {
     if (this.#stopped) return;
-    const h = this.#ports.clock.at(at, () => {
-      this.#timers.delete(h);
-      fn();
-    });
-    this.#timers.add(h);
+    this.#timer = this.#ports.clock.setTimeout(() => void this.#poll(), this.#ports.linkPollMs ?? 100);
   }
 
   #report(): void {
@@ -405,19 +588,8 @@ export class TrackingController {
     this.#onChange(total, fault);
   }
 
-  async #runScript(s: ScriptEntry): Promise<void> {
-    const ok = await (this.#ports.runner ?? processScriptRunner).run(s.argv, s.timeoutMs);
-    if (this.#stopped) return;
-    const change = s.result.record(ok);
-    if (change !== null) {
-      this.tracker.set(s.key, change === 'up');
-      this.#report();
-    }
-    // keepalived schedules the next run an interval after this one completed.
-    this.#after(this.#ports.clock.now() + s.intervalUs, () => this.#runScript(s));
-  }
-
   async #poll(): Promise<void> {
+    this.#timer = undefined;
     const links = this.#ports.links ?? sysfsLinkMonitor;
     let changed = false;
     for (const l of this.#links) {
@@ -430,6 +602,6 @@ export class TrackingController {
     }
     if (this.#stopped) return;
     if (changed) this.#report();
-    this.#after(this.#ports.clock.now() + (this.#ports.linkPollUs ?? 100_000), () => this.#poll());
+    this.#schedulePoll();
   }
 }

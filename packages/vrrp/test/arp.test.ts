@@ -2,8 +2,10 @@
  * The gratuitous ARP frame, byte for byte as keepalived's vrrp_arp.c `send_gratuitous_arp_immediate` builds
  * it (RFC 826 layout written out by hand below).
  */
+
+import { formatIp, parseIp } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
-import { encodeGratuitousArp, encodeUnsolicitedNa, formatIp, parseIp } from '../src/index.js';
+import { encodeGratuitousArp, encodeUnsolicitedNa } from '../src/index.js';
 
 describe('gratuitous ARP (keepalived send_gratuitous_arp_immediate)', () => {
   it('is an Ethernet broadcast ARP REQUEST with sender = target = VIP and broadcast target MAC', () => {

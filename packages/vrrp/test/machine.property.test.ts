@@ -6,11 +6,12 @@
  * always converge to one master (the higher priority) once the network heals.
  */
 
+import { parseIp } from '@lvskit/base';
 import { FakeClock } from '@lvskit/base/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileInstance, encodeAdvert, parseIp, type VrrpEvent, VrrpMachine, VrrpRouter } from '../src/index.js';
-import { FakeOwnership, FakeSegment } from '../src/testing.js';
+import { compileInstance, encodeAdvert, type VrrpEvent, VrrpMachine, VrrpRouter } from '../src/index.js';
+import { FakeLinkMonitor, FakeOwnership, FakeSegment } from '../src/testing.js';
 
 const cfg = compileInstance(
   { name: 'P', interface: 'eth0', virtualRouterId: 5, priority: 100, virtualIpAddresses: ['198.18.0.50/24'] },
@@ -127,7 +128,12 @@ describe('two routers converge', () => {
                 virtualIpAddresses: ['198.18.0.60/24'],
                 sourceIp: ip,
               },
-              { transport: seg.transport(ip), ownership: new FakeOwnership(), clock },
+              {
+                transport: seg.transport(ip),
+                ownership: new FakeOwnership(),
+                linkMonitor: new FakeLinkMonitor(),
+                clock,
+              },
             );
           const a = mk('198.18.0.1', pa);
           const b = mk('198.18.0.2', pb);

@@ -3,13 +3,13 @@
  * RFC section or keepalived function whose behaviour it checks. Expected times are derived by hand from the
  * formulas in RFC 3768 §6.1 / RFC 5798 §6.1 and keepalived vrrp.h `VRRP_TIMER_SKEW`, shown in comments.
  */
+import { parseIp } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import {
+  type AdvertDropReason,
   compileInstance,
-  type DropReason,
   encodeAdvert,
   masterDownIntervalUs,
-  parseIp,
   passAuthData,
   type ReceivedAdvert,
   skewTimeUs,
@@ -276,18 +276,21 @@ describe('receive validation (RFC 3768 §7.1, RFC 5798 §7.1; keepalived vrrp_ch
     ['destination', { destination: '198.18.0.2' }, {}],
     ['version', { version: 2 as const }, { version: 3 as const }],
     ['checksum', { version: 3 as const, v3AsV2: true }, { version: 3 as const }],
-  ] as [DropReason, AdvertInit, Partial<VrrpInstanceConfig>][])('drops for %s and counts it', (reason, adv, cfg) => {
-    const m = machine(cfg);
-    m.step({ type: 'start' }, 0);
-    const a = m.step(
-      { type: 'advert', advert: advert({ ...(cfg.version === 3 ? { version: 3 } : {}), ...adv }) },
-      1_000_000,
-    );
-    expect(types(a)).toEqual([`drop(${reason})`]);
-    expect(m.drops[reason]).toBe(1);
-    // A dropped advert leaves the Master_Down_Timer running.
-    expect(m.nextTimeout()).toBe(masterDownIntervalUs(m.config.version, 100, 1_000_000));
-  });
+  ] as [AdvertDropReason, AdvertInit, Partial<VrrpInstanceConfig>][])(
+    'drops for %s and counts it',
+    (reason, adv, cfg) => {
+      const m = machine(cfg);
+      m.step({ type: 'start' }, 0);
+      const a = m.step(
+        { type: 'advert', advert: advert({ ...(cfg.version === 3 ? { version: 3 } : {}), ...adv }) },
+        1_000_000,
+      );
+      expect(types(a)).toEqual([`drop(${reason})`]);
+      expect(m.drops[reason]).toBe(1);
+      // A dropped advert leaves the Master_Down_Timer running.
+      expect(m.nextTimeout()).toBe(masterDownIntervalUs(m.config.version, 100, 1_000_000));
+    },
+  );
   it('accepts a matching PASS advert, and a v3 advert checksummed without pseudo-header with v3_checksum_as_v2', () => {
     const m = machine({ authentication: { type: 'PASS', password: 'secret' } });
     m.step({ type: 'start' }, 0);

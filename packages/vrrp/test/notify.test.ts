@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FakeClock } from '@lvskit/base/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VrrpRouter } from '../src/index.js';
-import { FakeOwnership, FakeSegment } from '../src/testing.js';
+import { FakeLinkMonitor, FakeOwnership, FakeSegment } from '../src/testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvskit-vrrp-notify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +55,7 @@ describe('notify scripts', () => {
       {
         transport: seg.transport('198.18.0.1'),
         ownership: new FakeOwnership(),
+        linkMonitor: new FakeLinkMonitor(),
         clock,
         notify: { any: any.path, master: master.path, backup: backup.path, stop: `${stop.path} "quoted arg"` },
       },
@@ -85,6 +86,7 @@ describe('notify scripts', () => {
       {
         transport: seg.transport('198.18.0.1'),
         ownership: new FakeOwnership(),
+        linkMonitor: new FakeLinkMonitor(),
         clock,
         notify: { backup: join(dir, 'nope') },
       },

@@ -6,7 +6,7 @@
 import { FakeClock } from '@lvskit/base/testing';
 import { describe, expect, it } from 'vitest';
 import { type VrrpInstanceConfig, VrrpRouter } from '../src/index.js';
-import { FakeOwnership, FakeSegment } from '../src/testing.js';
+import { FakeLinkMonitor, FakeOwnership, FakeSegment } from '../src/testing.js';
 
 const cfg = (priority: number, over: Partial<VrrpInstanceConfig> = {}): VrrpInstanceConfig => ({
   name: 'VI_1',
@@ -26,16 +26,18 @@ async function pair(over: Partial<VrrpInstanceConfig> = {}) {
   const a = new VrrpRouter(cfg(150, { sourceIp: '198.18.0.1', ...over }), {
     transport: seg.transport('198.18.0.1'),
     ownership: oa,
+    linkMonitor: new FakeLinkMonitor(),
     clock,
   });
   const b = new VrrpRouter(cfg(100, { sourceIp: '198.18.0.2', ...over }), {
     transport: seg.transport('198.18.0.2'),
     ownership: ob,
+    linkMonitor: new FakeLinkMonitor(),
     clock,
   });
   const transitions: string[] = [];
-  a.on('transition', (e) => transitions.push(`a:${e.to}@${clock.now() * 1000}`));
-  b.on('transition', (e) => transitions.push(`b:${e.to}@${clock.now() * 1000}`));
+  a.on('stateChanged', (e) => transitions.push(`a:${e.to}@${clock.now() * 1000}`));
+  b.on('stateChanged', (e) => transitions.push(`b:${e.to}@${clock.now() * 1000}`));
   await a.start();
   await b.start();
   return { clock, seg, a, b, oa, ob, transitions };
@@ -52,7 +54,7 @@ describe('two lvskit routers on one segment', () => {
     expect(b.state).toBe('BACKUP');
     expect([...oa.owned]).toEqual(['198.18.0.100']);
     expect(ob.owned.size).toBe(0);
-    expect(oa.log.slice(0, 2)).toEqual(['add 198.18.0.100/24 eth0', 'garp 198.18.0.100 x5']);
+    expect(oa.log.slice(0, 2)).toEqual(['add 198.18.0.100/24 eth0', 'announce 198.18.0.100 x5']);
   });
   it('stopping the master moves the VIP after Skew_Time (priority 0, RFC 3768 §6.4.2)', async () => {
     const { clock, a, b, oa, ob, transitions } = await pair();
@@ -71,6 +73,7 @@ describe('two lvskit routers on one segment', () => {
     const a = new VrrpRouter(cfg(150, { sourceIp: '198.18.0.1' }), {
       transport: seg.transport('198.18.0.1'),
       ownership: new FakeOwnership(),
+      linkMonitor: new FakeLinkMonitor(),
       clock,
     });
     const b = new VrrpRouter(
@@ -78,6 +81,7 @@ describe('two lvskit routers on one segment', () => {
       {
         transport: seg.transport('198.18.0.2'),
         ownership: new FakeOwnership(),
+        linkMonitor: new FakeLinkMonitor(),
         clock,
       },
     );

@@ -7,7 +7,7 @@
 import { FakeClock } from '@lvskit/base/testing';
 import { describe, expect, it } from 'vitest';
 import { VrrpRouter, VrrpSyncGroup } from '../src/index.js';
-import { FakeOwnership, FakeSegment } from '../src/testing.js';
+import { FakeLinkMonitor, FakeOwnership, FakeSegment } from '../src/testing.js';
 
 function node(seg: FakeSegment, clock: FakeClock, n: number, priority: number) {
   const mk = (vrid: number) =>
@@ -20,7 +20,12 @@ function node(seg: FakeSegment, clock: FakeClock, n: number, priority: number) {
         virtualIpAddresses: [`198.18.${vrid}.100/24`],
         sourceIp: `198.18.0.${n * 10 + vrid}`,
       },
-      { transport: seg.transport(`198.18.0.${n * 10 + vrid}`), ownership: new FakeOwnership(), clock },
+      {
+        transport: seg.transport(`198.18.0.${n * 10 + vrid}`),
+        ownership: new FakeOwnership(),
+        linkMonitor: new FakeLinkMonitor(),
+        clock,
+      },
     );
   const members = [mk(1), mk(2)];
   return { members, group: new VrrpSyncGroup(`G${n}`, members) };

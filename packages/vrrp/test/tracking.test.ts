@@ -4,17 +4,20 @@
  * (clamping), then the controller driving a router through fake ports.
  */
 
-import { FakeClock } from '@lvskit/base/testing';
+import type { LvsError } from '@lvskit/base';
+import { FakeClock, FakeCommandRunner } from '@lvskit/base/testing';
 import { describe, expect, it } from 'vitest';
 import {
   ScriptResult,
   Tracker,
   type TrackingConfig,
   trackContribution,
+  type VrrpInstanceConfig,
   VrrpRouter,
+  VrrpScriptSet,
   validateTracking,
 } from '../src/index.js';
-import { FakeLinkMonitor, FakeOwnership, FakeScriptRunner, FakeSegment } from '../src/testing.js';
+import { createVrrpTestbed, FakeLinkMonitor, FakeOwnership, FakeSegment } from '../src/testing.js';
 
 const seq = (r: ScriptResult, runs: boolean[]): (string | null)[] => runs.map((ok) => r.record(ok));
 
@@ -80,10 +83,11 @@ describe('weights (keepalived process_script_update_priority)', () => {
 });
 
 describe('tracking drives the router', () => {
-  async function setup(tracking: TrackingConfig) {
+  async function setup(tracking: TrackingConfig, over: Partial<VrrpInstanceConfig> = {}) {
     const clock = new FakeClock(0);
     const seg = new FakeSegment(clock);
-    const runner = new FakeScriptRunner();
+    const results = new Map<string, boolean>();
+    const commands = new FakeCommandRunner((argv) => ({ code: results.get(argv[0] as string) === false ? 1 : 0 }));
     const links = new FakeLinkMonitor();
     const r = new VrrpRouter(
       {
@@ -93,59 +97,144 @@ describe('tracking drives the router', () => {
         priority: 100,
         virtualIpAddresses: ['198.18.0.100/24'],
         sourceIp: '198.18.0.1',
+        ...over,
       },
       {
         transport: seg.transport('198.18.0.1'),
         ownership: new FakeOwnership(),
         clock,
         tracking,
-        scriptRunner: runner,
+        commandRunner: commands.runner,
         linkMonitor: links,
       },
     );
-    return { clock, r, runner, links };
+    const states: string[] = [];
+    r.on('stateChanged', (e) => states.push(`${e.to}@${clock.now()}`));
+    return { clock, r, results, commands, links, states };
   }
-  const tick = async (clock: FakeClock, us: number) => {
-    for (let i = 0; i < us / 50_000; i++) {
+  const tick = async (clock: FakeClock, ms: number) => {
+    for (let i = 0; i < ms / 50; i++) {
       clock.advance(50);
       await new Promise((res) => setImmediate(res));
     }
   };
   it('a failing weight-0 script takes a master to FAULT; recovery returns it to BACKUP then MASTER', async () => {
-    const { clock, r, runner } = await setup({
+    const { clock, r, results } = await setup({
       scripts: [{ name: 'chk', script: 'check-nginx' }],
       trackScripts: [{ name: 'chk' }],
     });
     await r.start();
-    expect(r.state).toBe('FAULT'); // keepalived num_script_init: held until the first result
-    await tick(clock, 1_100_000);
-    expect(r.state).toBe('BACKUP');
-    await tick(clock, 4_000_000);
+    await tick(clock, 4_000);
     expect(r.state).toBe('MASTER');
-    runner.results.set('check-nginx', false);
-    await tick(clock, 1_100_000);
+    results.set('check-nginx', false);
+    await tick(clock, 1_100);
     expect(r.state).toBe('FAULT');
-    runner.results.set('check-nginx', true);
-    await tick(clock, 1_100_000);
+    results.set('check-nginx', true);
+    await tick(clock, 1_100);
     expect(r.state).toBe('BACKUP');
   });
-  it('a negative weight lowers the priority sent in adverts', async () => {
-    const { clock, r, runner } = await setup({
+  it('runs a vrrp_script at start, as keepalived does, not one interval later (issue #11 item 13)', async () => {
+    const { clock, r, commands, states } = await setup({
+      scripts: [{ name: 'chk', script: 'check-nginx', interval: 2 }],
+      trackScripts: [{ name: 'chk' }],
+    });
+    await r.start();
+    await clock.advanceAsync(0);
+    expect(commands.calls.map((c) => c.argv.join(' '))).toEqual(['check-nginx']);
+    // keepalived num_script_init holds FAULT only until that first result, at time 0.
+    expect(states).toEqual(['FAULT@0', 'BACKUP@0']);
+    await clock.advanceAsync(1_999);
+    expect(commands.calls).toHaveLength(1);
+    await clock.advanceAsync(1);
+    expect(commands.calls).toHaveLength(2);
+  });
+  it('a negative weight lowers the priority sent in adverts, and effectivePriority is public', async () => {
+    const { clock, r, results } = await setup({
       scripts: [{ name: 'chk', script: 'chk', weight: -30 }],
       trackScripts: [{ name: 'chk' }],
     });
-    runner.results.set('chk', false);
+    results.set('chk', false);
+    expect(r.effectivePriority).toBe(100);
     await r.start();
-    await tick(clock, 1_200_000);
+    await tick(clock, 200);
+    expect(r.effectivePriority).toBe(70);
     expect(r.machine?.effectivePriority).toBe(70);
   });
-  it('the instance interface going down means FAULT (unless dont_track_primary)', async () => {
-    const { clock, r, links } = await setup({});
+  it('watches the instance interface without any tracking option: down → FAULT, up → BACKUP (issue #11 item 13)', async () => {
+    const { clock, r, links } = await setup(undefined as unknown as TrackingConfig);
     await r.start();
-    await tick(clock, 4_000_000);
+    await tick(clock, 4_000);
     expect(r.state).toBe('MASTER');
     links.up.set('eth0', false);
-    await tick(clock, 200_000);
+    await tick(clock, 200);
     expect(r.state).toBe('FAULT');
+    links.up.set('eth0', true);
+    await tick(clock, 200);
+    expect(r.state).toBe('BACKUP');
+  });
+  it('an instance whose interface is down at start starts in FAULT; dont_track_primary ignores it', async () => {
+    const a = await setup(undefined as unknown as TrackingConfig);
+    a.links.up.set('eth0', false);
+    await a.r.start();
+    expect(a.states).toEqual(['FAULT@0']);
+    const b = await setup(undefined as unknown as TrackingConfig, { dontTrackPrimary: true });
+    b.links.up.set('eth0', false);
+    await b.r.start();
+    await tick(b.clock, 4_000);
+    expect(b.r.state).toBe('MASTER');
+  });
+  it('a script tracked by two instances runs once per interval (one shared VrrpScriptSet)', async () => {
+    const tb = createVrrpTestbed([
+      { name: 'VI_1', virtualRouterId: 1, virtualIpAddresses: ['198.18.1.100/24'] },
+      { name: 'VI_2', virtualRouterId: 2, virtualIpAddresses: ['198.18.2.100/24'] },
+    ]);
+    const commands = new FakeCommandRunner();
+    const scripts = new VrrpScriptSet([{ name: 'chk', script: 'check-nginx', interval: 1, weight: -20 }], {
+      clock: tb.clock,
+      commandRunner: commands.runner,
+    });
+    const tracking = { trackScripts: [{ name: 'chk' }] };
+    const routers = [0, 1].map(
+      (i) =>
+        new VrrpRouter(
+          {
+            name: `VI_${i + 1}`,
+            interface: 'eth0',
+            virtualRouterId: i + 1,
+            virtualIpAddresses: [`198.18.${i + 1}.100/24`],
+            sourceIp: `198.18.0.${i + 1}`,
+          },
+          {
+            clock: tb.clock,
+            transport: tb.segment.transport(`198.18.0.${i + 1}`),
+            ownership: new FakeOwnership(),
+            linkMonitor: new FakeLinkMonitor(),
+            scripts,
+            tracking,
+          },
+        ),
+    );
+    for (const r of routers) await r.start();
+    await tb.clock.advanceAsync(10_000);
+    // At 0, 1, …, 10 s: eleven runs for both instances, not twenty-two.
+    expect(commands.calls).toHaveLength(11);
+    for (const r of routers) await r.stop();
+    await tb.clock.advanceAsync(5_000);
+    expect(commands.calls).toHaveLength(11);
+  });
+  it('refuses a script interval or timeout of 2^31 ms or more with TIMER_RANGE (issue #11 item 2)', () => {
+    const t = { scripts: [{ name: 's', script: 'x', interval: 2 ** 31 / 1000, timeout: 3e6 }] };
+    try {
+      validateTracking(t);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as LvsError).code).toBe('VRRP_INVALID_CONFIG');
+      expect((e as LvsError).issues.map((i) => [i.path.join('.'), i.code])).toEqual([
+        ['scripts.0.interval', 'TIMER_RANGE'],
+        ['scripts.0.timeout', 'TIMER_RANGE'],
+      ]);
+      expect((e as LvsError).message).toMatch(/2147483647 ms/);
+    }
+    expect(() => validateTracking({ scripts: [{ name: 's', script: 'x', interval: 2_147_483 }] })).not.toThrow();
   });
 });

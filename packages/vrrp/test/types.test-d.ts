@@ -3,16 +3,16 @@
  * configuration refuses what keepalived does not accept at the type level (state, version, auth type).
  */
 import { describe, expectTypeOf, it } from 'vitest';
-import type { DropReason, VrrpAction, VrrpInstanceConfig, VrrpRouter, VrrpState } from '../src/index.js';
+import type { AdvertDropReason, VrrpAction, VrrpInstanceConfig, VrrpRouter, VrrpState } from '../src/index.js';
 
 describe('types', () => {
   it('router events carry typed payloads', () => {
     const r = {} as VrrpRouter;
-    r.on('transition', (e) => {
+    r.on('stateChanged', (e) => {
       expectTypeOf(e.to).toEqualTypeOf<VrrpState>();
       expectTypeOf(e.priority).toEqualTypeOf<number>();
     });
-    r.on('dropped', (e) => expectTypeOf(e.reason).toEqualTypeOf<DropReason>());
+    r.on('dropped', (e) => expectTypeOf(e.reason).toEqualTypeOf<AdvertDropReason>());
     r.on('error', (e) => expectTypeOf(e.code).toBeString());
     // @ts-expect-error no such event
     r.on('nope', () => {});

@@ -8,7 +8,7 @@ import { LvsError } from '@lvskit/base';
 import { FakeClock } from '@lvskit/base/testing';
 import { describe, expect, it } from 'vitest';
 import { compileInstance, type VrrpInstanceConfig, VrrpRouter, virtualRouterMac } from '../src/index.js';
-import { FakeOwnership, FakeSegment, FakeVirtualMac } from '../src/testing.js';
+import { FakeLinkMonitor, FakeOwnership, FakeSegment, FakeVirtualMac } from '../src/testing.js';
 
 const cfg = (over: Partial<VrrpInstanceConfig> = {}): VrrpInstanceConfig => ({
   name: 'VI_1',
@@ -71,6 +71,7 @@ describe('a use_vmac router with fake ports', () => {
     const r = new VrrpRouter(cfg({ sourceIp: '198.18.0.1' }), {
       transport: seg.transport('198.18.0.1'),
       ownership: own,
+      linkMonitor: new FakeLinkMonitor(),
       vmacLink: vm,
       clock,
     });
@@ -99,6 +100,7 @@ describe('a use_vmac router with fake ports', () => {
         return seg.transport('198.18.0.1');
       },
       ownership: new FakeOwnership(),
+      linkMonitor: new FakeLinkMonitor(),
       vmacLink: vm,
       clock,
     });
