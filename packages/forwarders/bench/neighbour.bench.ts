@@ -10,11 +10,10 @@
  * Run: `npm run bench:neighbour -w @lvskit/forwarders`
  */
 
-import { formatIp, parseAddress } from '@lvskit/base';
+import { bytesEqual, copyBytes, formatIp, get32, parseAddress } from '@lvskit/base';
 import { getNeighbour, setNeighbour } from '@lvskit/native';
 import { createLab, requireLab } from '@lvskit/netlab';
 import { Bench } from 'tinybench';
-import { bytesEqual, copyBytes, get32 } from '../src/bytes.js';
 import { NeighbourCache, type NeighbourQuery } from '../src/index.js';
 import { neighbourSetOf } from '../src/neighbour-cache.js';
 import { parseMac } from '../src/params.js';

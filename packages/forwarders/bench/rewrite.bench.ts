@@ -6,15 +6,13 @@
  *
  * Run: `npm run bench -w @lvskit/forwarders`
  */
+
+import { checksumUpdate16, checksumUpdateBytes, internetChecksum, pseudoSum4 } from '@lvskit/base';
 import { Bench } from 'tinybench';
 import {
-  checksumUpdate16,
-  checksumUpdateBytes,
   createForwardParams,
-  internetChecksum,
   PacketInfo,
   parsePacket,
-  pseudoSum4,
   RewriteResult,
   rewriteMasqIn,
   rewriteMasqOut,

@@ -8,10 +8,10 @@
  *
  * Run: `node --conditions=@lvskit/source --import tsx packages/forwarders/bench/segment.bench.ts`
  */
+
+import { copyBytes, internetChecksum } from '@lvskit/base';
 import { GsoType } from '@lvskit/native';
 import { Bench } from 'tinybench';
-import { copyBytes } from '../src/bytes.js';
-import { internetChecksum } from '../src/checksum.js';
 import { fragmentCount, writeFragment } from '../src/fragment.js';
 import { PacketInfo, parsePacket } from '../src/parse.js';
 import { gsoSegmentCount, writeSegment } from '../src/segment.js';

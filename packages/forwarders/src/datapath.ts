@@ -31,7 +31,21 @@
  * Must never touch frames that are not for a VIP or a NAT connection (the engine says LOCAL: left alone).
  */
 
-import { type Clock, formatIp, LvsError, parseAddress, parseIp } from '@lvskit/base';
+import {
+  bytesEqual,
+  type Clock,
+  copyBytes,
+  formatIp,
+  get32,
+  internetChecksum,
+  LvsError,
+  parseAddress,
+  parseIp,
+  pseudoSum4,
+  pseudoSum6,
+  put16,
+  put32,
+} from '@lvskit/base';
 import {
   createPacketSummary,
   DIR_IN,
@@ -53,8 +67,6 @@ import {
   type RxBatch,
   RxFlag,
 } from '@lvskit/native';
-import { bytesEqual, copyBytes, get32, put16, put32 } from './bytes.js';
-import { internetChecksum, pseudoSum4, pseudoSum6 } from './checksum.js';
 import { fragmentCount, writeFragment } from './fragment.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
 import { ETH_DST, ETH_SRC, ETHERTYPE_ARP, ETHERTYPE_IPV6 } from './headers/ethernet.js';

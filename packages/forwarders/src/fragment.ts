@@ -8,8 +8,7 @@
  * allocate, throw, modify the original packet, touch the transport header, or write outside the
  * destination range.
  */
-import { get16, put16 } from './bytes.js';
-import { internetChecksum } from './checksum.js';
+import { get16, internetChecksum, put16 } from '@lvskit/base';
 import {
   IPV4_CHECKSUM,
   IPV4_FLAGS_FRAGOFF,

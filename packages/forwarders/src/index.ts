@@ -5,17 +5,6 @@
  * helpers. Nothing on the packet path allocates or throws.
  * @packageDocumentation
  */
-export { bytesEqual, copyBytes, get16, get32, put16, put32 } from './bytes.js';
-export {
-  checksumUpdate16,
-  checksumUpdate32,
-  checksumUpdateBytes,
-  fold,
-  internetChecksum,
-  onesSum,
-  pseudoSum4,
-  pseudoSum6,
-} from './checksum.js';
 export {
   createDatapath,
   type Datapath,
@@ -47,7 +36,6 @@ export {
 } from './params.js';
 export { PacketInfo, parsePacket } from './parse.js';
 export { datapathFilter } from './port-filter.js';
-export { type CommandOutcome, type CommandRunner, execCommand } from './realserver/command.js';
 export { applyDrRealServer, DR_ARP_SYSCTLS, type DrRealServer, type DrRealServerOptions } from './realserver/dr.js';
 export { applyTunRealServer, TUN_RP_FILTER_SYSCTLS, type TunRealServer } from './realserver/tun.js';
 export {

@@ -7,8 +7,7 @@
  * net/core/dev.c skb_checksum_help: checksum from csum_start to the end, stored at csum_offset).
  * This file owns that one computation: it never changes any other byte and never allocates.
  */
-import { put16 } from './bytes.js';
-import { internetChecksum, pseudoSum4, pseudoSum6 } from './checksum.js';
+import { internetChecksum, pseudoSum4, pseudoSum6, put16 } from '@lvskit/base';
 import { IPPROTO_TCP, IPPROTO_UDP } from './headers/ipv4.js';
 import type { PacketInfo } from './parse.js';
 

@@ -4,8 +4,7 @@
  * packet summary the engine classifies and the rewrites trust. It owns validation of everything it reads;
  * it must never throw, allocate, or modify the frame — malformed input yields a {@link DropReason}.
  */
-import { get16 } from './bytes.js';
-import { internetChecksum } from './checksum.js';
+import { get16, internetChecksum } from '@lvskit/base';
 import {
   ETH_HLEN,
   ETH_TYPE,

@@ -13,9 +13,7 @@
  * bookkeeping; allocates nothing per fragment and never throws on packet input.
  */
 
-import { LvsError } from '@lvskit/base';
-import { get16, get32, put16 } from './bytes.js';
-import { internetChecksum } from './checksum.js';
+import { get16, get32, internetChecksum, LvsError, put16 } from '@lvskit/base';
 import {
   IPV4_CHECKSUM,
   IPV4_DF,

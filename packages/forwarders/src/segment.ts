@@ -8,9 +8,9 @@
  * (the kernel trace in test/segment.test.ts). Owns the per-segment header fields and the segments' full
  * checksums; it must never allocate, throw, modify the super-frame, or write outside the destination range.
  */
+
+import { foldSum, get16, get32, internetChecksum, onesSum, pseudoSum4, pseudoSum6, put16, put32 } from '@lvskit/base';
 import { GsoType } from '@lvskit/native';
-import { get16, get32, put16, put32 } from './bytes.js';
-import { fold, internetChecksum, onesSum, pseudoSum4, pseudoSum6 } from './checksum.js';
 import { IPPROTO_TCP, IPPROTO_UDP, IPV4_CHECKSUM, IPV4_ID, IPV4_TOTAL_LENGTH } from './headers/ipv4.js';
 import {
   IPV6_EXT_DSTOPTS,
@@ -236,5 +236,5 @@ export function copyAndSum(
     dst[d + i] = h;
     lo += h << 8;
   }
-  return fold(fold(hi) + fold(lo) + initial);
+  return foldSum(foldSum(hi) + foldSum(lo) + initial);
 }

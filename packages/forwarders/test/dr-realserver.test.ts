@@ -3,14 +3,9 @@
  * procps print: what it changes, that undo restores exactly the previous state, and the rollback on failure.
  * The real commands in a real namespace are exercised by test/lab/dr-realserver.test.ts.
  */
+import type { CommandRunner } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
-import {
-  applyDrRealServer,
-  applyTunRealServer,
-  type CommandRunner,
-  DR_ARP_SYSCTLS,
-  TUN_RP_FILTER_SYSCTLS,
-} from '../src/index.js';
+import { applyDrRealServer, applyTunRealServer, DR_ARP_SYSCTLS, TUN_RP_FILTER_SYSCTLS } from '../src/index.js';
 
 interface FakeNs {
   sysctls: Record<string, string>;
@@ -26,8 +21,9 @@ function fakeNamespace(initial: FakeNs, failOn?: RegExp) {
   const run: CommandRunner = async (argv) => {
     const line = argv.join(' ');
     log.push(line);
-    const ok = (stdout = '') => ({ code: 0, stdout, stderr: '' });
-    if (failOn?.test(line)) return { code: 2, stdout: '', stderr: 'RTNETLINK answers: Operation not permitted' };
+    const ok = (stdout = '') => ({ code: 0, stdout, stderr: '', timedOut: false });
+    if (failOn?.test(line))
+      return { code: 2, stdout: '', stderr: 'RTNETLINK answers: Operation not permitted', timedOut: false };
     if (line === 'ip netns list') return ok('lvsk000000-rs1 (id: 3)\nother\n');
     const cmd = argv.slice(0, 4).join(' ') === 'ip netns exec lvsk000000-rs1' ? argv.slice(4) : argv;
     const c = cmd.join(' ');
@@ -46,7 +42,8 @@ function fakeNamespace(initial: FakeNs, failOn?: RegExp) {
       );
     }
     if (c === 'ip -o link show dev tunl0') {
-      if (state.tunl0 === undefined) return { code: 1, stdout: '', stderr: 'Device "tunl0" does not exist.' };
+      if (state.tunl0 === undefined)
+        return { code: 1, stdout: '', stderr: 'Device "tunl0" does not exist.', timedOut: false };
       return ok(`5: tunl0@NONE: <NOARP${state.tunl0 ? ',UP,LOWER_UP' : ''}> mtu 1480 qdisc noop state DOWN\n`);
     }
     if (c === 'ip link set dev tunl0 up' || c === 'ip link set dev tunl0 down') {
@@ -65,7 +62,7 @@ function fakeNamespace(initial: FakeNs, failOn?: RegExp) {
       state.loAddrs = state.loAddrs.filter((a) => a !== cmd[3]);
       return ok();
     }
-    return { code: 127, stdout: '', stderr: `unexpected command ${c}` };
+    return { code: 127, stdout: '', stderr: `unexpected command ${c}`, timedOut: false };
   };
   return { state, log, run };
 }

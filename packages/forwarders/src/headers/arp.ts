@@ -15,7 +15,7 @@
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * ```
  */
-import { get16 } from '../bytes.js';
+import { get16 } from '@lvskit/base';
 
 /** Offset of the hardware type. */
 export const ARP_HTYPE = 0;

@@ -17,7 +17,10 @@
  * |  EtherType (after the tags)   |   payload ...
  * ```
  */
-import { get16 } from '../bytes.js';
+import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN, get16 } from '@lvskit/base';
+
+/** The protocol constants are `@lvskit/base`'s, re-exported beside the header they belong to. */
+export { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN };
 
 /** Offset of the destination MAC. */
 export const ETH_DST = 0;
@@ -31,16 +34,6 @@ export const ETH_HLEN = 14;
 export const VLAN_HLEN = 4;
 /** Length of a MAC address. */
 export const ETH_ALEN = 6;
-/** EtherType IPv4. */
-export const ETHERTYPE_IPV4 = 0x0800;
-/** EtherType ARP. */
-export const ETHERTYPE_ARP = 0x0806;
-/** EtherType IPv6. */
-export const ETHERTYPE_IPV6 = 0x86dd;
-/** TPID of an 802.1Q customer tag. */
-export const ETHERTYPE_VLAN = 0x8100;
-/** TPID of an 802.1ad service tag (QinQ outer tag). */
-export const ETHERTYPE_QINQ = 0x88a8;
 /** At most this many stacked tags are skipped (802.1ad outer + 802.1Q inner). */
 export const MAX_VLAN_TAGS = 2;
 

@@ -20,8 +20,20 @@
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * ```
  */
-import { get16, get32 } from '../bytes.js';
-import { internetChecksum } from '../checksum.js';
+import {
+  get16,
+  get32,
+  IPPROTO_ICMP,
+  IPPROTO_IPIP,
+  IPPROTO_IPV6,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  internetChecksum,
+} from '@lvskit/base';
+
+/** The protocol constants are `@lvskit/base`'s, re-exported beside the header they belong to. */
+export { IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP };
 
 /** Offset of version and IHL. */
 export const IPV4_VERSION_IHL = 0;
@@ -55,19 +67,6 @@ export const IPV4_MF = 0x2000;
 export const IPV4_OFFSET_MASK = 0x1fff;
 /** Smallest MTU every IPv4 link must carry (RFC 791). */
 export const IPV4_MIN_MTU = 68;
-
-/** IP protocol numbers used here. */
-export const IPPROTO_ICMP = 1;
-/** IP-in-IP (RFC 2003). */
-export const IPPROTO_IPIP = 4;
-/** TCP. */
-export const IPPROTO_TCP = 6;
-/** UDP. */
-export const IPPROTO_UDP = 17;
-/** IPv6 encapsulated / next header IPv6. */
-export const IPPROTO_IPV6 = 41;
-/** SCTP. */
-export const IPPROTO_SCTP = 132;
 
 /** A view over an IPv4 header. */
 export class IPv4View {

@@ -20,7 +20,10 @@
  * | Next Header | Reserved | Fragment Offset (13) |Res|M| Identification (32) |
  * ```
  */
-import { get16, get32 } from '../bytes.js';
+import { get16, get32, IPPROTO_ICMPV6 } from '@lvskit/base';
+
+/** The protocol constants are `@lvskit/base`'s, re-exported beside the header they belong to. */
+export { IPPROTO_ICMPV6 };
 
 /** Offset of version / traffic class / flow label. */
 export const IPV6_VERSION_TC_FLOW = 0;
@@ -50,8 +53,6 @@ export const IPV6_EXT_AH = 51;
 export const IPV6_EXT_DSTOPTS = 60;
 /** No next header. */
 export const IPV6_NO_NEXT_HEADER = 59;
-/** ICMPv6 next-header value. */
-export const IPPROTO_ICMPV6 = 58;
 /** Size of a fragment extension header. */
 export const IPV6_FRAG_SIZE = 8;
 /** At most this many extension headers are walked; more is treated as malformed. */

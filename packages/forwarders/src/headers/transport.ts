@@ -29,7 +29,11 @@
  * |          rest of header (e.g. unused | next-hop MTU)          |
  * ```
  */
-import { get16, get32 } from '../bytes.js';
+import { get16, get32 } from '@lvskit/base';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '@lvskit/core';
+
+/** The TCP flag bits are `@lvskit/core`'s (the engine's words), re-exported beside the header. */
+export { TCP_FIN, TCP_RST, TCP_SYN };
 
 /** TCP: offset of the source port. */
 export const TCP_SRC_PORT = 0;
@@ -38,7 +42,7 @@ export const TCP_DST_PORT = 2;
 /** TCP: offset of the sequence number. */
 export const TCP_SEQ = 4;
 /** TCP: offset of the acknowledgment number. */
-export const TCP_ACK = 8;
+export const TCP_ACK_NUMBER = 8;
 /** TCP: offset of data offset / reserved. */
 export const TCP_DATA_OFFSET = 12;
 /** TCP: offset of the flags byte. */
@@ -51,12 +55,6 @@ export const TCP_CHECKSUM = 16;
 export const TCP_URGENT = 18;
 /** TCP: minimum header length. */
 export const TCP_MIN_SIZE = 20;
-/** TCP flag FIN. */
-export const TCP_FIN = 0x01;
-/** TCP flag SYN. */
-export const TCP_SYN = 0x02;
-/** TCP flag RST. */
-export const TCP_RST = 0x04;
 /** TCP flag PSH. */
 export const TCP_PSH = 0x08;
 /** TCP flag ACK. */
@@ -150,7 +148,7 @@ export class TcpView {
 
   /** Acknowledgment number. */
   acknowledgment(): number {
-    return get32(this.bytes, this.offset + TCP_ACK);
+    return get32(this.bytes, this.offset + TCP_ACK_NUMBER);
   }
 
   /** Header length in bytes (data offset × 4). */

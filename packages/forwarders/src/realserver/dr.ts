@@ -6,8 +6,7 @@
  * never touch other interfaces, routes or sysctls, and it acts inside the named network namespace given
  * (`ip netns exec`), or the root namespace only when the caller says so explicitly.
  */
-import { formatIp, LvsError, parseAddress } from '@lvskit/base';
-import { type CommandRunner, execCommand } from './command.js';
+import { type CommandRunner, execCommand, formatIp, LvsError, parseAddress } from '@lvskit/base';
 
 /** The sysctls `lvs_server.sh` sets, with the values it sets them to. */
 export const DR_ARP_SYSCTLS: Readonly<Record<string, string>> = Object.freeze({

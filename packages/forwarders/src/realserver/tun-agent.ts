@@ -9,9 +9,7 @@
  * not for its VIPs, and never throw from the receive path (drops are counted).
  */
 import { createRequire } from 'node:module';
-import { LvsError, parseAddress } from '@lvskit/base';
-import { get16 } from '../bytes.js';
-import { internetChecksum } from '../checksum.js';
+import { get16, internetChecksum, LvsError, parseAddress } from '@lvskit/base';
 import {
   IPPROTO_IPIP,
   IPV4_DST,

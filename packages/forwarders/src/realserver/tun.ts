@@ -6,8 +6,7 @@
  * result says `user-space`: run {@link startTunnelDecapAgent} (or `tun-agent-cli.ts`) in that namespace.
  * Everything is recorded and `undo()` restores it exactly. Must never touch other interfaces or sysctls.
  */
-import { LvsError } from '@lvskit/base';
-import { type CommandRunner, execCommand } from './command.js';
+import { type CommandRunner, execCommand, LvsError } from '@lvskit/base';
 import { applyDrRealServer, type DrRealServerOptions } from './dr.js';
 
 /** The result of {@link applyTunRealServer}. */

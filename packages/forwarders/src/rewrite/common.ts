@@ -5,8 +5,7 @@
  * format (`__icmp_send` in net/ipv4/icmp.c, `icmp6_send` in net/ipv6/icmp.c); must never allocate or write
  * past `frame.length`.
  */
-import { copyBytes, get16, put16, put32 } from '../bytes.js';
-import { checksumUpdate16, internetChecksum, pseudoSum6 } from '../checksum.js';
+import { checksumUpdate16, copyBytes, get16, internetChecksum, pseudoSum6, put16, put32 } from '@lvskit/base';
 import { ETH_ALEN, ETH_DST, ETH_SRC } from '../headers/ethernet.js';
 import {
   IPPROTO_ICMP,

@@ -7,8 +7,15 @@
  * Owns only the rewrite: the connection lookup that supplies RIP:rport or VIP:vport is the engine's. Must
  * never allocate, and never change the packet length.
  */
-import { get16, put16 } from '../bytes.js';
-import { checksumUpdate16, checksumUpdateBytes, internetChecksum, pseudoSum4, pseudoSum6 } from '../checksum.js';
+import {
+  checksumUpdate16,
+  checksumUpdateBytes,
+  get16,
+  internetChecksum,
+  pseudoSum4,
+  pseudoSum6,
+  put16,
+} from '@lvskit/base';
 import { IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPV4_CHECKSUM } from '../headers/ipv4.js';
 import { IPPROTO_ICMPV6 } from '../headers/ipv6.js';
 import { ICMP_CHECKSUM, TCP_CHECKSUM, UDP_CHECKSUM } from '../headers/transport.js';

@@ -7,8 +7,7 @@
  * link MTU minus 20 gets ICMP fragmentation-needed with that MTU instead. Must never allocate or write
  * past `frame.length`; it needs 20 bytes of room after the packet.
  */
-import { copyBytes, put16 } from '../bytes.js';
-import { internetChecksum } from '../checksum.js';
+import { copyBytes, internetChecksum, put16 } from '@lvskit/base';
 import {
   IPPROTO_IPIP,
   IPV4_CHECKSUM,
