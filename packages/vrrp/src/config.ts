@@ -5,7 +5,7 @@
  * (v2 `advert_int` 1.5, v3 intervals not in 10 ms units, out-of-range priorities) lvskit rejects it instead,
  * so nothing a user wrote is changed behind their back. Must never touch sockets, interfaces or time.
  */
-import { type Family, LvsError, type LvsIssue, parseIp } from '@lvskit/base';
+import { checkDelay, describe, type Family, LvsError, type LvsIssue, parseIp } from '@lvskit/base';
 import { passAuthData, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from './codec.js';
 
 /** One `virtual_ipaddress` entry: `198.18.0.10/24 dev eth0 label eth0:1`. */
@@ -52,7 +52,7 @@ export interface VrrpInstanceConfig {
   readonly virtualIpAddresses: readonly (string | VirtualAddressConfig)[];
   /** `nopreempt` (needs `state BACKUP`, ignored for priority 255 as keepalived). */
   readonly nopreempt?: boolean;
-  /** `preempt_delay` seconds 0..1000; default 0. */
+  /** `preempt_delay` seconds 0..1000; default 0. Cleared with initial state MASTER, as keepalived does. */
   readonly preemptDelay?: number;
   /** `mcast_src_ip` / `unicast_src_ip`: source address; default the interface's primary address. */
   readonly sourceIp?: string;
@@ -261,16 +261,24 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
 
   // Virtual addresses decide the family (keepalived: all VIPs of an instance share one family).
   const vips: CompiledVirtualAddress[] = [];
+  if (!Array.isArray(c.virtualIpAddresses)) {
+    bad(['virtualIpAddresses'], `virtual_ipaddress must be a list, not ${describe(c.virtualIpAddresses)}`);
+  }
   const list = Array.isArray(c.virtualIpAddresses) ? c.virtualIpAddresses : [];
   list.forEach((entry, i) => {
     const e: VirtualAddressConfig = typeof entry === 'string' ? { address: entry } : entry;
+    if (typeof e !== 'object' || e === null || typeof e.address !== 'string') {
+      bad(['virtualIpAddresses', i], `a virtual address is a string or { address }, not ${describe(entry)}`);
+      return;
+    }
     const [addrText = '', prefixText] = e.address.split('/');
     const bytes = ip(['virtualIpAddresses', i, 'address'], addrText);
     if (!bytes) return;
     const max = bytes.length === 4 ? 32 : 128;
-    const prefix = prefixText === undefined ? max : Number(prefixText);
+    // `198.18.0.100/` is a typo, not /0.
+    const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : Number.NaN;
     if (!isInt(prefix, 0, max)) {
-      bad(['virtualIpAddresses', i, 'address'], `prefix must be 0..${max}`);
+      bad(['virtualIpAddresses', i, 'address'], `prefix must be 0..${max}: ${describe(e.address)}`);
       return;
     }
     // keepalived: a VIP without `dev` goes on the instance's interface, which is the vmac with use_vmac.
@@ -370,6 +378,13 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
       bad([key], `${key} must be a non-negative number of seconds`);
       return 0;
     }
+    // Each of these becomes a timer: refuse what a timer cannot hold (≥ 2^31 ms) instead of firing at once.
+    try {
+      checkDelay(x * 1000, key);
+    } catch (err) {
+      if (LvsError.is(err)) issues.push({ path: [key], code: err.code, message: err.message });
+      return 0;
+    }
     return Math.round(x * US_PER_SECOND);
   };
   const count = (key: keyof VrrpInstanceConfig, v: number | undefined, dflt: number): number => {
@@ -407,7 +422,8 @@ export function compileInstance(c: VrrpInstanceConfig, primaryAddress?: string):
     virtualAddresses: Object.freeze(vips),
     virtualAddressBytes: Object.freeze(vips.map((v) => v.address)),
     nopreempt,
-    preemptDelayUs: Math.round(pd * US_PER_SECOND),
+    // keepalived vrrp_complete_instance: "preempt_delay will not work with initial state MASTER - clearing".
+    preemptDelayUs: initialState === 'MASTER' ? 0 : Math.round(pd * US_PER_SECOND),
     sourceAddress,
     unicastPeers: Object.freeze(peers),
     multicastGroup,

@@ -183,6 +183,17 @@ describe('Backup (RFC 3768 §6.4.2; keepalived vrrp_state_backup)', () => {
     m.step({ type: 'advert', advert: advert({ priority: 50 }) }, 11_000_000);
     expect(m.nextTimeout()).toBe(13_609_375);
   });
+  it('state MASTER clears preempt_delay, as keepalived does: lower-priority adverts are discarded at once (issue #11 item 13)', () => {
+    // keepalived vrrp_complete_instance: "preempt delay will not work with initial state MASTER - clearing".
+    expect(compileInstance({ ...base, state: 'MASTER', priority: 150, preemptDelay: 5 }, ME).preemptDelayUs).toBe(0);
+    expect(compileInstance({ ...base, priority: 150, preemptDelay: 5 }, ME).preemptDelayUs).toBe(5_000_000);
+    const m = backup({ state: 'MASTER', priority: 150, preemptDelay: 5 });
+    // MDI(150) = 3 s + 106/256 s = 3_414_062 µs from start; the lower-priority master never resets it.
+    m.step({ type: 'advert', advert: advert({ priority: 100 }) }, 1_000_000);
+    m.step({ type: 'advert', advert: advert({ priority: 100 }) }, 2_000_000);
+    expect(m.nextTimeout()).toBe(3_414_062);
+    expect(types(m.step({ type: 'timer' }, 3_414_062))[0]).toBe('BACKUP->MASTER');
+  });
   it('priority 0 sets Master_Down_Timer to Skew_Time (RFC 3768 §6.4.2)', () => {
     const m = backup();
     m.step({ type: 'advert', advert: advert({ priority: 150 }) }, 1_000_000);
@@ -371,6 +382,9 @@ describe('configuration (keepalived vrrp_complete_instance, stricter)', () => {
     [{ version: 3 as const, authentication: { type: 'PASS' as const, password: 'x' } }, 'authentication'],
     [{ virtualIpAddresses: ['198.18.0.1', 'fe80::1'] }, 'virtualIpAddresses'],
     [{ state: 'MASTER' as const, nopreempt: true }, 'nopreempt'],
+    [{ virtualIpAddresses: ['198.18.0.100/'] }, 'virtualIpAddresses'],
+    [{ virtualIpAddresses: '198.18.0.100' as unknown as string[] }, 'virtualIpAddresses'],
+    [{ virtualIpAddresses: [null as unknown as string] }, 'virtualIpAddresses'],
   ])('rejects %o with VRRP_INVALID_CONFIG at %s', (over, path) => {
     expect(() => compileInstance({ ...base, ...over }, ME)).toThrow(
       expect.objectContaining({
@@ -379,6 +393,21 @@ describe('configuration (keepalived vrrp_complete_instance, stricter)', () => {
       }),
     );
   });
+  it.each(['garpMasterDelay', 'garpMasterRefresh', 'garpLowerPrioDelay'] as const)(
+    'refuses %s of 2^31 ms or more with TIMER_RANGE, naming the limit (issue #11 item 2)',
+    (key) => {
+      try {
+        compileInstance({ ...base, [key]: 2 ** 31 / 1000 }, ME);
+        expect.unreachable();
+      } catch (e) {
+        const err = e as { code: string; issues: { path: unknown[]; code: string; message: string }[] };
+        expect(err.code).toBe('VRRP_INVALID_CONFIG');
+        expect(err.issues).toEqual([expect.objectContaining({ path: [key], code: 'TIMER_RANGE' })]);
+        expect(err.issues[0]?.message).toMatch(/2147483647 ms/);
+      }
+      expect(() => compileInstance({ ...base, [key]: 2_147_483 }, ME)).not.toThrow();
+    },
+  );
   it('reports every issue at once', () => {
     try {
       compileInstance({ ...base, virtualRouterId: 300, priority: 0, advertInt: 0 }, ME);
