@@ -66,6 +66,8 @@ describe('addresses', () => {
     expect(formatMac(parseMac('02:0A:0b:00:00:01'))).toBe('02:0a:0b:00:00:01');
     expect(formatMac(parseMac('2-a-b-0-0-1'))).toBe('02:0a:0b:00:00:01');
     expect(() => parseMac('02:0a:0b-00:00:01')).toThrow(LvsError);
+    for (const bad of ['02:00:5e:10:00', '02:00:5e:10:00:7g', '', '0200.5e10.007f'])
+      expect(() => parseMac(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(addrFold(4, parseIp('192.168.1.10'))).toBe(0xc0a8010a);
     expect(addrFold(6, parseIp('::1:0:0:0:1'))).toBe(0);
     expect(protocolNumber('udp')).toBe(17);

@@ -10,13 +10,12 @@
  * Run: `npm run bench:neighbour -w @lvskit/forwarders`
  */
 
-import { bytesEqual, copyBytes, formatIp, get32, parseAddress } from '@lvskit/base';
+import { bytesEqual, copyBytes, formatIp, get32, parseAddress, parseMac } from '@lvskit/base';
 import { getNeighbour, setNeighbour } from '@lvskit/native';
 import { createLab, requireLab } from '@lvskit/netlab';
 import { Bench } from 'tinybench';
 import { NeighbourCache, type NeighbourQuery } from '../src/index.js';
 import { neighbourSetOf } from '../src/neighbour-cache.js';
-import { parseMac } from '../src/params.js';
 
 const BATCH = 1000;
 const v4 = Uint8Array.from([198, 18, 0, 11]);

@@ -31,8 +31,6 @@ export {
   createForwardParams,
   type ForwardParams,
   type ForwardParamsInit,
-  parseIp,
-  parseMac,
 } from './params.js';
 export { PacketInfo, parsePacket } from './parse.js';
 export { datapathFilter } from './port-filter.js';

@@ -6,8 +6,7 @@
  * must never allocate, throw or make a syscall on a cache hit, and must never query the kernel more than once
  * per `retryMs` for an address it keeps as unresolved.
  */
-import { bytesEqual, formatIp, get32, LvsError, type LvsIssue, parseAddress } from '@lvskit/base';
-import { parseMac } from './params.js';
+import { bytesEqual, formatIp, get32, LvsError, type LvsIssue, parseAddress, parseMac } from '@lvskit/base';
 
 /** Asks the kernel (or a stand-in) for the MAC of an address in text form; undefined when unresolved. */
 export type NeighbourQuery = (address: string) => string | undefined;

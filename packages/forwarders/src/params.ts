@@ -4,7 +4,7 @@
  * per packet; the rewrites read it and never keep it. Owns validation of the decision's shape at creation;
  * must never look anything up itself.
  */
-import { LvsError, parseAddress } from '@lvskit/base';
+import { LvsError, parseIp, parseMac } from '@lvskit/base';
 
 /** A forwarding decision for one packet. Create once with {@link createForwardParams} and reuse. */
 export interface ForwardParams {
@@ -78,21 +78,6 @@ export interface ForwardParamsInit {
   gsoSize?: number;
   /** Default false. */
   canFragment?: boolean;
-}
-
-/** Parses "aa:bb:cc:dd:ee:ff" into 6 bytes; throws `INVALID_ARGUMENT` otherwise. */
-export function parseMac(text: string): Uint8Array {
-  const parts = text.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
-    throw new LvsError('INVALID_ARGUMENT', `not a MAC address: ${JSON.stringify(text)}`);
-  }
-  return Uint8Array.from(parts.map((p) => Number.parseInt(p, 16)));
-}
-
-/** Parses an IPv4 or IPv6 address into 4 or 16 bytes (schedulers' parser); throws `INVALID_ARGUMENT` otherwise. */
-export function parseIp(text: string): Uint8Array {
-  const { family, bytes } = parseAddress(text);
-  return family === 4 ? bytes.slice(0, 4) : bytes;
 }
 
 function bytesOf(v: Uint8Array | string, kind: 'mac' | 'ip', what: string): Uint8Array {

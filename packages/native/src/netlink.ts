@@ -4,7 +4,7 @@
  * Control-path code: it parses text addresses and allocates freely. It must never change anything that
  * was not asked for, and never leave the thread in another namespace (the addon switches back itself).
  */
-import { type Family, formatIp, LvsError, parseAddress } from '@lvskit/base';
+import { type Family, formatIp, formatMac, LvsError, parseAddress, parseMac } from '@lvskit/base';
 import { native } from './binding.js';
 import { toLvsError } from './errors.js';
 
@@ -50,22 +50,6 @@ function checkIfname(ifname: string): void {
   if (typeof ifname !== 'string' || ifname.length === 0 || Buffer.byteLength(ifname) > 15 || /[\s/:]/.test(ifname)) {
     throw new LvsError('INVALID_ARGUMENT', `native: bad interface name ${JSON.stringify(ifname)}`);
   }
-}
-
-/** Formats 6 bytes as `aa:bb:cc:dd:ee:ff`. */
-export function formatMac(bytes: Uint8Array): string {
-  return Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-/**
- * Parses `aa:bb:cc:dd:ee:ff` (or `-` separated) into 6 bytes.
- * @throws LvsError `INVALID_ARGUMENT`
- */
-export function parseMac(text: string): Buffer {
-  const m =
-    /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i.exec(text);
-  if (m === null) throw new LvsError('INVALID_ARGUMENT', `native: not a MAC address: ${JSON.stringify(text)}`);
-  return Buffer.from(m.slice(1, 7).map((h) => Number.parseInt(h, 16)));
 }
 
 /**
@@ -299,7 +283,7 @@ export interface NeighbourSpec extends NetnsOption {
 export function setNeighbour(spec: NeighbourSpec): void {
   checkNetns(spec.netns);
   const { bytes } = addrBytes(spec.address);
-  const mac = parseMac(spec.mac);
+  const mac = Buffer.from(parseMac(spec.mac));
   const state = NUD[spec.state ?? 'permanent'];
   if (state === undefined) throw new LvsError('INVALID_ARGUMENT', `native: bad neighbour state ${String(spec.state)}`);
   const index = interfaceInfo(spec.ifname, spec).index;

@@ -6,11 +6,11 @@
  * handler once per batch. Nothing here allocates on the receive or send path; it must stay that way.
  */
 import { markAsUntransferable } from 'node:worker_threads';
-import { LvsError } from '@lvskit/base';
+import { LvsError, parseMac } from '@lvskit/base';
 import { native, type RawPacketSocket } from './binding.js';
 import { type BpfInstruction, encodeBpf } from './bpf.js';
 import { toLvsError } from './errors.js';
-import { parseMac, validate } from './netlink.js';
+import { validate } from './netlink.js';
 
 /** EtherType that matches every protocol (linux/if_ether.h ETH_P_ALL). */
 export const ETH_P_ALL = 0x0003;
@@ -263,7 +263,7 @@ export class PacketSocket {
     validate.checkIfname(options.ifname);
     validate.checkNetns(options.netns);
     const { multicast, ...rest } = options;
-    const groups = multicast?.map((m) => parseMac(m));
+    const groups = multicast?.map((m) => Buffer.from(parseMac(m)));
     const b = native();
     try {
       const raw = new b.PacketSocket({ ...rest, ...(groups === undefined ? {} : { multicast: groups }) });

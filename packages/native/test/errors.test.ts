@@ -1,12 +1,11 @@
 /**
  * Unprivileged checks of the TypeScript layer: errno → LvsError code mapping (errno numbers from Linux
- * asm-generic/errno-base.h and errno.h), MAC parsing/formatting, and that importing the package never loads
+ * asm-generic/errno-base.h and errno.h), and that importing the package never loads
  * the addon eagerly.
  */
 import { LvsError } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import { toLvsError } from '../src/errors.js';
-import { formatMac, parseMac } from '../src/index.js';
 
 function sys(errno: number, syscall: string, message = 'x'): Error {
   return Object.assign(new Error(message), { errno, syscall });
@@ -36,16 +35,5 @@ describe('native: error mapping', () => {
     expect(toLvsError(new TypeError('bad'), 't').code).toBe('INVALID_ARGUMENT');
     const already = new LvsError('NATIVE_CLOSED', 'x');
     expect(toLvsError(already, 't')).toBe(already);
-  });
-});
-
-describe('native: MAC text', () => {
-  it('round-trips and rejects malformed input', () => {
-    expect([...parseMac('02:00:5E:10:00:7f')]).toEqual([2, 0, 0x5e, 0x10, 0, 0x7f]);
-    expect([...parseMac('02-00-5e-10-00-7f')]).toEqual([2, 0, 0x5e, 0x10, 0, 0x7f]);
-    expect(formatMac(new Uint8Array([2, 0, 0x5e, 0x10, 0, 0x7f]))).toBe('02:00:5e:10:00:7f');
-    for (const bad of ['02:00:5e:10:00', '02:00:5e:10:00:7g', '', '0200.5e10.007f']) {
-      expect(() => parseMac(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    }
   });
 });
