@@ -295,10 +295,9 @@ export class VrrpRouter extends TypedEmitter<VrrpRouterEvents> {
       if (now.total !== compiled.priority)
         this.#runActions(m.step({ type: 'priority', total: now.total }, this.#clock.now()));
     }
-    if (this.faulted) {
-      if (this.syncGroup) this.syncGroup.memberFault(this, true);
-      else this.#runActions(m.step({ type: 'fault', fault: true }, this.#clock.now()));
-    }
+    // In a sync group, a member already faulted holds this one in FAULT from its start, and the reverse.
+    if (this.syncGroup) this.syncGroup.memberFault(this, this.faulted);
+    else if (this.faulted) this.#runActions(m.step({ type: 'fault', fault: true }, this.#clock.now()));
     this.#runActions(m.step({ type: 'start' }, this.#clock.now()));
     tracking?.start();
   }
@@ -355,9 +354,8 @@ export class VrrpRouter extends TypedEmitter<VrrpRouterEvents> {
    * @internal
    */
   applyFault(fault: boolean): void {
-    if (this.machine && this.machine.state !== 'INIT') {
-      this.#runActions(this.machine.step({ type: 'fault', fault }, this.#clock.now()));
-    }
+    // Also before the start step (INIT): the machine records it and starts in FAULT.
+    if (this.machine) this.#runActions(this.machine.step({ type: 'fault', fault }, this.#clock.now()));
   }
 
   /**

@@ -60,9 +60,13 @@ describe('notify scripts', () => {
         notify: { any: any.path, master: master.path, backup: backup.path, stop: `${stop.path} "quoted arg"` },
       },
     );
+    // Scripts run concurrently, as keepalived forks them: let each transition's scripts finish before the next.
     await r.start();
+    await r.notifiesSettled();
     clock.advance(5000);
+    await r.notifiesSettled();
     await r.stop();
+    await r.notifiesSettled();
     expect(await waitForLines(any.out, 3)).toEqual([
       'any INSTANCE VI_9 BACKUP 120',
       'any INSTANCE VI_9 MASTER 120',

@@ -5,7 +5,7 @@
  * derived by hand from RFC 3768 §6.1 (Master_Down_Interval = 3 s + (256 − priority)/256 s).
  */
 import { describe, expect, it } from 'vitest';
-import { VrrpSyncGroup } from '../src/index.js';
+import { type VrrpRouter, VrrpSyncGroup } from '../src/index.js';
 import { createVrrpTestbed } from '../src/testing.js';
 
 const round = (calls: readonly { at: number; call: string }[]) =>
@@ -112,6 +112,27 @@ describe('VrrpSyncGroup start/stop', () => {
     ]);
     const zeros = tb.segment.frames.filter((f) => f.message[2] === 0).map((f) => f.source);
     expect(zeros).toEqual(['198.18.0.11', '198.18.0.12']);
+  });
+  it('a member whose interface is down at start holds the whole group in FAULT; the peer group serves both (issue #11 item 13)', async () => {
+    const vip = (n: number) => ({ name: `VI_${n}`, virtualRouterId: n, virtualIpAddresses: [`198.18.${n}.100/24`] });
+    const tb = createVrrpTestbed([
+      { priority: 150, ...vip(1), sourceIp: '198.18.0.11' },
+      { priority: 150, ...vip(2), sourceIp: '198.18.0.12', interface: 'eth1' },
+      { priority: 100, ...vip(1), sourceIp: '198.18.0.21' },
+      { priority: 100, ...vip(2), sourceIp: '198.18.0.22', interface: 'eth1' },
+    ]);
+    const [a1, a2, b1, b2] = tb.routers.map((r) => r.router) as [VrrpRouter, VrrpRouter, VrrpRouter, VrrpRouter];
+    const ga = new VrrpSyncGroup('A', [a1, a2]);
+    const gb = new VrrpSyncGroup('B', [b1, b2]);
+    tb.routers[1]?.links.up.set('eth1', false);
+    await Promise.all([ga.start(), gb.start()]);
+    await tb.advance(5_000);
+    expect(tb.states()).toEqual(['FAULT', 'FAULT', 'MASTER', 'MASTER']);
+    expect(tb.routers[0]?.ownership.calls).toEqual([]);
+    // The link comes back: A's group leaves FAULT together and, preempting at 150, takes both VIPs back.
+    tb.routers[1]?.links.up.set('eth1', true);
+    await tb.advance(5_000);
+    expect(tb.states()).toEqual(['MASTER', 'MASTER', 'BACKUP', 'BACKUP']);
   });
   it('a member failing to start stops those already started and rethrows', async () => {
     const tb = createVrrpTestbed([{ priority: 150 }, { priority: 150, virtualRouterId: 0 }]);
