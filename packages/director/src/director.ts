@@ -36,9 +36,9 @@ import {
   HealthDirector,
   type HealthRealServer,
   HealthRunner,
+  type HealthServerRef,
   keepalivedChecker,
   keepalivedPolicy,
-  type RealServerRef,
   type VirtualServiceHealth,
   validateServices,
 } from '@lvskit/health';
@@ -46,6 +46,7 @@ import {
   type AddressOwnership,
   type CompiledVirtualAddress,
   compileInstance,
+  type LinkMonitor,
   NativeOwnership,
   nativeOwnershipAvailable,
   type VrrpInstanceConfig,
@@ -94,6 +95,8 @@ export interface DirectorPorts {
    * the interface's primary address read from the kernel.
    */
   readonly primaryAddress?: (ifname: string, family: 4 | 6) => Promise<string | undefined>;
+  /** Watches the VRRP instances' interfaces (down → FAULT); default the kernel's carrier/operstate in sysfs. */
+  readonly linkMonitor?: LinkMonitor;
   /** The VRRP transport of an instance; default a raw socket on its interface. */
   readonly vrrpTransport?: (instance: string, config: VrrpInstanceConfig) => VrrpTransport;
   /** Replaces the protocol of a check (the runner keeps its timing and policy); `undefined` keeps the real one. */
@@ -476,7 +479,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
 
   // ------------------------------------------------------------------ health → table
 
-  #healthSet(service: string, server: RealServerRef, weight: number): void {
+  #healthSet(service: string, server: HealthServerRef, weight: number): void {
     const key = overrideKey(service, server.address, server.port);
     const configured = this.#compiled.weights.get(key);
     if (configured === weight && !this.#compiled.sorry.has(key)) this.#overrides.delete(key);
@@ -484,7 +487,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.#applyOverrides();
   }
 
-  #healthRemove(service: string, server: RealServerRef): void {
+  #healthRemove(service: string, server: HealthServerRef): void {
     this.#overrides.set(overrideKey(service, server.address, server.port), { kind: 'absent' });
     this.#applyOverrides();
   }
@@ -541,6 +544,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
       ...(this.#ports.vrrpTransport ? { transport: this.#ports.vrrpTransport(name, inst.config) } : {}),
       ...(inst.source.notify ? { notify: inst.source.notify } : {}),
       ...(inst.source.tracking ? { tracking: inst.source.tracking } : {}),
+      ...(this.#ports.linkMonitor ? { linkMonitor: this.#ports.linkMonitor } : {}),
     });
     router.on('stateChanged', (e) =>
       this.emitWith('vrrpTransition', () => ({

@@ -163,6 +163,27 @@ describe('two directors, one virtual router', () => {
     await b.stop();
   });
 
+  it("the master's interface going down puts it in FAULT: it stops serving and the backup serves", async () => {
+    const net = new TestNetwork();
+    const a = net.director(config(150), { address: '198.18.0.1' });
+    const b = net.director(config(100), { address: '198.18.0.2' });
+    await a.start();
+    await b.start();
+    await net.advance(5_000);
+    expect(a.serving).toEqual([VIP]);
+    net.links.get('198.18.0.1')!.up.set('eth0', false);
+    await net.advance(5_000);
+    expect(a.router('VI_1')!.state).toBe('FAULT');
+    expect(a.serving).toEqual([]);
+    expect(b.serving).toEqual([VIP]);
+    net.links.get('198.18.0.1')!.up.set('eth0', true);
+    await net.advance(5_000);
+    expect(a.serving).toEqual([VIP]);
+    expect(b.serving).toEqual([]);
+    await a.stop();
+    await b.stop();
+  });
+
   it('a reload during a failover keeps the new master serving and its table reconciled', async () => {
     const net = new TestNetwork();
     const a = net.director(config(150), { address: '198.18.0.1' });

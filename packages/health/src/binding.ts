@@ -4,18 +4,19 @@
  * alerts. Director calls are serialised in order so the table never sees a remove overtake its add. It
  * holds no health policy of its own.
  */
+
+import { TypedEmitter } from '@lvskit/base';
 import {
   type ControllerOutput,
   type DirectorAction,
   type DirectorPort,
+  type HealthServerRef,
   type QuorumChange,
-  type RealServerRef,
   ServiceController,
   throwIssues,
   type VirtualServiceHealth,
   validateServices,
 } from './director.js';
-import { TypedEmitter } from './events.js';
 import { type Notifier, runScript } from './notify.js';
 import { HealthRunner, type RealServerHealthSpec, type RealServerTransition } from './runner.js';
 import { errorMessage } from './types.js';
@@ -23,7 +24,7 @@ import { errorMessage } from './types.js';
 /** A real server went up or down in a virtual service. */
 export interface ServiceRealServerEvent {
   readonly service: string;
-  readonly server: RealServerRef;
+  readonly server: HealthServerRef;
   readonly up: boolean;
   /** Checker message, `reload` or `damper`. */
   readonly reason: string;

@@ -9,7 +9,7 @@ import { LvsError, type LvsIssue } from '@lvskit/base';
 import type { CheckerSpec } from './runner.js';
 
 /** A real (or sorry/fallback) server as the director knows it. */
-export interface RealServerRef {
+export interface HealthServerRef {
   /** Identity within its virtual service, e.g. `10.0.0.1:80`. */
   readonly id: string;
   readonly address: string;
@@ -22,16 +22,16 @@ export interface RealServerRef {
  */
 export interface DirectorPort {
   /** Add `server` to `service` with `weight` (ipvsadm -a). */
-  addRealServer(service: string, server: RealServerRef, weight: number): void | Promise<void>;
+  addRealServer(service: string, server: HealthServerRef, weight: number): void | Promise<void>;
   /** Remove `server` from `service` (ipvsadm -d). */
-  removeRealServer(service: string, server: RealServerRef): void | Promise<void>;
+  removeRealServer(service: string, server: HealthServerRef): void | Promise<void>;
   /** Change the weight of a server already in `service` (ipvsadm -e -w). */
-  setWeight(service: string, server: RealServerRef, weight: number): void | Promise<void>;
+  setWeight(service: string, server: HealthServerRef, weight: number): void | Promise<void>;
 }
 
 /** A real server under health control. */
 export interface HealthRealServer {
-  readonly server: RealServerRef;
+  readonly server: HealthServerRef;
   /** Configured weight (keepalived `weight`, default 1). */
   readonly weight: number;
   /** Checkers; the server is alive only when all are up. */
@@ -48,7 +48,7 @@ export interface HealthRealServer {
 
 /** The sorry server (keepalived) or fallback (ldirectord). */
 export interface SorryServer {
-  readonly server: RealServerRef;
+  readonly server: HealthServerRef;
   /** Weight while in use (keepalived: its `weight`, default 1; ldirectord fallback: always 1). */
   readonly weight?: number;
   /** keepalived `sorry_server_inhibit`: keep it in the table at weight 0 when not in use. */
@@ -82,9 +82,9 @@ export interface VirtualServiceHealth {
 
 /** A table change the controller wants. */
 export type DirectorAction =
-  | { readonly op: 'add'; readonly server: RealServerRef; readonly weight: number }
-  | { readonly op: 'remove'; readonly server: RealServerRef }
-  | { readonly op: 'weight'; readonly server: RealServerRef; readonly weight: number };
+  | { readonly op: 'add'; readonly server: HealthServerRef; readonly weight: number }
+  | { readonly op: 'remove'; readonly server: HealthServerRef }
+  | { readonly op: 'weight'; readonly server: HealthServerRef; readonly weight: number };
 
 /** Quorum change. */
 export interface QuorumChange {
@@ -183,7 +183,7 @@ export class ServiceController {
   readonly #dyn = new Map<string, number | null>();
   #quorumUp = true;
   /** What is in the table now: server id → weight. */
-  readonly #applied = new Map<string, { ref: RealServerRef; weight: number }>();
+  readonly #applied = new Map<string, { ref: HealthServerRef; weight: number }>();
 
   constructor(vs: VirtualServiceHealth, alive: (id: string) => boolean) {
     this.#vs = vs;
@@ -303,8 +303,8 @@ export class ServiceController {
     return null;
   }
 
-  #desired(): Map<string, { ref: RealServerRef; weight: number }> {
-    const want = new Map<string, { ref: RealServerRef; weight: number }>();
+  #desired(): Map<string, { ref: HealthServerRef; weight: number }> {
+    const want = new Map<string, { ref: HealthServerRef; weight: number }>();
     const vs = this.#vs;
     const anyAlive = vs.realServers.some((r) => this.#alive.get(r.server.id));
     // keepalived: the sorry server replaces the real servers while quorum is down (perform_quorum_state).

@@ -12,7 +12,7 @@ export {
   type HealthDirectorOptions,
   type ServiceRealServerEvent,
 } from './binding.js';
-export type { Verdict } from './checkers/common.js';
+export type { CheckVerdict } from './checkers/common.js';
 export {
   DNS_TYPES,
   type DnsCheckOptions,
@@ -85,17 +85,16 @@ export {
   type DirectorAction,
   type DirectorPort,
   type HealthRealServer,
+  type HealthServerRef,
   type QuorumChange,
   type QuorumFigures,
   quorumFigures,
-  type RealServerRef,
   ServiceController,
   type SorryServer,
   type VirtualServiceHealth,
   validateServices,
 } from './director.js';
 export { healthErrorCodes } from './errors.js';
-export { type Listener, TypedEmitter } from './events.js';
 export {
   type KeepalivedCheckerConfig,
   type KeepalivedConnectOptions,

@@ -6,7 +6,7 @@
  * is the async shell. It never opens sockets itself and never reads the wall clock except through
  * `Clock` (`@lvskit/base`).
  */
-import { type Clock, LvsError, type LvsIssue, systemClock, type TimerHandle } from '@lvskit/base';
+import { type Clock, LvsError, type LvsIssue, systemClock, type TimerHandle, TypedEmitter } from '@lvskit/base';
 import {
   type DamperConfig,
   type DamperOptions,
@@ -16,7 +16,6 @@ import {
   dampStep,
   dampTick,
 } from './damper.js';
-import { TypedEmitter } from './events.js';
 import {
   type CheckerState,
   type CheckPolicy,

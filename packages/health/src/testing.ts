@@ -2,7 +2,7 @@
  * Fakes for tests (ours and users'): a scripted checker
  * and an in-memory director. They hold no real timers or sockets and must never be used in production paths.
  */
-import type { DirectorPort, RealServerRef } from './director.js';
+import type { DirectorPort, HealthServerRef } from './director.js';
 import type { Checker, CheckResult } from './types.js';
 
 /**
@@ -72,17 +72,17 @@ export class FakeDirector implements DirectorPort {
     return m;
   }
 
-  addRealServer(service: string, server: RealServerRef, weight: number): void {
+  addRealServer(service: string, server: HealthServerRef, weight: number): void {
     this.log.push({ op: 'add', service, server: server.id, weight });
     this.#svc(service).set(server.id, weight);
   }
 
-  removeRealServer(service: string, server: RealServerRef): void {
+  removeRealServer(service: string, server: HealthServerRef): void {
     this.log.push({ op: 'remove', service, server: server.id });
     this.#svc(service).delete(server.id);
   }
 
-  setWeight(service: string, server: RealServerRef, weight: number): void {
+  setWeight(service: string, server: HealthServerRef, weight: number): void {
     this.log.push({ op: 'weight', service, server: server.id, weight });
     this.#svc(service).set(server.id, weight);
   }

@@ -10,15 +10,15 @@ import {
   FakeDirector,
   HealthDirector,
   HealthRunner,
+  type HealthServerRef,
   keepalivedPolicy,
   quorumFigures,
-  type RealServerRef,
   ScriptedChecker,
   ServiceController,
   type VirtualServiceHealth,
 } from '../src/index.js';
 
-const ref = (id: string): RealServerRef => ({ id, address: id.split(':')[0] as string, port: 80 });
+const ref = (id: string): HealthServerRef => ({ id, address: id.split(':')[0] as string, port: 80 });
 
 function vs(over: Partial<VirtualServiceHealth> = {}): VirtualServiceHealth {
   return {

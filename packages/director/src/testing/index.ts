@@ -10,7 +10,7 @@ import { FakeClock } from '@lvskit/base/testing';
 import type { PacketProcessor } from '@lvskit/core';
 import type { Datapath, DatapathOptions } from '@lvskit/forwarders';
 import { ScriptedChecker } from '@lvskit/health';
-import { FakeSegment } from '@lvskit/vrrp/testing';
+import { FakeLinkMonitor, FakeSegment } from '@lvskit/vrrp/testing';
 import type { DirectorConfig } from '../config.js';
 import { type CheckContext, createDirector, type Director, type DirectorPorts } from '../director.js';
 
@@ -124,6 +124,8 @@ export class TestNetwork {
   readonly segment: FakeSegment;
   /** Check results. */
   readonly checks = new CheckBoard();
+  /** Link state of every director's interfaces (all up until the test says otherwise), by director address. */
+  readonly links = new Map<string, FakeLinkMonitor>();
   /** The datapath of each director, by director address (for configs with interfaces). */
   readonly datapaths = new Map<string, FakeDatapath>();
   #count = 0;
@@ -138,8 +140,11 @@ export class TestNetwork {
   ports(options: TestDirectorOptions = {}): DirectorPorts {
     this.#count++;
     const address = options.address ?? `198.18.0.${this.#count}`;
+    const links = new FakeLinkMonitor();
+    this.links.set(address, links);
     return {
       clock: this.clock,
+      linkMonitor: links,
       vrrpTransport: () => this.segment.transport(address),
       primaryAddress: async (_ifname, family) => (family === 4 ? address : undefined),
       datapath: (options) => {

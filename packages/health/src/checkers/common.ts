@@ -5,10 +5,10 @@
 import { type CheckResult, errorMessage, result } from '../types.js';
 
 /** A protocol body's verdict: ok with a message, or a failure message. */
-export type Verdict = { readonly ok: boolean; readonly message: string; readonly weight?: number };
+export type CheckVerdict = { readonly ok: boolean; readonly message: string; readonly weight?: number };
 
 /** Run `body`; any throw (including an abort) becomes `{ ok: false }`. */
-export async function guarded(signal: AbortSignal, body: () => Promise<Verdict>): Promise<CheckResult> {
+export async function guarded(signal: AbortSignal, body: () => Promise<CheckVerdict>): Promise<CheckResult> {
   const started = performance.now();
   try {
     if (signal.aborted) return result(false, `aborted: ${errorMessage(signal.reason)}`, started);

@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { LvsError } from '@lvskit/base';
 import type { Checker } from '../types.js';
-import { guarded, hostPort, type Verdict } from './common.js';
+import { type CheckVerdict, guarded, hostPort } from './common.js';
 import { abortError } from './socket.js';
 
 /** Query types DNS_CHECK accepts (check_dns.c `DNS_TYPE` table), plus PTR for ldirectord. */
@@ -206,7 +206,7 @@ export function dnsCheck(o: DnsCheckOptions): Checker {
     kind: 'DNS_CHECK',
     key: o.key ?? `DNS_CHECK ${hostPort(o.host, port)} ${type} ${name}`,
     check(signal) {
-      return guarded(signal, async (): Promise<Verdict> => {
+      return guarded(signal, async (): Promise<CheckVerdict> => {
         const m = await dnsQuery(o.host, port, name, type, signal, o.bindTo);
         if (m.rcode !== 0) return { ok: false, message: `read error occurred. (rcode = ${m.rcode})` };
         return { ok: true, message: `DNS ${type} ${name || '.'} answered (${m.answers.length} answers)` };

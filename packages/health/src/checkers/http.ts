@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Checker, CheckResult } from '../types.js';
-import { guarded, hostPort, type Verdict } from './common.js';
+import { type CheckVerdict, guarded, hostPort } from './common.js';
 import { type DialOptions, dial } from './socket.js';
 
 /** A status-code set: single codes and inclusive ranges, e.g. `[200, [300, 399]]`. */
@@ -186,7 +186,7 @@ function dialOptions(o: HttpGetOptions, vhost: string | undefined): DialOptions 
 }
 
 /** Check one url; exported for genhash-like tools. */
-export async function checkUrl(o: HttpGetOptions, url: HttpUrl, signal: AbortSignal): Promise<Verdict> {
+export async function checkUrl(o: HttpGetOptions, url: HttpUrl, signal: AbortSignal): Promise<CheckVerdict> {
   const vhost = url.virtualhost ?? o.virtualhost;
   const req = keepalivedRequest(url.path, o.httpProtocol ?? '1.0', o.host, o.port, vhost);
   const res = await httpExchange(dialOptions(o, vhost), req, signal);
@@ -225,7 +225,7 @@ export function httpGetCheck(o: HttpGetOptions): Checker {
       return guarded(signal, async () => {
         // check_http.c http_connect_thread: "if there are no URLs in list, enable server w/o checking".
         if (urls.length === 0) return { ok: true, message: 'no url configured: up without checking' };
-        let last: Verdict = { ok: true, message: '' };
+        let last: CheckVerdict = { ok: true, message: '' };
         for (const u of urls) {
           last = await checkUrl(o, u, signal);
           if (!last.ok) return last;

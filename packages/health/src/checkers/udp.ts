@@ -8,7 +8,7 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Checker } from '../types.js';
-import { guarded, hostPort, type Verdict } from './common.js';
+import { type CheckVerdict, guarded, hostPort } from './common.js';
 import { abortError } from './socket.js';
 
 /** UDP_CHECK options. */
@@ -45,10 +45,10 @@ export function udpCheck(o: UdpCheckOptions): Checker {
       return guarded(
         signal,
         () =>
-          new Promise<Verdict>((resolve, reject) => {
+          new Promise<CheckVerdict>((resolve, reject) => {
             const sock = createSocket(isIPv6(o.host) ? 'udp6' : 'udp4');
             let timer: NodeJS.Timeout | null = null;
-            const finish = (v: Verdict | Error) => {
+            const finish = (v: CheckVerdict | Error) => {
               if (timer) clearTimeout(timer);
               signal.removeEventListener('abort', onAbort);
               try {
