@@ -37,6 +37,11 @@ const IPV6_MULTICAST_IF = 17;
 const IPV6_MULTICAST_HOPS = 18;
 const IPV6_MULTICAST_LOOP = 19;
 const IPV6_ADD_MEMBERSHIP = 20;
+const IPV6_HDRINCL = 36;
+/** IPv6 header length (RFC 8200 §3); we write it ourselves for unicast (IPV6_HDRINCL). */
+const IPV6_HEADER_LENGTH = 40;
+/** Traffic class keepalived sends with (IPTOS_PREC_INTERNETCONTROL, `if_setsockopt_priority`). */
+const IPV6_TRAFFIC_CLASS = 0xc0;
 
 interface RawSocket {
   setOption(level: number, option: number, value: Buffer | number, length?: number): void;
@@ -65,7 +70,10 @@ interface RawSocketModule {
 export interface RawSocketTransportOptions {
   /** Interface to bind to and join the group on. */
   readonly interface: string;
-  /** Source address: written in the IPv4 header; for IPv6 the interface's link-local address the kernel uses. */
+  /**
+   * Source address: written in the IPv4 header, and in the IPv6 header of unicast adverts (keepalived's
+   * `unicast_src_ip`); IPv6 multicast adverts leave from the interface's link-local address the kernel picks.
+   */
   readonly source: Uint8Array;
   /** Multicast group to join (224.0.0.18 or ff02::12), or null in unicast mode. */
   readonly multicastGroup: Uint8Array | null;
@@ -84,9 +92,11 @@ function interfaceIndex(ifname: string): number {
 /** Raw-socket VRRP transport (IPv4 224.0.0.18 / IPv6 ff02::12 multicast, or unicast peers). Needs CAP_NET_RAW. */
 export class RawSocketTransport implements VrrpTransport {
   /**
-   * 4 or 6, from the source address. IPv6 differs: the kernel writes and verifies the checksum
-   * (IPV6_CHECKSUM, as keepalived), the kernel chooses the source (the interface's link-local address for
-   * ff02::12), and `raw-socket` cannot deliver the received hop limit (IPV6_RECVHOPLIMIT ancillary data),
+   * 4 or 6, from the source address. IPv6 differs: the kernel verifies received checksums (IPV6_CHECKSUM,
+   * as keepalived); multicast adverts are sent with the kernel's header and checksum (source: the
+   * interface's link-local address for ff02::12), unicast ones with our own header (IPV6_HDRINCL, Linux ≥ 4.5)
+   * so they leave from the configured source as keepalived's do (it binds the send socket to
+   * `unicast_src_ip`) — the kernel would otherwise pick any address, the VIP once it is up; and `raw-socket` cannot deliver the received hop limit (IPV6_RECVHOPLIMIT ancillary data),
    * so received IPv6 adverts carry ttl −1 and skip that check, as keepalived does without the cmsg.
    */
   readonly family: 4 | 6;
@@ -100,7 +110,9 @@ export class RawSocketTransport implements VrrpTransport {
     destination: new Uint8Array(4),
     ttl: -1,
   };
-  readonly #tx = Buffer.alloc(IPV4_HEADER_LENGTH + 8 + 255 * 16 + 8);
+  readonly #tx = Buffer.alloc(IPV6_HEADER_LENGTH + 8 + 255 * 16 + 8);
+  /** IPv6 unicast: we write the IPv6 header, so the source is the configured one, not the kernel's choice. */
+  readonly #hdrincl6: boolean;
   /** Adverts handed to the kernel. */
   sent = 0;
   /** Adverts the kernel refused (interface down, no route); keepalived logs these and carries on. */
@@ -117,6 +129,7 @@ export class RawSocketTransport implements VrrpTransport {
   constructor(opts: RawSocketTransportOptions) {
     this.#opts = opts;
     this.family = opts.source.length === 16 ? 6 : 4;
+    this.#hdrincl6 = this.family === 6 && opts.multicastGroup === null;
     this.#rx.source = new Uint8Array(opts.source.length);
     this.#rx.destination = Uint8Array.from(opts.multicastGroup ?? opts.source);
     let mod: RawSocketModule;
@@ -143,6 +156,8 @@ export class RawSocketTransport implements VrrpTransport {
       if (this.family === 6) {
         // The checksum is at offset 6 of the VRRP message (keepalived open_vrrp_send_socket / read socket).
         s.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, 6);
+        // Unicast: our own header, so the source is ours (the advert's checksum already covers it).
+        if (!opts.multicastGroup) s.setOption(IPPROTO_IPV6, IPV6_HDRINCL, 1);
         s.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, opts.ttl);
         if (opts.multicastGroup) {
           const ifindex = interfaceIndex(opts.interface);
@@ -239,6 +254,19 @@ export class RawSocketTransport implements VrrpTransport {
       total = IPV4_HEADER_LENGTH + length;
       encodeIpv4Header(tx, 0, total, this.#opts.ttl, this.#opts.source, destination);
       tx.set(message.subarray(0, length), IPV4_HEADER_LENGTH);
+    } else if (this.#hdrincl6) {
+      total = IPV6_HEADER_LENGTH + length;
+      // RFC 8200 §3: version 6, traffic class, flow label 0, payload length, next header 112, hop limit.
+      tx[0] = 0x60 | (IPV6_TRAFFIC_CLASS >> 4);
+      tx[1] = (IPV6_TRAFFIC_CLASS & 0x0f) << 4;
+      tx[2] = 0;
+      tx[3] = 0;
+      tx.writeUInt16BE(length, 4);
+      tx[6] = IPPROTO_VRRP;
+      tx[7] = this.#opts.ttl;
+      tx.set(this.#opts.source, 8);
+      tx.set(destination.subarray(0, 16), 24);
+      tx.set(message.subarray(0, length), IPV6_HEADER_LENGTH);
     } else {
       tx.set(message.subarray(0, length), 0);
     }

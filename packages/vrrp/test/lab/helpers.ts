@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabHost, LabProcess } from '@lvskit/netlab';
-import type { VrrpInstanceConfig } from '../../src/index.js';
+import type { TrackingConfig, VrrpInstanceConfig } from '../../src/index.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/instance.ts', import.meta.url));
 const tempDirs: string[] = [];
@@ -42,6 +42,7 @@ export function keepalivedConf(instances: readonly VrrpInstanceConfig[], g: Keep
     if (c.nopreempt) lines.push('  nopreempt');
     if (c.useVmac) lines.push(c.useVmac === true ? '  use_vmac' : `  use_vmac ${c.useVmac}`);
     if (c.sourceIp) lines.push(`  unicast_src_ip ${c.sourceIp}`);
+    if (c.checkUnicastSrc) lines.push('  check_unicast_src');
     if (c.unicastPeers?.length) lines.push('  unicast_peer {', ...c.unicastPeers.map((p) => `    ${p}`), '  }');
     if (c.authentication) {
       lines.push('  authentication {', '    auth_type PASS', `    auth_pass ${c.authentication.password}`, '  }');
@@ -82,9 +83,25 @@ export function startKeepalived(
   ]);
 }
 
+/** Router options the fixture passes on (JSON-shaped ones only). */
+export interface FixtureOptions {
+  /** track_script / track_interface. */
+  readonly tracking?: TrackingConfig;
+  /** Link polling interval, ms. */
+  readonly linkPollMs?: number;
+}
+
 /** Starts the lvskit instance fixture in `host`. */
-export function startLvskit(lab: Lab, host: LabHost, c: VrrpInstanceConfig): LabProcess {
-  return lab.spawn(host, ['node', '--conditions=@lvskit/source', '--import', 'tsx', fixture, JSON.stringify(c)]);
+export function startLvskit(lab: Lab, host: LabHost, c: VrrpInstanceConfig, o: FixtureOptions = {}): LabProcess {
+  return lab.spawn(host, [
+    'node',
+    '--conditions=@lvskit/source',
+    '--import',
+    'tsx',
+    fixture,
+    JSON.stringify(c),
+    JSON.stringify(o),
+  ]);
 }
 
 /** True when `vip` is configured on `ifname` in `host`. */
