@@ -7,7 +7,7 @@
  * itself (the engine does) and must never emit events when nobody listens.
  */
 
-import { type Family, formatIp, LvsError, parseAddress, systemClock } from '@lvskit/base';
+import { type Family, formatIp, IssueList, LvsError, parseAddress, systemClock } from '@lvskit/base';
 import { isSchedulerName } from '@lvskit/schedulers';
 import { EventEmitter } from 'eventemitter3';
 import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE } from './conn-table.js';
@@ -33,7 +33,6 @@ import {
   addressServiceKey,
   type EngineSwitches,
   fwmarkServiceKey,
-  IssueList,
   type NormalizedRealServer,
   type NormalizedService,
   type NormalizedTimeouts,
@@ -159,7 +158,7 @@ export function compileConfig<Names extends string = string>(input: IpvsConfigIn
       issues.add(['localAddresses', i], 'CORE_INVALID_ADDRESS', `not an IP address: ${String(a)}`);
     }
   });
-  issues.throwIfAny('invalid director configuration');
+  issues.throwIfAny('CORE_INVALID_CONFIG', 'invalid director configuration');
   return Object.freeze({
     services: Object.freeze(services) as readonly (NormalizedService & { readonly name: Names })[],
     timeouts: Object.freeze(timeouts),
@@ -483,7 +482,7 @@ export class Ipvs<Names extends string = string> {
         'CORE_DUPLICATE_SERVICE',
         'a service with the same protocol, address and port (or mark) exists',
       );
-    issues.throwIfAny(`cannot add service ${name}`);
+    issues.throwIfAny('CORE_INVALID_CONFIG', `cannot add service ${name}`);
     if (!n) throw new LvsError('CORE_INVALID_CONFIG', `cannot add service ${name}`);
     const st = this.install(n);
     this.emit('serviceChanged', () => ({ service: name, change: 'added' }));
@@ -520,7 +519,7 @@ export class Ipvs<Names extends string = string> {
     } as ServiceConfig;
     const issues = new IssueList();
     const n = normalizeService(name, merged, ['services', name], issues);
-    issues.throwIfAny(`cannot edit service ${name}`);
+    issues.throwIfAny('CORE_INVALID_CONFIG', `cannot edit service ${name}`);
     if (!n) return this;
     this.engine.editService(svc, n);
     this.emit('serviceChanged', () => ({ service: name, change: 'edited' }));
@@ -556,7 +555,7 @@ export class Ipvs<Names extends string = string> {
         'CORE_DUPLICATE_REAL_SERVER',
         `real server ${n.address}:${n.port} is already in ${name}`,
       );
-    issues.throwIfAny(`cannot add a real server to ${name}`);
+    issues.throwIfAny('CORE_INVALID_CONFIG', `cannot add a real server to ${name}`);
     if (!n) return this;
     const d = this.engine.addRealServer(svc, n);
     this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
@@ -585,7 +584,7 @@ export class Ipvs<Names extends string = string> {
       ['services', name, 'realServers', `${server.address}:${d.port}`],
       issues,
     );
-    issues.throwIfAny(`cannot edit real server ${server.address} of ${name}`);
+    issues.throwIfAny('CORE_INVALID_CONFIG', `cannot edit real server ${server.address} of ${name}`);
     if (!n) return this;
     const wasQuiesced = d.weight === 0;
     this.engine.editRealServer(svc, d, n);
@@ -612,7 +611,7 @@ export class Ipvs<Names extends string = string> {
     if (config) {
       const issues = new IssueList();
       n = normalizeRealServer(config, svc.config, ['services', name, 'sorryServer'], issues);
-      issues.throwIfAny(`cannot set the sorry server of ${name}`);
+      issues.throwIfAny('CORE_INVALID_CONFIG', `cannot set the sorry server of ${name}`);
     }
     this.engine.setSorryServer(svc, n);
     this.emit('serviceChanged', () => ({ service: name, change: 'edited' }));
@@ -640,7 +639,7 @@ export class Ipvs<Names extends string = string> {
         'CORE_INVALID_OPTION',
         `the connection table capacity cannot change at run time (${this.engine.table.capacity} → ${config.maxConnections}); start a new director`,
       );
-    issues.throwIfAny('cannot reload');
+    issues.throwIfAny('CORE_INVALID_CONFIG', 'cannot reload');
     this.engine.localAddresses = new Set(config.localAddresses);
     const wanted = new Map(config.services.map((s) => [s.name as string, s]));
     for (const [name, st] of [...this.byName]) {
@@ -732,7 +731,7 @@ export class Ipvs<Names extends string = string> {
   setConnectionTimeouts(t: { tcp?: number; tcpfin?: number; udp?: number }): this {
     const issues = new IssueList();
     const n = normalizeTimeouts(t, this.engine.timeouts, ['timeouts'], issues);
-    issues.throwIfAny('invalid timeouts');
+    issues.throwIfAny('CORE_INVALID_CONFIG', 'invalid timeouts');
     this.engine.setTimeouts(n);
     return this;
   }

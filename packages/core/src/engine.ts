@@ -7,7 +7,9 @@
  * director (they never throw); `process` never throws, awaits, allocates or emits events.
  * @see net/netfilter/ipvs/ip_vs_core.c, ip_vs_conn.c, ip_vs_proto_tcp.c, ip_vs_proto_udp.c, ip_vs_ctl.c
  */
+
 import type { Family } from '@lvskit/base';
+import { DropReason } from '@lvskit/base';
 import {
   createScheduler,
   emptyFlow,
@@ -34,7 +36,6 @@ import {
   createDecision,
   type Decision,
   DIR_OUT,
-  DropReason,
   type DropReasonCode,
   METHOD_LOCALNODE,
   METHOD_MASQ,

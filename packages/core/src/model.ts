@@ -4,7 +4,7 @@
  * that collects every issue before anything is applied and normalizes input into plain frozen data.
  * Owns config shapes and their rules (ipvsadm.c / ip_vs_ctl.c); must never touch runtime state.
  */
-import { type Family, LvsError, type LvsIssue, parseAddress } from '@lvskit/base';
+import { type Family, type IssueList, LvsError, type LvsIssue, parseAddress } from '@lvskit/base';
 import { isSchedulerName, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
 import type { CoreErrorCode } from './errors.js';
 import type { PacketSummary } from './packet.js';
@@ -195,23 +195,6 @@ export interface NormalizedService {
   readonly realServers: readonly NormalizedRealServer[];
   /** Sorry server. */
   readonly sorryServer: NormalizedRealServer | undefined;
-}
-
-/** Collects issues; the caller throws once. */
-export class IssueList {
-  /** Issues so far. */
-  readonly issues: LvsIssue[] = [];
-  /** Adds one. */
-  add(path: readonly (string | number)[], code: CoreErrorCode, message: string): void {
-    this.issues.push({ path: [...path], code, message });
-  }
-  /** Throws `CORE_INVALID_CONFIG` with every issue when there is any. */
-  throwIfAny(what: string): void {
-    if (this.issues.length === 0) return;
-    const first = this.issues[0];
-    const more = this.issues.length > 1 ? ` (and ${this.issues.length - 1} more)` : '';
-    throw new LvsError('CORE_INVALID_CONFIG', `${what}: ${first?.message ?? ''}${more}`, { issues: this.issues });
-  }
 }
 
 const isInt = (v: unknown, lo: number, hi: number): v is number =>

@@ -3,7 +3,7 @@
  * so the packet path allocates nothing. Owns the field layout, the TCP flag bits, the verdict, method and
  * drop-reason numbers. Must never parse packets (the forwarders do) or hold any state of its own.
  */
-import { type Family, formatIp, parseAddress } from '@lvskit/base';
+import { DropReason, type Family, formatIp, parseAddress, Verdict } from '@lvskit/base';
 import { LvsError } from './errors.js';
 
 /** TCP FIN flag bit (RFC 9293 §3.1). */
@@ -133,14 +133,14 @@ export function fillPacketSummary(init: PacketInit, out: PacketSummary = createP
   return out;
 }
 
-/** The packet is not for IPVS: let the host's own stack have it (kernel `NF_ACCEPT`). */
-export const VERDICT_LOCAL = 0;
-/** Forward to the real server in the decision, by its method. */
-export const VERDICT_FORWARD = 1;
-/** Drop the packet; `reason` says why. */
-export const VERDICT_DROP = 2;
-/** What to do with a packet. */
-export type Verdict = typeof VERDICT_LOCAL | typeof VERDICT_FORWARD | typeof VERDICT_DROP;
+/** The packet is not for IPVS: let the host's own stack have it (kernel `NF_ACCEPT`); base `Verdict.LOCAL`. */
+export const VERDICT_LOCAL = Verdict.LOCAL;
+/** Forward to the real server in the decision, by its method; base `Verdict.FORWARD`. */
+export const VERDICT_FORWARD = Verdict.FORWARD;
+/** Drop the packet; `reason` says why; base `Verdict.DROP`. */
+export const VERDICT_DROP = Verdict.DROP;
+/** What the engine decides: `@lvskit/base`'s one `Verdict`, LOCAL, FORWARD or DROP. */
+export type EngineVerdict = typeof VERDICT_LOCAL | typeof VERDICT_FORWARD | typeof VERDICT_DROP;
 
 /** Forwarding method numbers, as the kernel's `IP_VS_CONN_F_FWD_MASK` values (uapi ip_vs.h). */
 export const METHOD_MASQ = 0;
@@ -153,25 +153,8 @@ export const METHOD_ROUTE = 3;
 /** A forwarding method number. */
 export type MethodCode = typeof METHOD_MASQ | typeof METHOD_LOCALNODE | typeof METHOD_TUNNEL | typeof METHOD_ROUTE;
 
-/** Why a packet was dropped (or passed). Numbers, so the packet path compares integers. */
-export const DropReason = {
-  /** Not dropped. */
-  NONE: 0,
-  /** A virtual service matched but no real server (nor sorry server) could take it: kernel `ip_vs_leave` sends ICMP port unreachable and drops. */
-  NO_SERVER: 1,
-  /** The connection's real server was deleted and `expire_nodest_conn` is off. */
-  DEST_UNAVAILABLE: 2,
-  /** The connection table is full and no entry could be reclaimed. */
-  TABLE_FULL: 3,
-  /** A non-persistent port-0 service saw a packet for another port (kernel "port zero only supported in persistent services"). */
-  PORT_ZERO: 4,
-  /** The summary is malformed (family/protocol/ports out of range). */
-  MALFORMED: 5,
-  /** The drop_packet defense dropped this new-connection packet (`ip_vs_todrop`). */
-  DROP_PACKET: 6,
-} as const;
-/** A drop reason number. */
-export type DropReasonCode = (typeof DropReason)[keyof typeof DropReason];
+/** A drop reason number (`@lvskit/base`'s one `DropReason` numbering, shared with the datapath). */
+export type DropReasonCode = DropReason;
 
 /**
  * The engine's answer for one packet, filled in place. For {@link VERDICT_FORWARD} inbound, rewrite per
@@ -180,7 +163,7 @@ export type DropReasonCode = (typeof DropReason)[keyof typeof DropReason];
  */
 export interface Decision {
   /** {@link VERDICT_LOCAL}, {@link VERDICT_FORWARD} or {@link VERDICT_DROP}. */
-  verdict: Verdict;
+  verdict: EngineVerdict;
   /** Why it was dropped; {@link DropReason.NONE} otherwise. */
   reason: DropReasonCode;
   /** Forwarding method of the connection. */

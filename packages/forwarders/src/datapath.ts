@@ -35,6 +35,9 @@ import {
   bytesEqual,
   type Clock,
   copyBytes,
+  createDropCounters,
+  DropReason,
+  dropCountsByName,
   formatIp,
   get32,
   internetChecksum,
@@ -45,6 +48,7 @@ import {
   pseudoSum6,
   put16,
   put32,
+  Verdict,
 } from '@lvskit/base';
 import {
   createPacketSummary,
@@ -85,7 +89,7 @@ import { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
 import { rewriteRoute } from './rewrite/route.js';
 import { IPIP_OVERHEAD, rewriteTunnel } from './rewrite/tunnel.js';
 import { gsoSegmentCount, writeSegment } from './segment.js';
-import { createDropCounters, DropReason, dropCountsByName, RewriteResult, Verdict } from './verdict.js';
+import { RewriteResult } from './verdict.js';
 
 /** One more interface of the datapath (see {@link DatapathOptions.interfaces}). */
 export interface DatapathInterfaceOptions {

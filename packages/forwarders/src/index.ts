@@ -61,12 +61,4 @@ export { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
 export { rewriteRoute } from './rewrite/route.js';
 export { IPIP_OVERHEAD, rewriteTunnel } from './rewrite/tunnel.js';
 export { gsoSegmentCount, writeSegment } from './segment.js';
-export {
-  createDropCounters,
-  DROP_REASON_COUNT,
-  DROP_REASON_NAMES,
-  DropReason,
-  dropCountsByName,
-  RewriteResult,
-  Verdict,
-} from './verdict.js';
+export { RewriteResult } from './verdict.js';

@@ -4,7 +4,7 @@
  * packet summary the engine classifies and the rewrites trust. It owns validation of everything it reads;
  * it must never throw, allocate, or modify the frame — malformed input yields a {@link DropReason}.
  */
-import { get16, internetChecksum } from '@lvskit/base';
+import { DropReason, get16, internetChecksum } from '@lvskit/base';
 import {
   ETH_HLEN,
   ETH_TYPE,
@@ -49,7 +49,6 @@ import {
   TCP_MIN_SIZE,
   UDP_SIZE,
 } from './headers/transport.js';
-import { DropReason } from './verdict.js';
 
 /** The parsed summary of one frame. Reuse one instance for every frame; `parsePacket` overwrites it all. */
 export class PacketInfo {

@@ -2,6 +2,8 @@
  * The IPIP decapsulation checks, on packets the test-side builder makes and on what our own TUN rewrite
  * produces (round trip: encapsulate, then decapsulate, and the inner packet is the client's, TTL − 1).
  */
+
+import { Verdict } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import {
   createForwardParams,
@@ -12,7 +14,6 @@ import {
   parsePacket,
   RewriteResult,
   rewriteTunnel,
-  Verdict,
 } from '../src/index.js';
 import { eth4, ipv4, raw, udp } from './golden/builder.js';
 

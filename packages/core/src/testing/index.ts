@@ -5,13 +5,12 @@
  * network or the real clock.
  * @packageDocumentation
  */
-import { LvsError } from '@lvskit/base';
+import { DropReason, LvsError } from '@lvskit/base';
 /** The one fake clock, `@lvskit/base/testing`'s, re-exported for core's own tests and users'. */
 import { FakeClock } from '@lvskit/base/testing';
 import type { Decision } from '../packet.js';
 import {
   createPacketSummary,
-  DropReason,
   describeDecision,
   fillPacketSummary,
   METHOD_LOCALNODE,

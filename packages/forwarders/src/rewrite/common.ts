@@ -5,7 +5,17 @@
  * format (`__icmp_send` in net/ipv4/icmp.c, `icmp6_send` in net/ipv6/icmp.c); must never allocate or write
  * past `frame.length`.
  */
-import { checksumUpdate16, copyBytes, get16, internetChecksum, pseudoSum6, put16, put32 } from '@lvskit/base';
+import {
+  checksumUpdate16,
+  copyBytes,
+  DropReason,
+  get16,
+  internetChecksum,
+  pseudoSum6,
+  put16,
+  put32,
+  Verdict,
+} from '@lvskit/base';
 import { ETH_ALEN, ETH_DST, ETH_SRC } from '../headers/ethernet.js';
 import {
   IPPROTO_ICMP,
@@ -49,7 +59,7 @@ import {
 } from '../headers/transport.js';
 import type { ForwardParams } from '../params.js';
 import type { PacketInfo } from '../parse.js';
-import { DropReason, type RewriteResult, Verdict } from '../verdict.js';
+import type { RewriteResult } from '../verdict.js';
 
 /** TTL of ICMP errors we originate: the `net.ipv4.ip_default_ttl` / IPv6 `hop_limit` default. */
 export const ICMP_ERROR_TTL = 64;

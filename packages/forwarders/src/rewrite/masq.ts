@@ -10,18 +10,20 @@
 import {
   checksumUpdate16,
   checksumUpdateBytes,
+  DropReason,
   get16,
   internetChecksum,
   pseudoSum4,
   pseudoSum6,
   put16,
+  Verdict,
 } from '@lvskit/base';
 import { IPPROTO_ICMP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPV4_CHECKSUM } from '../headers/ipv4.js';
 import { IPPROTO_ICMPV6 } from '../headers/ipv6.js';
 import { ICMP_CHECKSUM, TCP_CHECKSUM, UDP_CHECKSUM } from '../headers/transport.js';
 import type { ForwardParams } from '../params.js';
 import type { PacketInfo } from '../parse.js';
-import { DropReason, type RewriteResult, Verdict } from '../verdict.js';
+import type { RewriteResult } from '../verdict.js';
 import { drop, preTransmit, setMacs } from './common.js';
 
 /**

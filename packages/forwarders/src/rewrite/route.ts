@@ -5,9 +5,11 @@
  * `ip_vs_dr_xmit_v6` (net/netfilter/ipvs/ip_vs_xmit.c), including its TTL decrement unless switched off.
  * Must never touch addresses or ports, and never allocate.
  */
+
+import { DropReason, Verdict } from '@lvskit/base';
 import type { ForwardParams } from '../params.js';
 import type { PacketInfo } from '../parse.js';
-import { DropReason, type RewriteResult, Verdict } from '../verdict.js';
+import type { RewriteResult } from '../verdict.js';
 import { drop, preTransmit, setMacs } from './common.js';
 
 /**

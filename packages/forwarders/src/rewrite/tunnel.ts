@@ -7,7 +7,7 @@
  * link MTU minus 20 gets ICMP fragmentation-needed with that MTU instead. Must never allocate or write
  * past `frame.length`; it needs 20 bytes of room after the packet.
  */
-import { copyBytes, internetChecksum, put16 } from '@lvskit/base';
+import { copyBytes, DropReason, internetChecksum, put16, Verdict } from '@lvskit/base';
 import {
   IPPROTO_IPIP,
   IPV4_CHECKSUM,
@@ -24,7 +24,7 @@ import {
 } from '../headers/ipv4.js';
 import type { ForwardParams } from '../params.js';
 import type { PacketInfo } from '../parse.js';
-import { DropReason, type RewriteResult, Verdict } from '../verdict.js';
+import type { RewriteResult } from '../verdict.js';
 import { drop, preTransmit, setMacs } from './common.js';
 
 /** Bytes IPIP encapsulation adds: one IPv4 header without options. */

@@ -4,7 +4,8 @@
  * TTL 1 becomes an ICMP time-exceeded from the VIP (icmp_send answers from the local destination) with
  * TOS 0xc0, TTL 64, no DF, the original quoted.
  */
-import { DropReason, rewriteRoute, Verdict } from '../../src/index.js';
+import { DropReason, Verdict } from '@lvskit/base';
+import { rewriteRoute } from '../../src/index.js';
 import { bytes, eth4, eth6, icmp4, icmp6, ipv4, ipv6, tcp, udp } from './builder.js';
 import { CLIENT, CLIENT6, MAC_CLIENT, MAC_DIRECTOR, MAC_RS, VIP, VIP6 } from './fixtures.js';
 import type { GoldenRow } from './table.js';

@@ -3,8 +3,10 @@
  * lengths, bad checksums, broken extension chains. Each is run through every method, since the datapath
  * parses before it knows the method.
  */
+
+import { DropReason, Verdict } from '@lvskit/base';
 import { describe } from 'vitest';
-import { DropReason, rewriteMasqIn, rewriteRoute, rewriteTunnel, Verdict } from '../../src/index.js';
+import { rewriteMasqIn, rewriteRoute, rewriteTunnel } from '../../src/index.js';
 import { eth, eth4, eth6, ip, ipv4, ipv6, tcp, udp } from './builder.js';
 import { CLIENT, CLIENT6, MAC_CLIENT, MAC_DIRECTOR, MAC_RS, RIP, VIP, VIP6 } from './fixtures.js';
 import { type GoldenRow, runGolden } from './table.js';

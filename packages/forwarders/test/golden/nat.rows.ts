@@ -6,7 +6,8 @@
  * ip_vs_nat_icmp does: outer address, embedded address and port, embedded header checksum recomputed,
  * embedded transport checksum left alone, ICMP checksum over the result.
  */
-import { DropReason, rewriteMasqIn, rewriteMasqOut, Verdict } from '../../src/index.js';
+import { DropReason, Verdict } from '@lvskit/base';
+import { rewriteMasqIn, rewriteMasqOut } from '../../src/index.js';
 import { bytes, eth4, eth6, icmp4, icmp6, ipv4, ipv6, raw, tcp, udp } from './builder.js';
 import {
   CLIENT,

@@ -3,17 +3,16 @@
  * rewrite: parse once, rewrite in place in a buffer with room to grow, compare every byte. A frame that
  * fails to parse is a drop with the parser's reason, as the datapath treats it.
  */
+
+import { DROP_REASON_NAMES, DropReason, Verdict } from '@lvskit/base';
 import { expect, it } from 'vitest';
 import {
   createForwardParams,
-  DROP_REASON_NAMES,
-  DropReason,
   type ForwardParams,
   type ForwardParamsInit,
   PacketInfo,
   parsePacket,
   RewriteResult,
-  Verdict,
 } from '../../src/index.js';
 
 /** A rewrite under test. */
@@ -39,7 +38,7 @@ export interface GoldenRow {
   capacity?: number;
 }
 
-const VERDICT_NAMES = ['DROP', 'FORWARD', 'REPLY'];
+const VERDICT_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Verdict).map(([k, v]) => [v, k]));
 
 function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');

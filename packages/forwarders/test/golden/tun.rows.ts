@@ -5,7 +5,8 @@
  * pmtu_disc is on — and then ID 0 (ip_select_ident_segs), else the ident generator's value. A DF packet
  * longer than MTU − 20 gets ICMP fragmentation-needed with next-hop MTU = MTU − 20.
  */
-import { DropReason, rewriteTunnel, Verdict } from '../../src/index.js';
+import { DropReason, Verdict } from '@lvskit/base';
+import { rewriteTunnel } from '../../src/index.js';
 import { bytes, eth4, eth6, icmp4, ipv4, ipv6, raw, tcp, udp } from './builder.js';
 import { CLIENT, CLIENT6, DIP, MAC_CLIENT, MAC_DIRECTOR, MAC_RS, RIP, VIP, VIP6 } from './fixtures.js';
 import type { GoldenRow } from './table.js';

@@ -7,11 +7,13 @@
  * fragmentation-needed errors: PMTU discovery is never limited (`icmpv4_mask_allow`). With
  * `icmpRateLimit: false` every time-exceeded goes out.
  */
+
+import { DropReason } from '@lvskit/base';
 import { ipvs } from '@lvskit/core';
 import { interfaceInfo, PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { createDatapath, DropReason } from '../../src/index.js';
+import { createDatapath } from '../../src/index.js';
 import { eth4, ipv4, udp } from '../golden/builder.js';
 
 const canRun = requireLab();

@@ -13,6 +13,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
+import { DropReason } from '@lvskit/base';
 import { ipvs } from '@lvskit/core';
 import { interfaceInfo, PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
@@ -21,7 +22,6 @@ import {
   applyDrRealServer,
   createDatapath,
   DatapathCounter,
-  DropReason,
   fragmentCount,
   PacketInfo,
   parsePacket,

@@ -6,11 +6,13 @@
  * same flow is forwarded as usual, which shows the datapath was reading while the big one was dropped. With
  * offload (64 KiB slots, the default) the same frame is forwarded whole.
  */
+
+import { DropReason } from '@lvskit/base';
 import { ipvs } from '@lvskit/core';
 import { PacketSocket } from '@lvskit/native';
 import { createLab, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { createDatapath, DropReason } from '../../src/index.js';
+import { createDatapath } from '../../src/index.js';
 import { bytes, eth4, ipv4, udp } from '../golden/builder.js';
 import { CLIENT, MAC_CLIENT, MAC_DIRECTOR, MAC_RS, RIP, VIP } from '../golden/fixtures.js';
 

@@ -15,11 +15,12 @@
  */
 
 import { fileURLToPath } from 'node:url';
+import { DropReason } from '@lvskit/base';
 import { ipvs } from '@lvskit/core';
 import { PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, buildTwoSegmentLab, createLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
-import { applyDrRealServer, createDatapath, DatapathCounter, DropReason } from '../../src/index.js';
+import { applyDrRealServer, createDatapath, DatapathCounter } from '../../src/index.js';
 import { eth4, ipv4, noise, udp } from '../golden/builder.js';
 
 const canRun = requireLab();
