@@ -5,28 +5,20 @@
  * current network namespace, or through `ip netns exec <netns>` when one is given. It must never touch an
  * address that is not a configured VIP.
  */
-import { execFile } from 'node:child_process';
-import { type Family, LvsError } from '@lvskit/base';
+import { type CommandOutcome, type CommandRunner, execCommand, type Family, LvsError } from '@lvskit/base';
 import type { CompiledVirtualAddress } from './config.js';
 import type { AddressOwnership } from './ports.js';
 
 /** Options of {@link Iproute2Ownership}. */
 export interface Iproute2OwnershipOptions {
+  /** Runs `ip`/`arping`; default base `execCommand` (argv, no shell, 10 s timeout). */
+  readonly commandRunner?: CommandRunner;
   /** Run every command in this network namespace (`ip netns exec`). Default: the current one. */
   readonly netns?: string;
   /** Path of `ip`. Default `ip`. */
   readonly ip?: string;
   /** Path of `arping`. Default `arping`. */
   readonly arping?: string;
-}
-
-function run(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(argv[0] as string, argv.slice(1), { timeout: 10_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 /** {@link AddressOwnership} through `ip` and `arping` child processes. */
@@ -36,6 +28,13 @@ export class Iproute2Ownership implements AddressOwnership {
   /** @param opts - namespace and command paths */
   constructor(opts: Iproute2OwnershipOptions = {}) {
     this.#opts = opts;
+    this.#run = opts.commandRunner ?? execCommand;
+  }
+
+  readonly #run: CommandRunner;
+
+  #exec(argv: readonly string[]): Promise<CommandOutcome> {
+    return this.#run(argv, { timeoutMs: 10_000 });
   }
 
   #argv(cmd: string, args: readonly string[]): string[] {
@@ -45,7 +44,7 @@ export class Iproute2Ownership implements AddressOwnership {
   async add(vip: CompiledVirtualAddress): Promise<void> {
     const args = ['addr', 'add', `${vip.text}/${vip.prefix}`, 'dev', vip.dev];
     if (vip.label) args.push('label', vip.label);
-    const r = await run(this.#argv(this.#opts.ip ?? 'ip', args));
+    const r = await this.#exec(this.#argv(this.#opts.ip ?? 'ip', args));
     // keepalived treats an address already present as added.
     // Older iproute2 says "File exists", newer "Address already assigned".
     if (r.code !== 0 && !/File exists|already assigned/.test(r.stderr)) {
@@ -55,7 +54,7 @@ export class Iproute2Ownership implements AddressOwnership {
 
   async remove(vip: CompiledVirtualAddress): Promise<void> {
     const args = ['addr', 'del', `${vip.text}/${vip.prefix}`, 'dev', vip.dev];
-    const r = await run(this.#argv(this.#opts.ip ?? 'ip', args));
+    const r = await this.#exec(this.#argv(this.#opts.ip ?? 'ip', args));
     if (r.code !== 0 && !/Cannot assign requested address|Address not found/.test(r.stderr)) {
       throw new LvsError('VRRP_OWNERSHIP_FAILED', `ip ${args.join(' ')}: ${r.stderr.trim()}`);
     }
@@ -68,14 +67,14 @@ export class Iproute2Ownership implements AddressOwnership {
     // for replies that never come, which is why the router does not queue address changes behind this.
     const args = ['-U', '-c', '1', '-I', vip.dev, '-s', vip.text, vip.text];
     const results = await Promise.all(
-      Array.from({ length: repeat }, () => run(this.#argv(this.#opts.arping ?? 'arping', args))),
+      Array.from({ length: repeat }, () => this.#exec(this.#argv(this.#opts.arping ?? 'arping', args))),
     );
     const bad = results.find((r) => r.code !== 0);
     if (bad) throw new LvsError('VRRP_OWNERSHIP_FAILED', `arping ${args.join(' ')}: ${bad.stderr.trim()}`);
   }
 
   async primaryAddress(ifname: string, family: Family): Promise<string | undefined> {
-    const r = await run(this.#argv(this.#opts.ip ?? 'ip', ['-j', `-${family}`, 'addr', 'show', 'dev', ifname]));
+    const r = await this.#exec(this.#argv(this.#opts.ip ?? 'ip', ['-j', `-${family}`, 'addr', 'show', 'dev', ifname]));
     if (r.code !== 0) throw new LvsError('VRRP_OWNERSHIP_FAILED', `ip addr show dev ${ifname}: ${r.stderr.trim()}`);
     const links = JSON.parse(r.stdout || '[]') as {
       addr_info?: { local?: string; scope?: string; secondary?: boolean }[];

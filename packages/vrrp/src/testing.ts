@@ -5,7 +5,7 @@
  * real timers or processes.
  */
 
-import { type Clock, compareBytes, type Family, formatIp, parseIp } from '@lvskit/base';
+import { type Clock, compareBytes, type Family, formatIp, formatMac, parseIp } from '@lvskit/base';
 import { FakeClock, FakeCommandRunner } from '@lvskit/base/testing';
 import type { CompiledVirtualAddress, CompiledVmac, VrrpInstanceConfig } from './config.js';
 import type { ReceivedAdvert } from './machine.js';
@@ -166,7 +166,7 @@ export class FakeVirtualMac implements VirtualMacLink {
 
   async create(v: CompiledVmac): Promise<void> {
     if (this.failCreate) throw this.failCreate;
-    const mac = [...v.mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+    const mac = formatMac(v.mac);
     this.log.push(`create ${v.ifname} on ${v.base} ${mac}`);
     this.present.add(v.ifname);
   }

@@ -8,28 +8,18 @@
  * (`ip link`), sysctls through /proc/sys (or `sysctl` inside another namespace). It must never delete an
  * interface that is not a macvlan it was asked to manage, and never touch an address.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { LvsError } from '@lvskit/base';
+import { type CommandOutcome, type CommandRunner, execCommand, formatMac, LvsError } from '@lvskit/base';
 import type { CompiledVmac } from './config.js';
 import type { VirtualMacLink } from './ports.js';
 
 /** Options of {@link Iproute2VirtualMac}. */
 export interface Iproute2VirtualMacOptions {
+  /** Runs `ip`/`arping`; default base `execCommand` (argv, no shell, 10 s timeout). */
+  readonly commandRunner?: CommandRunner;
   /** Network namespace (name under /run/netns); default the caller's. */
   readonly netns?: string;
 }
-
-function run(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(argv[0] as string, argv.slice(1), { timeout: 10_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const formatMac = (mac: Uint8Array): string => [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
 
 /** {@link VirtualMacLink} through `ip link` and /proc/sys. */
 export class Iproute2VirtualMac implements VirtualMacLink {
@@ -41,15 +31,22 @@ export class Iproute2VirtualMac implements VirtualMacLink {
   /** @param opts - namespace */
   constructor(opts: Iproute2VirtualMacOptions = {}) {
     this.#netns = opts.netns;
+    this.#run = opts.commandRunner ?? execCommand;
   }
 
-  #ip(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return run(this.#netns ? ['ip', '-n', this.#netns, ...args] : ['ip', ...args]);
+  readonly #run: CommandRunner;
+
+  #exec(argv: readonly string[]): Promise<CommandOutcome> {
+    return this.#run(argv, { timeoutMs: 10_000 });
+  }
+
+  #ip(args: readonly string[]): Promise<CommandOutcome> {
+    return this.#exec(this.#netns ? ['ip', '-n', this.#netns, ...args] : ['ip', ...args]);
   }
 
   async #read(key: string): Promise<string> {
     if (!this.#netns) return readFileSync(`/proc/sys/${key}`, 'utf8').trim();
-    const r = await run(['ip', 'netns', 'exec', this.#netns, 'sysctl', '-n', key]);
+    const r = await this.#exec(['ip', 'netns', 'exec', this.#netns, 'sysctl', '-n', key]);
     if (r.code !== 0) throw new Error(`sysctl ${key}: ${r.stderr.trim()}`);
     return r.stdout.trim();
   }
@@ -60,7 +57,7 @@ export class Iproute2VirtualMac implements VirtualMacLink {
       return;
     }
     // Slash-separated keys: interface names such as vrrp.51 contain dots.
-    const r = await run(['ip', 'netns', 'exec', this.#netns, 'sysctl', '-q', '-w', `${key}=${value}`]);
+    const r = await this.#exec(['ip', 'netns', 'exec', this.#netns, 'sysctl', '-q', '-w', `${key}=${value}`]);
     if (r.code !== 0) throw new Error(`sysctl ${key}: ${r.stderr.trim()}`);
   }
 
