@@ -6,9 +6,8 @@
  * root namespace (veth ends are created directly inside their namespaces), use an address outside the lab
  * ranges, or end a process by name.
  */
-import { type ChildProcess, spawn as spawnChild } from 'node:child_process';
+import { type ChildProcess, spawn as spawnChild, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LvsError } from '@lvskit/base';
 import { checkLabCidr } from './address.js';
@@ -105,8 +104,10 @@ export interface LabOptions {
   /** Sweep stale labs of dead owners first. Default true. */
   readonly sweep?: boolean;
   /**
-   * Start a detached watchdog that tears the lab down if this process dies without running its exit
-   * hooks (e.g. SIGKILL). Default true; tests of the sweeper turn it off to leave a stale lab behind.
+   * Start a watchdog that tears the lab down if this process dies without running its exit hooks (SIGKILL,
+   * or the whole process group or tree of a test run killed at a time limit). It runs in a session of its
+   * own, reparented away from this process at once, and polls this process's PID and start time. Default
+   * true; tests of the sweeper turn it off to leave a stale lab behind.
    */
   readonly watchdog?: boolean;
 }
@@ -183,7 +184,7 @@ export class Lab {
   readonly #ownerStart: string;
   #ports = 0;
   #destroyed = false;
-  #watchdog: ChildProcess | undefined;
+  #watchdog: PidRecord | undefined;
 
   /** @internal Use {@link createLab}. */
   constructor(prefix: string) {
@@ -197,15 +198,38 @@ export class Lab {
     liveLabs.add(this);
     installHooks();
     if (watchdog) {
-      const child = spawnChild(process.execPath, [WATCHDOG_SCRIPT, this.prefix], {
-        detached: true,
-        stdio: ['pipe', 'ignore', 'ignore'],
-      });
-      child.on('error', () => {});
-      child.unref();
-      (child.stdin as Socket | null)?.unref();
-      this.#watchdog = child;
+      // `--daemonize` starts the real watchdog with setsid and exits: the watchdog is then in no process group,
+      // session or process tree of this run, so killing the run (group, session or tree) cannot take it along.
+      const r = spawnSync(
+        process.execPath,
+        [WATCHDOG_SCRIPT, '--daemonize', this.prefix, String(process.pid), this.#ownerStart],
+        {
+          encoding: 'utf8',
+          timeout: 10_000,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let rec: { pid?: unknown; start?: unknown } = {};
+      try {
+        rec = JSON.parse(r.stdout) as typeof rec;
+      } catch {
+        // reported below
+      }
+      if (r.status !== 0 || typeof rec.pid !== 'number' || rec.pid <= 0) {
+        this.destroySync();
+        throw new LvsError(
+          'NETLAB_COMMAND_FAILED',
+          `netlab: could not start the watchdog of ${this.prefix}: ${(r.stderr ?? r.error?.message ?? '').trim()}`,
+        );
+      }
+      this.#watchdog = { pid: rec.pid, start: typeof rec.start === 'string' ? rec.start : undefined };
+      this.#save();
     }
+  }
+
+  /** PID of this lab's watchdog, or undefined when it was started without one. */
+  get watchdogPid(): number | undefined {
+    return this.#watchdog?.pid;
   }
 
   /** True once {@link Lab.destroy} (or the exit hook) has run. */
@@ -219,6 +243,7 @@ export class Lab {
       ownerPid: process.pid,
       ownerStart: this.#ownerStart,
       pids: [...this.#processes.values()].map((p) => p.rec),
+      watchdog: this.#watchdog,
     };
     writeState(state);
   }
@@ -605,7 +630,15 @@ export class Lab {
     if (strays.length > 0) terminate(strays, 1000);
     for (const ns of namespaces) runCommandSync(['ip', 'netns', 'del', ns], { check: false });
     removeState(this.prefix);
-    this.#watchdog?.stdin?.end();
+    // The watchdog would notice the missing state file within its poll period; the signal makes it leave now.
+    const wd = this.#watchdog;
+    if (wd !== undefined && wd.start !== undefined && processStartTime(wd.pid) === wd.start) {
+      try {
+        process.kill(wd.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
     if (liveLabs.size === 0) uninstallHooks();
   }
 }

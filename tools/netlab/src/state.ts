@@ -24,6 +24,8 @@ export interface LabState {
   readonly ownerStart: string;
   /** Processes the lab started, to be ended if the owner dies. */
   readonly pids: readonly PidRecord[];
+  /** The lab's watchdog (a process outside the run's process tree), when it has one. */
+  readonly watchdog?: PidRecord | undefined;
 }
 
 /** Path of the state file for `prefix`. */
@@ -50,6 +52,7 @@ export function readState(prefix: string): LabState | undefined {
       ownerPid: parsed.ownerPid,
       ownerStart: parsed.ownerStart,
       pids: Array.isArray(parsed.pids) ? parsed.pids : [],
+      watchdog: typeof parsed.watchdog?.pid === 'number' ? parsed.watchdog : undefined,
     };
   } catch {
     return undefined;

@@ -18,7 +18,7 @@ afterAll(async () => {
 
 describe.runIf(canRun)('netlab: sweeper and watchdog', () => {
   it('leaves a live owner alone, then sweeps its lab once the owner is SIGKILLed', async () => {
-    const { pid, info } = await startOrphan(false);
+    const { pid, info } = await startOrphan({ watchdog: false });
     owners.push(pid);
     expect(namespacesWithPrefix(info.prefix).sort()).toEqual([...info.namespaces].sort());
     expect(alive(info.serverPid)).toBe(true);
@@ -42,7 +42,7 @@ describe.runIf(canRun)('netlab: sweeper and watchdog', () => {
   });
 
   it('the watchdog removes a SIGKILLed owner lab without any sweep', async () => {
-    const { pid, info } = await startOrphan(true);
+    const { pid, info } = await startOrphan({ watchdog: true });
     owners.push(pid);
     expect(namespacesWithPrefix(info.prefix).length).toBe(3);
     process.kill(pid, 'SIGKILL');
@@ -51,7 +51,7 @@ describe.runIf(canRun)('netlab: sweeper and watchdog', () => {
   });
 
   it('the exit hook tears the lab down when the owner calls process.exit() without destroy()', async () => {
-    const { pid, info } = await startOrphan(false, true);
+    const { pid, info } = await startOrphan({ watchdog: false, exit: true });
     owners.push(pid);
     expect(await eventually(() => !alive(pid), 10_000)).toBe(true);
     expect(namespacesWithPrefix(info.prefix)).toEqual([]);
@@ -59,7 +59,7 @@ describe.runIf(canRun)('netlab: sweeper and watchdog', () => {
   });
 
   it('the signal hook tears the lab down on SIGTERM and the owner still dies of it', async () => {
-    const { pid, info } = await startOrphan(false);
+    const { pid, info } = await startOrphan({ watchdog: false });
     owners.push(pid);
     process.kill(pid, 'SIGTERM');
     expect(await eventually(() => !alive(pid), 10_000)).toBe(true);
