@@ -38,7 +38,6 @@ import {
   HealthRunner,
   type HealthServerRef,
   keepalivedChecker,
-  keepalivedPolicy,
   type VirtualServiceHealth,
   validateServices,
 } from '@lvskit/health';
@@ -97,6 +96,8 @@ export interface DirectorPorts {
   readonly primaryAddress?: (ifname: string, family: 4 | 6) => Promise<string | undefined>;
   /** Watches the VRRP instances' interfaces (down → FAULT); default the kernel's carrier/operstate in sysfs. */
   readonly linkMonitor?: LinkMonitor;
+  /** How often the link monitor is read, ms; default 100 (vrrp's default). */
+  readonly linkPollMs?: number;
   /** The VRRP transport of an instance; default a raw socket on its interface. */
   readonly vrrpTransport?: (instance: string, config: VrrpInstanceConfig) => VrrpTransport;
   /** Replaces the protocol of a check (the runner keeps its timing and policy); `undefined` keeps the real one. */
@@ -342,7 +343,7 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
 function primaryGuess(c: VrrpInstanceConfig): string {
   const first = c.virtualIpAddresses[0];
   const text = typeof first === 'string' ? first : first?.address;
-  return text !== undefined && text.includes(':') ? 'fe80::1' : '198.18.0.1';
+  return text?.includes(':') ? 'fe80::1' : '198.18.0.1';
 }
 
 function checkerSpec(
@@ -545,6 +546,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
       ...(inst.source.notify ? { notify: inst.source.notify } : {}),
       ...(inst.source.tracking ? { tracking: inst.source.tracking } : {}),
       ...(this.#ports.linkMonitor ? { linkMonitor: this.#ports.linkMonitor } : {}),
+      ...(this.#ports.linkPollMs !== undefined ? { linkPollMs: this.#ports.linkPollMs } : {}),
     });
     router.on('stateChanged', (e) =>
       this.emitWith('vrrpTransition', () => ({
@@ -560,15 +562,30 @@ export class Director extends TypedEmitter<DirectorEvents> {
     return router;
   }
 
-  #makeGroups(): void {
-    this.#groups = this.#compiled.config.syncGroups.map(
-      (g) =>
-        new VrrpSyncGroup(
-          g.name,
-          g.instances.map((n) => this.#routers.get(n)!.router),
-          g.notify ? { notify: g.notify } : {},
-        ),
-    );
+  /** The routers in no sync group (a group starts and stops its own members). */
+  #ungrouped(): VrrpRouter[] {
+    return [...this.#routers.values()].map((r) => r.router).filter((r) => r.syncGroup === undefined);
+  }
+
+  /**
+   * Builds the sync groups of the config: a group none of whose members is in `restarted` is kept as it is;
+   * the others are new (over new routers). Returns the new ones, to start.
+   */
+  #makeGroups(restarted: ReadonlySet<string> | undefined): VrrpSyncGroup[] {
+    const kept = new Map(this.#groups.map((g) => [g.name, g]));
+    const fresh: VrrpSyncGroup[] = [];
+    this.#groups = this.#compiled.config.syncGroups.map((g) => {
+      const old = kept.get(g.name);
+      if (old && restarted && !g.instances.some((n) => restarted.has(n))) return old;
+      const group = new VrrpSyncGroup(
+        g.name,
+        g.instances.map((n) => this.#routers.get(n)!.router),
+        g.notify ? { notify: g.notify } : {},
+      );
+      fresh.push(group);
+      return group;
+    });
+    return fresh;
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -594,8 +611,8 @@ export class Director extends TypedEmitter<DirectorEvents> {
       }
     }
     for (const inst of this.#compiled.instances) this.#makeRouter(inst);
-    this.#makeGroups();
-    await Promise.all([...this.#routers.values()].map((r) => r.router.start()));
+    this.#makeGroups(undefined);
+    await Promise.all([...this.#groups.map((g) => g.start()), ...this.#ungrouped().map((r) => r.start())]);
     this.emitWith('started', () => ({ at: this.clock.now() }));
   }
 
@@ -608,7 +625,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
     if (this.#lifecycle !== 'running')
       throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
     this.#lifecycle = 'stopped';
-    await Promise.all([...this.#routers.values()].map((r) => r.router.stop()));
+    await Promise.all([...this.#groups.map((g) => g.stop()), ...this.#ungrouped().map((r) => r.stop())]);
     for (const vip of [...this.#served.keys()]) this.#serve(vip, undefined, false);
     this.health.stop();
     await this.health.idle();
@@ -638,20 +655,29 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.health.apply(next.health);
     this.datapath?.setVips([...next.config.vips.values()].map((v) => v.address));
 
-    // VRRP: keep unchanged instances; stop removed or changed ones; start new or changed ones.
+    // VRRP: keep unchanged instances; stop removed or changed ones; start new or changed ones. A sync group
+    // moves as one: when it changes, or any of its members does, all its members restart with a new group.
     const wanted = new Map(next.instances.map((i) => [i.source.name, i]));
-    const restart: VrrpRouter[] = [];
-    for (const [name, r] of [...this.#routers]) {
+    const changed = new Set<string>();
+    for (const [name, r] of this.#routers) {
       const w = wanted.get(name);
-      if (!w || JSON.stringify(w.source) !== r.source) {
-        await r.router.stop();
-        this.#routers.delete(name);
-      }
+      if (!w || JSON.stringify(w.source) !== r.source) changed.add(name);
     }
+    const before = new Map(previous.config.syncGroups.map((g) => [g.name, JSON.stringify(g)]));
+    for (const g of [...previous.config.syncGroups, ...next.config.syncGroups]) {
+      const same = before.get(g.name) === JSON.stringify(next.config.syncGroups.find((n) => n.name === g.name));
+      if (!same || g.instances.some((n) => changed.has(n))) for (const n of g.instances) changed.add(n);
+    }
+    await Promise.all(
+      [...changed].map(async (name) => {
+        await this.#routers.get(name)?.router.stop();
+        this.#routers.delete(name);
+      }),
+    );
+    const restart: VrrpRouter[] = [];
     for (const inst of next.instances) if (!this.#routers.has(inst.source.name)) restart.push(this.#makeRouter(inst));
-    const groupsChanged = JSON.stringify(previous.config.syncGroups) !== JSON.stringify(next.config.syncGroups);
-    if (restart.length > 0 || groupsChanged) this.#makeGroups();
-    await Promise.all(restart.map((r) => r.start()));
+    const fresh = this.#makeGroups(changed);
+    await Promise.all([...fresh.map((g) => g.start()), ...restart.filter((r) => !r.syncGroup).map((r) => r.start())]);
 
     // VIPs no instance owns are served; a VIP gone from the config is not.
     const owned = this.#vrrpOwned();

@@ -234,6 +234,48 @@ describe('two directors, one virtual router', () => {
     await a.stop();
     await b.stop();
   });
+
+  it('a reload that changes one member of a sync group, or the groups, restarts the group as one', async () => {
+    const net = new TestNetwork();
+    const two = (priority: number, grouped: boolean, advertInt = 1) =>
+      defineConfig({
+        vips: { web: VIP, mail: '198.18.0.101' },
+        services: [
+          { name: 'http', vip: 'web', port: 80, realServers: [{ address: RS1 }] },
+          { name: 'smtp', vip: 'mail', port: 25, realServers: [{ address: RS2 }] },
+        ],
+        vrrp: {
+          instances: [
+            { name: 'VI_1', interface: 'eth0', virtualRouterId: 51, priority, advertInt, vips: ['web'] },
+            { name: 'VI_2', interface: 'eth1', virtualRouterId: 52, priority, vips: ['mail'] },
+          ],
+          syncGroups: grouped ? [{ name: 'G', instances: ['VI_1', 'VI_2'] }] : [],
+        },
+      });
+    const a = net.director(two(150, false), { address: '198.18.0.1' });
+    const b = net.director(two(100, false), { address: '198.18.0.2' });
+    await a.start();
+    await b.start();
+    await net.advance(5_000);
+    // Not grouped yet: a fault on VI_2 moves only the mail VIP.
+    a.router('VI_2')!.setFault(true);
+    await net.advance(5_000);
+    expect(a.serving).toEqual([VIP]);
+    a.router('VI_2')!.setFault(false);
+    await net.advance(5_000);
+    // The group appears on both; then one member's advert_int changes on both: the group is rebuilt each time.
+    for (const [d, p] of [[a, 150], [b, 100]] as const) await d.reload(two(p, true));
+    await net.advance(5_000);
+    for (const [d, p] of [[a, 150], [b, 100]] as const) await d.reload(two(p, true, 2));
+    await net.advance(10_000);
+    expect([...a.serving].sort()).toEqual([VIP, '198.18.0.101']);
+    a.router('VI_2')!.setFault(true);
+    await net.advance(10_000);
+    expect(a.serving).toEqual([]);
+    expect([...b.serving].sort()).toEqual([VIP, '198.18.0.101']);
+    await a.stop();
+    await b.stop();
+  });
 });
 
 describe('configuration', () => {

@@ -19,7 +19,8 @@ import { type CheckContext, createDirector, type Director, type DirectorPorts } 
  * is named by service, address and port; `'*'` as the service means every service.
  */
 export class CheckBoard {
-  readonly #checkers = new Map<string, ScriptedChecker[]>();
+  /** One checker per real server and check index, shared by every director (a checker holds no state). */
+  readonly #checkers = new Map<string, ScriptedChecker>();
   readonly #answers = new Map<string, boolean>();
 
   static #key(service: string, address: string, port: number): string {
@@ -28,9 +29,9 @@ export class CheckBoard {
 
   /** Makes every check of a real server pass (`true`) or fail (`false`) from now on. */
   set(service: string, address: string, port: number, ok: boolean): void {
-    for (const [key, list] of this.#checkers) {
+    for (const [key, c] of this.#checkers) {
       const [s, a, p] = key.split('|');
-      if ((service === '*' || s === service) && a === address && Number(p) === port) for (const c of list) c.set(ok);
+      if ((service === '*' || s === service) && a === address && Number(p) === port) c.set(ok);
     }
     this.#answers.set(CheckBoard.#key(service, address, port), ok);
   }
@@ -38,19 +39,25 @@ export class CheckBoard {
   /** How many times the checks of a real server ran, on every director of the network. */
   calls(service: string, address: string, port: number): number {
     let n = 0;
-    for (const c of this.#checkers.get(CheckBoard.#key(service, address, port)) ?? []) n += c.calls;
+    const prefix = `${CheckBoard.#key(service, address, port)}|`;
+    for (const [key, c] of this.#checkers) if (key.startsWith(prefix)) n += c.calls;
     return n;
   }
 
-  /** The port function a director uses. @internal */
+  /**
+   * The port function a director uses. Directors re-create checkers on reload; the board hands back the
+   * same one for the same real server and check, so it holds one per check however long a test runs.
+   * @internal
+   */
   checker(context: CheckContext): ScriptedChecker {
-    const key = CheckBoard.#key(context.service, context.address, context.port);
-    const c = new ScriptedChecker(`test:${key}:${context.index}`, context.check.type);
-    const answer = this.#answers.get(key) ?? this.#answers.get(CheckBoard.#key('*', context.address, context.port));
+    const server = CheckBoard.#key(context.service, context.address, context.port);
+    const key = `${server}|${context.index}`;
+    const known = this.#checkers.get(key);
+    if (known) return known;
+    const c = new ScriptedChecker(`test:${server}:${context.index}`, context.check.type);
+    const answer = this.#answers.get(server) ?? this.#answers.get(CheckBoard.#key('*', context.address, context.port));
     if (answer !== undefined) c.set(answer);
-    const list = this.#checkers.get(key) ?? [];
-    list.push(c);
-    this.#checkers.set(key, list);
+    this.#checkers.set(key, c);
     return c;
   }
 }

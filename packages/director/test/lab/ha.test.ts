@@ -5,34 +5,18 @@
  * Master_Down_Interval + 50 ms; the old master, back as BACKUP, neither forwards nor answers ARP for the VIP —
  * checked on frames captured on its own interface and on the client's neighbour entry.
  */
-import { fileURLToPath } from 'node:url';
 import { formatMac, parseIp, parseMac } from '@lvskit/base';
 import { applyDrRealServer } from '@lvskit/forwarders';
 import { PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, type Lab, type LabHost, type LabProcess, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
+import { haMain, replies, spawnTs, startClient } from './lab-helpers.js';
 
 const canRun = requireLab();
 const VIP = '198.18.0.100';
-const main = fileURLToPath(new URL('../../../../examples/ha-director/main.ts', import.meta.url));
-const clientScript = fileURLToPath(new URL('./client.mjs', import.meta.url));
 
 function startDirector(lab: Lab, host: LabHost, priority: number): LabProcess {
-  return lab.spawn(host, [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx', main, String(priority)]);
-}
-
-interface Reply {
-  readonly t: number;
-  readonly ok: boolean;
-  readonly body: string | null;
-}
-
-function replies(p: LabProcess): Reply[] {
-  return p
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Reply);
+  return spawnTs(lab, host, haMain, [String(priority)]);
 }
 
 /** Frames `host` sends on eth0 during `ms`: ARP replies for the VIP and IPv4 frames to the VIP (forwarded by DR). */
@@ -101,7 +85,7 @@ describe.runIf(canRun)('lab: two lvskit directors, one virtual router, DR real s
       const b = startDirector(lab, hosts.dir2, 100);
       await b.waitForOutput(/VI_1: \w+ -> BACKUP/, 20_000);
 
-      const client = lab.spawn(hosts.client, [process.execPath, clientScript, `http://${VIP}/`, '20']);
+      const client = startClient(lab, hosts.client, `http://${VIP}/`, 20);
       await new Promise((r) => setTimeout(r, 2_000));
       const before = replies(client);
       expect(before.filter((r) => r.ok).length).toBeGreaterThan(20);

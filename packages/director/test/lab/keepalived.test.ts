@@ -4,32 +4,18 @@
  * serving move both ways: lvskit preempts keepalived (keepalived drops the VIP from its kernel, lvskit's datapath
  * answers ARP and forwards), lvskit dies (keepalived takes the VIP), lvskit comes back (and takes it again).
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { applyDrRealServer } from '@lvskit/forwarders';
 import { buildSegmentLab, type Lab, type LabHost, type LabProcess, requireLab } from '@lvskit/netlab';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemp, holds, startKeepalived, waitFor } from '../../../vrrp/test/lab/helpers.js';
-
-function hasKeepalived(): boolean {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error('keepalived is not installed (CI=true: failing)');
-    console.warn('director lab: skipping the keepalived peer test: keepalived is not installed (Debian: keepalived)');
-    return false;
-  }
-}
+import { haMain, hasKeepalived, replies, spawnTs, startClient } from './lab-helpers.js';
 
 const canRun = requireLab() && hasKeepalived();
 const VIP = '198.18.0.100';
-const main = fileURLToPath(new URL('../../../../examples/ha-director/main.ts', import.meta.url));
-const clientScript = fileURLToPath(new URL('./client.mjs', import.meta.url));
 afterAll(() => cleanupTemp());
 
 function startDirector(lab: Lab, host: LabHost, priority: number): LabProcess {
-  return lab.spawn(host, [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx', main, String(priority)]);
+  return spawnTs(lab, host, haMain, [String(priority)]);
 }
 
 async function neighbourOf(lab: Lab, host: LabHost): Promise<string | undefined> {
@@ -38,11 +24,7 @@ async function neighbourOf(lab: Lab, host: LabHost): Promise<string | undefined>
 }
 
 function answered(p: LabProcess, since: number): string[] {
-  return p
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { t: number; ok: boolean; body: string | null })
+  return replies(p)
     .filter((r) => r.t > since && r.ok)
     .map((r) => r.body ?? '');
 }
@@ -71,7 +53,7 @@ describe.runIf(canRun)('lab: an lvskit director and keepalived in one virtual ro
       let lv = startDirector(lab, hosts.dir1, 150);
       await lv.waitForOutput(/198\.18\.0\.100: serving/, 20_000);
       await waitFor('keepalived to release the VIP', async () => !(await holds(lab, hosts.ka, VIP)), 10_000);
-      const client = lab.spawn(hosts.client, [process.execPath, clientScript, `http://${VIP}/`, '20']);
+      const client = startClient(lab, hosts.client, `http://${VIP}/`, 20);
       await sleep(1_500);
       expect(await neighbourOf(lab, hosts.client)).toBe(mac(hosts.dir1));
       expect(new Set(answered(client, 0))).toEqual(new Set(['rs1', 'rs2']));

@@ -13,11 +13,11 @@ import { buildSegmentLab, type Lab, type LabHost, type LabProcess, requireLab } 
 import { afterAll, describe, expect, it } from 'vitest';
 import { tunRealServer } from '../../../forwarders/test/lab/dr-lab.js';
 import type { DirectorConfig } from '../../src/index.js';
+import { replies, spawnTs, startClient } from './lab-helpers.js';
 
 const canRun = requireLab();
 const VIP = '198.18.0.100';
 const runner = fileURLToPath(new URL('./run-director.ts', import.meta.url));
-const clientScript = fileURLToPath(new URL('./client.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lvskit-director-lab-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -28,23 +28,9 @@ function write(name: string, config: DirectorConfig): string {
 }
 
 async function startDirector(lab: Lab, host: LabHost, file: string): Promise<LabProcess> {
-  const p = lab.spawn(host, [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx', runner, file]);
+  const p = spawnTs(lab, host, runner, [file]);
   await p.waitForOutput(/^ready$/m, 20_000);
   return p;
-}
-
-interface Reply {
-  readonly t: number;
-  readonly ok: boolean;
-  readonly body: string | null;
-}
-
-function replies(p: LabProcess): Reply[] {
-  return p
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Reply);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,7 +67,7 @@ describe.runIf(canRun)('lab: the assembled director', () => {
       });
       const file = write('dr', config(1));
       const d = await startDirector(lab, hosts.director, file);
-      const client = lab.spawn(hosts.client, [process.execPath, clientScript, `http://${VIP}/`, '20']);
+      const client = startClient(lab, hosts.client, `http://${VIP}/`, 20);
       await sleep(1_500);
       const first = replies(client).filter((r) => r.ok);
       expect(first.length).toBeGreaterThan(20);
@@ -143,7 +129,7 @@ describe.runIf(canRun)('lab: the assembled director', () => {
         ],
       });
       const d = await startDirector(lab, hosts.director, file);
-      const client = lab.spawn(hosts.client, [process.execPath, clientScript, `http://${VIP}/`, '50', '10']);
+      const client = startClient(lab, hosts.client, `http://${VIP}/`, 50, 10);
       await client.exited;
       const got = replies(client);
       expect(got.length).toBe(10);
@@ -167,7 +153,7 @@ describe.runIf(canRun)('lab: the assembled director', () => {
       });
       const d = await startDirector(lab, hosts.director, file);
       try {
-        const client = lab.spawn(hosts.client, [process.execPath, clientScript, `http://${VIP}/`, '50', '10']);
+        const client = startClient(lab, hosts.client, `http://${VIP}/`, 50, 10);
         await client.exited;
         const got = replies(client);
         expect(got.length).toBe(10);
