@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // The IPIP agent's command line is a second entry, shipped as the `lvskit-ipip-agent` bin.
-  entry: { index: 'src/index.ts', 'tun-agent-cli': 'src/realserver/tun-agent-cli.ts' },
+  // `testing` is the fakes' entry (@lvskit/forwarders/testing); the IPIP agent's command line is shipped as the
+  // `lvskit-ipip-agent` bin.
+  entry: { index: 'src/index.ts', testing: 'src/testing.ts', 'tun-agent-cli': 'src/realserver/tun-agent-cli.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', testing: 'src/testing.ts' } },
   clean: true,
   sourcemap: true,
   target: 'node20',

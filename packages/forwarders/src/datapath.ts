@@ -62,16 +62,9 @@ import {
   VERDICT_DROP,
   VERDICT_FORWARD,
 } from '@lvskit/core';
-import {
-  getNeighbour,
-  interfaceInfo,
-  listAddresses,
-  PacketSocket,
-  PacketType,
-  type RxBatch,
-  RxFlag,
-} from '@lvskit/native';
+import { PacketType, type RxBatch, RxFlag } from '@lvskit/native';
 import { fragmentCount, writeFragment } from './fragment.js';
+import { type FramePort, type FramePortFactory, openNativeFramePort } from './frame-port.js';
 import { ARP_OPER, ARP_REPLY, ARP_REQUEST, ARP_SHA, ARP_SPA, ARP_THA, ARP_TPA, ArpView } from './headers/arp.js';
 import { ETH_DST, ETH_SRC, ETHERTYPE_ARP, ETHERTYPE_IPV6 } from './headers/ethernet.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from './headers/ipv4.js';
@@ -82,7 +75,6 @@ import { NeighbourCache } from './neighbour-cache.js';
 import { completeTransportChecksum } from './offload.js';
 import { createForwardParams, type ForwardParams } from './params.js';
 import { PacketInfo, parsePacket } from './parse.js';
-import { datapathFilter } from './port-filter.js';
 import { Reassembler, type ReassemblerOptions } from './reassembly.js';
 import { drop, preTransmit } from './rewrite/common.js';
 import { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
@@ -173,6 +165,12 @@ export interface DatapathOptions {
    * egress link. `false` hands fragments to the engine one by one. Default on.
    */
   readonly reassembly?: ReassemblerOptions | false;
+  /**
+   * Opens each interface's frames (the seam under the datapath). Default {@link openNativeFramePort}: an
+   * AF_PACKET socket per interface (root). `MemoryFramePort.factory(...)` from `@lvskit/forwarders/testing`
+   * runs the same datapath over memory.
+   */
+  readonly framePort?: FramePortFactory;
 }
 
 /** A running datapath: core's packet port, with its counters. */
@@ -260,6 +258,8 @@ function ipv4Number(text: string): number {
 
 /** Receive slot with offload: a 64 KiB IP packet plus an Ethernet header with two VLAN tags, rounded up. */
 const SUPER_FRAME_SLOT = 65_664;
+/** Receive slot without offload (the native socket's default). */
+const PLAIN_SLOT = 2048;
 
 /**
  * Creates the datapath. `open(processor)` (called by the director's `start()`) binds the socket; `close()`
@@ -369,7 +369,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
   interface Port {
     readonly index: number;
     readonly ifname: string;
-    readonly sock: PacketSocket;
+    readonly sock: FramePort;
     readonly mac: Uint8Array;
     readonly mtu: number;
     /** Our IPv4 address on it (the ARP requests' source), 0.0.0.0 when it has none. */
@@ -408,77 +408,64 @@ export function createDatapath(options: DatapathOptions): Datapath {
       return out;
     },
     async open(processor: PacketProcessor) {
-      const nsOpt = options.netns === undefined ? {} : { netns: options.netns };
-      const infos = ifaces.map((x) => interfaceInfo(x.ifname, nsOpt));
-      params = createForwardParams({
-        ourMac: Uint8Array.from(infos[0]!.macBytes),
-        nextHopMac: '00:00:00:00:00:00',
-        ourAddress: options.address ?? '0.0.0.0',
-        mtu: infos[0]!.mtu,
-      });
-      const all = listAddresses(nsOpt);
-      const addresses = all.filter((a) => a.family === 4);
-      const fib: { net: number; mask: number; port: number; len: number }[] = [];
-      // The socket filter: the director's own addresses (not the VIPs, should one be configured too).
-      const isVip = (a: Uint8Array, n: number) => (n === 4 ? vips : vips6).some((v) => bytesEqual(a, 0, v, 0, n));
-      const own4 = addresses
-        .map((a) => parseAddress(a.address).bytes)
-        .filter((b) => !isVip(b, 4))
-        .map((b) => get32(b, 0));
-      const own6 = all
-        .filter((a) => a.family === 6)
-        .map((a) => parseAddress(a.address).bytes.slice(0, 16))
-        .filter((b) => !isVip(b, 16));
-      const program = options.filter === false ? undefined : datapathFilter(own4, own6);
+      const open = options.framePort ?? openNativeFramePort;
+      const batchSize = options.batchSize ?? 64;
       const opened: Port[] = [];
+      const fib: { net: number; mask: number; port: number; len: number }[] = [];
+      const fib6: { words: number[]; mask: number[]; port: number; len: number }[] = [];
       try {
-        for (const [index, ifi] of infos.entries()) {
-          const own = addresses.filter((a) => a.ifindex === ifi.index);
+        for (const [index, x] of ifaces.entries()) {
+          const fp = open({
+            ifname: x.ifname,
+            netns: options.netns,
+            batchSize,
+            offload,
+            frameSize: offload ? SUPER_FRAME_SLOT : PLAIN_SLOT,
+            // The IPv6 VIPs' solicited-node groups (RFC 4291 §2.7.1 as Ethernet groups, RFC 2464 §7), where
+            // neighbour solicitations for them arrive; the kernel joins none, since it does not own the VIPs.
+            multicast: index === 0 ? vips6.map(solicitedNodeMac) : [],
+            filter: options.filter !== false,
+            vips: [...vips, ...vips6],
+          });
+          const own = fp.addresses.filter((a) => a.family === 4);
           for (const a of own) {
             if (a.prefixLength === 0) continue;
             const mask = a.prefixLength === 32 ? 0xffffffff : ~(0xffffffff >>> a.prefixLength) >>> 0;
             fib.push({ net: (ipv4Number(a.address) & mask) >>> 0, mask, port: index, len: a.prefixLength });
           }
-          const sock = PacketSocket.open({
-            ifname: ifi.name,
-            ...nsOpt,
-            batchSize: options.batchSize ?? 64,
-            // The IPv6 VIPs' solicited-node groups (RFC 4291 §2.7.1 as Ethernet groups, RFC 2464 §7), where
-            // neighbour solicitations for them arrive; the kernel joins none, since it does not own the VIPs.
-            ...(index === 0 && vips6.length > 0 ? { multicast: vips6.map(solicitedNodeMac) } : {}),
-            ...(offload ? { vnetHdr: true, frameSize: SUPER_FRAME_SLOT } : {}),
-          });
-          if (program !== undefined) {
-            try {
-              sock.setFilter(program);
-            } catch (err) {
-              sock.close();
-              throw err;
-            }
+          for (const a of fp.addresses) {
+            if (a.family !== 6 || a.prefixLength === 0 || a.scope === 253) continue;
+            const b = parseAddress(a.address).bytes;
+            const mask = [0, 1, 2, 3].map((w) => {
+              const bits = Math.max(0, Math.min(32, a.prefixLength - 32 * w));
+              return bits === 0 ? 0 : bits === 32 ? 0xffffffff : ~(0xffffffff >>> bits) >>> 0;
+            });
+            const words = [0, 1, 2, 3].map((w) => (get32(b, w * 4) & mask[w]!) >>> 0);
+            fib6.push({ words, mask, port: index, len: a.prefixLength });
           }
-          const slot = sock.frameSize;
+          const slot = fp.frameSize;
           const address = new Uint8Array(4);
           const first = own[0];
           if (first !== undefined) address.set(parseAddress(first.address).bytes.subarray(0, 4));
-          const own6 = all.filter((a) => a.family === 6 && a.ifindex === ifi.index).sort((a, b) => a.scope - b.scope);
+          const own6 = fp.addresses.filter((a) => a.family === 6).sort((a, b) => a.scope - b.scope);
           const port: Port = {
             index,
-            ifname: ifi.name,
-            sock,
-            mac: Uint8Array.from(ifi.macBytes),
-            mtu: ifi.mtu,
+            ifname: fp.ifname,
+            sock: fp,
+            mac: Uint8Array.from(fp.mac),
+            mtu: fp.mtu,
             address,
             address6: own6[0] === undefined ? undefined : parseAddress(own6[0].address).bytes.slice(0, 16),
             // One view per receive slot, made once: frames are rewritten in place and may grow within it.
             views: Array.from(
-              { length: sock.batchSize },
-              (_, i) => new Uint8Array(sock.rx.buffer.buffer, sock.rx.buffer.byteOffset + i * slot, slot),
+              { length: fp.batchSize },
+              (_, i) => new Uint8Array(fp.rx.buffer.buffer, fp.rx.buffer.byteOffset + i * slot, slot),
             ),
             // Frames built here rather than rewritten in place (a frame leaving by another interface,
             // segments of a super-frame for a tunnel, fragments, ARP requests): one send slot each.
             txViews: Array.from(
-              { length: sock.batchSize },
-              (_, j) => new Uint8Array(sock.tx.buffer.buffer, sock.tx.buffer.byteOffset + j * slot, slot),
+              { length: fp.batchSize },
+              (_, j) => new Uint8Array(fp.tx.buffer.buffer, fp.tx.buffer.byteOffset + j * slot, slot),
             ),
             txSlot: slot,
             // Next-hop MACs: configured ones, then the kernel's neighbour table, then our own ARP request;
@@ -487,7 +474,7 @@ export function createDatapath(options: DatapathOptions): Datapath {
             neighbours: new NeighbourCache({
               known: options.neighbours ?? {},
               query: (a) => {
-                const mac = getNeighbour({ ifname: ifi.name, netns: options.netns, address: a })?.mac;
+                const mac = fp.neighbour(a);
                 if (mac === undefined && queryPort !== undefined) {
                   if (hopLen === 4) requestArp(queryPort);
                   else requestNs(queryPort);
@@ -504,22 +491,16 @@ export function createDatapath(options: DatapathOptions): Datapath {
         for (const p of opened) p.sock.close();
         throw err;
       }
+      params = createForwardParams({
+        ourMac: opened[0]!.mac,
+        nextHopMac: '00:00:00:00:00:00',
+        ourAddress: options.address ?? '0.0.0.0',
+        mtu: opened[0]!.mtu,
+      });
       fib.sort((a, b) => b.len - a.len);
       fibNet = Uint32Array.from(fib.map((r) => r.net));
       fibMask = Uint32Array.from(fib.map((r) => r.mask));
       fibPort = Uint8Array.from(fib.map((r) => r.port));
-      const fib6: { words: number[]; mask: number[]; port: number; len: number }[] = [];
-      for (const a of all) {
-        const port = infos.findIndex((i) => i.index === a.ifindex);
-        if (a.family !== 6 || port < 0 || a.prefixLength === 0 || a.scope === 253) continue;
-        const b = parseAddress(a.address).bytes;
-        const mask = [0, 1, 2, 3].map((w) => {
-          const bits = Math.max(0, Math.min(32, a.prefixLength - 32 * w));
-          return bits === 0 ? 0 : bits === 32 ? 0xffffffff : ~(0xffffffff >>> bits) >>> 0;
-        });
-        const words = [0, 1, 2, 3].map((w) => (get32(b, w * 4) & mask[w]!) >>> 0);
-        fib6.push({ words, mask, port, len: a.prefixLength });
-      }
       fib6.sort((a, b) => b.len - a.len);
       fib6Net = Uint32Array.from(fib6.flatMap((r) => r.words));
       fib6Mask = Uint32Array.from(fib6.flatMap((r) => r.mask));

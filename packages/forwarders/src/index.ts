@@ -14,6 +14,13 @@ export {
 } from './datapath.js';
 export { forwardersErrorCodes } from './errors.js';
 export { fragmentCount, writeFragment } from './fragment.js';
+export {
+  type FramePort,
+  type FramePortAddress,
+  type FramePortFactory,
+  type FramePortRequest,
+  openNativeFramePort,
+} from './frame-port.js';
 export * from './headers/arp.js';
 export * from './headers/ethernet.js';
 export * from './headers/ipv4.js';
