@@ -13,7 +13,7 @@ import { buildSegmentLab, type Lab, type LabHost, type LabProcess, requireLab } 
 import { afterAll, describe, expect, it } from 'vitest';
 import { tunRealServer } from '../../../forwarders/test/lab/dr-lab.js';
 import type { DirectorConfig } from '../../src/index.js';
-import { replies, spawnTs, startClient } from './lab-helpers.js';
+import { type Reply, replies, spawnTs, startClient } from './lab-helpers.js';
 
 const canRun = requireLab();
 const VIP = '198.18.0.100';
@@ -34,6 +34,16 @@ async function startDirector(lab: Lab, host: LabHost, file: string): Promise<Lab
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The client's replies that match, once there are `count` of them (or what there is after 20 s). */
+async function repliesWhere(client: LabProcess, match: (r: Reply) => boolean, count: number): Promise<Reply[]> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const got = replies(client).filter(match);
+    if (got.length >= count || Date.now() > end) return got;
+    await sleep(100);
+  }
+}
 const mac = (h: LabHost) => h.interfaces.get('eth0')!.mac;
 
 describe.runIf(canRun)('lab: the assembled director', () => {
@@ -68,8 +78,7 @@ describe.runIf(canRun)('lab: the assembled director', () => {
       const file = write('dr', config(1));
       const d = await startDirector(lab, hosts.director, file);
       const client = startClient(lab, hosts.client, `http://${VIP}/`, 20);
-      await sleep(1_500);
-      const first = replies(client).filter((r) => r.ok);
+      const first = await repliesWhere(client, (r) => r.ok, 21);
       expect(first.length).toBeGreaterThan(20);
       expect(new Set(first.map((r) => r.body))).toEqual(new Set(['rs1', 'rs2']));
 
@@ -77,8 +86,7 @@ describe.runIf(canRun)('lab: the assembled director', () => {
       await servers.rs2!.stop();
       await d.waitForOutput(/"event":"realServerDown".*198\.18\.0\.4/, 10_000);
       const detected = Date.now();
-      await sleep(1_500);
-      const afterDown = replies(client).filter((r) => r.t > detected + 100);
+      const afterDown = await repliesWhere(client, (r) => r.t > detected + 100, 21);
       expect(afterDown.length).toBeGreaterThan(20);
       expect(afterDown.every((r) => r.ok && r.body === 'rs1')).toBe(true);
 
@@ -89,8 +97,7 @@ describe.runIf(canRun)('lab: the assembled director', () => {
       await d.waitForOutput(/^reloaded \d+$/m, 10_000);
       expect(d.output().slice(mark)).not.toMatch(/addRealServer[^\n]*198\.18\.0\.4/);
       const reloaded = Date.now();
-      await sleep(1_500);
-      const afterReload = replies(client).filter((r) => r.t > reloaded);
+      const afterReload = await repliesWhere(client, (r) => r.t > reloaded, 21);
       expect(afterReload.length).toBeGreaterThan(20);
       expect(afterReload.every((r) => r.ok && r.body === 'rs1')).toBe(true);
 
@@ -98,14 +105,8 @@ describe.runIf(canRun)('lab: the assembled director', () => {
       servers.rs2 = await lab.httpServer(hosts.rs2, 80, 'rs2');
       await d.waitForOutput(/"event":"realServerUp".*198\.18\.0\.4/, 10_000);
       const up = Date.now();
-      await sleep(1_500);
-      expect(
-        new Set(
-          replies(client)
-            .filter((r) => r.t > up + 100 && r.ok)
-            .map((r) => r.body),
-        ),
-      ).toEqual(new Set(['rs1', 'rs2']));
+      const back = await repliesWhere(client, (r) => r.t > up + 100 && r.ok, 21);
+      expect(new Set(back.map((r) => r.body))).toEqual(new Set(['rs1', 'rs2']));
       await client.stop();
       await d.stop();
     } finally {
