@@ -1,36 +1,33 @@
 /**
- * The director runtime: owns one engine, the clock-driven housekeeping (expiry, the 2-second estimator,
- * event draining), the packet port, health and failover subscriptions, and every run-time change —
- * validated first (all issues at once), then applied to the engine in one synchronous step so no packet
- * ever sees half a change; connections and stats survive. Implements the ipvsadm `IpvsadmTarget` so
- * ipvsadm command lines and listings work against a live director. Must never sit on the packet path
- * itself (the engine does) and must never emit events when nobody listens.
+ * The IPVS runtime (`Ipvs`): owns one engine, the clock-driven housekeeping (expiry, the 2-second estimator,
+ * event draining), the packet port, and every run-time change in one vocabulary — services and real servers
+ * added, edited and removed by name, a whole reload, health overrides — validated first (all issues at once),
+ * then applied to the engine in one synchronous step so no packet ever sees half a change; connections and
+ * stats survive. ipvsadm's verbs are not here: `./ipvsadm/ipvs-target.ts` translates them into this
+ * vocabulary. Must never sit on the packet path itself (the engine does), must never hold a health→weight
+ * policy (health's `HealthDirector` does, through {@link Ipvs.setOverrides}) and must never emit events when
+ * nobody listens.
  */
 
-import { type Family, formatIp, IssueList, LvsError, parseAddress, systemClock } from '@lvskit/base';
-import { isSchedulerName } from '@lvskit/schedulers';
-import { EventEmitter } from 'eventemitter3';
+import {
+  describe,
+  type Family,
+  formatEndpoint,
+  formatIp,
+  IssueList,
+  LvsError,
+  parseAddress,
+  systemClock,
+  TypedEmitter,
+} from '@lvskit/base';
 import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE } from './conn-table.js';
 import { Engine, type RealServerState, type ServiceState } from './engine.js';
-import type { IpvsEvents } from './events.js';
-import { ipvsadmError } from './ipvsadm/errors.js';
-import type {
-  IpvsadmTarget,
-  IpvsConnectionEntry,
-  IpvsSchedFlag,
-  IpvsServerConfig,
-  IpvsServerEntry,
-  IpvsServerKey,
-  IpvsServiceConfig,
-  IpvsServiceEntry,
-  IpvsServiceKey,
-  IpvsSnapshot,
-  IpvsStats,
-  IpvsTimeouts,
-  IpvsTunnelInfo,
-} from './ipvsadm/types.js';
+import type { IpvsEvents, RealServerRef } from './events.js';
+import { ipvsadmTarget } from './ipvsadm/ipvs-target.js';
+import type { IpvsadmTarget, IpvsConnectionEntry } from './ipvsadm/types.js';
 import {
   addressServiceKey,
+  checkKeys,
   type EngineSwitches,
   fwmarkServiceKey,
   type NormalizedRealServer,
@@ -44,9 +41,10 @@ import {
   type RealServerConfig,
   realServerKey,
   type ServiceConfig,
+  type ServiceProtocol,
 } from './model.js';
 import { METHOD_LOCALNODE } from './packet.js';
-import type { Clock, Failover, FailoverState, HealthSource, PacketPort, TimerHandle } from './ports.js';
+import type { Clock, PacketPort, TimerHandle } from './ports.js';
 import { assertCompiled, effectiveConfig, type IpvsChange, type RealServerOverrides, reconcile } from './reconcile.js';
 import type { Stats } from './stats.js';
 import { TCP_STATE_NAMES } from './tcp-states.js';
@@ -67,18 +65,16 @@ export interface CompiledIpvsConfig<Names extends string = string> {
   readonly localAddresses: readonly string[];
 }
 
-/** What a director plugs into. Every port is optional: no packet port means packets are fed by hand. */
+/**
+ * What an `Ipvs` plugs into. Every port is optional: no packet port means packets are fed by hand. Health and
+ * failover are not ports of core: `@lvskit/director` drives them, through {@link Ipvs.setOverrides} and the
+ * datapath's serving switch.
+ */
 export interface IpvsPorts {
   /** Time; default the system's monotonic clock. */
   readonly clock?: Clock;
   /** Packet source and sink. */
   readonly packets?: PacketPort;
-  /** Health checks. */
-  readonly health?: HealthSource;
-  /** Failover role. */
-  readonly failover?: Failover;
-  /** On a health failure: `remove` the real server (keepalived default) or `quiesce` it to weight 0 (inhibit_on_failure). Default `remove`. */
-  readonly onRealServerDown?: 'remove' | 'quiesce';
 }
 
 /** Default connection table capacity (262,144 entries, about 32 MB preallocated; raise it for production). */
@@ -221,9 +217,16 @@ export interface RealServerView {
   readonly persistentConns: number;
   /** OVERLOAD flag. */
   readonly overloaded: boolean;
+  /** Served by the director itself (LOCALNODE, ipvsadm "Local"): its address is one of `localAddresses`. */
+  readonly local: boolean;
   /** Counters and rates. */
   readonly stats: StatsView;
 }
+
+/** A service named by what identifies it in IPVS: protocol, virtual address and port, or firewall mark. */
+export type ServiceIdentity =
+  | { readonly protocol: ServiceProtocol; readonly address: string; readonly port: number }
+  | { readonly fwmark: number; readonly family?: Family };
 
 /** A service as listed. */
 export interface ServiceView {
@@ -271,38 +274,35 @@ function wordsToText(family: Family, words: Int32Array, off: number): string {
 }
 
 /**
- * A running (or ready) director. `Names` are the service names known at compile time; services added
- * later widen it.
+ * The IPVS table and engine at run time. `Names` are the service names known at compile time; services added
+ * later widen it. Events (`on(name, listener)` returns an unsubscribe function) are built only when someone
+ * listens.
  */
-export class Ipvs<Names extends string = string> {
+export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents> {
   /** The engine (packet path); give it to a packet port or call `process` directly. */
   readonly engine: Engine;
   /** The clock. */
   readonly clock: Clock;
-  private readonly emitter = new EventEmitter<IpvsEvents>();
   private readonly byName = new Map<string, ServiceState>();
   private readonly byKey = new Map<string, ServiceState>();
   private readonly nameOf = new Map<ServiceState, string>();
-  private readonly tunnels = new WeakMap<RealServerState, IpvsTunnelInfo>();
   private readonly ports: IpvsPorts;
   private timers: TimerHandle[] = [];
   private started = false;
   private stopped = false;
-  private unwatch: (() => void)[] = [];
-  private healthUnwatch: (() => void) | undefined;
   private lastTableFullEvent = Number.NEGATIVE_INFINITY;
-  private failoverState: FailoverState | undefined;
-  private readonly downWeights = new Map<RealServerState, number>();
-  private readonly downRemoved = new Map<string, { service: string; rs: NormalizedRealServer }>();
   #configured: CompiledIpvsConfig<Names>;
   #effective: CompiledIpvsConfig;
   #overrides: RealServerOverrides = new Map();
 
   /**
    * @param config - a compiled configuration (`compileConfig` or the builder's `build()`)
-   * @param ports - clock, packet port, health, failover
+   * @param ports - clock and packet port
+   * @throws LvsError `CORE_INVALID_CONFIG` when `config` did not come from `compileConfig`
    */
   constructor(config: CompiledIpvsConfig<Names>, ports: IpvsPorts = {}) {
+    super();
+    assertCompiled(config);
     this.#configured = config;
     this.#effective = config;
     this.ports = ports;
@@ -330,7 +330,7 @@ export class Ipvs<Names extends string = string> {
   }
 
   /**
-   * Starts housekeeping timers and opens the ports.
+   * Starts housekeeping timers and opens the packet port.
    * @throws LvsError `CORE_DIRECTOR_STATE` when already started
    */
   async start(): Promise<void> {
@@ -338,28 +338,15 @@ export class Ipvs<Names extends string = string> {
     this.started = true;
     this.schedule(1000, () => this.housekeeping());
     this.schedule(2000, () => this.engine.estimate());
-    const { health, failover, packets } = this.ports;
-    if (health) this.refreshHealth();
-    if (failover)
-      this.unwatch.push(
-        failover.watch((state) => {
-          this.failoverState = state;
-          if (this.emitter.listenerCount('failover') > 0) this.emitter.emit('failover', { state });
-        }),
-      );
-    if (packets) await packets.open(this.engine);
+    if (this.ports.packets) await this.ports.packets.open(this.engine);
   }
 
-  /** Stops timers and closes the ports. */
+  /** Stops timers and closes the packet port. */
   async stop(): Promise<void> {
     if (!this.started || this.stopped) throw new LvsError('CORE_DIRECTOR_STATE', 'director is not running');
     this.stopped = true;
     for (const t of this.timers) t.cancel();
     this.timers = [];
-    for (const u of this.unwatch) u();
-    this.unwatch = [];
-    this.healthUnwatch?.();
-    this.healthUnwatch = undefined;
     if (this.ports.packets) await this.ports.packets.close();
   }
 
@@ -386,39 +373,17 @@ export class Ipvs<Names extends string = string> {
     this.drainEvents(now);
   }
 
-  /** The last failover role reported, if a failover port is plugged in. */
-  get failover(): FailoverState | undefined {
-    return this.failoverState;
-  }
-
   // ------------------------------------------------------------------ events
-
-  /** Subscribes to an event. */
-  on<E extends keyof IpvsEvents>(event: E, listener: (...args: IpvsEvents[E]) => void): this {
-    this.emitter.on(event, listener as never);
-    return this;
-  }
-
-  /** Unsubscribes. */
-  off<E extends keyof IpvsEvents>(event: E, listener: (...args: IpvsEvents[E]) => void): this {
-    this.emitter.off(event, listener as never);
-    return this;
-  }
-
-  private emit<E extends keyof IpvsEvents>(event: E, make: () => IpvsEvents[E][0]): void {
-    if (this.emitter.listenerCount(event) === 0) return;
-    (this.emitter.emit as (e: E, a: unknown) => boolean)(event, make());
-  }
 
   private drainEvents(now: number): void {
     const e = this.engine;
     if (e.overloadChanged.size > 0) {
-      if (this.emitter.listenerCount('realServerOverloaded') > 0)
+      if (this.listens('realServerOverloaded'))
         for (const id of e.overloadChanged) {
           const d = e.dests[id];
           if (!d) continue;
           const overloaded = d.overloaded;
-          this.emit('realServerOverloaded', () => ({ ...this.ref(d), overloaded }));
+          this.emitWith('realServerOverloaded', () => ({ ...this.ref(d), overloaded }));
         }
       e.overloadChanged.clear();
     }
@@ -426,19 +391,19 @@ export class Ipvs<Names extends string = string> {
       const drops = e.tableFullSinceDrain;
       e.tableFullSinceDrain = 0;
       this.lastTableFullEvent = now;
-      this.emit('tableFull', () => ({ drops, capacity: e.table.capacity, size: e.table.size }));
+      this.emitWith('tableFull', () => ({ drops, capacity: e.table.capacity, size: e.table.size }));
     }
   }
 
-  private ref(d: RealServerState) {
+  private ref(d: RealServerState): RealServerRef {
     return { service: this.nameOf.get(d.service) ?? '', address: d.address, port: d.port };
   }
 
   // ------------------------------------------------------------------ lookups
 
   private service(name: string): ServiceState {
-    const s = this.byName.get(name);
-    if (!s) throw new LvsError('CORE_UNKNOWN_SERVICE', `no virtual service named ${name}`);
+    const s = typeof name === 'string' ? this.byName.get(name) : undefined;
+    if (!s) throw new LvsError('CORE_UNKNOWN_SERVICE', `no virtual service named ${describe(name)}`);
     return s;
   }
 
@@ -456,47 +421,77 @@ export class Ipvs<Names extends string = string> {
 
   private dest(name: string, sel: RealServerSelector): [ServiceState, RealServerState] {
     const svc = this.service(name);
-    const d = this.findDest(svc, sel);
+    const d = typeof sel === 'object' && sel !== null ? this.findDest(svc, sel) : undefined;
     if (!d)
       throw new LvsError(
         'CORE_UNKNOWN_REAL_SERVER',
-        `service ${name} has no real server ${sel.address}:${sel.port ?? svc.config.port}`,
+        `service ${name} has no real server ${typeof sel === 'object' && sel !== null ? formatEndpoint(String(sel.address), sel.port ?? svc.config.port) : describe(sel)}`,
       );
     return [svc, d];
+  }
+
+  /**
+   * The name of the service with this identity (protocol, address and port, or firewall mark and family),
+   * or `undefined` when there is none.
+   */
+  findService(identity: ServiceIdentity): Names | undefined {
+    if (typeof identity !== 'object' || identity === null) return undefined;
+    let key: string;
+    if ('fwmark' in identity) key = fwmarkServiceKey(identity.family ?? 4, identity.fwmark);
+    else {
+      let p: { family: Family; bytes: Uint8Array };
+      try {
+        p = parseAddress(identity.address);
+      } catch {
+        return undefined;
+      }
+      key = addressServiceKey(identity.protocol, p.family, p.bytes, identity.port);
+    }
+    const s = this.byKey.get(key);
+    return s === undefined ? undefined : (this.nameOf.get(s) as Names | undefined);
   }
 
   // ------------------------------------------------------------------ run-time changes
 
   /**
    * Adds a service (validated; nothing applied on error).
-   * @throws LvsError `CORE_INVALID_CONFIG` (issues), `CORE_DUPLICATE_SERVICE`
+   * @throws LvsError `CORE_INVALID_CONFIG` (issues: `CORE_DUPLICATE_SERVICE`, `CORE_INVALID_OPTION` for a
+   * name that is not a non-empty string, and every issue of the config)
    */
   addService<N extends string>(name: N, config: ServiceConfig): Ipvs<Names | N> {
     const issues = new IssueList();
-    if (this.byName.has(name))
+    if (typeof name !== 'string' || name.length === 0)
+      issues.add(['services'], 'CORE_INVALID_OPTION', `a service needs a non-empty name, got ${describe(name)}`);
+    else if (this.byName.has(name))
       issues.add(['services', name], 'CORE_DUPLICATE_SERVICE', `service name ${name} is in use`);
-    const n = normalizeService(name, config, ['services', name], issues);
+    const n = normalizeService(name, config, ['services', String(name)], issues);
     if (n && this.byKey.has(n.key))
       issues.add(
         ['services', name],
         'CORE_DUPLICATE_SERVICE',
         'a service with the same protocol, address and port (or mark) exists',
       );
-    issues.throwIfAny('CORE_INVALID_CONFIG', `cannot add service ${name}`);
-    if (!n) throw new LvsError('CORE_INVALID_CONFIG', `cannot add service ${name}`);
+    issues.throwIfAny('CORE_INVALID_CONFIG', `cannot add service ${describe(name)}`);
+    if (!n) throw new LvsError('CORE_INVALID_CONFIG', `cannot add service ${describe(name)}`);
     const st = this.install(n);
-    this.emit('serviceChanged', () => ({ service: name, change: 'added' }));
-    for (const d of st.dests) this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
-    this.refreshHealth();
+    this.emitWith('serviceChanged', () => ({ service: name, change: 'added' }));
+    for (const d of st.dests) this.emitWith('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
     return this as unknown as Ipvs<Names | N>;
   }
 
   /**
    * Edits a service's scheduler, flags, persistence or one-packet option (`ipvsadm -E`); connections,
    * stats and real servers stay.
+   * @throws LvsError `CORE_UNKNOWN_SERVICE`, `CORE_INVALID_CONFIG`
    */
   editService(name: Names, edit: ServiceEdit): this {
     const svc = this.service(name);
+    const issues = new IssueList();
+    if (typeof edit !== 'object' || edit === null) {
+      issues.add(['services', name], 'CORE_INVALID_OPTION', `a service edit must be an object, got ${describe(edit)}`);
+      issues.throwIfAny('CORE_INVALID_CONFIG', `cannot edit service ${name}`);
+    }
+    checkKeys(edit, SERVICE_EDIT_KEYS, ['services', name], issues);
     const c = svc.config;
     const base: ServiceConfig =
       c.kind === 'fwmark'
@@ -512,21 +507,23 @@ export class Ipvs<Names extends string = string> {
           : edit.persistence;
     const merged = {
       ...base,
-      scheduler: edit.scheduler ?? c.scheduler,
-      flags: (edit.flags ?? c.flags) as never,
-      onePacket: edit.onePacket ?? c.onePacket,
+      scheduler: edit.scheduler === undefined ? c.scheduler : edit.scheduler,
+      flags: (edit.flags === undefined ? c.flags : edit.flags) as never,
+      onePacket: edit.onePacket === undefined ? c.onePacket : edit.onePacket,
       ...(persistence === undefined ? {} : { persistence }),
     } as ServiceConfig;
-    const issues = new IssueList();
     const n = normalizeService(name, merged, ['services', name], issues);
     issues.throwIfAny('CORE_INVALID_CONFIG', `cannot edit service ${name}`);
     if (!n) return this;
     this.engine.editService(svc, n);
-    this.emit('serviceChanged', () => ({ service: name, change: 'edited' }));
+    this.emitWith('serviceChanged', () => ({ service: name, change: 'edited' }));
     return this;
   }
 
-  /** Removes a service and its real servers. */
+  /**
+   * Removes a service and its real servers.
+   * @throws LvsError `CORE_UNKNOWN_SERVICE`
+   */
   removeService(name: Names): this {
     const svc = this.service(name);
     const removed = svc.dests.map((d) => this.ref(d));
@@ -534,14 +531,16 @@ export class Ipvs<Names extends string = string> {
     this.byName.delete(name);
     this.byKey.delete(svc.config.key);
     this.nameOf.delete(svc);
-    for (const r of removed) this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
-    this.emit('serviceChanged', () => ({ service: name, change: 'removed' }));
-    this.forgetDown(name);
-    this.refreshHealth();
+    for (const r of removed) this.emitWith('realServerRemoved', () => ({ ...r, reason: 'config' }));
+    this.emitWith('serviceChanged', () => ({ service: name, change: 'removed' }));
     return this;
   }
 
-  /** Adds a real server at the head of the service's list. */
+  /**
+   * Adds a real server at the head of the service's list.
+   * @throws LvsError `CORE_UNKNOWN_SERVICE`, `CORE_INVALID_CONFIG` (issues: `CORE_DUPLICATE_REAL_SERVER` and
+   * every issue of the config)
+   */
   addRealServer(name: Names, config: RealServerConfig): this {
     const svc = this.service(name);
     const issues = new IssueList();
@@ -553,68 +552,85 @@ export class Ipvs<Names extends string = string> {
       issues.add(
         ['services', name, 'realServers'],
         'CORE_DUPLICATE_REAL_SERVER',
-        `real server ${n.address}:${n.port} is already in ${name}`,
+        `real server ${formatEndpoint(n.address, n.port)} is already in ${name}`,
       );
     issues.throwIfAny('CORE_INVALID_CONFIG', `cannot add a real server to ${name}`);
     if (!n) return this;
     const d = this.engine.addRealServer(svc, n);
-    this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
-    this.refreshHealth();
+    this.emitWith('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
     return this;
   }
 
-  /** Edits a real server's method, weight or thresholds (omitted fields keep their value). */
+  /**
+   * Edits a real server's method, weight or thresholds (omitted fields keep their value).
+   * @throws LvsError `CORE_UNKNOWN_SERVICE`, `CORE_UNKNOWN_REAL_SERVER`, `CORE_INVALID_CONFIG`
+   */
   editRealServer(
     name: Names,
     server: RealServerSelector,
     changes: Omit<Partial<RealServerConfig>, 'address' | 'port'>,
   ): this {
     const [svc, d] = this.dest(name, server);
+    const path = ['services', name, 'realServers', formatEndpoint(d.address, d.port)];
     const issues = new IssueList();
+    if (typeof changes !== 'object' || changes === null) {
+      issues.add(path, 'CORE_INVALID_OPTION', `real server changes must be an object, got ${describe(changes)}`);
+      issues.throwIfAny(
+        'CORE_INVALID_CONFIG',
+        `cannot edit real server ${formatEndpoint(d.address, d.port)} of ${name}`,
+      );
+    }
+    checkKeys(changes, REAL_SERVER_EDIT_KEYS, path, issues);
+    const keep = <T>(v: T | undefined, current: T): T => (v === undefined ? current : v);
     const n = normalizeRealServer(
       {
         address: d.address,
         port: d.port,
-        method: changes.method ?? d.method,
-        weight: changes.weight ?? d.weight,
-        upperThreshold: changes.upperThreshold ?? d.upperThreshold,
-        lowerThreshold: changes.lowerThreshold ?? d.lowerThreshold,
+        method: keep(changes.method, d.method),
+        weight: keep(changes.weight, d.weight),
+        upperThreshold: keep(changes.upperThreshold, d.upperThreshold),
+        lowerThreshold: keep(changes.lowerThreshold, d.lowerThreshold),
       },
       svc.config,
-      ['services', name, 'realServers', `${server.address}:${d.port}`],
+      path,
       issues,
     );
-    issues.throwIfAny('CORE_INVALID_CONFIG', `cannot edit real server ${server.address} of ${name}`);
+    issues.throwIfAny('CORE_INVALID_CONFIG', `cannot edit real server ${formatEndpoint(d.address, d.port)} of ${name}`);
     if (!n) return this;
     const wasQuiesced = d.weight === 0;
     this.engine.editRealServer(svc, d, n);
-    if (!wasQuiesced && d.weight === 0) this.emit('realServerQuiesced', () => ({ ...this.ref(d), reason: 'config' }));
+    if (!wasQuiesced && d.weight === 0)
+      this.emitWith('realServerQuiesced', () => ({ ...this.ref(d), reason: 'config' }));
     this.drainEvents(this.clock.now());
     return this;
   }
 
-  /** Removes a real server; its connections follow `expireNodestConn`. */
+  /**
+   * Removes a real server; its connections follow `expireNodestConn`.
+   * @throws LvsError `CORE_UNKNOWN_SERVICE`, `CORE_UNKNOWN_REAL_SERVER`
+   */
   removeRealServer(name: Names, server: RealServerSelector): this {
     const [svc, d] = this.dest(name, server);
     const r = this.ref(d);
     this.engine.deleteRealServer(svc, d);
-    this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
-    this.forgetDown(name, d.address, d.port);
-    this.refreshHealth();
+    this.emitWith('realServerRemoved', () => ({ ...r, reason: 'config' }));
     return this;
   }
 
-  /** Sets or removes (undefined) the sorry server. */
+  /**
+   * Sets or removes (undefined) the sorry server.
+   * @throws LvsError `CORE_UNKNOWN_SERVICE`, `CORE_INVALID_CONFIG`
+   */
   setSorryServer(name: Names, config: RealServerConfig | undefined): this {
     const svc = this.service(name);
     let n: NormalizedRealServer | undefined;
-    if (config) {
+    if (config !== undefined) {
       const issues = new IssueList();
       n = normalizeRealServer(config, svc.config, ['services', name, 'sorryServer'], issues);
       issues.throwIfAny('CORE_INVALID_CONFIG', `cannot set the sorry server of ${name}`);
     }
     this.engine.setSorryServer(svc, n);
-    this.emit('serviceChanged', () => ({ service: name, change: 'edited' }));
+    this.emitWith('serviceChanged', () => ({ service: name, change: 'edited' }));
     return this;
   }
 
@@ -650,8 +666,8 @@ export class Ipvs<Names extends string = string> {
       const st = this.byName.get(s.name);
       if (!st) {
         const added = this.install(s);
-        this.emit('serviceChanged', () => ({ service: s.name, change: 'added' }));
-        for (const d of added.dests) this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
+        this.emitWith('serviceChanged', () => ({ service: s.name, change: 'added' }));
+        for (const d of added.dests) this.emitWith('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
         continue;
       }
       const c = st.config;
@@ -664,21 +680,21 @@ export class Ipvs<Names extends string = string> {
         c.onePacket !== s.onePacket;
       if (optionsChanged) {
         this.engine.editService(st, s);
-        this.emit('serviceChanged', () => ({ service: s.name, change: 'edited' }));
+        this.emitWith('serviceChanged', () => ({ service: s.name, change: 'edited' }));
       }
       const keep = new Set(s.realServers.map((r) => realServerKey(r.family, r.bytes, r.port)));
       for (const d of [...st.dests])
         if (!keep.has(realServerKey(d.family, d.bytes, d.port))) {
           const r = this.ref(d);
           this.engine.deleteRealServer(st, d);
-          this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
+          this.emitWith('realServerRemoved', () => ({ ...r, reason: 'config' }));
         }
       for (const r of s.realServers) {
         const k = realServerKey(r.family, r.bytes, r.port);
         const d = st.dests.find((x) => realServerKey(x.family, x.bytes, x.port) === k);
         if (!d) {
           const nd = this.engine.addRealServer(st, r);
-          this.emit('realServerAdded', () => ({ ...this.ref(nd), weight: nd.weight }));
+          this.emitWith('realServerAdded', () => ({ ...this.ref(nd), weight: nd.weight }));
         } else if (
           d.method !== r.method ||
           d.weight !== r.weight ||
@@ -688,7 +704,7 @@ export class Ipvs<Names extends string = string> {
           const was = d.weight;
           this.engine.editRealServer(st, d, r);
           if (was !== 0 && d.weight === 0)
-            this.emit('realServerQuiesced', () => ({ ...this.ref(d), reason: 'config' }));
+            this.emitWith('realServerQuiesced', () => ({ ...this.ref(d), reason: 'config' }));
         }
       }
       const sorryKey = (x: NormalizedRealServer | undefined) =>
@@ -700,7 +716,6 @@ export class Ipvs<Names extends string = string> {
     Object.assign(this.engine.settings, config.switches);
     this.engine.classifier = config.classifier;
     this.drainEvents(this.clock.now());
-    this.refreshHealth();
     this.#configured = next;
     this.#effective = config;
     this.#overrides = new Map(overrides);
@@ -741,80 +756,6 @@ export class Ipvs<Names extends string = string> {
     return this.engine.timeouts;
   }
 
-  // ------------------------------------------------------------------ health
-
-  private healthTargets() {
-    const out: { service: string; address: string; port: number }[] = [];
-    for (const [name, s] of this.byName)
-      for (const d of s.dests) out.push({ service: name, address: d.address, port: d.port });
-    // Servers health removed stay watched, so that "up" can bring them back.
-    for (const { service, rs } of this.downRemoved.values()) out.push({ service, address: rs.address, port: rs.port });
-    return out;
-  }
-
-  /** Re-subscribes the health source to the current real servers (after any change to the set). */
-  private refreshHealth(): void {
-    const health = this.ports.health;
-    if (!health || !this.running) return;
-    // Re-watching would restart every checker (and reset rise/fall state), so a change goes through
-    // `update` when the source has it; the first call subscribes.
-    if (!this.healthUnwatch)
-      this.healthUnwatch = health.watch(this.healthTargets(), (t) => this.onHealth(t.target, t.up));
-    else health.update?.(this.healthTargets());
-  }
-
-  private forgetDown(service: string, address?: string, port?: number): void {
-    for (const [k, v] of this.downRemoved)
-      if (v.service === service && (address === undefined || (v.rs.address === address && v.rs.port === port)))
-        this.downRemoved.delete(k);
-  }
-
-  private onHealth(t: { service: string; address: string; port: number }, up: boolean): void {
-    const svc = this.byName.get(t.service);
-    if (!svc) return;
-    const key = `${t.service}|${t.address}|${t.port}`;
-    const d = this.findDest(svc, t);
-    if (this.ports.onRealServerDown === 'quiesce') {
-      if (!d) return;
-      if (!up && d.weight !== 0) {
-        this.downWeights.set(d, d.weight);
-        this.engine.editRealServer(svc, d, { ...this.normalizedOf(d), weight: 0 });
-        this.emit('realServerQuiesced', () => ({ ...this.ref(d), reason: 'health' }));
-      } else if (up && this.downWeights.has(d)) {
-        const w = this.downWeights.get(d) ?? 1;
-        this.downWeights.delete(d);
-        this.engine.editRealServer(svc, d, { ...this.normalizedOf(d), weight: w });
-        this.emit('realServerAdded', () => ({ ...this.ref(d), weight: w }));
-      }
-      return;
-    }
-    if (!up && d) {
-      this.downRemoved.set(key, { service: t.service, rs: this.normalizedOf(d) });
-      const r = this.ref(d);
-      this.engine.deleteRealServer(svc, d);
-      this.emit('realServerRemoved', () => ({ ...r, reason: 'health' }));
-    } else if (up && !d) {
-      const saved = this.downRemoved.get(key);
-      if (!saved) return;
-      this.downRemoved.delete(key);
-      const nd = this.engine.addRealServer(svc, saved.rs);
-      this.emit('realServerAdded', () => ({ ...this.ref(nd), weight: nd.weight }));
-    }
-  }
-
-  private normalizedOf(d: RealServerState): NormalizedRealServer {
-    return {
-      address: d.address,
-      family: d.family,
-      bytes: d.bytes,
-      port: d.port,
-      method: d.method,
-      weight: d.weight,
-      upperThreshold: d.upperThreshold,
-      lowerThreshold: d.lowerThreshold,
-    };
-  }
-
   // ------------------------------------------------------------------ listing
 
   private destView(d: RealServerState): RealServerView {
@@ -830,6 +771,7 @@ export class Ipvs<Names extends string = string> {
       inactiveConns: d.inactive,
       persistentConns: d.persist,
       overloaded: d.overloaded,
+      local: d.methodCode === METHOD_LOCALNODE,
       stats: statsView(d.stats),
     };
   }
@@ -848,11 +790,19 @@ export class Ipvs<Names extends string = string> {
     return out;
   }
 
-  /** One service by name. */
+  /**
+   * One service by name.
+   * @throws LvsError `CORE_UNKNOWN_SERVICE`
+   */
   get(name: Names): ServiceView {
-    const v = this.list().find((s) => s.name === name);
-    if (!v) throw new LvsError('CORE_UNKNOWN_SERVICE', `no virtual service named ${name}`);
-    return v;
+    const s = this.service(name);
+    return {
+      name,
+      config: s.config,
+      realServers: s.dests.map((d) => this.destView(d)),
+      sorryServer: s.sorry ? this.destView(s.sorry) : undefined,
+      stats: statsView(s.stats),
+    };
   }
 
   /** Total counters and rates. */
@@ -900,247 +850,18 @@ export class Ipvs<Names extends string = string> {
     return out;
   }
 
-  // ------------------------------------------------------------------ IpvsadmTarget
-
-  private keyOf(k: IpvsServiceKey): string {
-    if (k.kind === 'fwmark') return fwmarkServiceKey(k.family, k.fwmark);
-    try {
-      const p = parseAddress(k.address);
-      return addressServiceKey(k.protocol, p.family, p.bytes, k.port);
-    } catch {
-      return `invalid|${k.address}`;
-    }
-  }
-
-  private nameFor(k: IpvsServiceKey): string {
-    if (k.kind === 'fwmark') return k.family === 6 ? `fwmark:${k.fwmark}:v6` : `fwmark:${k.fwmark}`;
-    return k.family === 6 ? `${k.protocol}:[${k.address}]:${k.port}` : `${k.protocol}:${k.address}:${k.port}`;
-  }
-
-  private ipvsService(k: IpvsServiceKey, missing: 'no-such-service' | 'service-not-defined'): ServiceState {
-    const s = this.byKey.get(this.keyOf(k));
-    if (!s) throw ipvsadmError(missing);
-    return s;
-  }
-
-  private toServiceConfig(c: IpvsServiceConfig): ServiceConfig {
-    const k = c.key;
-    const persistence = c.persistent
-      ? { timeout: c.timeout, netmask: k.family === 4 ? dotted(c.netmask) : c.netmask }
-      : undefined;
-    const common = {
-      scheduler: c.scheduler as never,
-      flags: c.schedFlags as never,
-      onePacket: c.onePacket,
-      ...(persistence ? { persistence } : {}),
-    };
-    return k.kind === 'fwmark'
-      ? { ...common, fwmark: k.fwmark, family: k.family }
-      : { ...common, protocol: k.protocol, address: k.address, port: k.port };
-  }
-
-  private normalizeForIpvsadm(name: string, c: IpvsServiceConfig): NormalizedService {
-    if (!isSchedulerName(c.scheduler) || c.pe !== '') throw ipvsadmError('scheduler-not-found');
-    const issues = new IssueList();
-    const n = normalizeService(name, this.toServiceConfig(c), [], issues);
-    if (!n) throw ipvsadmError('invalid-operation');
-    return n;
-  }
-
-  /** This director as an ipvsadm target: `runIpvsadm(line, director.ipvsadm)`. */
+  /**
+   * This table as an ipvsadm target: `runIpvsadm(ipvs.ipvsadm, '-Ln')`. The ipvsadm verbs live in the
+   * target (`ipvsadmTarget`), which translates each into this class's own vocabulary.
+   */
   get ipvsadm(): IpvsadmTarget {
     return ipvsadmTarget(this as Ipvs);
   }
-
-  /** `ipvsadm -A` (the ipvsadm target's `addService`). */
-  ipvsadmAddService(c: IpvsServiceConfig): void {
-    if (this.byKey.has(this.keyOf(c.key))) throw ipvsadmError('service-exists');
-    const name = this.nameFor(c.key);
-    const n = this.normalizeForIpvsadm(name, c);
-    this.install(n);
-    this.emit('serviceChanged', () => ({ service: name, change: 'added' }));
-    this.refreshHealth();
-  }
-
-  /** `ipvsadm -E`: every field replaced (the ipvsadm target's `editService`). */
-  ipvsadmEditService(c: IpvsServiceConfig): void {
-    const svc = this.ipvsService(c.key, 'no-such-service');
-    const name = this.nameOf.get(svc) ?? this.nameFor(c.key);
-    const n = this.normalizeForIpvsadm(name, c);
-    this.engine.editService(svc, n);
-    this.emit('serviceChanged', () => ({ service: name, change: 'edited' }));
-  }
-
-  private toServerConfig(c: IpvsServerConfig): RealServerConfig {
-    return {
-      address: c.key.address,
-      port: c.key.port,
-      method: c.forwarding,
-      weight: c.weight,
-      upperThreshold: c.upperThreshold,
-      lowerThreshold: c.lowerThreshold,
-    };
-  }
-
-  private normalizeServerIpvs(svc: ServiceState, c: IpvsServerConfig): NormalizedRealServer {
-    const issues = new IssueList();
-    const n = normalizeRealServer(this.toServerConfig(c), { ...svc.config, kind: 'fwmark' }, [], issues);
-    if (!n) {
-      if (issues.issues.some((i) => i.code === 'CORE_THRESHOLD_RANGE')) throw ipvsadmError('out-of-range');
-      throw ipvsadmError('invalid-operation');
-    }
-    return n;
-  }
-
-  /** `ipvsadm -a`. */
-  addServer(service: IpvsServiceKey, c: IpvsServerConfig): void {
-    const svc = this.ipvsService(service, 'service-not-defined');
-    const n = this.normalizeServerIpvs(svc, c);
-    const k = realServerKey(n.family, n.bytes, n.port);
-    if (svc.dests.some((d) => realServerKey(d.family, d.bytes, d.port) === k)) throw ipvsadmError('dest-exists');
-    const d = this.engine.addRealServer(svc, n);
-    this.tunnels.set(d, c.tunnel);
-    this.emit('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
-    this.refreshHealth();
-  }
-
-  /** `ipvsadm -e`. */
-  editServer(service: IpvsServiceKey, c: IpvsServerConfig): void {
-    const svc = this.ipvsService(service, 'service-not-defined');
-    const d = this.findDest(svc, c.key);
-    if (!d) throw ipvsadmError('no-such-dest');
-    const n = this.normalizeServerIpvs(svc, c);
-    const was = d.weight;
-    this.engine.editRealServer(svc, d, n);
-    this.tunnels.set(d, c.tunnel);
-    if (was !== 0 && d.weight === 0) this.emit('realServerQuiesced', () => ({ ...this.ref(d), reason: 'config' }));
-  }
-
-  /** `ipvsadm -d`. */
-  deleteServer(service: IpvsServiceKey, server: IpvsServerKey): void {
-    const svc = this.ipvsService(service, 'service-not-defined');
-    const d = this.findDest(svc, server);
-    if (!d) throw ipvsadmError('no-such-dest');
-    const r = this.ref(d);
-    this.engine.deleteRealServer(svc, d);
-    this.emit('realServerRemoved', () => ({ ...r, reason: 'config' }));
-    this.refreshHealth();
-  }
-
-  /** `ipvsadm -D`. */
-  deleteService(key: IpvsServiceKey): void {
-    const svc = this.ipvsService(key, 'no-such-service');
-    this.removeService((this.nameOf.get(svc) ?? '') as Names);
-  }
-
-  /** `ipvsadm -C`. */
-  flush(): void {
-    for (const name of [...this.byName.keys()]) this.removeService(name as Names);
-  }
-
-  /** `ipvsadm -Z`. */
-  zero(service?: IpvsServiceKey): void {
-    this.engine.zero(service ? this.ipvsService(service, 'no-such-service') : undefined);
-  }
-
-  /** `ipvsadm --set`. */
-  setTimeouts(t: IpvsTimeouts): void {
-    const issues = new IssueList();
-    const n = normalizeTimeouts(t, this.engine.timeouts, [], issues);
-    if (issues.issues.length > 0) throw ipvsadmError('invalid-operation');
-    this.engine.setTimeouts(n);
-  }
-
-  /** What ipvsadm lists and saves. */
-  snapshot(): IpvsSnapshot {
-    const services: IpvsServiceEntry[] = [];
-    for (const s of this.byName.values()) {
-      const c = s.config;
-      const key: IpvsServiceKey =
-        c.kind === 'fwmark'
-          ? { kind: 'fwmark', fwmark: c.fwmark, family: c.family }
-          : {
-              kind: 'address',
-              protocol: c.protocol,
-              family: c.family,
-              address: textOf(c.family, c.bytes),
-              port: c.port,
-            };
-      services.push({
-        key,
-        scheduler: c.scheduler,
-        schedFlags: genericFlags(c.flags),
-        persistent: c.persistent,
-        timeout: c.timeout,
-        netmask: c.netmask,
-        pe: '',
-        onePacket: c.onePacket,
-        servers: s.dests.map((d) => this.serverEntry(d)),
-        stats: ipvsStats(s.stats),
-      });
-    }
-    return {
-      info: { version: [1, 2, 1], connTableSize: this.engine.table.buckets },
-      services,
-      connections: this.connections(),
-      timeouts: this.engine.timeouts,
-      daemons: [],
-    };
-  }
-
-  private serverEntry(d: RealServerState): IpvsServerEntry {
-    return {
-      family: d.family,
-      address: textOf(d.family, d.bytes),
-      port: d.port,
-      forwarding: d.methodCode === METHOD_LOCALNODE ? 'local' : d.method,
-      tunnel: this.tunnels.get(d) ?? { type: 'ipip', port: 0, checksum: 'nocsum' },
-      weight: d.weight,
-      upperThreshold: d.upperThreshold,
-      lowerThreshold: d.lowerThreshold,
-      activeConns: d.active,
-      inactiveConns: d.inactive,
-      persistentConns: d.persist,
-      stats: ipvsStats(d.stats),
-    };
-  }
-}
-
-function genericFlags(flags: readonly string[]): IpvsSchedFlag[] {
-  const set = new Set<IpvsSchedFlag>();
-  for (const f of flags) {
-    if (f === 'flag-1' || f.endsWith('-fallback')) set.add('flag-1');
-    else if (f === 'flag-2' || f.endsWith('-port')) set.add('flag-2');
-    else if (f === 'flag-3') set.add('flag-3');
-  }
-  return [...set].sort();
-}
-
-function ipvsStats(s: Stats): IpvsStats {
-  const v = s.shown();
-  return { ...v, cps: s.cps, inpps: s.inpps, outpps: s.outpps, inbps: s.inbps, outbps: s.outbps };
 }
 
 function dotted(mask: number): string {
   return `${mask >>> 24}.${(mask >>> 16) & 255}.${(mask >>> 8) & 255}.${mask & 255}`;
 }
 
-/**
- * The director as an ipvsadm target (`runIpvsadm(line, ipvsadmTarget(director))`): `addService` and
- * `editService` take ipvsadm's service configs here, while the director's own methods of those names
- * take builder-style configs.
- */
-export function ipvsadmTarget(d: Ipvs): IpvsadmTarget {
-  return {
-    addService: (c) => d.ipvsadmAddService(c),
-    editService: (c) => d.ipvsadmEditService(c),
-    deleteService: (k) => d.deleteService(k),
-    flush: () => d.flush(),
-    addServer: (s, c) => d.addServer(s, c),
-    editServer: (s, c) => d.editServer(s, c),
-    deleteServer: (s, k) => d.deleteServer(s, k),
-    zero: (s) => d.zero(s),
-    setTimeouts: (t) => d.setTimeouts(t),
-    snapshot: () => d.snapshot(),
-  };
-}
+const SERVICE_EDIT_KEYS: ReadonlySet<string> = new Set(['scheduler', 'flags', 'persistence', 'onePacket']);
+const REAL_SERVER_EDIT_KEYS: ReadonlySet<string> = new Set(['method', 'weight', 'upperThreshold', 'lowerThreshold']);

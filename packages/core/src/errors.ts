@@ -31,6 +31,7 @@ declare module '@lvskit/base' {
     CORE_INVALID_OPTION: true;
     CORE_BUILDER_STARTED: true;
     CORE_DIRECTOR_STATE: true;
+    CORE_UNKNOWN_KEY: true;
   }
 }
 
@@ -66,6 +67,8 @@ export const coreErrorCodes = {
   CORE_BUILDER_STARTED: 'The builder was changed after start(); change the running director instead.',
   CORE_DIRECTOR_STATE:
     'The director is not in a state that allows this call (e.g. start() twice, stop() before start()).',
+  CORE_UNKNOWN_KEY:
+    "A configuration object has a key core does not know (a typo, or another package's option such as `advert_int`); the issue names the key and its value.",
 } as const;
 
 /** Every code @lvskit/core throws. */

@@ -1,9 +1,8 @@
 /**
- * The director's typed events: what operators care about (real servers added, removed, quiesced or
- * overloaded; services changed; the connection table full; failover role). Types only; emission lives in
- * the director, which emits only when someone listens and never from the packet path.
+ * The typed events of `Ipvs`: what operators care about (real servers added, removed, quiesced or
+ * overloaded; services changed; the connection table full). Types only; emission lives in `Ipvs`, which
+ * builds a payload only when someone listens (`@lvskit/base` `TypedEmitter`) and never from the packet path.
  */
-import type { FailoverState } from './ports.js';
 
 /** Identifies a real server in an event. */
 export interface RealServerRef {
@@ -15,20 +14,18 @@ export interface RealServerRef {
   readonly port: number;
 }
 
-/** Event name → listener arguments. */
+/** Event name → payload. */
 export interface IpvsEvents {
-  /** A real server joined a service (config, run-time change, ipvsadm, or health up). */
-  realServerAdded: [event: RealServerRef & { readonly weight: number }];
+  /** A real server joined a service (config, run-time change, ipvsadm, or an override let go). */
+  realServerAdded: RealServerRef & { readonly weight: number };
   /** A real server left a service. */
-  realServerRemoved: [event: RealServerRef & { readonly reason: 'config' | 'health' }];
+  realServerRemoved: RealServerRef & { readonly reason: 'config' | 'health' };
   /** A real server's weight became 0 (no new connections; existing ones continue). */
-  realServerQuiesced: [event: RealServerRef & { readonly reason: 'config' | 'health' }];
+  realServerQuiesced: RealServerRef & { readonly reason: 'config' | 'health' };
   /** The OVERLOAD flag was set or cleared (upper/lower thresholds). */
-  realServerOverloaded: [event: RealServerRef & { readonly overloaded: boolean }];
+  realServerOverloaded: RealServerRef & { readonly overloaded: boolean };
   /** A service was added, edited or removed. */
-  serviceChanged: [event: { readonly service: string; readonly change: 'added' | 'edited' | 'removed' }];
+  serviceChanged: { readonly service: string; readonly change: 'added' | 'edited' | 'removed' };
   /** New connections were dropped because the connection table was full (at most one event per second). */
-  tableFull: [event: { readonly drops: number; readonly capacity: number; readonly size: number }];
-  /** The failover role changed. */
-  failover: [event: { readonly state: FailoverState }];
+  tableFull: { readonly drops: number; readonly capacity: number; readonly size: number };
 }

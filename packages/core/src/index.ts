@@ -27,10 +27,10 @@ export {
   Ipvs,
   type IpvsConfigInput,
   type IpvsPorts,
-  ipvsadmTarget,
   type RealServerSelector,
   type RealServerView,
   type ServiceEdit,
+  type ServiceIdentity,
   type ServiceView,
   type StatsView,
 } from './director.js';

@@ -4,9 +4,8 @@
  * that collects every issue before anything is applied and normalizes input into plain frozen data.
  * Owns config shapes and their rules (ipvsadm.c / ip_vs_ctl.c); must never touch runtime state.
  */
-import { type Family, type IssueList, LvsError, type LvsIssue, parseAddress } from '@lvskit/base';
+import { describe, type Family, type IssueList, parseAddress } from '@lvskit/base';
 import { isSchedulerName, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
-import type { CoreErrorCode } from './errors.js';
 import type { PacketSummary } from './packet.js';
 
 /** Transport protocol of an address-keyed virtual service. */
@@ -506,4 +505,23 @@ export function normalizeTimeouts(
     else if (v !== 0) out[k] = v;
   }
   return out;
+}
+
+/**
+ * Reports every own key of `input` that is not in `allowed` (a typo such as `wieght`, or another package's
+ * option such as keepalived's `advert_int`), naming the key and its value.
+ */
+export function checkKeys(
+  input: object,
+  allowed: ReadonlySet<string>,
+  path: readonly (string | number)[],
+  issues: IssueList,
+): void {
+  for (const k of Object.keys(input))
+    if (!allowed.has(k))
+      issues.add(
+        [...path, k],
+        'CORE_UNKNOWN_KEY',
+        `unknown key ${JSON.stringify(k)} (value ${describe((input as Record<string, unknown>)[k])}); expected one of ${[...allowed].join(', ')}`,
+      );
 }

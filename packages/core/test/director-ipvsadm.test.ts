@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileConfig, Ipvs } from '../src/director.js';
-import { restore, runIpvsadm } from '../src/index.js';
-import { FakeClock, FakeHealthSource, SimulatedPacketPort } from '../src/testing/index.js';
+import { ipvsadmTarget, overrideKey, type RealServerOverride, restore, runIpvsadm } from '../src/index.js';
+import { FakeClock, SimulatedPacketPort } from '../src/testing/index.js';
 
 async function live() {
   const clock = new FakeClock(5_000);
@@ -21,6 +21,37 @@ const row = (addr: string, fwd: string, w: number, a: number, i: number) =>
   `  -> ${addr.padEnd(28)} ${fwd.padEnd(7)} ${String(w).padEnd(6)} ${String(a).padEnd(10)} ${String(i).padEnd(10)}`;
 
 describe('ipvsadm on a live director', () => {
+  it('keeps the ipvsadm verbs in the target: Ipvs has one vocabulary (issue 10 item 3)', async () => {
+    const { d } = await live();
+    for (const verb of [
+      'ipvsadmAddService',
+      'ipvsadmEditService',
+      'addServer',
+      'editServer',
+      'deleteServer',
+      'deleteService',
+      'flush',
+      'zero',
+      'setTimeouts',
+      'snapshot',
+    ])
+      expect(verb in d, verb).toBe(false);
+    expect(runIpvsadm(d.ipvsadm, '-A -t 198.18.0.1:80 -s rr').exitCode).toBe(0);
+    expect(d.findService({ protocol: 'tcp', address: '198.18.0.1', port: 80 })).toBe('tcp:198.18.0.1:80');
+    expect(
+      runIpvsadm(ipvsadmTarget(d), '-a -t 198.18.0.1:80 -r 198.18.1.1 -i --tun-type gue --tun-port 6080').exitCode,
+    ).toBe(0);
+    d.addRealServer('tcp:198.18.0.1:80', { address: '198.18.1.2', method: 'masq', port: 8080 });
+    expect(runIpvsadm(d.ipvsadm, '-S -n').stdout).toBe(
+      [
+        '-A -t 198.18.0.1:80 -s rr',
+        '-a -t 198.18.0.1:80 -r 198.18.1.1:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum',
+        '-a -t 198.18.0.1:80 -r 198.18.1.2:8080 -m -w 1',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('reproduces the seed transcript: -A/-a, one client, -Ln', async () => {
     const { d, packets } = await live();
     for (const line of [
@@ -104,19 +135,29 @@ describe('ipvsadm on a live director', () => {
   it('reproduces the seed ldirectord failover transcript: a failed server leaves, closed DR connections count as InActConn', async () => {
     const clock = new FakeClock(0);
     const packets = new SimulatedPacketPort(clock);
-    const health = new FakeHealthSource();
-    const d = new Ipvs(compileConfig({ services: [], maxConnections: 4096 }), { clock, packets, health });
+    // Health is @lvskit/director's: a failed check holds the server out through an override.
+    const config = compileConfig({
+      services: [
+        {
+          name: 'web',
+          config: {
+            protocol: 'tcp',
+            address: '192.168.7.250',
+            port: 80,
+            scheduler: 'wrr',
+            realServers: [
+              { address: '192.168.7.201', method: 'route', weight: 1 },
+              { address: '192.168.7.203', method: 'route', weight: 1 },
+            ],
+          },
+        },
+      ],
+      maxConnections: 4096,
+    });
+    const d = new Ipvs(config, { clock, packets });
     await d.start();
-    restore(
-      d.ipvsadm,
-      [
-        '-A -t 192.168.7.250:80 -s wrr',
-        '-a -t 192.168.7.250:80 -r 192.168.7.201 -g -w 1',
-        '-a -t 192.168.7.250:80 -r 192.168.7.203 -g -w 1',
-        '',
-      ].join('\n'),
-    );
-    health.set('tcp:192.168.7.250:80', '192.168.7.203', 80, false);
+    const down = new Map<string, RealServerOverride>([[overrideKey('web', '192.168.7.203', 80), { kind: 'absent' }]]);
+    d.setOverrides(down);
     // Two HTTP requests through DR: SYN, ACK, FIN from the client (IO fin ESTABLISHED → FIN_WAIT, inactive).
     for (const p of [50001, 50002]) {
       for (const flags of ['S', 'A', 'A', 'FA', 'A'])
@@ -138,7 +179,7 @@ describe('ipvsadm on a live director', () => {
         '',
       ].join('\n'),
     );
-    health.set('tcp:192.168.7.250:80', '192.168.7.203', 80, true);
+    d.setOverrides(new Map());
     expect(runIpvsadm(d.ipvsadm, '-ln').stdout.split('\n').slice(4, 6)).toEqual([
       row('192.168.7.201:80', 'Route', 1, 0, 2),
       row('192.168.7.203:80', 'Route', 1, 0, 0),

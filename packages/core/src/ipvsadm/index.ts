@@ -21,6 +21,7 @@ export {
   glibcSort,
 } from './format.js';
 export { inetAton, inetNtop, inetPton4, inetPton6, SERVICE_PORTS } from './inet.js';
+export { ipvsadmTarget } from './ipvs-target.js';
 export { serverKeyEquals, serviceKeyEquals } from './keys.js';
 export { type ParseIpvsadmOptions, parseIpvsadm, splitIpvsadmLine } from './parse.js';
 export { type RestoreOptions, type RunIpvsadmOptions, restore, runIpvsadm } from './run.js';

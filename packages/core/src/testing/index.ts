@@ -20,17 +20,7 @@ import {
   VERDICT_DROP,
   VERDICT_FORWARD,
 } from '../packet.js';
-import type {
-  Clock,
-  Failover,
-  FailoverState,
-  HealthSource,
-  HealthTarget,
-  HealthTransition,
-  PacketPort,
-  PacketProcessor,
-  TimerHandle,
-} from '../ports.js';
+import type { Clock, PacketPort, PacketProcessor } from '../ports.js';
 
 export { FakeClock };
 
@@ -143,54 +133,6 @@ export class SimulatedPacketPort implements PacketPort {
   /** Clears the log. */
   reset(): void {
     this.log.length = 0;
-  }
-}
-
-/** A health source driven by hand: `set(service, address, port, up)` reports a transition. */
-export class FakeHealthSource implements HealthSource {
-  private listeners: ((t: HealthTransition) => void)[] = [];
-  /** Targets the director asked to watch. */
-  targets: readonly HealthTarget[] = [];
-
-  /** Called by the director. */
-  watch(targets: readonly HealthTarget[], onTransition: (t: HealthTransition) => void): () => void {
-    this.targets = targets;
-    this.listeners.push(onTransition);
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== onTransition);
-    };
-  }
-
-  /** Called by the director after run-time changes; keeps the subscription. */
-  update(targets: readonly HealthTarget[]): void {
-    this.targets = targets;
-  }
-
-  /** Reports that a real server went up or down. */
-  set(service: string, address: string, port: number, up: boolean, message = up ? 'up' : 'down'): void {
-    for (const l of this.listeners) l({ target: { service, address, port }, up, message });
-  }
-}
-
-/** A failover port driven by hand. */
-export class FakeFailover implements Failover {
-  private listeners: ((s: FailoverState) => void)[] = [];
-  /** @param state - the role reported on `watch` */
-  constructor(private state: FailoverState = 'master') {}
-
-  /** Called by the director; reports the current role at once. */
-  watch(onState: (s: FailoverState) => void): () => void {
-    this.listeners.push(onState);
-    onState(this.state);
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== onState);
-    };
-  }
-
-  /** Changes the role. */
-  set(state: FailoverState): void {
-    this.state = state;
-    for (const l of this.listeners) l(state);
   }
 }
 
