@@ -33,7 +33,7 @@ export const DropReason = {
   TABLE_FULL: 3,
   /** A non-persistent port-0 service saw a packet for another port (kernel "port zero only supported in persistent services"). */
   PORT_ZERO: 4,
-  /** The summary is malformed (family/protocol/ports out of range). */
+  /** The summary is malformed (family/protocol/ports out of range, or a length that is not a byte count). */
   MALFORMED: 5,
   /** The drop_packet defense dropped this new-connection packet (`ip_vs_todrop`). */
   DROP_PACKET: 6,
@@ -91,6 +91,8 @@ export const DropReason = {
   ICMP_RATE_LIMITED: 26,
   /** The director is not serving (VRRP BACKUP or FAULT): it neither forwards nor answers for its VIPs. */
   NOT_SERVING: 27,
+  /** The user's packet classifier (iptables `MARK` stand-in) threw on this new flow: dropped, never thrown. */
+  CLASSIFIER_FAILED: 28,
 } as const;
 /** One of {@link DropReason}'s values. */
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];

@@ -193,6 +193,8 @@ export interface EngineCounters {
   malformed: number;
   /** New-connection packets dropped by the drop_packet defense. */
   dropPacketDrops: number;
+  /** New-flow packets dropped because the user classifier threw. */
+  classifierFailures: number;
 }
 
 /** Services keyed by (proto, family, address, port) or (family, mark): open addressing over ids. */
@@ -285,6 +287,7 @@ export abstract class EngineState {
     destUnavailableDrops: 0,
     malformed: 0,
     dropPacketDrops: 0,
+    classifierFailures: 0,
   };
   /** Switches. */
   readonly settings: EngineSettings;

@@ -93,7 +93,10 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
       (p.family !== 4 && !af6) ||
       !(p.sport >= 0 && p.sport <= 0xffff && p.dport >= 0 && p.dport <= 0xffff) ||
       (p.sport | 0) !== p.sport ||
-      (p.dport | 0) !== p.dport
+      (p.dport | 0) !== p.dport ||
+      // A length that is not a whole number of bytes in 0..2^32−1 (NaN, ±Infinity, negative) would poison
+      // the byte counters and the estimator for good (issue 11 item 3).
+      p.length >>> 0 !== p.length
     ) {
       this.counters.malformed++;
       return this.drop(DropReason.MALFORMED);
@@ -188,7 +191,17 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
     if (i < 0) {
       let svc: ServiceState | undefined;
       // The mark only selects a service, so the classifier (iptables MARK) runs only for new flows.
-      if (this.classifier) p.mark = this.classifier(p) >>> 0;
+      const classify = this.classifier;
+      if (classify) {
+        // A user classifier that throws must not throw out of `process` (documented never to): the packet is
+        // dropped and counted (issue 11 item 9).
+        try {
+          p.mark = classify(p) >>> 0;
+        } catch {
+          this.counters.classifierFailures++;
+          return this.drop(DropReason.CLASSIFIER_FAILED);
+        }
+      }
       if (p.mark !== 0) svc = this.index.findMark(p.mark, af6);
       if (!svc) svc = this.index.findAddr(proto, af6, this.w, 4, p.dport);
       if (!svc) svc = this.index.findAddr(proto, af6, this.w, 4, 0);

@@ -46,8 +46,15 @@ function left(s: string, width: number): string {
 function right(s: string, width: number): string {
   return s.length >= width ? s : ' '.repeat(width - s.length) + s;
 }
+const U64_MAX = (1n << 64n) - 1n;
+
 function big(v: IpvsCounter): bigint {
-  return typeof v === 'bigint' ? BigInt.asUintN(64, v) : BigInt.asUintN(64, BigInt(Math.trunc(v)));
+  if (typeof v === 'bigint') return BigInt.asUintN(64, v);
+  // Never throws (issue 11 item 3): NaN and −∞ read as 0, +∞ and anything past 2^64 saturate, other
+  // negatives wrap as the kernel's u64 would.
+  if (typeof v !== 'number' || Number.isNaN(v) || v === Number.NEGATIVE_INFINITY) return 0n;
+  if (v >= 2 ** 64) return U64_MAX;
+  return BigInt.asUintN(64, BigInt(Math.trunc(v)));
 }
 
 /**
