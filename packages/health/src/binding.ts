@@ -5,7 +5,7 @@
  * holds no health policy of its own.
  */
 
-import { TypedEmitter } from '@lvskit/base';
+import { type CommandRunner, execCommand, IssueList, TypedEmitter } from '@lvskit/base';
 import {
   type ControllerOutput,
   type DirectorAction,
@@ -13,11 +13,11 @@ import {
   type HealthServerRef,
   type QuorumChange,
   ServiceController,
-  throwIssues,
   type VirtualServiceHealth,
   validateServices,
 } from './director.js';
-import { type Notifier, runScript } from './notify.js';
+import { describeOutcome, type Notifier, runScript } from './notify.js';
+import { checkRecord, duration, fn, required, rule, throwIssues } from './options.js';
 import { HealthRunner, type RealServerHealthSpec, type RealServerTransition } from './runner.js';
 import { errorMessage } from './types.js';
 
@@ -59,9 +59,26 @@ export interface HealthDirectorOptions {
   readonly notifier?: Notifier;
   /** Timeout for notify/quorum scripts (default 30 s). */
   readonly scriptTimeoutMs?: number;
+  /**
+   * Runs notify/quorum scripts (default `execCommand` of `@lvskit/base`: argv, no shell). Tests inject
+   * `FakeCommandRunner` from `@lvskit/base/testing`.
+   */
+  readonly commandRunner?: CommandRunner;
 }
 
+// Joins service and real-server ids into the runner's ids; never shown to a user (issues are validated
+// per service first, events carry the two ids apart).
 const SEP = '\u0000';
+
+function isPort(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const d = v as Record<string, unknown>;
+  return (
+    typeof d.addRealServer === 'function' &&
+    typeof d.removeRealServer === 'function' &&
+    typeof d.setWeight === 'function'
+  );
+}
 
 /** Health checking bound to a director. */
 export class HealthDirector extends TypedEmitter<HealthDirectorEvents> {
@@ -69,15 +86,39 @@ export class HealthDirector extends TypedEmitter<HealthDirectorEvents> {
   readonly #director: DirectorPort;
   readonly #notifier: Notifier | undefined;
   readonly #scriptTimeoutMs: number;
+  readonly #commandRunner: CommandRunner;
   readonly #controllers = new Map<string, ServiceController>();
   #queue: Promise<void> = Promise.resolve();
 
+  /**
+   * @param options - the director port, and optionally the runner, notifier, script timeout and command runner
+   * @throws LvsError `HEALTH_INVALID_CONFIG` for malformed options
+   */
   constructor(options: HealthDirectorOptions) {
     super();
+    const issues = new IssueList();
+    checkRecord(
+      options,
+      {
+        director: required(rule(isPort, 'an object with addRealServer, removeRealServer and setWeight')),
+        runner: rule((v) => v instanceof HealthRunner, 'a HealthRunner'),
+        notifier: rule(
+          (v) => typeof v === 'object' && v !== null && typeof (v as Notifier).notify === 'function',
+          'a Notifier',
+        ),
+        scriptTimeoutMs: duration(1, false),
+        commandRunner: fn,
+      },
+      [],
+      issues,
+      'HealthDirector options',
+    );
+    throwIssues(issues, 'invalid HealthDirector options');
     this.#director = options.director;
     this.runner = options.runner ?? new HealthRunner();
     this.#notifier = options.notifier;
     this.#scriptTimeoutMs = options.scriptTimeoutMs ?? 30_000;
+    this.#commandRunner = options.commandRunner ?? execCommand;
     this.runner.on('realServerUp', (e) => this.#onRs(e));
     this.runner.on('realServerDown', (e) => this.#onRs(e));
     this.runner.on('weightChanged', (e) => {
@@ -92,7 +133,9 @@ export class HealthDirector extends TypedEmitter<HealthDirectorEvents> {
    * Kept services and real servers keep their health state (no flap on reload).
    */
   apply(services: readonly VirtualServiceHealth[]): void {
-    throwIssues(validateServices(services), 'health services');
+    const issues = new IssueList();
+    for (const i of validateServices(services)) issues.add(i.path, i.code, i.message);
+    throwIssues(issues, 'invalid health services');
     const specs: RealServerHealthSpec[] = [];
     for (const vs of services) {
       for (const rs of vs.realServers) specs.push({ id: vs.id + SEP + rs.server.id, checkers: rs.checkers });
@@ -207,13 +250,11 @@ export class HealthDirector extends TypedEmitter<HealthDirectorEvents> {
     this.#queue = this.#queue.then(fn, fn);
   }
 
+  // keepalived notify_exec: the line split into argv and exec'd, no shell (validated by validateServices).
   async #script(command: string): Promise<void> {
-    const o = await runScript(command, { timeoutMs: this.#scriptTimeoutMs });
-    if (o.error || o.timedOut || o.status !== 0) {
-      this.emit('warning', {
-        message: `script ${command}: ${o.error ?? (o.timedOut ? 'timed out' : `exit ${o.status ?? o.signal}`)}`,
-      });
-    }
+    const o = await runScript(command, { runner: this.#commandRunner, timeoutMs: this.#scriptTimeoutMs });
+    const failed = describeOutcome(o);
+    if (failed !== null) this.emit('warning', { message: `script ${JSON.stringify(command)}: ${failed}` });
   }
 
   async #alert(alert: Parameters<Notifier['notify']>[0]): Promise<void> {

@@ -4,7 +4,8 @@
  * (RFC 2439 §4.2): every fall adds a penalty that decays exponentially; above `suppressAt` the output is
  * held down until the penalty decays below `reuseAt`. It owns no timers — it says when to call it again.
  */
-import { invalidConfig } from './errors.js';
+import { describe, IssueList, LvsError } from '@lvskit/base';
+import { checkRecord, duration, positiveNumber, type Shape, throwIssues } from './options.js';
 
 /** Damper tuning. Defaults follow RFC 2439's suggested figures scaled to health checks. */
 export interface DamperOptions {
@@ -38,23 +39,61 @@ export interface DamperOutput {
 /** Resolved damper options. */
 export type DamperConfig = Required<DamperOptions>;
 
-/** Validate and fill defaults. */
+const DAMPER: Shape = {
+  penalty: positiveNumber,
+  suppressAt: positiveNumber,
+  reuseAt: positiveNumber,
+  halfLifeMs: duration(1, false),
+};
+
+/**
+ * Validate and fill defaults.
+ * @throws LvsError `HEALTH_INVALID_CONFIG` (paths `['damper', key]`, every issue at once) or `TIMER_RANGE`
+ */
 export function damperConfig(o: DamperOptions = {}): DamperConfig {
+  const issues = new IssueList();
+  checkRecord(o, DAMPER, ['damper'], issues, 'damper options');
+  throwIssues(issues, 'invalid damper');
   const c: DamperConfig = {
     penalty: o.penalty ?? 1000,
     suppressAt: o.suppressAt ?? 2000,
     reuseAt: o.reuseAt ?? 750,
     halfLifeMs: o.halfLifeMs ?? 60_000,
   };
-  for (const [k, v] of Object.entries(c)) {
-    if (!Number.isFinite(v) || v <= 0) invalidConfig(['damper', k], `damper.${k} must be a positive number`);
+  if (c.reuseAt >= c.suppressAt) {
+    issues.add(
+      ['damper', 'reuseAt'],
+      'HEALTH_INVALID_CONFIG',
+      `reuseAt (${c.reuseAt}) must be below suppressAt (${c.suppressAt})`,
+    );
   }
-  if (c.reuseAt >= c.suppressAt) invalidConfig(['damper', 'reuseAt'], 'damper.reuseAt must be below suppressAt');
+  throwIssues(issues, 'invalid damper');
   return c;
+}
+
+function needDamper(c: DamperConfig, s: DamperState | undefined, now: number, what: string): void {
+  const ok =
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.halfLifeMs === 'number' &&
+    typeof c.penalty === 'number' &&
+    (s === undefined ||
+      (typeof s === 'object' && s !== null && typeof s.penalty === 'number' && typeof s.at === 'number')) &&
+    typeof now === 'number' &&
+    Number.isFinite(now);
+  if (!ok) {
+    throw new LvsError(
+      'INVALID_ARGUMENT',
+      `${what}: needs a damperConfig, a damper state and a finite time, got ${describe([c, s, now])}`,
+    );
+  }
 }
 
 /** A fresh damper. */
 export function damperInit(now: number): DamperState {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new LvsError('INVALID_ARGUMENT', `damperInit: now must be a finite number, got ${describe(now)}`);
+  }
   return { penalty: 0, at: now, input: null, suppressed: false };
 }
 
@@ -70,6 +109,9 @@ function wake(c: DamperConfig, penalty: number, now: number): number {
 
 /** Feed a raw verdict at `now`. */
 export function dampStep(c: DamperConfig, s: DamperState, up: boolean, now: number): DamperOutput {
+  needDamper(c, s, now, 'dampStep');
+  if (typeof up !== 'boolean')
+    throw new LvsError('INVALID_ARGUMENT', `dampStep: up must be true or false, got ${describe(up)}`);
   let penalty = decay(c, s, now);
   if (s.input === true && !up) penalty += c.penalty;
   let suppressed = s.suppressed;
@@ -81,6 +123,7 @@ export function dampStep(c: DamperConfig, s: DamperState, up: boolean, now: numb
 
 /** Re-evaluate with no new input (call at `wakeAt`). */
 export function dampTick(c: DamperConfig, s: DamperState, now: number): DamperOutput {
+  needDamper(c, s, now, 'dampTick');
   const penalty = decay(c, s, now);
   const suppressed = s.suppressed && penalty >= c.reuseAt;
   const state: DamperState = { penalty, at: now, input: s.input, suppressed };

@@ -5,8 +5,24 @@
  * The decision is a pure desired-state computation diffed against what was applied; the director itself is
  * reached only through the narrow {@link DirectorPort}. This file runs no scripts and sends no mail.
  */
-import { LvsError, type LvsIssue } from '@lvskit/base';
-import type { CheckerSpec } from './runner.js';
+import { describe, IssueList, LvsError, type LvsIssue } from '@lvskit/base';
+import { splitCommandLine } from './notify.js';
+import {
+  arrayOf,
+  bool,
+  checkRecord,
+  int,
+  isRecord,
+  oneOf,
+  port0,
+  type Rule,
+  required,
+  rule,
+  type Shape,
+  text,
+  throwIssues,
+} from './options.js';
+import { type CheckerSpec, checkerSpecIssues } from './runner.js';
 
 /** A real (or sorry/fallback) server as the director knows it. */
 export interface HealthServerRef {
@@ -107,6 +123,7 @@ export interface QuorumFigures {
  * total weight is reduced to it; hysteresis ≥ quorum becomes quorum − 1.
  */
 export function quorumFigures(vs: VirtualServiceHealth): QuorumFigures {
+  needService(vs, 'quorumFigures');
   const warnings: string[] = [];
   let quorum = vs.quorum ?? 1;
   let hysteresis = vs.hysteresis ?? 0;
@@ -122,48 +139,134 @@ export function quorumFigures(vs: VirtualServiceHealth): QuorumFigures {
   return { quorum, hysteresis, warnings };
 }
 
-/** Validate a set of virtual services; returns every issue (nothing is applied by the caller if any). */
+const SERVER_REF: Shape = { id: required(text), address: required(text), port: required(port0) };
+// IPVS_WEIGHT_LIMIT: weights are 0..INT_MAX in the kernel; keepalived allows 0 (GH#1762).
+const WEIGHT = int(0, 2_147_483_647);
+const SCRIPT: Rule = (v, path, issues, key) => {
+  if (typeof v !== 'string') return text(v, path, issues, key);
+  try {
+    splitCommandLine(v);
+  } catch (err) {
+    if (!LvsError.is(err)) throw err;
+    for (const i of err.issues) issues.add(path, i.code, `${key}: ${i.message}`);
+  }
+};
+
+/**
+ * Validate a set of virtual services: every issue of every service, real server and checker spec at once,
+ * with paths into `services` (`[0, 'realServers', 1, 'checkers', 0, 'policy', 'delayLoopMs']`) and the bad
+ * values in the messages. Nothing is applied by the caller if any issue is returned.
+ */
 export function validateServices(services: readonly VirtualServiceHealth[]): LvsIssue[] {
-  const issues: LvsIssue[] = [];
+  const issues = new IssueList();
+  if (!Array.isArray(services)) {
+    issues.add([], 'HEALTH_INVALID_CONFIG', `services must be an array, got ${describe(services)}`);
+    return [...issues.issues];
+  }
   const ids = new Set<string>();
-  const bad = (path: (string | number)[], message: string, code: LvsIssue['code'] = 'HEALTH_INVALID_CONFIG') =>
-    issues.push({ path, code, message });
   services.forEach((vs, i) => {
-    if (ids.has(vs.id)) bad([i, 'id'], `virtual service ${vs.id} repeated`, 'HEALTH_DUPLICATE_ID');
-    ids.add(vs.id);
-    if (vs.mode !== 'keepalived' && vs.mode !== 'ldirectord')
-      bad([i, 'mode'], `${vs.id}: mode must be keepalived or ldirectord`);
-    for (const k of ['quorum', 'hysteresis'] as const) {
-      const v = vs[k];
-      if (v !== undefined && (!Number.isInteger(v) || v < 0)) bad([i, k], `${vs.id}: ${k} must be an integer ≥ 0`);
+    const o = checkRecord(
+      vs,
+      {
+        id: required(text),
+        mode: required(oneOf(['keepalived', 'ldirectord'])),
+        realServers: required(arrayOf(isRecordRule, 'an array of real servers')),
+        inhibitOnFailure: bool,
+        quorum: int(0, 2_147_483_647),
+        hysteresis: int(0, 2_147_483_647),
+        sorryServer: isRecordRule,
+        quorumUp: SCRIPT,
+        quorumDown: SCRIPT,
+        smtpAlert: bool,
+      },
+      [i],
+      issues,
+      'a virtual service',
+    );
+    if (!o) return;
+    const id = typeof o.id === 'string' ? o.id : `#${i}`;
+    if (typeof o.id === 'string') {
+      if (ids.has(o.id)) issues.add([i, 'id'], 'HEALTH_DUPLICATE_ID', `virtual service ${describe(o.id)} repeated`);
+      ids.add(o.id);
     }
     const rsIds = new Set<string>();
-    vs.realServers.forEach((rs, j) => {
-      if (rsIds.has(rs.server.id)) {
-        bad(
-          [i, 'realServers', j, 'server', 'id'],
-          `${vs.id}: real server ${rs.server.id} repeated`,
-          'HEALTH_DUPLICATE_ID',
+    const rss = Array.isArray(o.realServers) ? o.realServers : [];
+    rss.forEach((rs: unknown, j: number) => {
+      const p = [i, 'realServers', j];
+      const r = checkRecord(
+        rs,
+        {
+          server: required(isRecordRule),
+          weight: required(WEIGHT),
+          checkers: required(arrayOf(isRecordRule, 'an array of checker specs')),
+          inhibitOnFailure: bool,
+          notifyUp: SCRIPT,
+          notifyDown: SCRIPT,
+          smtpAlert: bool,
+        },
+        p,
+        issues,
+        'a real server',
+      );
+      if (!r) return;
+      const ref = isRecord(r.server)
+        ? checkRecord(r.server, SERVER_REF, [...p, 'server'], issues, 'a server')
+        : undefined;
+      if (ref && typeof ref.id === 'string') {
+        if (rsIds.has(ref.id)) {
+          issues.add(
+            [...p, 'server', 'id'],
+            'HEALTH_DUPLICATE_ID',
+            `${describe(id)}: real server ${describe(ref.id)} repeated`,
+          );
+        }
+        rsIds.add(ref.id);
+      }
+      const keys = new Set<string>();
+      (Array.isArray(r.checkers) ? r.checkers : []).forEach((c: unknown, k: number) => {
+        checkerSpecIssues(c, [...p, 'checkers', k], issues, keys);
+      });
+    });
+    if (o.sorryServer !== undefined && isRecord(o.sorryServer)) {
+      const sp = [i, 'sorryServer'];
+      const sr = checkRecord(
+        o.sorryServer,
+        { server: required(isRecordRule), weight: WEIGHT, inhibit: bool },
+        sp,
+        issues,
+        'a sorry server',
+      );
+      const ref =
+        sr && isRecord(sr.server)
+          ? checkRecord(sr.server, SERVER_REF, [...sp, 'server'], issues, 'a server')
+          : undefined;
+      if (ref && typeof ref.id === 'string' && rsIds.has(ref.id)) {
+        issues.add(
+          [...sp, 'server', 'id'],
+          'HEALTH_INVALID_CONFIG',
+          `${describe(id)}: sorry server ${describe(ref.id)} is also a real server`,
         );
       }
-      rsIds.add(rs.server.id);
-      // IPVS_WEIGHT_LIMIT: weights are 0..INT_MAX in the kernel; keepalived allows 0 (GH#1762).
-      if (!Number.isInteger(rs.weight) || rs.weight < 0 || rs.weight > 2_147_483_647) {
-        bad([i, 'realServers', j, 'weight'], `${vs.id}: weight of ${rs.server.id} must be an integer 0..2147483647`);
-      }
-    });
-    if (vs.sorryServer && rsIds.has(vs.sorryServer.server.id)) {
-      bad([i, 'sorryServer'], `${vs.id}: sorry server ${vs.sorryServer.server.id} is also a real server`);
     }
   });
-  return issues;
+  return [...issues.issues];
 }
 
-/** Throw one LvsError carrying every issue. */
-export function throwIssues(issues: readonly LvsIssue[], what: string): void {
-  if (issues.length === 0) return;
-  const first = issues[0] as LvsIssue;
-  throw new LvsError(first.code, `invalid ${what}: ${issues.map((x) => x.message).join('; ')}`, { issues });
+const isRecordRule: Rule = rule(isRecord, 'an object');
+
+// One service given on its own (quorumFigures, ServiceController): its issues without the leading index.
+function needService(vs: VirtualServiceHealth, what: string): void {
+  const found = validateServices([vs]);
+  if (found.length === 0) return;
+  const issues = new IssueList();
+  for (const i of found) issues.add(i.path.slice(1), i.code, i.message);
+  throwIssues(issues, `${what}: invalid virtual service`);
+}
+
+function needAlive(alive: unknown, what: string): void {
+  if (typeof alive !== 'function') {
+    throw new LvsError('INVALID_ARGUMENT', `${what}: alive must be a function (id) => boolean, got ${describe(alive)}`);
+  }
 }
 
 /** What one controller step produced. */
@@ -186,6 +289,8 @@ export class ServiceController {
   readonly #applied = new Map<string, { ref: HealthServerRef; weight: number }>();
 
   constructor(vs: VirtualServiceHealth, alive: (id: string) => boolean) {
+    needService(vs, 'ServiceController');
+    needAlive(alive, 'ServiceController');
     this.#vs = vs;
     this.#fig = quorumFigures(vs);
     for (const rs of vs.realServers) this.#alive.set(rs.server.id, alive(rs.server.id));
@@ -252,6 +357,12 @@ export class ServiceController {
 
   /** MISC_CHECK misc_dynamic weight changed (null: back to the configured weight). */
   setDynamicWeight(id: string, weight: number | null): ControllerOutput {
+    if (weight !== null && !(Number.isInteger(weight) && weight >= 0 && weight <= 2_147_483_647)) {
+      throw new LvsError(
+        'INVALID_ARGUMENT',
+        `setDynamicWeight: weight must be null or an integer 0..2147483647, got ${describe(weight)}`,
+      );
+    }
     if (!this.#alive.has(id)) return { actions: [], quorum: null };
     this.#dyn.set(id, weight);
     const quorum = this.#updateQuorum();
@@ -263,6 +374,8 @@ export class ServiceController {
    * Returns the actions that bring the table to the new desired state.
    */
   reconfigure(vs: VirtualServiceHealth, alive: (id: string) => boolean): ControllerOutput {
+    needService(vs, 'reconfigure');
+    needAlive(alive, 'reconfigure');
     const old = new Map(this.#alive);
     this.#vs = vs;
     this.#fig = quorumFigures(vs);

@@ -10,6 +10,8 @@ declare module '@lvskit/base' {
     HEALTH_INVALID_CONFIG: true;
     /** Two checkers or real servers were registered under the same identity. */
     HEALTH_DUPLICATE_ID: true;
+    /** A server's reply given to an exported parser (HTTP, DNS, LDAP) is malformed or truncated. */
+    HEALTH_MALFORMED_REPLY: true;
   }
 }
 
@@ -17,6 +19,8 @@ declare module '@lvskit/base' {
 export const healthErrorCodes = {
   HEALTH_INVALID_CONFIG: 'A health checker or runner option is missing, of the wrong type, or out of range.',
   HEALTH_DUPLICATE_ID: 'Two health checkers or real servers were registered under the same identity.',
+  HEALTH_MALFORMED_REPLY:
+    'A reply given to a health protocol parser (parseHttpResponse, decodeDnsMessage, berRead) is malformed or truncated.',
 } as const satisfies Partial<Record<LvsErrorCode, string>>;
 
 /** Throw a HEALTH_INVALID_CONFIG error naming the offending field. */

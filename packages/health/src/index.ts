@@ -5,6 +5,8 @@
  * alerts.
  * @packageDocumentation
  */
+
+export { LvsError, type LvsErrorCode, type LvsIssue } from '@lvskit/base';
 export {
   type ActionFailed,
   HealthDirector,
@@ -120,8 +122,9 @@ export {
   type MailNotifierOptions,
   mailNotifier,
   type Notifier,
+  type RunScriptOptions,
   runScript,
-  type ScriptOutcome,
+  splitCommandLine,
 } from './notify.js';
 export {
   type CheckerState,

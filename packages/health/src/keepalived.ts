@@ -5,14 +5,37 @@
  * keepalived.conf. It builds objects; it runs nothing.
  * @see keepalived.conf(5) "LVS CONFIGURATION"; keepalived/check/check_api.c, check_data.c, check_*.c
  */
-import { type DnsType, dnsCheck } from './checkers/dns.js';
+import { type CommandRunner, IssueList, LvsError } from '@lvskit/base';
+import { DNS_TYPES, type DnsType, dnsCheck } from './checkers/dns.js';
 import { httpGetCheck, type StatusCodes } from './checkers/http.js';
 import { miscCheck } from './checkers/misc.js';
 import { pingCheck } from './checkers/ping.js';
 import { smtpCheck } from './checkers/smtp.js';
 import { tcpCheck } from './checkers/tcp.js';
 import { udpCheck } from './checkers/udp.js';
-import { invalidConfig } from './errors.js';
+import { splitCommandLine } from './notify.js';
+import {
+  anyString,
+  arrayOf,
+  bool,
+  checkRecord,
+  duration,
+  either,
+  fn,
+  int,
+  ip,
+  isRecord,
+  oneOf,
+  own,
+  port,
+  port0,
+  type Rule,
+  required,
+  rule,
+  type Shape,
+  text,
+  throwIssues,
+} from './options.js';
 import { keepalivedPolicy } from './policy.js';
 import type { CheckerSpec } from './runner.js';
 import type { Checker } from './types.js';
@@ -82,19 +105,209 @@ export interface KeepalivedScope {
   readonly port: number;
   /** Global `SSL { ca; certificate; key }` contents (PEM). */
   readonly ssl?: { readonly ca?: string; readonly certificate?: string; readonly key?: string };
+  /** Runs MISC_CHECK scripts (default `execCommand` of `@lvskit/base`); tests inject `FakeCommandRunner`. */
+  readonly runner?: CommandRunner;
 }
 
-function hex(s: string, path: string): Buffer {
-  const h = s.replace(/\s+/g, '');
-  if (!/^([0-9a-fA-F]{2})*$/.test(h)) invalidConfig([path], `${path} must be hex octets`);
-  return Buffer.from(h, 'hex');
+const hexOctets: Rule = rule(
+  (v) => typeof v === 'string' && /^([0-9a-fA-F]{2})*$/.test(v.replace(/\s+/g, '')),
+  'hex octets (e.g. "0a1b2c")',
+);
+
+const regexSource: Rule = (v, path, issues, key) => {
+  if (typeof v !== 'string') return text(v, path, issues, key);
+  try {
+    new RegExp(v);
+  } catch (err) {
+    issues.add(
+      path,
+      'HEALTH_INVALID_CONFIG',
+      `${key} ${JSON.stringify(v)} is not a valid regular expression: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+};
+
+const statusCodes: Rule = (v, path, issues, key) => {
+  const code = (x: unknown) => Number.isInteger(x) && (x as number) >= 100 && (x as number) <= 599;
+  if (!Array.isArray(v))
+    return arrayOf(text, 'an array of status codes 100..599 and ranges [from, to]')(v, path, issues, key);
+  v.forEach((x, i) => {
+    const ok = code(x) || (Array.isArray(x) && x.length === 2 && code(x[0]) && code(x[1]) && x[0] <= x[1]);
+    if (!ok) {
+      issues.add(
+        [...path, i],
+        'HEALTH_INVALID_CONFIG',
+        `${key}[${i}] must be a status code 100..599 or a range [from, to], got ${JSON.stringify(x) ?? String(x)}`,
+      );
+    }
+  });
+};
+
+/** keepalived's timing keywords (seconds) and what each must be. */
+const TIMING: Shape = {
+  delay_loop: duration(1000, false),
+  retry: int(0, 2_147_483_647),
+  delay_before_retry: duration(1000, true),
+  warmup: duration(1000, true),
+  alpha: bool,
+  connect_timeout: duration(1000, false),
+  virtualhost: text,
+};
+
+const CONNECT: Shape = { ...TIMING, connect_ip: ip, connect_port: port, bindto: ip, bind_port: port };
+
+const URL: Shape = {
+  path: required(anyString),
+  digest: rule((v) => typeof v === 'string' && /^[0-9a-fA-F]{32}$/.test(v), 'an MD5 digest (32 hex digits)'),
+  status_code: statusCodes,
+  virtualhost: text,
+  regex: regexSource,
+  regex_no_match: bool,
+};
+
+const urls: Rule = (v, path, issues, key) => {
+  if (!Array.isArray(v)) {
+    return issues.add(
+      path,
+      'HEALTH_INVALID_CONFIG',
+      `${key} must be an array of url blocks ({ path, … }), got ${JSON.stringify(v) ?? String(v)}`,
+    );
+  }
+  v.forEach((u, i) => {
+    checkRecord(u, URL, [...path, i], issues, 'a url block');
+  });
+};
+
+const TYPE = required(rule((v) => typeof v === 'string', 'a checker type'));
+
+/** The keywords of each checker block (check_*.c `install_*_keyword`). */
+const CHECKER_SHAPES: Readonly<Record<KeepalivedCheckerConfig['type'], Shape>> = {
+  TCP_CHECK: { type: TYPE, ...CONNECT },
+  HTTP_GET: {
+    type: TYPE,
+    ...CONNECT,
+    url: required(urls),
+    http_protocol: oneOf(['1.0', '1.0C', '1.1']),
+    enable_sni: bool,
+    sni_name: text,
+  },
+  SSL_GET: {
+    type: TYPE,
+    ...CONNECT,
+    url: required(urls),
+    http_protocol: oneOf(['1.0', '1.0C', '1.1']),
+    enable_sni: bool,
+    sni_name: text,
+  },
+  SMTP_CHECK: { type: TYPE, ...CONNECT, helo_name: text },
+  DNS_CHECK: { type: TYPE, ...CONNECT, dns_type: oneOf(Object.keys(DNS_TYPES)), name: anyString },
+  UDP_CHECK: {
+    type: TYPE,
+    ...CONNECT,
+    payload: hexOctets,
+    require_reply: either(bool, hexOctets, 'true, false or hex octets'),
+    min_reply_length: int(0, 65535),
+    max_reply_length: int(0, 65535),
+  },
+  PING_CHECK: { type: TYPE, ...CONNECT },
+  MISC_CHECK: {
+    type: TYPE,
+    ...TIMING,
+    misc_path: required((v, path, issues, key) => {
+      if (typeof v !== 'string') return text(v, path, issues, key);
+      try {
+        splitCommandLine(v);
+      } catch (err) {
+        if (!LvsError.is(err)) throw err;
+        for (const i of err.issues) issues.add(path, i.code, `${key}: ${i.message}`);
+      }
+    }),
+    misc_timeout: duration(1000, true),
+    misc_dynamic: bool,
+    user: text,
+  },
+};
+
+const SCOPE: Shape = {
+  virtualServer: rule(isRecord, 'an object of timing keywords'),
+  realServer: rule(isRecord, 'an object of timing keywords'),
+  address: required(text),
+  port: required(port0),
+  ssl: rule(isRecord, 'an object { ca, certificate, key }'),
+  runner: fn,
+};
+
+/**
+ * Every issue of one checker block and its scope, or none. Paths: the block's own keywords as written
+ * (`['url', 0, 'regex']`, `['delay_loop']`), the inherited ones under `virtualServer` / `realServer`, the
+ * scope's own fields by name.
+ */
+function keepalivedIssues(c: unknown, scope: unknown, issues: IssueList): void {
+  if (!isRecord(c)) {
+    issues.add(
+      [],
+      'HEALTH_INVALID_CONFIG',
+      `a checker block must be an object { type, … }, got ${JSON.stringify(c) ?? String(c)}`,
+    );
+  } else {
+    const type = own(c, 'type');
+    if (typeof type === 'string' && Object.hasOwn(CHECKER_SHAPES, type)) {
+      checkRecord(c, CHECKER_SHAPES[type as KeepalivedCheckerConfig['type']], [], issues, type);
+    } else if (type === 'BFD_CHECK' || type === 'FILE_CHECK') {
+      issues.add(
+        ['type'],
+        'HEALTH_INVALID_CONFIG',
+        `checker type ${JSON.stringify(type)} is not supported by lvskit (it needs a bfd_instance / track_file)`,
+      );
+    } else {
+      issues.add(
+        ['type'],
+        'HEALTH_INVALID_CONFIG',
+        `unknown checker type ${JSON.stringify(type) ?? String(type)} (known: ${Object.keys(CHECKER_SHAPES).join(', ')})`,
+      );
+    }
+  }
+  const sc = checkRecord(scope, SCOPE, [], issues, 'a checker scope');
+  if (!sc) return;
+  for (const level of ['virtualServer', 'realServer'] as const) {
+    const t = own(sc, level);
+    if (isRecord(t)) checkRecord(t, TIMING, [level], issues, `${level} timing`);
+  }
+  const ssl = own(sc, 'ssl');
+  if (isRecord(ssl))
+    checkRecord(ssl, { ca: anyString, certificate: anyString, key: anyString }, ['ssl'], issues, 'ssl');
+}
+
+function hexBytes(s: string): Buffer {
+  return Buffer.from(s.replace(/\s+/g, ''), 'hex');
 }
 
 /**
  * Build the runner spec for one keepalived checker block. Inherits each timing keyword checker → real
  * server → virtual server → keepalived default, and fills connect_ip/connect_port from the real server.
+ * Everything is validated first, every issue at once: an unknown checker type or keyword, a `null`, a
+ * value out of range (`connect_port` 70000), a bad `regex`, an HTTP_GET without `url`, a delay a timer
+ * cannot hold (`TIMER_RANGE`, `delay_loop` of 2^31 ms or more). Issue paths are relative to the checker
+ * block, as written (`['url', 0, 'regex']`); inherited keywords under `['virtualServer', k]` /
+ * `['realServer', k]`.
+ * @param c - the checker block, in keepalived.conf keywords (durations in seconds)
+ * @param scope - its virtual server's and real server's timing, the real server's address and port, the
+ *   global SSL material, and the command runner MISC_CHECK uses (default `execCommand`)
+ * @throws LvsError `HEALTH_INVALID_CONFIG` or `TIMER_RANGE` with every issue
  */
 export function keepalivedChecker(c: KeepalivedCheckerConfig, scope: KeepalivedScope): CheckerSpec {
+  const issues = new IssueList();
+  keepalivedIssues(c, scope, issues);
+  if (issues.size === 0 && c.type !== 'MISC_CHECK' && c.type !== 'PING_CHECK' && c.type !== 'DNS_CHECK') {
+    if ((c.connect_port ?? scope.port) === 0) {
+      issues.add(
+        ['connect_port'],
+        'HEALTH_INVALID_CONFIG',
+        `${c.type} needs a port: the real server has port 0, so set connect_port`,
+      );
+    }
+  }
+  throwIssues(issues, `invalid ${isRecord(c) && typeof c.type === 'string' ? c.type : 'checker'} block`);
   const pick = <K extends keyof KeepalivedTiming>(k: K): KeepalivedTiming[K] =>
     c[k] ?? scope.realServer?.[k] ?? scope.virtualServer?.[k];
   const delayLoop = pick('delay_loop') ?? 60;
@@ -119,6 +332,7 @@ export function keepalivedChecker(c: KeepalivedCheckerConfig, scope: KeepalivedS
       dynamic: c.misc_dynamic ?? false,
       timeoutMs,
       ...(c.user !== undefined ? { user: c.user } : {}),
+      ...(scope.runner !== undefined ? { runner: scope.runner } : {}),
     });
     return { checker, policy, timeoutMs };
   }
@@ -186,11 +400,10 @@ export function keepalivedChecker(c: KeepalivedCheckerConfig, scope: KeepalivedS
         host,
         port,
         ...(c.bindto !== undefined ? { bindTo: c.bindto } : {}),
-        ...(c.payload !== undefined ? { payload: hex(c.payload, 'payload') } : {}),
+        ...(c.payload !== undefined ? { payload: hexBytes(c.payload) } : {}),
         ...(c.require_reply !== undefined
           ? {
-              requireReply:
-                typeof c.require_reply === 'string' ? hex(c.require_reply, 'require_reply') : c.require_reply,
+              requireReply: typeof c.require_reply === 'string' ? hexBytes(c.require_reply) : c.require_reply,
             }
           : {}),
         ...(c.min_reply_length !== undefined ? { minReplyLength: c.min_reply_length } : {}),

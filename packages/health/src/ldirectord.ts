@@ -7,6 +7,7 @@
  */
 
 import { hostname } from 'node:os';
+import { type CommandRunner, formatEndpoint, IssueList, LvsError } from '@lvskit/base';
 import { ldDnsCheck } from './checkers/dns.js';
 import { ldHttpCheck } from './checkers/http.js';
 import { connectUdpAsPing } from './checkers/ldirectord-connect.js';
@@ -17,7 +18,22 @@ import { ldapCheck, radiusCheck, sipCheck } from './checkers/radius-sip-ldap.js'
 import { ldSmtpCheck } from './checkers/smtp.js';
 import { mysqlCheck, pgsqlCheck } from './checkers/sql.js';
 import { tcpCheck } from './checkers/tcp.js';
-import { invalidConfig } from './errors.js';
+import {
+  anyString,
+  checkRecord,
+  duration,
+  fn,
+  int,
+  isRecord,
+  oneOf,
+  port,
+  port0,
+  type Rule,
+  required,
+  type Shape,
+  text,
+  throwIssues,
+} from './options.js';
 import { ldirectordPolicy } from './policy.js';
 import type { CheckerSpec } from './runner.js';
 import type { Checker, CheckResult } from './types.js';
@@ -81,7 +97,9 @@ const PORT_SERVICE: Readonly<Record<number, LdirectordService>> = {
 
 /** ldirectord's default service for a virtual port (`ld_port_to_service`); `none` otherwise. */
 export function serviceForPort(port: number): LdirectordService {
-  return PORT_SERVICE[port] ?? 'none';
+  return Number.isInteger(port) && Object.hasOwn(PORT_SERVICE, port)
+    ? (PORT_SERVICE[port] as LdirectordService)
+    : 'none';
 }
 
 /** The port of a service (`ld_service_to_port`), for `ld_checkport` when the real server has port 0. */
@@ -140,6 +158,10 @@ export function ldirectordTimeouts(
   v: LdirectordVirtual,
   g: LdirectordGlobals = {},
 ): { check: number; negotiate: number } {
+  const issues = new IssueList();
+  checkRecord(v, { ...VIRTUAL, address: text, port: port0 }, [], issues, 'a virtual section');
+  checkRecord(g, TIMING, ['global'], issues, 'ldirectord globals');
+  throwIssues(issues, 'invalid ldirectord timeouts');
   const first = (...xs: (number | undefined)[]) => xs.find((x) => x !== undefined && x >= 0);
   return {
     check: first(v.checktimeout, v.negotiatetimeout, g.checktimeout, g.negotiatetimeout, 5) as number,
@@ -158,6 +180,17 @@ const always = (kind: string, key: string, ok: boolean, message: string): Checke
  * after a negotiate success, N connect checks before the next negotiate (`num_connects`, `_check_real`).
  */
 export function combinedCheck(connect: Checker, negotiate: Checker, n: number): Checker {
+  const issues = new IssueList();
+  const checker = { kind: required(text), key: required(text), check: required(fn) };
+  for (const [name, c] of [
+    ['connect', connect],
+    ['negotiate', negotiate],
+  ] as const) {
+    if (!isRecord(c)) checkRecord(c, checker, [name], issues, `the ${name} checker`);
+    else for (const [k, r] of Object.entries(checker)) r.rule(c[k], [name, k], issues, k);
+  }
+  int(0, 2_147_483_647)(n, ['n'], issues, 'n');
+  throwIssues(issues, 'invalid combinedCheck');
   let numConnects = 999_999;
   return {
     kind: `combined:${negotiate.kind}`,
@@ -175,19 +208,159 @@ export function combinedCheck(connect: Checker, negotiate: Checker, n: number): 
   };
 }
 
+const SERVICES: readonly LdirectordService[] = [
+  'dns',
+  'ftp',
+  'http',
+  'https',
+  'http_proxy',
+  'imap',
+  'imaps',
+  'ldap',
+  'ldaps',
+  'mysql',
+  'nntp',
+  'none',
+  'oracle',
+  'pgsql',
+  'pop',
+  'pops',
+  'radius',
+  'simpletcp',
+  'sip',
+  'smtp',
+  'submission',
+];
+const CHECKTYPES = ['connect', 'negotiate', 'ping', 'off', 'on', 'external', 'external-perl'] as const;
+
+const regexSource: Rule = (v, path, issues, key) => {
+  if (typeof v !== 'string') return anyString(v, path, issues, key);
+  try {
+    new RegExp(v);
+  } catch (err) {
+    issues.add(
+      path,
+      'HEALTH_INVALID_CONFIG',
+      `${key} ${JSON.stringify(v)} is not a valid regular expression: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+};
+
+const TIMING: Shape = {
+  checktimeout: duration(1000, false),
+  negotiatetimeout: duration(1000, false),
+  checkinterval: duration(1000, false),
+  failurecount: int(1, 2_147_483_647),
+  checkcount: int(1, 1000),
+};
+
+const VIRTUAL: Shape = {
+  ...TIMING,
+  address: required(text),
+  port: required(port0),
+  protocol: oneOf(['tcp', 'udp', 'fwm']),
+  checktype: (v, path, issues, key) => {
+    if (typeof v === 'number' ? !(Number.isInteger(v) && v >= 0) : !(CHECKTYPES as readonly unknown[]).includes(v)) {
+      issues.add(
+        path,
+        'HEALTH_INVALID_CONFIG',
+        `${key} must be one of ${CHECKTYPES.join(', ')} or a number N ≥ 0, got ${JSON.stringify(v) ?? String(v)}`,
+      );
+    }
+  },
+  service: (v, path, issues, key) => {
+    if (!(SERVICES as readonly unknown[]).includes(v)) {
+      issues.add(
+        path,
+        'HEALTH_INVALID_CONFIG',
+        `${key} ${JSON.stringify(v) ?? String(v)} is not an ldirectord service (known: ${SERVICES.join(', ')})`,
+      );
+    }
+  },
+  checkport: port,
+  request: anyString,
+  receive: regexSource,
+  httpmethod: oneOf(['GET', 'HEAD']),
+  virtualhost: text,
+  login: anyString,
+  passwd: anyString,
+  database: text,
+  secret: anyString,
+  checkcommand: text,
+};
+
+const REAL: Shape = { address: required(text), port: required(port0), request: anyString, receive: regexSource };
+
+/** Every issue of one virtual/real/globals triple: the virtual's keys as written, `real.*`, `global.*`. */
+function ldirectordIssues(v: unknown, r: unknown, g: unknown, options: unknown, issues: IssueList): void {
+  checkRecord(v, VIRTUAL, [], issues, 'a virtual section');
+  checkRecord(r, REAL, ['real'], issues, 'a real server');
+  checkRecord(g, TIMING, ['global'], issues, 'ldirectord globals');
+  checkRecord(options, { runner: fn }, ['options'], issues, 'ldirectordChecker options');
+}
+
 function rx(s: string | undefined): RegExp | undefined {
   return s === undefined || s === '' ? undefined : new RegExp(s);
 }
 
 /**
  * The checker and policy ldirectord would use for one real server of one virtual service, or null for
- * `checktype = off` (no checks: the real is never added).
+ * `checktype = off` (no checks: the real is never added). Everything is validated first, every issue at
+ * once: an unknown key (`tcpp`), a `null`, a `service` such as `htp` or a `checktype` ldirectord does not
+ * know, ports out of range, a bad `receive` regex, delays a timer cannot hold (`TIMER_RANGE`). Paths: the
+ * virtual section's keys as written (`['service']`), `['real', k]`, `['global', k]`.
+ * @param v - the `virtual =` section's check directives (durations in seconds)
+ * @param r - the `real =` line
+ * @param g - global directives
+ * @param options - the command runner `checktype = external` uses (default `execCommand`)
+ * @throws LvsError `HEALTH_INVALID_CONFIG` or `TIMER_RANGE` with every issue
  */
 export function ldirectordChecker(
   v: LdirectordVirtual,
   r: LdirectordReal,
   g: LdirectordGlobals = {},
+  options: { readonly runner?: CommandRunner } = {},
 ): CheckerSpec | null {
+  const issues = new IssueList();
+  ldirectordIssues(v, r, g, options, issues);
+  if (issues.size === 0) {
+    const service = v.service ?? serviceForPort(v.port);
+    const checktype = v.checktype ?? 'negotiate';
+    const negotiates = checktype === 'negotiate' || typeof checktype === 'number';
+    if (negotiates && (service === 'mysql' || service === 'pgsql') && v.database === undefined) {
+      issues.add(['database'], 'HEALTH_INVALID_CONFIG', `service ${service} needs database =`);
+    }
+    if (negotiates && service === 'oracle') {
+      issues.add(
+        ['service'],
+        'HEALTH_INVALID_CONFIG',
+        'service "oracle" is not supported (no Oracle driver); use checktype external',
+      );
+    }
+    if (checktype === 'external-perl') {
+      issues.add(
+        ['checktype'],
+        'HEALTH_INVALID_CONFIG',
+        'checktype "external-perl" evaluates Perl in-process; use external',
+      );
+    }
+    const port = v.checkport ?? (r.port > 0 ? r.port : portForService(service));
+    const usesPort =
+      checktype !== 'off' &&
+      checktype !== 'on' &&
+      checktype !== 'ping' &&
+      checktype !== 'external' &&
+      !(checktype === 'negotiate' && service === 'none');
+    const udpConnect = (v.protocol ?? (v.port === 53 ? 'udp' : 'tcp')) === 'udp' && checktype === 'connect';
+    if (usesPort && !udpConnect && port === 0) {
+      issues.add(
+        ['checkport'],
+        'HEALTH_INVALID_CONFIG',
+        `the real server ${JSON.stringify(r.address)} has port 0 and service ${service} has none: set checkport`,
+      );
+    }
+  }
+  throwIssues(issues, 'invalid ldirectord virtual');
   const protocol = v.protocol ?? (v.port === 53 ? 'udp' : 'tcp');
   const checktype = v.checktype ?? 'negotiate';
   const service = v.service ?? serviceForPort(v.port);
@@ -255,8 +428,7 @@ export function ldirectordChecker(
         });
       case 'mysql':
       case 'pgsql': {
-        if (v.database === undefined) invalidConfig(['database'], `service ${service} needs database =`);
-        const o = { host, port, login, passwd: v.passwd ?? '', database: v.database, request };
+        const o = { host, port, login, passwd: v.passwd ?? '', database: v.database as string, request };
         return service === 'mysql' ? mysqlCheck(o) : pgsqlCheck(o);
       }
       case 'radius':
@@ -271,16 +443,16 @@ export function ldirectordChecker(
       case 'simpletcp':
         return simpleTcpCheck({ host, port, request: path, receive: rx(receive) ?? /(?:)/ });
       case 'oracle':
-        return invalidConfig(['service'], 'service oracle is not supported (no Oracle driver); use checktype external');
+        throw new LvsError('HEALTH_INVALID_CONFIG', 'service "oracle" is not supported'); // refused above
       case 'none':
-        return always('ldirectord:none', `none ${host}:${port}`, true, 'check_none');
+        return always('ldirectord:none', `none ${formatEndpoint(host, port)}`, true, 'check_none');
     }
   };
   let checker: Checker;
   let timeoutMs: number;
   if (checktype === 'off') return null;
   if (checktype === 'on') {
-    checker = always('ldirectord:on', `on ${host}:${port}`, true, 'checktype on');
+    checker = always('ldirectord:on', `on ${formatEndpoint(host, port)}`, true, 'checktype on');
     timeoutMs = t.check * 1000;
   } else if (checktype === 'connect') {
     checker = connect();
@@ -295,10 +467,10 @@ export function ldirectordChecker(
       virtualPort: v.port,
       realServer: host,
       realPort: r.port,
+      timeoutMs: t.check * 1000,
+      ...(options.runner !== undefined ? { runner: options.runner } : {}),
     });
     timeoutMs = t.check * 1000;
-  } else if (checktype === 'external-perl') {
-    return invalidConfig(['checktype'], 'checktype external-perl evaluates Perl in-process; use external');
   } else if (checktype === 'negotiate') {
     checker = negotiate();
     timeoutMs = t.negotiate * 1000;
@@ -306,10 +478,8 @@ export function ldirectordChecker(
     checker = combinedCheck(connect(), negotiate(), checktype);
     timeoutMs = Math.max(t.check, t.negotiate) * 1000;
   } else {
-    return invalidConfig(
-      ['checktype'],
-      `checktype ${String(checktype)} is not one of connect, negotiate, ping, off, on, external, N`,
-    );
+    // external-perl and anything else were refused above.
+    throw new LvsError('HEALTH_INVALID_CONFIG', `checktype ${JSON.stringify(checktype)} is not supported`);
   }
   return { checker, policy, timeoutMs };
 }

@@ -1,68 +1,136 @@
 /**
  * Side effects of health transitions: notify scripts (keepalived `notify_up`/`notify_down`,
- * `quorum_up`/`quorum_down`) and alerts through a pluggable {@link Notifier} whose default sends mail with
- * nodemailer (keepalived `smtp_alert`, ldirectord `emailalert`). Nothing here decides health; it only acts.
+ * `quorum_up`/`quorum_down`, also the runner of `misc_path` and ldirectord's `checkcommand`) and alerts
+ * through a pluggable {@link Notifier} whose default sends mail with nodemailer (keepalived `smtp_alert`,
+ * ldirectord `emailalert`). Scripts run only through `@lvskit/base`'s `CommandRunner` port, as argv, never
+ * through a shell. Nothing here decides health; it only acts.
  */
-import { spawn } from 'node:child_process';
+import { type CommandOutcome, type CommandRunner, execCommand, IssueList } from '@lvskit/base';
 import { createTransport } from 'nodemailer';
-import { errorMessage } from './types.js';
+import {
+  abortSignal,
+  anyString,
+  arrayOf,
+  checkOptions,
+  checkRecord,
+  duration,
+  fn,
+  port,
+  required,
+  text,
+  throwIssues,
+} from './options.js';
 
-/** What a script run ended with. */
-export interface ScriptOutcome {
-  /** Exit status, or null when killed by a signal. */
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly timedOut: boolean;
-  /** Spawn error message, if it could not start. */
-  readonly error?: string;
+/**
+ * Splits a keepalived script line into argv as keepalived's `alloc_strvec_quoted_escaped` does for
+ * `misc_path` and `notify_*`: words separated by blanks; `"…"` and `'…'` quote (a quoted word may hold
+ * blanks); a backslash escapes the next character (outside single quotes). No variables, globs or
+ * operators: keepalived `execve`s the words, it does not run a shell.
+ * @param line - the script line, e.g. `/usr/local/bin/check "two words" 3`
+ * @returns at least one word
+ * @throws LvsError `HEALTH_INVALID_CONFIG` for an empty line, an unterminated quote or a NUL byte
+ * @see keepalived/lib/notify.c `set_script_params_array`, keepalived/core/parser.c `alloc_strvec_quoted_escaped`
+ */
+export function splitCommandLine(line: string): string[] {
+  const fail = (why: string): never => {
+    const issues = new IssueList();
+    issues.add([], 'HEALTH_INVALID_CONFIG', `${why}: ${JSON.stringify(line)}`);
+    return throwIssues(issues, 'invalid script') as never;
+  };
+  if (typeof line !== 'string') return fail('a script must be a string');
+  if (line.includes('\u0000')) fail('a script line must not contain a NUL byte');
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quote === "'") {
+      if (ch === "'") quote = null;
+      else word += ch;
+      continue;
+    }
+    if (ch === '\\' && i + 1 < line.length) {
+      word += line[++i];
+      inWord = true;
+      continue;
+    }
+    if (quote === '"') {
+      if (ch === '"') quote = null;
+      else word += ch;
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (quote !== null) fail(`unterminated ${quote} quote in script line`);
+  if (inWord) words.push(word);
+  if (words.length === 0 || words[0] === '') fail('a script line needs a program');
+  return words;
+}
+
+/** Options of {@link runScript}. */
+export interface RunScriptOptions {
+  /** The command runner (default `execCommand` of `@lvskit/base`: argv, no shell, killed by PID). */
+  readonly runner?: CommandRunner;
+  /** Extra arguments appended to the script's own words. */
+  readonly args?: readonly string[];
+  /** Kill the script after this many ms (default: the runner's default, 10 s for `execCommand`). */
+  readonly timeoutMs?: number;
+  /** Aborting kills the script. */
+  readonly signal?: AbortSignal;
 }
 
 /**
- * Run `command` through `/bin/sh -c` in its own process group (so a timeout kills its children too, as
- * keepalived's `kill(-pid, …)` does), with `args` appended as positional parameters.
+ * Runs a script line the way keepalived runs `notify_up`/`notify_down`/`quorum_up`/`quorum_down` and
+ * `misc_path`: split into argv ({@link splitCommandLine}), `args` appended, executed directly through the
+ * {@link CommandRunner} port — no shell. (keepalived falls back to `system()` only for a file that is not
+ * executable; lvskit does not: make the script executable.)
+ * @param command - the script line, or an argv already split
+ * @param options - runner, extra arguments, timeout, abort signal
+ * @returns the runner's outcome (never rejects once started)
+ * @throws LvsError `HEALTH_INVALID_CONFIG` for a malformed command or options, synchronously
  */
 export function runScript(
-  command: string,
-  options: { readonly args?: readonly string[]; readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
-): Promise<ScriptOutcome> {
-  return new Promise((resolve) => {
-    let timedOut = false;
-    let done = false;
-    const child = spawn('/bin/sh', ['-c', `${command} "$@"`, 'sh', ...(options.args ?? [])], {
-      stdio: 'ignore',
-      detached: true,
-    });
-    const kill = (sig: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // already gone
-      }
-    };
-    const onAbort = () => {
-      timedOut = true;
-      kill('SIGTERM');
-      // keepalived escalates to SIGKILL when SIGTERM was not enough (check_misc.c).
-      setTimeout(() => kill('SIGKILL'), 1000).unref();
-    };
-    const timer = options.timeoutMs ? setTimeout(onAbort, options.timeoutMs) : null;
-    timer?.unref();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (o: ScriptOutcome) => {
-      if (done) return;
-      done = true;
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      resolve(o);
-    };
-    child.on('error', (err) => finish({ status: null, signal: null, timedOut, error: errorMessage(err) }));
-    child.on('exit', (status, signal) => {
-      // Reap any grandchildren left in the group.
-      if (timedOut) kill('SIGKILL');
-      finish({ status, signal, timedOut });
-    });
+  command: string | readonly string[],
+  options: RunScriptOptions = {},
+): Promise<CommandOutcome> {
+  const issues = new IssueList();
+  checkRecord(
+    options,
+    { runner: fn, args: arrayOf(anyString, 'an array of strings'), timeoutMs: duration(1, false), signal: abortSignal },
+    ['options'],
+    issues,
+    'runScript options',
+  );
+  if (Array.isArray(command)) arrayOf(text, 'an argv of non-empty strings')(command, ['command'], issues, 'command');
+  else if (typeof command !== 'string')
+    issues.add(['command'], 'HEALTH_INVALID_CONFIG', 'command must be a string or an argv');
+  throwIssues(issues, 'invalid runScript call');
+  const argv = typeof command === 'string' ? splitCommandLine(command) : [...command];
+  const runner = options.runner ?? execCommand;
+  return runner([...argv, ...(options.args ?? [])], {
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
   });
+}
+
+/** A one-line description of a failed outcome (`exit 3`, `timed out`, `could not start: …`), or null when it succeeded. */
+export function describeOutcome(o: CommandOutcome): string | null {
+  if (o.timedOut) return 'timed out';
+  if (o.code === 0) return null;
+  if (o.code === 127 && o.stdout === '' && o.stderr !== '') return `could not start: ${o.stderr.trim().slice(0, 200)}`;
+  if (o.code < 0) return 'killed';
+  return `exited with status ${o.code}`;
 }
 
 /** An alert about a real server or a virtual service. */
@@ -102,6 +170,18 @@ export interface MailNotifierOptions {
  * `[router] Realserver [rs] of virtual server [vs] - UP|DOWN`, `[router] Virtualserver [vs] - UP|DOWN`.
  */
 export function mailNotifier(options: MailNotifierOptions): Notifier {
+  checkOptions(
+    options,
+    {
+      host: required(text),
+      port: port,
+      from: required(text),
+      to: required(arrayOf(text, 'an array of addresses')),
+      routerId: text,
+      timeoutMs: duration(1, false),
+    },
+    'mailNotifier options',
+  );
   const timeout = options.timeoutMs ?? 30_000;
   const transport = createTransport({
     host: options.host,

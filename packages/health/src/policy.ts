@@ -3,7 +3,19 @@
  * and when it runs next — keepalived's retry rules, ldirectord's failurecount and generic rise/fall. It owns
  * no timers and no I/O; the runner feeds it results and the time, and tests drive it directly.
  */
-import { invalidConfig } from './errors.js';
+import { describe, IssueList, LvsError } from '@lvskit/base';
+import {
+  bool,
+  checkRecord,
+  duration,
+  int,
+  isRecord,
+  oneOf,
+  type Path,
+  required,
+  type Shape,
+  throwIssues,
+} from './options.js';
 
 /**
  * keepalived checker timing and retry policy.
@@ -80,6 +92,10 @@ export function keepalivedPolicy(
   type: 'TCP_CHECK' | 'HTTP_GET' | 'SSL_GET' | 'SMTP_CHECK' | 'DNS_CHECK' | 'MISC_CHECK' | 'UDP_CHECK' | 'PING_CHECK',
   overrides: Partial<Omit<KeepalivedPolicy, 'kind'>> = {},
 ): KeepalivedPolicy {
+  const issues = new IssueList();
+  oneOf(KEEPALIVED_TYPES)(type, ['type'], issues, 'type');
+  checkRecord(overrides, KEEPALIVED_OVERRIDES, ['overrides'], issues, 'keepalivedPolicy overrides');
+  throwIssues(issues, 'invalid keepalived policy');
   // KEEPALIVED_DEFAULT_DELAY 60 s (check_data.h); retry/delay_before_retry per checker file (spec §4.1).
   const delayLoopMs = overrides.delayLoopMs ?? 60_000;
   const retry = overrides.retry ?? (type === 'DNS_CHECK' ? 3 : type === 'MISC_CHECK' ? 0 : 1);
@@ -99,6 +115,9 @@ export function keepalivedPolicy(
 
 /** ldirectord defaults (`checkinterval` 10, `failurecount` 1; ldirectord.in `set_defaults`). */
 export function ldirectordPolicy(overrides: Partial<Omit<LdirectordPolicy, 'kind'>> = {}): LdirectordPolicy {
+  const issues = new IssueList();
+  checkRecord(overrides, LDIRECTORD_OVERRIDES, ['overrides'], issues, 'ldirectordPolicy overrides');
+  throwIssues(issues, 'invalid ldirectord policy');
   const p: LdirectordPolicy = {
     kind: 'ldirectord',
     checkIntervalMs: overrides.checkIntervalMs ?? 10_000,
@@ -108,35 +127,103 @@ export function ldirectordPolicy(overrides: Partial<Omit<LdirectordPolicy, 'kind
   return p;
 }
 
-function positive(v: number, path: readonly (string | number)[], allowZero: boolean): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    invalidConfig(path, `${path.join('.')} must be a ${allowZero ? 'non-negative' : 'positive'} finite number`);
+/** The keepalived checker types a policy can be made for. */
+const KEEPALIVED_TYPES = [
+  'TCP_CHECK',
+  'HTTP_GET',
+  'SSL_GET',
+  'SMTP_CHECK',
+  'DNS_CHECK',
+  'MISC_CHECK',
+  'UDP_CHECK',
+  'PING_CHECK',
+] as const;
+
+const KEEPALIVED_FIELDS = {
+  delayLoopMs: duration(1, false),
+  retry: int(0),
+  delayBeforeRetryMs: duration(1, true),
+  warmupMs: duration(1, true),
+  alpha: bool,
+  downDelay: oneOf(['loop', 'max']),
+} as const satisfies Shape;
+const KEEPALIVED_OVERRIDES: Shape = KEEPALIVED_FIELDS;
+const LDIRECTORD_FIELDS = { checkIntervalMs: duration(1, false), failureCount: int(1) } as const satisfies Shape;
+const LDIRECTORD_OVERRIDES: Shape = LDIRECTORD_FIELDS;
+
+const POLICY_SHAPES: Readonly<Record<CheckPolicy['kind'], Shape>> = {
+  keepalived: {
+    kind: required(oneOf(['keepalived'])),
+    delayLoopMs: required(KEEPALIVED_FIELDS.delayLoopMs),
+    retry: required(KEEPALIVED_FIELDS.retry),
+    delayBeforeRetryMs: required(KEEPALIVED_FIELDS.delayBeforeRetryMs),
+    warmupMs: required(KEEPALIVED_FIELDS.warmupMs),
+    alpha: required(bool),
+    downDelay: KEEPALIVED_FIELDS.downDelay,
+  },
+  ldirectord: {
+    kind: required(oneOf(['ldirectord'])),
+    checkIntervalMs: required(LDIRECTORD_FIELDS.checkIntervalMs),
+    failureCount: required(LDIRECTORD_FIELDS.failureCount),
+  },
+  riseFall: {
+    kind: required(oneOf(['riseFall'])),
+    intervalMs: required(duration(1, false)),
+    rise: required(int(1)),
+    fall: required(int(1)),
+    startUp: bool,
+  },
+};
+
+/**
+ * Records every issue of a policy (wrong kind, missing or out-of-range fields, delays a timer cannot hold)
+ * under `path`, with the field names of the policy object and the bad values.
+ * @internal
+ */
+export function policyIssues(p: unknown, path: Path, issues: IssueList): void {
+  const kind = isRecord(p) ? p.kind : undefined;
+  if (!isRecord(p) || typeof kind !== 'string' || !Object.hasOwn(POLICY_SHAPES, kind)) {
+    if (isRecord(p)) {
+      issues.add(
+        [...path, 'kind'],
+        'HEALTH_INVALID_CONFIG',
+        `policy kind must be one of keepalived, ldirectord, riseFall, got ${JSON.stringify(kind) ?? String(kind)}`,
+      );
+    } else checkRecord(p, {}, path, issues, 'a policy');
+    return;
+  }
+  checkRecord(p, POLICY_SHAPES[kind as CheckPolicy['kind']], path, issues, `a ${kind} policy`);
+}
+
+// The step functions run once per check: a cheap test of the kind, the full validation only when it fails.
+function needPolicy(p: CheckPolicy): void {
+  if (!isRecord(p) || typeof p.kind !== 'string' || !Object.hasOwn(POLICY_SHAPES, p.kind)) {
+    validatePolicy(p, ['policy']);
   }
 }
 
-/** Throw HEALTH_INVALID_CONFIG when a policy is out of range. */
-export function validatePolicy(p: CheckPolicy, path: readonly (string | number)[]): void {
-  switch (p.kind) {
-    case 'keepalived':
-      positive(p.delayLoopMs, [...path, 'delayLoopMs'], false);
-      positive(p.delayBeforeRetryMs, [...path, 'delayBeforeRetryMs'], true);
-      positive(p.warmupMs, [...path, 'warmupMs'], true);
-      if (!Number.isInteger(p.retry) || p.retry < 0) invalidConfig([...path, 'retry'], 'retry must be an integer ≥ 0');
-      return;
-    case 'ldirectord':
-      positive(p.checkIntervalMs, [...path, 'checkIntervalMs'], false);
-      if (!Number.isInteger(p.failureCount) || p.failureCount < 1) {
-        invalidConfig([...path, 'failureCount'], 'failureCount must be an integer ≥ 1');
-      }
-      return;
-    case 'riseFall':
-      positive(p.intervalMs, [...path, 'intervalMs'], false);
-      if (!Number.isInteger(p.rise) || p.rise < 1) invalidConfig([...path, 'rise'], 'rise must be an integer ≥ 1');
-      if (!Number.isInteger(p.fall) || p.fall < 1) invalidConfig([...path, 'fall'], 'fall must be an integer ≥ 1');
-      return;
-    default:
-      invalidConfig([...path, 'kind'], `unknown policy kind ${String((p as { kind?: unknown }).kind)}`);
+function needState(s: CheckerState, fn: string): void {
+  if (
+    !isRecord(s) ||
+    typeof s.up !== 'boolean' ||
+    typeof s.hasRun !== 'boolean' ||
+    !Number.isInteger(s.retryIt) ||
+    !Number.isInteger(s.okStreak)
+  ) {
+    throw new LvsError('INVALID_ARGUMENT', `${fn}: not a checker state (from initialState or step): ${describe(s)}`);
   }
+}
+
+/**
+ * Checks a policy; throws once with every issue it has.
+ * @param p - the policy
+ * @param path - where it sits in the caller's input (prefix of every issue's path)
+ * @throws LvsError `HEALTH_INVALID_CONFIG`, or `TIMER_RANGE` for a delay of 2^31 ms or more
+ */
+export function validatePolicy(p: CheckPolicy, path: readonly (string | number)[]): void {
+  const issues = new IssueList();
+  policyIssues(p, path, issues);
+  throwIssues(issues, 'invalid health policy');
 }
 
 /**
@@ -148,6 +235,7 @@ export function validatePolicy(p: CheckPolicy, path: readonly (string | number)[
  * @param startup - true for the first configuration (keepalived start), false for one added by a reload
  */
 export function initialState(p: CheckPolicy, startup = true): CheckerState {
+  needPolicy(p);
   switch (p.kind) {
     case 'keepalived':
       return { up: !p.alpha, hasRun: false, retryIt: startup ? p.retry : 0, okStreak: 0 };
@@ -165,6 +253,10 @@ export function initialState(p: CheckPolicy, startup = true): CheckerState {
  * @param rnd - a number in [0, 1)
  */
 export function firstDelay(p: CheckPolicy, rnd: number): number {
+  needPolicy(p);
+  if (typeof rnd !== 'number' || !(rnd >= 0 && rnd < 1)) {
+    throw new LvsError('INVALID_ARGUMENT', `firstDelay: rnd must be a number in [0, 1), got ${describe(rnd)}`);
+  }
   switch (p.kind) {
     case 'keepalived':
       return p.warmupMs > 0 ? Math.floor(p.warmupMs * rnd) : 0;
@@ -177,6 +269,10 @@ export function firstDelay(p: CheckPolicy, rnd: number): number {
 
 /** Feed one result to the policy. Pure. */
 export function step(p: CheckPolicy, s: CheckerState, ok: boolean): StepOutcome {
+  needPolicy(p);
+  needState(s, 'step');
+  if (typeof ok !== 'boolean')
+    throw new LvsError('INVALID_ARGUMENT', `step: ok must be true or false, got ${describe(ok)}`);
   switch (p.kind) {
     case 'keepalived':
       return stepKeepalived(p, s, ok);
@@ -246,6 +342,8 @@ function stepRiseFall(p: RiseFallPolicy, s: CheckerState, ok: boolean): StepOutc
  * enough to stay down; if up, the retry count is kept but capped at the new `retry`.
  */
 export function migrateState(next: CheckPolicy, old: CheckerState): CheckerState {
+  needPolicy(next);
+  needState(old, 'migrateState');
   if (!old.hasRun) return initialState(next);
   if (next.kind === 'keepalived') {
     const retryIt = !old.up ? next.retry + 1 : Math.min(old.retryIt, next.retry);
@@ -259,5 +357,6 @@ export function migrateState(next: CheckPolicy, old: CheckerState): CheckerState
 
 /** The interval of a policy (for stagger and for display). */
 export function intervalOf(p: CheckPolicy): number {
+  needPolicy(p);
   return p.kind === 'keepalived' ? p.delayLoopMs : p.kind === 'ldirectord' ? p.checkIntervalMs : p.intervalMs;
 }

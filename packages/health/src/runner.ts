@@ -6,7 +6,15 @@
  * is the async shell. It never opens sockets itself and never reads the wall clock except through
  * `Clock` (`@lvskit/base`).
  */
-import { type Clock, LvsError, type LvsIssue, systemClock, type TimerHandle, TypedEmitter } from '@lvskit/base';
+import {
+  type Clock,
+  describe,
+  IssueList,
+  MAX_TIMER_DELAY_MS,
+  systemClock,
+  type TimerHandle,
+  TypedEmitter,
+} from '@lvskit/base';
 import {
   type DamperConfig,
   type DamperOptions,
@@ -17,13 +25,27 @@ import {
   dampTick,
 } from './damper.js';
 import {
+  arrayOf,
+  checkRecord,
+  duration,
+  fn,
+  isRecord,
+  type Path,
+  type Rule,
+  required,
+  rule,
+  type Shape,
+  text,
+  throwIssues,
+} from './options.js';
+import {
   type CheckerState,
   type CheckPolicy,
   firstDelay,
   initialState,
   migrateState,
+  policyIssues,
   step,
-  validatePolicy,
 } from './policy.js';
 import { type Checker, type CheckResult, errorMessage } from './types.js';
 
@@ -158,13 +180,7 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
    * in-flight checks (keepalived `migrate_checkers`), so a reload never makes a healthy server flap.
    */
   apply(specs: readonly RealServerHealthSpec[]): void {
-    const issues = validateSpecs(specs);
-    if (issues.length > 0) {
-      const first = issues[0] as LvsIssue;
-      throw new LvsError(first.code, `invalid health configuration: ${issues.map((i) => i.message).join('; ')}`, {
-        issues,
-      });
-    }
+    throwIssues(validateSpecs(specs), 'invalid health configuration');
     const now = this.#clock.now();
     const next = new Map<string, RsEntry>();
     const fresh: CheckerEntry[] = [];
@@ -411,10 +427,14 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
       up = d.up;
       this.#clearDamperTimer(rs);
       if (d.wakeAt !== null && this.#running) {
-        rs.damperTimer = this.#clock.setTimeout(() => {
-          rs.damperTimer = null;
-          if (this.#servers.get(rs.id) === rs) this.#settle(rs, 'damper', this.#clock.now());
-        }, d.wakeAt - now);
+        // A long suppression is waited out in steps a timer can hold; dampTick simply re-arms.
+        rs.damperTimer = this.#clock.setTimeout(
+          () => {
+            rs.damperTimer = null;
+            if (this.#servers.get(rs.id) === rs) this.#settle(rs, 'damper', this.#clock.now());
+          },
+          Math.min(d.wakeAt - now, MAX_TIMER_DELAY_MS),
+        );
       }
     }
     if (up !== rs.up) {
@@ -424,47 +444,83 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
   }
 }
 
-function validateSpecs(specs: readonly RealServerHealthSpec[]): LvsIssue[] {
-  const issues: LvsIssue[] = [];
+const CHECKER: Shape = { kind: required(text), key: required(text), check: required(fn) };
+/**
+ * Records every issue of one checker spec under `path` (its checker's shape, its policy, its timeout), and
+ * a key already in `keys` as a duplicate.
+ * @internal
+ */
+export function checkerSpecIssues(c: unknown, path: Path, issues: IssueList, keys: Set<string>): void {
+  const o = checkRecord(
+    c,
+    {
+      checker: required(rule(isRecord, 'a checker')),
+      policy: required(rule(isRecord, 'a policy')),
+      timeoutMs: required(duration(1, false)),
+    },
+    path,
+    issues,
+    'a checker spec',
+  );
+  if (!o) return;
+  const checker = isRecord(o.checker) ? o.checker : undefined;
+  if (checker) {
+    // A checker may be a class instance with more members: check only what the runner uses.
+    for (const [k, r] of Object.entries(CHECKER)) {
+      const v = checker[k];
+      if (v === undefined || v === null)
+        issues.add([...path, 'checker', k], 'HEALTH_INVALID_CONFIG', `a checker needs ${k}, got ${describe(v)}`);
+      else (r as { rule: Rule }).rule(v, [...path, 'checker', k], issues, k);
+    }
+    if (typeof checker.key === 'string') {
+      if (keys.has(checker.key)) {
+        issues.add(
+          [...path, 'checker', 'key'],
+          'HEALTH_DUPLICATE_ID',
+          `checker key ${describe(checker.key)} repeated on one real server`,
+        );
+      }
+      keys.add(checker.key);
+    }
+  }
+  if (isRecord(o.policy)) policyIssues(o.policy, [...path, 'policy'], issues);
+}
+
+function validateSpecs(specs: readonly RealServerHealthSpec[]): IssueList {
+  const issues = new IssueList();
+  if (!Array.isArray(specs)) {
+    issues.add([], 'HEALTH_INVALID_CONFIG', `specs must be an array of real servers, got ${describe(specs)}`);
+    return issues;
+  }
   const ids = new Set<string>();
   specs.forEach((rs, i) => {
-    if (typeof rs.id !== 'string' || rs.id === '') {
-      issues.push({ path: [i, 'id'], code: 'HEALTH_INVALID_CONFIG', message: `real server ${i} has no id` });
-    } else if (ids.has(rs.id)) {
-      issues.push({ path: [i, 'id'], code: 'HEALTH_DUPLICATE_ID', message: `real server id ${rs.id} repeated` });
+    const o = checkRecord(
+      rs,
+      {
+        id: required(text),
+        checkers: required(arrayOf(rule(isRecord, 'an object'), 'an array of checker specs')),
+        damper: rule(isRecord, 'an object'),
+      },
+      [i],
+      issues,
+      'a real server',
+    );
+    if (!o) return;
+    if (typeof o.id === 'string') {
+      if (ids.has(o.id)) issues.add([i, 'id'], 'HEALTH_DUPLICATE_ID', `real server id ${describe(o.id)} repeated`);
+      ids.add(o.id);
     }
-    ids.add(rs.id);
     const keys = new Set<string>();
-    rs.checkers.forEach((c, j) => {
-      const path = [i, 'checkers', j];
-      if (keys.has(c.checker.key)) {
-        issues.push({
-          path: [...path, 'key'],
-          code: 'HEALTH_DUPLICATE_ID',
-          message: `checker ${c.checker.key} repeated on ${rs.id}`,
-        });
-      }
-      keys.add(c.checker.key);
-      if (!Number.isFinite(c.timeoutMs) || c.timeoutMs <= 0) {
-        issues.push({
-          path: [...path, 'timeoutMs'],
-          code: 'HEALTH_INVALID_CONFIG',
-          message: `timeoutMs of ${c.checker.key} on ${rs.id} must be positive`,
-        });
-      }
+    if (Array.isArray(o.checkers)) {
+      o.checkers.forEach((c: unknown, j: number) => {
+        checkerSpecIssues(c, [i, 'checkers', j], issues, keys);
+      });
+    }
+    if (isRecord(o.damper)) {
       try {
-        validatePolicy(c.policy, [...path, 'policy']);
+        damperConfig(o.damper as DamperOptions);
       } catch (err) {
-        if (LvsError.is(err)) issues.push(...err.issues);
-        else throw err;
-      }
-    });
-    if (rs.damper) {
-      try {
-        damperConfig(rs.damper);
-      } catch (err) {
-        if (LvsError.is(err)) issues.push(...err.issues.map((x) => ({ ...x, path: [i, ...x.path] })));
-        else throw err;
+        issues.addError([i], err, 'HEALTH_INVALID_CONFIG');
       }
     }
   });

@@ -19,8 +19,3 @@ export async function guarded(signal: AbortSignal, body: () => Promise<CheckVerd
     return result(false, msg, started);
   }
 }
-
-/** `host:port` with IPv6 brackets. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}

@@ -7,9 +7,24 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { LvsError } from '@lvskit/base';
+import { describe, formatEndpoint, LvsError } from '@lvskit/base';
+import {
+  abortSignal,
+  anyString,
+  checkArgs,
+  checkOptions,
+  either,
+  int,
+  ip,
+  oneOf,
+  optional,
+  port as portRule,
+  regexp,
+  required,
+  text,
+} from '../options.js';
 import type { Checker } from '../types.js';
-import { type CheckVerdict, guarded, hostPort } from './common.js';
+import { type CheckVerdict, guarded } from './common.js';
 import { abortError } from './socket.js';
 
 /** Query types DNS_CHECK accepts (check_dns.c `DNS_TYPE` table), plus PTR for ldirectord. */
@@ -40,8 +55,17 @@ function bad(message: string): never {
   throw new LvsError('INVALID_ARGUMENT', message);
 }
 
+function malformed(message: string): never {
+  throw new LvsError('HEALTH_MALFORMED_REPLY', message);
+}
+
 /** Encode a query: one question, RD set (keepalived sets Recursion Desired). */
 export function encodeDnsQuery(id: number, name: string, type: DnsType | number): Buffer {
+  checkArgs('encodeDnsQuery', [
+    ['id', int(0, 0xffff), id],
+    ['name', anyString, name],
+    ['type', either(oneOf(Object.keys(DNS_TYPES)), int(0, 0xffff), 'a DNS type name or number'), type],
+  ]);
   const qtype = typeof type === 'number' ? type : DNS_TYPES[type];
   const labels = name === '' || name === '.' ? [] : name.replace(/\.$/, '').split('.');
   let len = HDR_LEN + 1 + 4;
@@ -89,43 +113,51 @@ function readName(b: Buffer, start: number): [string, number] {
   let o = start;
   let end = -1;
   for (let hops = 0; hops < 64; hops++) {
-    if (o >= b.length) bad('DNS name runs past the message');
+    if (o >= b.length) malformed('DNS name runs past the message');
     const len = b[o] as number;
     if (len === 0) return [parts.join('.'), end < 0 ? o + 1 : end];
     if ((len & 0xc0) === 0xc0) {
-      if (o + 1 >= b.length) bad('DNS pointer runs past the message');
+      if (o + 1 >= b.length) malformed('DNS pointer runs past the message');
       if (end < 0) end = o + 2;
       o = ((len & 0x3f) << 8) | (b[o + 1] as number);
       continue;
     }
-    if ((len & 0xc0) !== 0) bad('DNS label type not supported');
-    if (o + 1 + len > b.length) bad('DNS label runs past the message');
+    if ((len & 0xc0) !== 0) malformed('DNS label type not supported');
+    if (o + 1 + len > b.length) malformed('DNS label runs past the message');
     parts.push(b.toString('latin1', o + 1, o + 1 + len));
     o += 1 + len;
   }
-  return bad('DNS name has too many compression pointers');
+  return malformed('DNS name has too many compression pointers');
 }
 
-/** Decode a reply. Throws LvsError(INVALID_ARGUMENT) on malformed input. */
+/**
+ * Decode a reply.
+ * @throws LvsError `HEALTH_MALFORMED_REPLY` on malformed or truncated input, `INVALID_ARGUMENT` when `b` is not bytes
+ */
 export function decodeDnsMessage(b: Buffer): DnsMessage {
-  if (b.length < HDR_LEN) bad('DNS message shorter than its header');
+  if (!(b instanceof Uint8Array)) bad(`decodeDnsMessage needs the reply bytes (a Buffer), got ${describe(b)}`);
+  if (!Buffer.isBuffer(b)) {
+    const u = b as Uint8Array;
+    b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  }
+  if (b.length < HDR_LEN) malformed('DNS message shorter than its header');
   const flags = b.readUInt16BE(HDR_FLAGS);
   const qd = b.readUInt16BE(HDR_QDCOUNT);
   const an = b.readUInt16BE(HDR_ANCOUNT);
   let o = HDR_LEN;
   for (let i = 0; i < qd; i++) {
     o = readName(b, o)[1] + 4;
-    if (o > b.length) bad('DNS question runs past the message');
+    if (o > b.length) malformed('DNS question runs past the message');
   }
   const answers: DnsRecord[] = [];
   for (let i = 0; i < an; i++) {
     const [name, after] = readName(b, o);
-    if (after + 10 > b.length) bad('DNS record header runs past the message');
+    if (after + 10 > b.length) malformed('DNS record header runs past the message');
     const type = b.readUInt16BE(after);
     const ttl = b.readUInt32BE(after + 4);
     const rdlen = b.readUInt16BE(after + 8);
     const rd = after + 10;
-    if (rd + rdlen > b.length) bad('DNS record data runs past the message');
+    if (rd + rdlen > b.length) malformed('DNS record data runs past the message');
     let data: string | Buffer = b.subarray(rd, rd + rdlen);
     if (type === 1 && rdlen === 4) data = [...data].join('.');
     else if (type === 28 && rdlen === 16) {
@@ -148,6 +180,14 @@ export function dnsQuery(
   signal: AbortSignal,
   bindTo?: string,
 ): Promise<DnsMessage> {
+  checkArgs('dnsQuery', [
+    ['host', text, host],
+    ['port', portRule, port],
+    ['name', anyString, name],
+    ['type', either(oneOf(Object.keys(DNS_TYPES)), int(0, 0xffff), 'a DNS type name or number'), type],
+    ['signal', abortSignal, signal],
+    ['bindTo', optional(ip), bindTo],
+  ]);
   return new Promise((resolve, reject) => {
     const id = Math.floor(Math.random() * 0x10000);
     const query = encodeDnsQuery(id, name, type);
@@ -197,6 +237,18 @@ export interface DnsCheckOptions {
 
 /** Build a DNS_CHECK: up on a reply with RCODE 0 (check_dns.c `dns_recv_thread`). */
 export function dnsCheck(o: DnsCheckOptions): Checker {
+  checkOptions(
+    o,
+    {
+      host: required(text),
+      port: portRule,
+      type: oneOf(Object.keys(DNS_TYPES)),
+      name: anyString,
+      bindTo: ip,
+      key: text,
+    },
+    'dnsCheck options',
+  );
   const port = o.port ?? 53;
   const type = o.type ?? 'SOA';
   const name = o.name ?? '';
@@ -204,7 +256,7 @@ export function dnsCheck(o: DnsCheckOptions): Checker {
   encodeDnsQuery(0, name, type); // validate the name now
   return {
     kind: 'DNS_CHECK',
-    key: o.key ?? `DNS_CHECK ${hostPort(o.host, port)} ${type} ${name}`,
+    key: o.key ?? `DNS_CHECK ${formatEndpoint(o.host, port)} ${type} ${name}`,
     check(signal) {
       return guarded(signal, async (): Promise<CheckVerdict> => {
         const m = await dnsQuery(o.host, port, name, type, signal, o.bindTo);
@@ -229,13 +281,18 @@ export interface LdDnsOptions {
  * answer's address or a PTR answer's name matches `receive`; an empty receive never matches.
  */
 export function ldDnsCheck(o: LdDnsOptions): Checker {
+  checkOptions(
+    o,
+    { host: required(text), port: portRule, request: required(anyString), receive: required(regexp), key: text },
+    'ldDnsCheck options',
+  );
   const port = o.port ?? 53;
   const req = o.request.replace(/^\//, '');
   const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(req);
   const [qname, qtype] = v4 ? [`${v4.slice(1).reverse().join('.')}.in-addr.arpa`, DNS_TYPES.PTR] : [req, DNS_TYPES.A];
   return {
     kind: 'ldirectord:dns',
-    key: o.key ?? `ldirectord:dns ${hostPort(o.host, port)} ${req}`,
+    key: o.key ?? `ldirectord:dns ${formatEndpoint(o.host, port)} ${req}`,
     check(signal) {
       return guarded(signal, async () => {
         const m = await dnsQuery(o.host, port, qname, qtype, signal);

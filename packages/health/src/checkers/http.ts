@@ -7,9 +7,79 @@
  */
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { describe, formatEndpoint, LvsError } from '@lvskit/base';
+import {
+  abortSignal,
+  anyString,
+  arrayOf,
+  bool,
+  bytes,
+  checkArgs,
+  checkOptions,
+  checkRecord,
+  either,
+  int,
+  ip,
+  oneOf,
+  optional,
+  pem,
+  port,
+  port0,
+  type Rule,
+  regexp,
+  required,
+  rule,
+  type Shape,
+  text,
+} from '../options.js';
 import type { Checker, CheckResult } from '../types.js';
-import { type CheckVerdict, guarded, hostPort } from './common.js';
+import { type CheckVerdict, guarded } from './common.js';
 import { type DialOptions, dial } from './socket.js';
+
+const statusCode: Rule = (v, path, issues, key) => {
+  const code = (x: unknown) => Number.isInteger(x) && (x as number) >= 100 && (x as number) <= 599;
+  arrayOf(
+    either(
+      rule(code, 'a status code'),
+      rule((x) => Array.isArray(x) && x.length === 2 && code(x[0]) && code(x[1]) && x[0] <= x[1], 'a range'),
+      'a status code 100..599 or a range [from, to]',
+    ),
+    'an array of status codes and ranges',
+  )(v, path, issues, key);
+};
+
+const HTTP_URL: Shape = {
+  path: required(anyString),
+  digest: rule((v) => typeof v === 'string' && /^[0-9a-fA-F]{32}$/.test(v), 'an MD5 digest (32 hex digits)'),
+  statusCode,
+  virtualhost: text,
+  regex: regexp,
+  regexNoMatch: bool,
+};
+
+const HTTP_GET_OPTIONS: Shape = {
+  host: required(text),
+  port: required(port),
+  urls: required((v, path, issues, key) => {
+    if (!Array.isArray(v)) return arrayOf(text, 'an array of url blocks')(v, path, issues, key);
+    v.forEach((u, i) => {
+      checkRecord(u, HTTP_URL, [...path, i], issues, 'a url');
+    });
+  }),
+  httpProtocol: oneOf(['1.0', '1.0C', '1.1']),
+  virtualhost: text,
+  ssl: (v, path, issues) =>
+    void checkRecord(
+      v,
+      { enableSni: bool, sniName: text, verify: bool, ca: pem, cert: pem, key: pem },
+      path,
+      issues,
+      'ssl options',
+    ),
+  bindTo: ip,
+  bindPort: port0,
+  key: text,
+};
 
 /** A status-code set: single codes and inclusive ranges, e.g. `[200, [300, 399]]`. */
 export type StatusCodes = readonly (number | readonly [number, number])[];
@@ -63,13 +133,31 @@ export interface RawHttpResponse {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-/** Parse raw response bytes (keepalived `extract_status_code` / `extract_content_length`). */
+function malformed(message: string): never {
+  throw new LvsError('HEALTH_MALFORMED_REPLY', message);
+}
+
+/**
+ * Parse raw response bytes (keepalived `extract_status_code` / `extract_content_length`).
+ * @throws LvsError `HEALTH_MALFORMED_REPLY` when the header block is incomplete or the status line malformed;
+ *   `INVALID_ARGUMENT` when `raw` is not bytes
+ */
 export function parseHttpResponse(raw: Buffer): RawHttpResponse {
+  if (!(raw instanceof Uint8Array)) {
+    throw new LvsError(
+      'INVALID_ARGUMENT',
+      `parseHttpResponse needs the response bytes (a Buffer), got ${describe(raw)}`,
+    );
+  }
+  if (!Buffer.isBuffer(raw)) {
+    const u = raw as Uint8Array;
+    raw = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  }
   const end = raw.indexOf(HEADER_END);
-  if (end < 0) throw new Error('incomplete HTTP response header');
+  if (end < 0) malformed('incomplete HTTP response header (no blank line after the headers)');
   const head = raw.subarray(0, end).toString('latin1').split('\r\n');
   const m = /^HTTP\/\d\.\d\s+(\d{3})/.exec(head[0] ?? '');
-  if (!m) throw new Error(`malformed status line: ${(head[0] ?? '').slice(0, 80)}`);
+  if (!m) malformed(`malformed HTTP status line: ${JSON.stringify((head[0] ?? '').slice(0, 80))}`);
   const headers = new Map<string, string>();
   for (const line of head.slice(1)) {
     const i = line.indexOf(':');
@@ -86,6 +174,10 @@ export function parseHttpResponse(raw: Buffer): RawHttpResponse {
 
 /** True when `code` is in `set` (default 200-299, keepalived check_http.c). */
 export function statusMatches(code: number, set: StatusCodes | undefined): boolean {
+  checkArgs('statusMatches', [
+    ['code', int(0, 999), code],
+    ['set', optional(statusCode), set],
+  ]);
   if (!set || set.length === 0) return code >= 200 && code <= 299;
   return set.some((s) => (typeof s === 'number' ? s === code : code >= s[0] && code <= s[1]));
 }
@@ -157,9 +249,16 @@ export function keepalivedRequest(
   port: number,
   vhost: string | undefined,
 ): string {
+  checkArgs('keepalivedRequest', [
+    ['path', anyString, path],
+    ['protocol', oneOf(['1.0', '1.0C', '1.1']), protocol],
+    ['host', text, host],
+    ['port', port0, port],
+    ['vhost', optional(text), vhost],
+  ]);
   const minor = protocol === '1.1' ? 1 : 0;
   const close = protocol === '1.0' ? '' : 'Connection: close\r\n';
-  const h = vhost ?? hostPort(host, port);
+  const h = vhost ?? formatEndpoint(host, port);
   return `GET ${path} HTTP/1.${minor}\r\nUser-Agent: KeepAliveClient\r\n${close}Host: ${h}\r\n\r\n`;
 }
 
@@ -187,19 +286,22 @@ function dialOptions(o: HttpGetOptions, vhost: string | undefined): DialOptions 
 
 /** Check one url; exported for genhash-like tools. */
 export async function checkUrl(o: HttpGetOptions, url: HttpUrl, signal: AbortSignal): Promise<CheckVerdict> {
+  checkOptions(o, HTTP_GET_OPTIONS, 'checkUrl options');
+  checkOptions(url, HTTP_URL, 'checkUrl url');
+  checkArgs('checkUrl', [['signal', abortSignal, signal]]);
   const vhost = url.virtualhost ?? o.virtualhost;
   const req = keepalivedRequest(url.path, o.httpProtocol ?? '1.0', o.host, o.port, vhost);
   const res = await httpExchange(dialOptions(o, vhost), req, signal);
   if (!statusMatches(res.status, url.statusCode)) {
     return {
       ok: false,
-      message: `HTTP status code error to ${hostPort(o.host, o.port)} url(${url.path}), status_code [${res.status}]`,
+      message: `HTTP status code error to ${formatEndpoint(o.host, o.port)} url(${url.path}), status_code [${res.status}]`,
     };
   }
   if (url.digest !== undefined && res.md5 !== url.digest.toLowerCase()) {
     return {
       ok: false,
-      message: `MD5 digest error to ${hostPort(o.host, o.port)} url(${url.path}), expected ${url.digest}, got ${res.md5}`,
+      message: `MD5 digest error to ${formatEndpoint(o.host, o.port)} url(${url.path}), expected ${url.digest}, got ${res.md5}`,
     };
   }
   if (url.regex) {
@@ -216,11 +318,12 @@ export async function checkUrl(o: HttpGetOptions, url: HttpUrl, signal: AbortSig
  * (keepalived fetches one url per delay_loop and declares the checker up after the last one).
  */
 export function httpGetCheck(o: HttpGetOptions): Checker {
+  checkOptions(o, HTTP_GET_OPTIONS, 'httpGetCheck options');
   const kind = o.ssl ? 'SSL_GET' : 'HTTP_GET';
   const urls = o.urls.filter((u) => u.path !== '');
   return {
     kind,
-    key: o.key ?? `${kind} ${hostPort(o.host, o.port)} ${urls.map((u) => u.path).join(',')}`,
+    key: o.key ?? `${kind} ${formatEndpoint(o.host, o.port)} ${urls.map((u) => u.path).join(',')}`,
     check(signal): Promise<CheckResult> {
       return guarded(signal, async () => {
         // check_http.c http_connect_thread: "if there are no URLs in list, enable server w/o checking".
@@ -255,6 +358,11 @@ export interface LdHttpOptions {
 
 /** Decode a chunked body (RFC 9112 §7.1); returns the input when it is not valid chunked framing. */
 export function dechunk(body: Buffer): Buffer {
+  checkArgs('dechunk', [['body', bytes, body]]);
+  if (!Buffer.isBuffer(body)) {
+    const u = body as Uint8Array;
+    body = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  }
   const parts: Buffer[] = [];
   let at = 0;
   for (;;) {
@@ -278,12 +386,26 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
  * `max_redirect`), the first request carrying `Host: <virtualhost or real address>`.
  */
 export function ldHttpCheck(o: LdHttpOptions): Checker {
+  checkOptions(
+    o,
+    {
+      host: required(text),
+      port: required(port),
+      request: required(anyString),
+      receive: regexp,
+      method: oneOf(['GET', 'HEAD']),
+      virtualhost: text,
+      https: bool,
+      key: text,
+    },
+    'ldHttpCheck options',
+  );
   const kind = o.https ? 'ldirectord:https' : 'ldirectord:http';
   const path = o.request.startsWith('/') ? o.request : `/${o.request}`;
   const method = o.method ?? 'GET';
   return {
     kind,
-    key: o.key ?? `${kind} ${hostPort(o.host, o.port)}${path}`,
+    key: o.key ?? `${kind} ${formatEndpoint(o.host, o.port)}${path}`,
     check(signal) {
       return guarded(signal, async () => {
         let https = o.https ?? false;
@@ -302,7 +424,7 @@ export function ldHttpCheck(o: LdHttpOptions): Checker {
           const res = await httpExchange(d, req, signal);
           const location = res.headers.get('location');
           if (REDIRECTS.has(res.status) && location && hop < 7) {
-            const base = `${https ? 'https' : 'http'}://${hostPort(connectHost, port)}${target}`;
+            const base = `${https ? 'https' : 'http'}://${formatEndpoint(connectHost, port)}${target}`;
             const next = new URL(location, base);
             https = next.protocol === 'https:';
             connectHost = next.hostname.replace(/^\[|\]$/g, '');

@@ -7,9 +7,13 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
+import { formatEndpoint } from '@lvskit/base';
+import { anyString, bool, checkOptions, port, regexp, required, type Shape, text } from '../options.js';
 import type { Checker } from '../types.js';
-import { guarded, hostPort } from './common.js';
+import { guarded } from './common.js';
 import { abortError, dial, LineReader, readAll } from './socket.js';
+
+const TEXT_OPTIONS = { host: required(text), port: required(port), tls: bool, key: text } as const satisfies Shape;
 
 /** Common options of these checks. */
 export interface TextCheckOptions {
@@ -43,7 +47,12 @@ export interface FtpCheckOptions extends TextCheckOptions {
  * last successful match — not reproducible).
  */
 export function ftpCheck(o: FtpCheckOptions): Checker {
-  const where = hostPort(o.host, o.port);
+  checkOptions(
+    o,
+    { ...TEXT_OPTIONS, login: anyString, passwd: anyString, request: required(anyString), receive: regexp },
+    'ftpCheck options',
+  );
+  const where = formatEndpoint(o.host, o.port);
   return {
     kind: 'ldirectord:ftp',
     key: o.key ?? `ldirectord:ftp ${where} ${o.request}`,
@@ -115,10 +124,11 @@ export interface MailboxCheckOptions extends TextCheckOptions {
 
 /** ldirectord `check_pop` (Mail::POP3Client): `+OK` greeting; with a login, USER/PASS must be accepted. */
 export function popCheck(o: MailboxCheckOptions): Checker {
+  checkOptions(o, { ...TEXT_OPTIONS, login: anyString, passwd: anyString }, 'popCheck options');
   const kind = o.tls ? 'ldirectord:pops' : 'ldirectord:pop';
   return {
     kind,
-    key: o.key ?? `${kind} ${hostPort(o.host, o.port)}`,
+    key: o.key ?? `${kind} ${formatEndpoint(o.host, o.port)}`,
     check(signal) {
       return guarded(signal, async () => {
         const sock = await dial(d(o), signal);
@@ -146,10 +156,11 @@ export function popCheck(o: MailboxCheckOptions): Checker {
 
 /** ldirectord `check_imap` / `check_imaps` (Net::IMAP::Simple): `* OK` greeting; with a login, LOGIN must succeed. */
 export function imapCheck(o: MailboxCheckOptions): Checker {
+  checkOptions(o, { ...TEXT_OPTIONS, login: anyString, passwd: anyString }, 'imapCheck options');
   const kind = o.tls ? 'ldirectord:imaps' : 'ldirectord:imap';
   return {
     kind,
-    key: o.key ?? `${kind} ${hostPort(o.host, o.port)}`,
+    key: o.key ?? `${kind} ${formatEndpoint(o.host, o.port)}`,
     check(signal) {
       return guarded(signal, async () => {
         const sock = await dial(d(o), signal);
@@ -183,9 +194,10 @@ function quote(s: string): string {
 
 /** ldirectord `check_nntp`: read up to 64 bytes of banner; up when it starts with `2`. */
 export function nntpCheck(o: TextCheckOptions): Checker {
+  checkOptions(o, TEXT_OPTIONS, 'nntpCheck options');
   return {
     kind: 'ldirectord:nntp',
-    key: o.key ?? `ldirectord:nntp ${hostPort(o.host, o.port)}`,
+    key: o.key ?? `ldirectord:nntp ${formatEndpoint(o.host, o.port)}`,
     check(signal) {
       return guarded(signal, async () => {
         const sock = await dial(d(o), signal);
@@ -216,10 +228,15 @@ export interface SimpleTcpOptions extends TextCheckOptions {
  * expanded, half-close, and be up when one reply line matches `receive`.
  */
 export function simpleTcpCheck(o: SimpleTcpOptions): Checker {
+  checkOptions(
+    o,
+    { ...TEXT_OPTIONS, request: required(anyString), receive: required(regexp) },
+    'simpleTcpCheck options',
+  );
   const payload = o.request.slice(1).replace(/\\n/g, '\n');
   return {
     kind: 'ldirectord:simpletcp',
-    key: o.key ?? `ldirectord:simpletcp ${hostPort(o.host, o.port)} ${o.request}`,
+    key: o.key ?? `ldirectord:simpletcp ${formatEndpoint(o.host, o.port)} ${o.request}`,
     check(signal) {
       return guarded(signal, async () => {
         const sock = await dial(d(o), signal);

@@ -2,83 +2,122 @@
  * keepalived MISC_CHECK and ldirectord `checktype = external`: run a command; its exit status decides.
  * MISC: 0 ⇒ up; with `misc_dynamic`, 2..255 ⇒ up and weight = status − 2 (the code's formula; the man
  * page's "exit 10 ⇒ weight 10" example contradicts it, spec §8 #14); anything else ⇒ down. External:
- * `checkcommand vip|fwmark vport rip rport`, 0 ⇒ up. A timeout kills the whole process group.
- * @see keepalived/check/check_misc.c `misc_check_child_thread`; ldirectord.in `check_external`
+ * `checkcommand vip|fwmark vport rip rport`, 0 ⇒ up. Both run through the `CommandRunner` port as argv —
+ * keepalived splits `misc_path` into words and `execve`s them; ldirectord `exec`s the list
+ * `(checkcommand, vip, vport, rip, rport)` — so neither goes through a shell here either. The runner's
+ * abort (its timeout) kills the child.
+ * @see keepalived/check/check_misc.c `misc_check_thread`, `misc_path_handler`; ldirectord.in `check_external`,
+ * `system_timeout`
  */
-import { runScript } from '../notify.js';
+import { type CommandRunner, execCommand, MAX_TIMER_DELAY_MS } from '@lvskit/base';
+import { describeOutcome, splitCommandLine } from '../notify.js';
+import { bool, checkOptions, duration, fn, port0, required, text } from '../options.js';
 import type { Checker } from '../types.js';
 import { guarded } from './common.js';
 
 /** MISC_CHECK options. */
 export interface MiscCheckOptions {
-  /** `misc_path`: the command line (run by /bin/sh -c). */
+  /** `misc_path`: the script and its arguments, split into argv as keepalived does (quotes, backslashes). */
   readonly path: string;
   /** `misc_dynamic`. */
   readonly dynamic?: boolean;
   /**
-   * `misc_timeout` (keepalived: unset ⇒ delay_loop). The runner's timeout also applies; the process
-   * group is killed either way.
+   * `misc_timeout` in ms (keepalived: unset ⇒ delay_loop). The runner's timeout also applies; the script is
+   * killed either way.
    */
   readonly timeoutMs?: number;
   /** `user`: run the script as this user (through `runuser`, so only when we are root). */
   readonly user?: string;
+  /** Identity across reloads (default `MISC_CHECK <path>`). */
   readonly key?: string;
+  /** The command runner (default `execCommand` of `@lvskit/base`); tests inject `FakeCommandRunner`. */
+  readonly runner?: CommandRunner;
 }
 
-/** Build a MISC_CHECK. */
+/**
+ * Build a MISC_CHECK.
+ * @throws LvsError `HEALTH_INVALID_CONFIG` (or `TIMER_RANGE`) for malformed options or an unsplittable path
+ */
 export function miscCheck(o: MiscCheckOptions): Checker {
+  checkOptions(
+    o,
+    { path: required(text), dynamic: bool, timeoutMs: duration(1, false), user: text, key: text, runner: fn },
+    'miscCheck options',
+  );
+  const words = splitCommandLine(o.path);
+  // keepalived drops privileges to `user` before exec (check_misc.c); runuser does the same here.
+  const argv = o.user === undefined ? words : ['runuser', '-u', o.user, '--', ...words];
+  const runner = o.runner ?? execCommand;
   return {
     kind: 'MISC_CHECK',
     key: o.key ?? `MISC_CHECK ${o.path}`,
     check(signal) {
       return guarded(signal, async () => {
-        // keepalived drops privileges to `user` before exec (check_misc.c); runuser does the same here.
-        const cmd =
-          o.user === undefined ? o.path : `exec runuser -u ${shellQuote(o.user)} -- /bin/sh -c ${shellQuote(o.path)}`;
-        const r = await runScript(cmd, { signal, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) });
-        if (r.error) return { ok: false, message: `misc check ${o.path} could not start: ${r.error}` };
-        if (r.timedOut) return { ok: false, message: `misc check ${o.path} timed out` };
-        if (r.status === null) return { ok: false, message: `misc check ${o.path} failed (due to signal ${r.signal})` };
-        if (r.status === 0) return { ok: true, message: `misc check ${o.path} succeeded` };
-        if (o.dynamic && r.status >= 2 && r.status <= 255) {
-          return { ok: true, message: `misc check ${o.path} succeeded (exit ${r.status})`, weight: r.status - 2 };
+        // Without misc_timeout the runner's abort is the only limit (not the command runner's own default).
+        const r = await runner(argv, { signal, timeoutMs: o.timeoutMs ?? MAX_TIMER_DELAY_MS });
+        if (r.timedOut || signal.aborted) return { ok: false, message: `misc check ${o.path} timed out` };
+        if (r.code === 0) return { ok: true, message: `misc check ${o.path} succeeded` };
+        if (o.dynamic && r.code >= 2 && r.code <= 255) {
+          return { ok: true, message: `misc check ${o.path} succeeded (exit ${r.code})`, weight: r.code - 2 };
         }
-        return { ok: false, message: `misc check ${o.path} failed (exited with status ${r.status})` };
+        return { ok: false, message: `misc check ${o.path} failed (${describeOutcome(r)})` };
       });
     },
   };
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** ldirectord external check options. */
 export interface ExternalCheckOptions {
-  /** `checkcommand` (default /bin/true). */
+  /** `checkcommand` (default /bin/true): one program path, as ldirectord execs it (not split into words). */
   readonly command?: string;
   /** The virtual address, or the fwmark for fwmark services. */
   readonly virtual: string;
+  /** The virtual port. */
   readonly virtualPort: number;
+  /** The real server's address. */
   readonly realServer: string;
+  /** The real server's port. */
   readonly realPort: number;
+  /** `checktimeout` in ms: kill the command after this long (default: only the runner's abort). */
+  readonly timeoutMs?: number;
+  /** Identity across reloads (default `external <command> <args>`). */
   readonly key?: string;
+  /** The command runner (default `execCommand` of `@lvskit/base`); tests inject `FakeCommandRunner`. */
+  readonly runner?: CommandRunner;
 }
 
-/** ldirectord `check_external`: `checkcommand <vip|fwmark> <vport> <rip> <rport>`, exit 0 ⇒ up. */
+/**
+ * ldirectord `check_external`: `checkcommand <vip|fwmark> <vport> <rip> <rport>`, exit 0 ⇒ up.
+ * @throws LvsError `HEALTH_INVALID_CONFIG` for malformed options
+ */
 export function externalCheck(o: ExternalCheckOptions): Checker {
+  checkOptions(
+    o,
+    {
+      command: text,
+      virtual: required(text),
+      virtualPort: required(port0),
+      realServer: required(text),
+      realPort: required(port0),
+      timeoutMs: duration(1, false),
+      key: text,
+      runner: fn,
+    },
+    'externalCheck options',
+  );
   const cmd = o.command ?? '/bin/true';
   const args = [o.virtual, String(o.virtualPort), o.realServer, String(o.realPort)];
+  const runner = o.runner ?? execCommand;
   return {
     kind: 'ldirectord:external',
     key: o.key ?? `external ${cmd} ${args.join(' ')}`,
     check(signal) {
       return guarded(signal, async () => {
-        const r = await runScript(cmd, { signal, args });
-        if (r.error) return { ok: false, message: `${cmd} could not start: ${r.error}` };
-        return r.status === 0
+        const r = await runner([cmd, ...args], { signal, timeoutMs: o.timeoutMs ?? MAX_TIMER_DELAY_MS });
+        if (r.timedOut || signal.aborted) return { ok: false, message: `${cmd} timed out` };
+        return r.code === 0
           ? { ok: true, message: `${cmd} exited 0` }
-          : { ok: false, message: `${cmd} ${r.timedOut ? 'timed out' : `exited ${r.status ?? r.signal}`}` };
+          : { ok: false, message: `${cmd} ${describeOutcome(r)}` };
       });
     },
   };

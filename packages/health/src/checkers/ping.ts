@@ -6,6 +6,7 @@
  * @see keepalived/check/check_ping.c; ldirectord.in `check_ping` (Net::Ping icmp)
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { checkOptions, duration, int, required, text } from '../options.js';
 import type { Checker } from '../types.js';
 import { guarded } from './common.js';
 import { abortError } from './socket.js';
@@ -153,6 +154,11 @@ export interface PingCheckOptions {
 
 /** Build a PING_CHECK. */
 export function pingCheck(o: PingCheckOptions): Checker {
+  checkOptions(
+    o,
+    { host: required(text), count: int(1, 1000), attemptMs: duration(1, false), key: text },
+    'pingCheck options',
+  );
   const v6 = isIPv6(o.host);
   if (!v6 && !isIPv4(o.host)) {
     return {

@@ -8,8 +8,34 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { isIPv6, type Socket } from 'node:net';
+import { formatEndpoint, LvsError } from '@lvskit/base';
+import {
+  anyString,
+  bool,
+  bytes,
+  checkArgs,
+  checkOptions,
+  int as intRule,
+  ip,
+  oneOf,
+  port as portRule,
+  regexp,
+  required,
+  rule,
+  text,
+} from '../options.js';
+
+const authenticator16 = rule((v) => v instanceof Uint8Array && v.length === 16, 'a 16-octet Buffer');
+const ipv4 = (v: unknown, path: readonly (string | number)[], issues: Parameters<typeof ip>[2], key: string) => {
+  if (typeof v !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(v)) {
+    issues.add(path, 'INVALID_ARGUMENT', `${key} must be an IPv4 address, got ${JSON.stringify(v) ?? String(v)}`);
+    return;
+  }
+  ip(v, path, issues, key);
+};
+
 import type { Checker } from '../types.js';
-import { guarded, hostPort } from './common.js';
+import { guarded } from './common.js';
 import { abortError, dial } from './socket.js';
 
 // ---------------------------------------------------------------- RADIUS (RFC 2865 §3, §5.2)
@@ -25,6 +51,11 @@ const RAD_NAS_IP_ADDRESS = 4;
 
 /** Hide a User-Password (RFC 2865 §5.2): p XOR MD5(secret + previous), 16-octet blocks, zero padded. */
 export function radiusHidePassword(password: string, secret: string, authenticator: Buffer): Buffer {
+  checkArgs('radiusHidePassword', [
+    ['password', anyString, password],
+    ['secret', anyString, secret],
+    ['authenticator', authenticator16, authenticator],
+  ]);
   const p = Buffer.from(password, 'utf8');
   const len = Math.max(16, Math.ceil(p.length / 16) * 16);
   const padded = Buffer.alloc(len);
@@ -48,6 +79,23 @@ export function radiusAccessRequest(
   secret: string,
   nasIp = '127.0.0.1',
 ): Buffer {
+  checkArgs('radiusAccessRequest', [
+    ['id', intRule(0, 255), id],
+    ['authenticator', authenticator16, authenticator],
+    ['user', anyString, user],
+    ['password', anyString, password],
+    ['secret', anyString, secret],
+    ['nasIp', ipv4, nasIp],
+  ]);
+  if (Buffer.byteLength(user, 'utf8') > 253) {
+    throw new LvsError(
+      'INVALID_ARGUMENT',
+      `radiusAccessRequest: user is longer than a RADIUS attribute holds (253 octets)`,
+    );
+  }
+  if (Buffer.byteLength(password, 'utf8') > 128) {
+    throw new LvsError('INVALID_ARGUMENT', 'radiusAccessRequest: password is longer than 128 octets (RFC 2865 §5.2)');
+  }
   const attrs: Buffer[] = [];
   const attr = (type: number, value: Buffer) =>
     attrs.push(Buffer.concat([Buffer.from([type, value.length + 2]), value]));
@@ -76,8 +124,20 @@ export interface RadiusCheckOptions {
 
 /** ldirectord `check_radius`: Authen::Radius `check_pwd` is true only for an Access-Accept. */
 export function radiusCheck(o: RadiusCheckOptions): Checker {
+  checkOptions(
+    o,
+    {
+      host: required(text),
+      port: portRule,
+      login: required(anyString),
+      passwd: required(anyString),
+      secret: required(anyString),
+      key: text,
+    },
+    'radiusCheck options',
+  );
   const port = o.port ?? 1812;
-  const where = hostPort(o.host, port);
+  const where = formatEndpoint(o.host, port);
   return {
     kind: 'ldirectord:radius',
     key: o.key ?? `ldirectord:radius ${where} ${o.login}`,
@@ -156,6 +216,11 @@ function sipOptions(login: string, localAddr: string, localPort: number): string
 
 /** ldirectord `check_sip`: send ldirectord's OPTIONS request; up when the status line is `SIP/2.0 200 OK`. */
 export function sipCheck(o: SipCheckOptions): Checker {
+  checkOptions(
+    o,
+    { host: required(text), port: portRule, login: required(anyString), protocol: oneOf(['udp', 'tcp']), key: text },
+    'sipCheck options',
+  );
   const port = o.port ?? 5060;
   const proto = o.protocol ?? 'udp';
   const verdict = (text: string) => {
@@ -164,7 +229,7 @@ export function sipCheck(o: SipCheckOptions): Checker {
   };
   return {
     kind: 'ldirectord:sip',
-    key: o.key ?? `ldirectord:sip ${proto} ${hostPort(o.host, port)} ${o.login}`,
+    key: o.key ?? `ldirectord:sip ${proto} ${formatEndpoint(o.host, port)} ${o.login}`,
     check(signal) {
       return guarded(signal, async () => {
         if (proto === 'tcp') {
@@ -226,12 +291,21 @@ const str = (s: string) => tlv(0x04, Buffer.from(s, 'utf8'));
 
 /** BindRequest (simple) wrapped in an LDAPMessage. */
 export function ldapBindRequest(id: number, dn: string, password: string): Buffer {
+  checkArgs('ldapBindRequest', [
+    ['id', intRule(0, 2_147_483_647), id],
+    ['dn', anyString, dn],
+    ['password', anyString, password],
+  ]);
   const op = tlv(0x60, Buffer.concat([int(3), str(dn), tlv(0x80, Buffer.from(password, 'utf8'))]));
   return tlv(0x30, Buffer.concat([int(id), op]));
 }
 
 /** SearchRequest: base `base`, scope baseObject, filter (objectClass=*), no attributes. */
 export function ldapSearchRequest(id: number, base: string): Buffer {
+  checkArgs('ldapSearchRequest', [
+    ['id', intRule(0, 2_147_483_647), id],
+    ['base', anyString, base],
+  ]);
   const op = tlv(
     0x63,
     Buffer.concat([
@@ -250,6 +324,10 @@ export function ldapSearchRequest(id: number, base: string): Buffer {
 
 /** One decoded TLV: tag, value bounds and the offset after it; null when incomplete. */
 export function berRead(b: Buffer, at: number): { tag: number; start: number; end: number } | null {
+  checkArgs('berRead', [
+    ['b', bytes, b],
+    ['at', intRule(0), at],
+  ]);
   if (at + 2 > b.length) return null;
   const tag = b[at] as number;
   let len = b[at + 1] as number;
@@ -274,9 +352,9 @@ interface LdapOp {
 
 function parseLdapMessage(b: Buffer, m: { start: number; end: number }): LdapOp {
   const id = berRead(b, m.start);
-  if (!id) throw new Error('bad LDAPMessage');
+  if (!id) throw new LvsError('HEALTH_MALFORMED_REPLY', 'malformed LDAPMessage');
   const op = berRead(b, id.end);
-  if (!op) throw new Error('bad protocolOp');
+  if (!op) throw new LvsError('HEALTH_MALFORMED_REPLY', 'malformed LDAP protocolOp');
   const first = berRead(b, op.start);
   if (op.tag === 0x64) return { op: op.tag, code: 0, dn: first ? b.toString('utf8', first.start, first.end) : '' };
   const code = first && first.tag === 0x0a ? (b[first.start] as number) : -1;
@@ -302,11 +380,25 @@ export interface LdapCheckOptions {
 
 /** ldirectord `check_ldap`. */
 export function ldapCheck(o: LdapCheckOptions): Checker {
+  checkOptions(
+    o,
+    {
+      host: required(text),
+      port: portRule,
+      tls: bool,
+      login: anyString,
+      passwd: anyString,
+      request: required(anyString),
+      receive: regexp,
+      key: text,
+    },
+    'ldapCheck options',
+  );
   const port = o.port ?? (o.tls ? 636 : 389);
   const base = o.request.slice(1);
   return {
     kind: o.tls ? 'ldirectord:ldaps' : 'ldirectord:ldap',
-    key: o.key ?? `ldirectord:ldap ${hostPort(o.host, port)} ${base}`,
+    key: o.key ?? `ldirectord:ldap ${formatEndpoint(o.host, port)} ${base}`,
     check(signal) {
       return guarded(signal, async () => {
         const sock = await dial({ host: o.host, port, ...(o.tls ? { tls: { verify: false } } : {}) }, signal);

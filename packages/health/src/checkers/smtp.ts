@@ -3,8 +3,11 @@
  * submission negotiate check (Net::SMTP: greeting, EHLO falling back to HELO, QUIT). Protocol only.
  * @see keepalived/check/check_smtp.c `smtp_engine_thread`; ldirectord.in `check_smtp`
  */
+
+import { formatEndpoint } from '@lvskit/base';
+import { checkOptions, ip, port, required, text } from '../options.js';
 import type { Checker } from '../types.js';
-import { guarded, hostPort } from './common.js';
+import { guarded } from './common.js';
 import { dial, LineReader } from './socket.js';
 
 /** SMTP_CHECK options. */
@@ -19,8 +22,13 @@ export interface SmtpCheckOptions {
 
 /** Build an SMTP_CHECK. */
 export function smtpCheck(o: SmtpCheckOptions): Checker {
+  checkOptions(
+    o,
+    { host: required(text), port: required(port), heloName: text, bindTo: ip, key: text },
+    'smtpCheck options',
+  );
   const helo = o.heloName ?? 'smtpchecker.keepalived.org';
-  const where = hostPort(o.host, o.port);
+  const where = formatEndpoint(o.host, o.port);
   return {
     kind: 'SMTP_CHECK',
     key: o.key ?? `SMTP_CHECK ${where}`,
@@ -56,7 +64,8 @@ export interface LdSmtpOptions {
 
 /** ldirectord `check_smtp`: up when Net::SMTP->new succeeds (220 greeting and EHLO/HELO accepted). */
 export function ldSmtpCheck(o: LdSmtpOptions): Checker {
-  const where = hostPort(o.host, o.port);
+  checkOptions(o, { host: required(text), port: required(port), hello: text, key: text }, 'ldSmtpCheck options');
+  const where = formatEndpoint(o.host, o.port);
   const hello = o.hello ?? 'localhost.localdomain';
   return {
     kind: 'ldirectord:smtp',

@@ -5,11 +5,23 @@
  * destroys the connection. Protocol only.
  * @see ldirectord.in `check_sql`
  */
+import { formatEndpoint } from '@lvskit/base';
 import { createConnection } from 'mysql2/promise';
 import PgClient from 'pg/lib/client.js';
+import { anyString, checkOptions, port, required, type Shape, text } from '../options.js';
 import type { Checker } from '../types.js';
-import { guarded, hostPort } from './common.js';
+import { guarded } from './common.js';
 import { abortError } from './socket.js';
+
+const SQL_OPTIONS: Shape = {
+  host: required(text),
+  port: required(port),
+  login: required(anyString),
+  passwd: anyString,
+  database: required(text),
+  request: required(anyString),
+  key: text,
+};
 
 /** ldirectord SQL check options. */
 export interface SqlCheckOptions {
@@ -44,7 +56,8 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
 
 /** ldirectord `service = mysql`. */
 export function mysqlCheck(o: SqlCheckOptions): Checker {
-  const where = hostPort(o.host, o.port);
+  checkOptions(o, SQL_OPTIONS, 'mysqlCheck options');
+  const where = formatEndpoint(o.host, o.port);
   return {
     kind: 'ldirectord:mysql',
     key: o.key ?? `ldirectord:mysql ${where} ${o.database} ${query(o)}`,
@@ -79,7 +92,8 @@ export function mysqlCheck(o: SqlCheckOptions): Checker {
 
 /** ldirectord `service = pgsql`. */
 export function pgsqlCheck(o: SqlCheckOptions): Checker {
-  const where = hostPort(o.host, o.port);
+  checkOptions(o, SQL_OPTIONS, 'pgsqlCheck options');
+  const where = formatEndpoint(o.host, o.port);
   return {
     kind: 'ldirectord:pgsql',
     key: o.key ?? `ldirectord:pgsql ${where} ${o.database} ${query(o)}`,

@@ -3,8 +3,11 @@
  * connection is established. Protocol only — no retries or timers (the runner owns those).
  * @see keepalived/check/check_tcp.c, ldirectord.in `check_connect`
  */
+
+import { formatEndpoint } from '@lvskit/base';
+import { checkOptions, ip, port, required, text } from '../options.js';
 import type { Checker, CheckResult } from '../types.js';
-import { guarded, hostPort } from './common.js';
+import { guarded } from './common.js';
 import { dial } from './socket.js';
 
 /** TCP_CHECK options (keepalived `connect_ip`, `connect_port`, `bindto`, `bind_port`). */
@@ -19,7 +22,12 @@ export interface TcpCheckOptions {
 
 /** Build a TCP_CHECK. */
 export function tcpCheck(o: TcpCheckOptions): Checker {
-  const where = hostPort(o.host, o.port);
+  checkOptions(
+    o,
+    { host: required(text), port: required(port), bindTo: ip, bindPort: port, key: text },
+    'tcpCheck options',
+  );
+  const where = formatEndpoint(o.host, o.port);
   return {
     kind: 'TCP_CHECK',
     key: o.key ?? `TCP_CHECK ${where}`,

@@ -7,8 +7,10 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { formatEndpoint } from '@lvskit/base';
+import { bool, bytes, checkOptions, duration, either, int, ip, port, required, text } from '../options.js';
 import type { Checker } from '../types.js';
-import { type CheckVerdict, guarded, hostPort } from './common.js';
+import { type CheckVerdict, guarded } from './common.js';
 import { abortError } from './socket.js';
 
 /** UDP_CHECK options. */
@@ -34,7 +36,22 @@ export interface UdpCheckOptions {
 
 /** Build a UDP_CHECK. */
 export function udpCheck(o: UdpCheckOptions): Checker {
-  const where = hostPort(o.host, o.port);
+  checkOptions(
+    o,
+    {
+      host: required(text),
+      port: required(port),
+      payload: bytes,
+      requireReply: either(bool, bytes, 'true, false or a Buffer'),
+      minReplyLength: int(0, 65535),
+      maxReplyLength: int(0, 65535),
+      waitMs: duration(1, false),
+      bindTo: ip,
+      key: text,
+    },
+    'udpCheck options',
+  );
+  const where = formatEndpoint(o.host, o.port);
   const min = o.minReplyLength ?? 0;
   const max = o.maxReplyLength ?? 255;
   const wait = o.waitMs ?? 1000;
