@@ -124,8 +124,14 @@ export function parseAddress(text: string, out: Uint8Array = new Uint8Array(16))
  * two or more zero words compressed, the first on a tie).
  * @param bytes - 4 bytes (IPv4) or 16 bytes (IPv6)
  * @param family - read 16-byte input as IPv4 (its first four bytes) when 4; default: by length
+ * @throws LvsError `INVALID_ARGUMENT` for anything but 4 or 16 bytes (or family 6 with 4 bytes)
  */
-export function formatIp(bytes: Uint8Array, family: Family = bytes.length === 4 ? 4 : 6): string {
+export function formatIp(bytes: Uint8Array, family?: Family): string {
+  if (!(bytes instanceof Uint8Array) || (bytes.length !== 4 && bytes.length !== 16))
+    throw new LvsError('INVALID_ARGUMENT', `address bytes: expected 4 or 16 bytes, got ${describe(bytes)}`);
+  if (family === undefined) family = bytes.length === 4 ? 4 : 6;
+  else if (family !== 4 && (family !== 6 || bytes.length !== 16))
+    throw new LvsError('INVALID_ARGUMENT', `address family ${describe(family)} for ${bytes.length} bytes`);
   if (family === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
   const w: number[] = [];
   for (let i = 0; i < 8; i++) w.push((bytes[i * 2]! << 8) | bytes[i * 2 + 1]!);
@@ -160,6 +166,10 @@ export function canonicalIp(text: string): string {
  * @param port - port number
  */
 export function formatEndpoint(address: string | Uint8Array, port: number): string {
+  if (typeof port !== 'number')
+    throw new LvsError('INVALID_ARGUMENT', `port: expected a number, got ${describe(port)}`);
+  if (typeof address !== 'string' && !(address instanceof Uint8Array))
+    throw new LvsError('INVALID_ARGUMENT', `address: expected text or bytes, got ${describe(address)}`);
   const text = typeof address === 'string' ? address : formatIp(address);
   return text.includes(':') ? `[${text}]:${port}` : `${text}:${port}`;
 }
@@ -238,11 +248,17 @@ export function formatMac(bytes: Uint8Array): string {
 
 /** A value for a message: strings quoted, everything else as JSON or its type. Never throws. */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 120
+      ? `${JSON.stringify(value.slice(0, 120))}… (${value.length} characters)`
+      : JSON.stringify(value);
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (value === undefined) return 'undefined';
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function' || typeof value === 'symbol') return typeof value;
   try {
-    return JSON.stringify(value) ?? String(value);
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
   } catch {
     return Object.prototype.toString.call(value);
   }

@@ -4,6 +4,8 @@
  * in a test, and a delay Node cannot hold is refused here instead of firing every millisecond (Node clamps
  * a `setTimeout` delay ≥ 2^31 ms to 1 ms). This file must never read the wall clock for scheduling.
  */
+
+import { describe } from './address.js';
 import { LvsError } from './errors.js';
 
 /** The longest delay a Node timer holds: 2^31 − 1 ms (about 24.8 days). */
@@ -39,7 +41,7 @@ export interface Clock {
  */
 export function checkDelay(delayMs: number, what = 'delay'): number {
   if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) {
-    throw new LvsError('INVALID_ARGUMENT', `${what} is not a number of milliseconds: ${String(delayMs)}`);
+    throw new LvsError('INVALID_ARGUMENT', `${what} is not a number of milliseconds: ${describe(delayMs)}`);
   }
   if (delayMs > MAX_TIMER_DELAY_MS) {
     throw new LvsError(

@@ -34,6 +34,26 @@ export interface LvsIssue {
 
 const BRAND = Symbol.for('lvskit.error');
 
+/** True when `text` holds a control character other than tab and newline (a NUL, an escape…). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** `text` with every such control character written as `\uXXXX`: a message never carries one raw. */
+function printable(text: string): string {
+  if (!hasControl(text)) return text;
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    out += (c < 0x20 && c !== 0x09 && c !== 0x0a) || c === 0x7f ? `\\u${c.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
+}
+
 /**
  * The error every lvskit API throws. `code` is stable and machine-readable; `issues` lists every problem
  * when a whole configuration was validated at once (nothing is applied when it is thrown).
@@ -50,10 +70,14 @@ export class LvsError extends Error {
    * @param options - the issues collected and an optional cause
    */
   constructor(code: LvsErrorCode, message: string, options: { issues?: readonly LvsIssue[]; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const text = printable(message);
+    super(text, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LvsError';
     this.code = code;
-    this.issues = options.issues && options.issues.length > 0 ? options.issues : [{ path: [], code, message }];
+    this.issues =
+      options.issues && options.issues.length > 0
+        ? options.issues.map((i) => (hasControl(i.message) ? { ...i, message: printable(i.message) } : i))
+        : [{ path: [], code, message: text }];
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -63,10 +87,14 @@ export class LvsError extends Error {
   }
 }
 
-/** Formats a path for a message: `services[0].realServers[2].weight`. */
+/** Formats a path for a message: `services[0].realServers[2].weight`; odd keys quoted: `vips["\u0000"]`. */
 export function formatPath(path: readonly LvsPathSegment[]): string {
   let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (!/^[A-Za-z_$][\w$-]*$/.test(p)) out += `[${JSON.stringify(p)}]`;
+    else out += out === '' ? p : `.${p}`;
+  }
   return out;
 }
 

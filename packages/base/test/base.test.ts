@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   addrFold,
   checkDelay,
+  describe as describeValue,
   execCommand,
   formatEndpoint,
   formatIp,
   formatMac,
+  formatPath,
   IssueList,
   ipFamily,
   isUnicast,
@@ -186,5 +188,29 @@ describe('commands', () => {
     expect((await fake.runner(['false'])).code).toBe(1);
     expect((await fake.runner(['true'], { timeoutMs: 5 })).code).toBe(0);
     expect(fake.calls.map((c) => c.argv[0])).toEqual(['false', 'true']);
+  });
+});
+
+describe('messages', () => {
+  it('an LvsError never carries a control character raw; odd path keys are quoted; values are described', () => {
+    const e = new LvsError('INVALID_ARGUMENT', 'bad name "a\u0000b"', {
+      issues: [{ path: ['vips', 'a\u0000b'], code: 'INVALID_ARGUMENT', message: 'VIP a\u0000b\u001b[31m' }],
+    });
+    expect(e.message).toBe('bad name "a\\u0000b"');
+    expect(e.issues[0]!.message).toBe('VIP a\\u0000b\\u001b[31m');
+    expect(formatPath(['vips', 'a\u0000b', 0, 'weight'])).toBe('vips["a\\u0000b"][0].weight');
+    expect(formatPath(['services', 0, 'realServers'])).toBe('services[0].realServers');
+    expect(describeValue(Number.NaN)).toBe('NaN');
+    expect(describeValue(-0)).toBe('-0');
+    expect(describeValue(undefined)).toBe('undefined');
+    expect(describeValue('x'.repeat(500))).toMatch(/… \(500 characters\)$/);
+  });
+  it('formatIp and formatEndpoint refuse what is not an address', () => {
+    expect(() => formatIp(undefined as unknown as Uint8Array)).toThrow(LvsError);
+    expect(() => formatIp(new Uint8Array(5))).toThrow(LvsError);
+    expect(() => formatIp(new Uint8Array(4), 6)).toThrow(LvsError);
+    expect(formatIp(parseAddress('198.18.0.1').bytes, 4)).toBe('198.18.0.1');
+    expect(() => formatEndpoint({} as unknown as string, 80)).toThrow(LvsError);
+    expect(formatEndpoint('2001:2::1', 80)).toBe('[2001:2::1]:80');
   });
 });

@@ -3,9 +3,9 @@
  * services with their real servers and per-real-server checks, the health policy of each service (quorum,
  * hysteresis, sorry server, inhibit on failure), VRRP instances and sync groups, notify hooks. Plain data
  * with literal kinds, so a config can be written in TypeScript, loaded from JSON or produced by an importer.
- * {@link validateConfig} checks the whole input — unknown keys, wrong shapes, bad addresses, names that do
- * not resolve, and everything core, health and VRRP would refuse — reports every issue at once with the
- * user's own path, and applies nothing. This file owns shape and meaning; it must never start anything.
+ * {@link normalizeConfig} checks the whole input's shape — unknown keys, wrong shapes, bad addresses, names that
+ * do not resolve — and reports every issue at once with the user's own path (the director's `validateConfig`
+ * adds what core, health and VRRP refuse); nothing is applied. This file owns shape and meaning; it must never start anything.
  */
 import {
   describe,
@@ -227,6 +227,7 @@ export interface NormalizedConfig {
 // ------------------------------------------------------------------ validation
 
 const TOP_KEYS = ['interfaces', 'vips', 'services', 'vrrp', 'timeouts', 'maxConnections', 'neighbours'] as const;
+const TIMEOUT_KEYS = ['tcp', 'tcpfin', 'udp'] as const;
 const IFACE_KEYS = ['name', 'address', 'gateways'] as const;
 const VIP_KEYS = ['address', 'interface'] as const;
 const SERVICE_KEYS = [
@@ -411,13 +412,13 @@ function checkRealServer(
 }
 
 /**
- * Validates a whole director configuration: shape, unknown keys, addresses, names, and everything core, the
- * health checks and VRRP would refuse (those are checked again where they are compiled, with their paths
- * mapped back to yours). Nothing is applied.
+ * The first stage of validation: shape, unknown keys, addresses, names and references. What core, the
+ * health checks and VRRP refuse is checked when they are compiled ({@link validateConfig} runs both).
  * @returns the normalized, frozen configuration
  * @throws LvsError `DIRECTOR_INVALID_CONFIG` with every issue
+ * @internal
  */
-export function validateConfig(input: DirectorConfig): NormalizedConfig {
+export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
   const issues = new IssueList();
   const top = record(input, [], issues, 'the director config');
   if (!top) issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
@@ -546,7 +547,13 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
         }
       }
     }
-    if (vip) services.push({ ...(s as unknown as VirtualServiceConfig), address: vip.address, family: vip.family });
+    if (vip)
+      services.push({
+        ...(s as unknown as VirtualServiceConfig),
+        realServers: (rss ?? []) as readonly ServiceRealServer[],
+        address: vip.address,
+        family: vip.family,
+      });
   });
 
   // VRRP.
@@ -631,6 +638,15 @@ export function validateConfig(input: DirectorConfig): NormalizedConfig {
   }
 
   integer(own(c, 'maxConnections'), ['maxConnections'], issues, 'maxConnections', 1, 1 << 24);
+  const timeouts = own(c, 'timeouts');
+  if (timeouts !== undefined) {
+    const t = record(timeouts, ['timeouts'], issues, 'timeouts');
+    if (t) {
+      checkKeys(t, TIMEOUT_KEYS, ['timeouts'], issues);
+      // ipvsadm --set: seconds, 0 = leave unchanged; the kernel holds them in jiffies of an int (ip_vs_ctl.c).
+      for (const k of TIMEOUT_KEYS) integer(own(t, k), ['timeouts', k], issues, `timeouts.${k}`, 0, 2_147_483);
+    }
+  }
   const neighbours = own(c, 'neighbours');
   if (neighbours !== undefined) {
     const n = record(neighbours, ['neighbours'], issues, 'neighbours');

@@ -58,9 +58,9 @@ import {
   type CheckConfig,
   type DirectorConfig,
   type NormalizedConfig,
+  normalizeConfig,
   type ServiceRealServer,
   type VrrpInstance,
-  validateConfig,
 } from './config.js';
 import './errors.js';
 
@@ -183,7 +183,7 @@ function realServerId(address: string, port: number): string {
 
 /** Builds everything a config compiles to, collecting every issue of every part. Pure. */
 function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
-  const config = validateConfig(input);
+  const config = normalizeConfig(input);
   const issues = new IssueList();
   const weights = new Map<string, number>();
   const sorry = new Set<string>();
@@ -517,17 +517,40 @@ export class Director extends TypedEmitter<DirectorEvents> {
       announce: async (vip, repeat) => {
         if (this.#served.has(addressOf(vip))) this.datapath?.announce(addressOf(vip), repeat);
       },
-      primaryAddress: async (ifname, family) => {
-        const a = this.#compiled.config.interfaces.find((i) => i.name === ifname)?.address;
-        if (a !== undefined && (a.includes(':') ? 6 : 4) === family) return a;
-        if (this.#ports.primaryAddress) return this.#ports.primaryAddress(ifname, family);
-        if (!nativeOwnershipAvailable()) return undefined;
-        return new NativeOwnership(this.#ports.netns !== undefined ? { netns: this.#ports.netns } : {}).primaryAddress(
-          ifname,
-          family,
-        );
-      },
+      primaryAddress: (ifname, family) => this.#primaryAddress(this.#compiled, ifname, family),
     };
+  }
+
+  /** The director's address on an interface: the configured one, else the port's, else the kernel's. */
+  async #primaryAddress(c: Compiled, ifname: string, family: 4 | 6): Promise<string | undefined> {
+    const a = c.config.interfaces.find((i) => i.name === ifname)?.address;
+    if (a !== undefined && (a.includes(':') ? 6 : 4) === family) return a;
+    if (this.#ports.primaryAddress) return this.#ports.primaryAddress(ifname, family);
+    if (!nativeOwnershipAvailable()) return undefined;
+    const native = new NativeOwnership(this.#ports.netns !== undefined ? { netns: this.#ports.netns } : {});
+    return native.primaryAddress(ifname, family);
+  }
+
+  /**
+   * Each VRRP instance (of those `which` selects) must have a source address — `sourceIp`, its interface's
+   * configured address, or the interface's primary address now — or it could not start: an issue per
+   * instance that has none, so that start or reload refuses before changing anything.
+   */
+  async #checkSources(c: Compiled, which: (instance: string) => boolean, issues: IssueList): Promise<void> {
+    for (const [i, inst] of c.instances.entries()) {
+      const name = inst.source.name;
+      if (!which(name) || inst.config.sourceIp !== undefined) continue;
+      const first = inst.config.virtualIpAddresses[0];
+      const family = (typeof first === 'string' ? first : (first?.address ?? '')).includes(':') ? 6 : 4;
+      const found = await this.#primaryAddress(c, inst.config.interface, family);
+      if (found === undefined) {
+        issues.add(
+          ['vrrp', 'instances', i, 'sourceIp'],
+          'DIRECTOR_INVALID_CONFIG',
+          `vrrp instance ${name}: no IPv${family} source address: ${inst.config.interface} has none; give sourceIp or the interface's address`,
+        );
+      }
+    }
   }
 
   #vrrpOwned(): Set<string> {
@@ -598,6 +621,9 @@ export class Director extends TypedEmitter<DirectorEvents> {
   async start(): Promise<void> {
     if (this.#lifecycle !== 'created')
       throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}; create a new one`);
+    const issues = new IssueList();
+    await this.#checkSources(this.#compiled, () => true, issues);
+    issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'cannot start');
     this.#lifecycle = 'running';
     await this.ipvs.start();
     if (this.datapath) await this.datapath.open(this.ipvs.engine);
@@ -647,11 +673,31 @@ export class Director extends TypedEmitter<DirectorEvents> {
       throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
     const next = compile(input, this.#ports);
     const previous = this.#compiled;
+    const overrides = new Map(this.#overrides);
+    for (const k of [...overrides.keys()]) if (!next.weights.has(k)) overrides.delete(k);
+    for (const k of next.sorry) if (!overrides.has(k) && !previous.sorry.has(k)) overrides.set(k, { kind: 'absent' });
+    // What can still refuse runs before anything changes: the VRRP source addresses of new or changed
+    // instances, then the table's own reload rules (core refuses a reload whole, changing nothing).
+    const issues = new IssueList();
+    const kept = new Set(
+      [...this.#routers]
+        .filter(([, r]) => next.instances.some((i) => JSON.stringify(i.source) === r.source))
+        .map(([n]) => n),
+    );
+    await this.#checkSources(next, (name) => !kept.has(name), issues);
+    issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'cannot reload');
+    let changes: readonly IpvsChange[];
+    try {
+      changes = this.ipvs.reload(next.ipvs, overrides);
+    } catch (err) {
+      if (!LvsError.is(err)) throw err;
+      for (const i of err.issues) issues.add(i.path, 'DIRECTOR_INVALID_CONFIG', i.message);
+      issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'cannot reload');
+      throw err;
+    }
     this.#compiled = next;
-    for (const k of [...this.#overrides.keys()]) if (!next.weights.has(k)) this.#overrides.delete(k);
-    for (const k of next.sorry)
-      if (!this.#overrides.has(k) && !previous.sorry.has(k)) this.#overrides.set(k, { kind: 'absent' });
-    const changes = this.ipvs.reload(next.ipvs, this.#overrides);
+    this.#overrides.clear();
+    for (const [k, v] of overrides) this.#overrides.set(k, v);
     this.health.apply(next.health);
     this.datapath?.setVips([...next.config.vips.values()].map((v) => v.address));
 
@@ -688,6 +734,17 @@ export class Director extends TypedEmitter<DirectorEvents> {
     if (changes.length > 0) this.emitWith('tableChanged', () => ({ cause: 'reload', changes }));
     return changes;
   }
+}
+
+/**
+ * Validates a whole director configuration without creating anything: shape, unknown keys, addresses, names,
+ * and everything core's table, the health checks and VRRP refuse, with every path as you wrote it. It
+ * refuses exactly what {@link createDirector} and {@link Director.reload} refuse.
+ * @returns the normalized, frozen configuration
+ * @throws LvsError `DIRECTOR_INVALID_CONFIG` with every issue
+ */
+export function validateConfig(input: DirectorConfig): NormalizedConfig {
+  return compile(input, {}).config;
 }
 
 /**

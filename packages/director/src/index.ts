@@ -21,7 +21,6 @@ export {
   type VrrpConfig,
   type VrrpInstance,
   type VrrpSyncGroupConfig,
-  validateConfig,
 } from './config.js';
 export {
   type CheckContext,
@@ -31,5 +30,6 @@ export {
   type DirectorPorts,
   type DirectorStatus,
   type RealServerEventRef,
+  validateConfig,
 } from './director.js';
 export { directorErrorCodes } from './errors.js';

@@ -264,9 +264,17 @@ describe('two directors, one virtual router', () => {
     a.router('VI_2')!.setFault(false);
     await net.advance(5_000);
     // The group appears on both; then one member's advert_int changes on both: the group is rebuilt each time.
-    for (const [d, p] of [[a, 150], [b, 100]] as const) await d.reload(two(p, true));
+    for (const [d, p] of [
+      [a, 150],
+      [b, 100],
+    ] as const)
+      await d.reload(two(p, true));
     await net.advance(5_000);
-    for (const [d, p] of [[a, 150], [b, 100]] as const) await d.reload(two(p, true, 2));
+    for (const [d, p] of [
+      [a, 150],
+      [b, 100],
+    ] as const)
+      await d.reload(two(p, true, 2));
     await net.advance(10_000);
     expect([...a.serving].sort()).toEqual([VIP, '198.18.0.101']);
     a.router('VI_2')!.setFault(true);
@@ -352,6 +360,45 @@ describe('configuration', () => {
     expect(table(d)).toEqual(before);
     expect(d.config.vips.get('web')!.address).toBe(VIP);
     await d.stop();
+  });
+
+  it('a reload the table or VRRP would refuse is refused before anything changes (found by the fuzz suite)', async () => {
+    const net = new TestNetwork();
+    const d = net.director({ ...config(150), maxConnections: 4096 });
+    await d.start();
+    await net.advance(3_000);
+    const before = JSON.stringify([d.ipvs.list(), d.serving, d.status().vrrp, d.ipvs.configuration]);
+    // The table's capacity cannot change at run time: refused as a config issue with its path.
+    const bigger = d.reload({ ...config(150, { realServers: [RS1] }), maxConnections: 8192 });
+    await expect(bigger).rejects.toThrow(
+      expect.objectContaining({
+        code: 'DIRECTOR_INVALID_CONFIG',
+        issues: [expect.objectContaining({ path: ['maxConnections'] })],
+      }),
+    );
+    // A new IPv6 instance with no source address (the port knows none) could not start: refused up front.
+    const v6 = defineConfig({
+      ...config(150, { realServers: [RS1] }),
+      maxConnections: 4096,
+      vips: { web: VIP, six: '2001:2::100' },
+      vrrp: {
+        instances: [
+          { name: 'VI_1', interface: 'eth0', virtualRouterId: 51, priority: 150, advertInt: 1, vips: ['web'] },
+          { name: 'VI_6', interface: 'eth0', virtualRouterId: 52, priority: 150, version: 3, vips: ['six'] },
+        ],
+      },
+    });
+    await expect(d.reload(v6)).rejects.toThrow(
+      expect.objectContaining({
+        issues: [expect.objectContaining({ path: ['vrrp', 'instances', 1, 'sourceIp'] })],
+      }),
+    );
+    expect(JSON.stringify([d.ipvs.list(), d.serving, d.status().vrrp, d.ipvs.configuration])).toBe(before);
+    await d.stop();
+    // The same config refuses to start a fresh director, and nothing is left running.
+    const e = net.director(v6);
+    await expect(e.start()).rejects.toThrow(expect.objectContaining({ code: 'DIRECTOR_INVALID_CONFIG' }));
+    expect(net.clock.pending).toBe(0);
   });
 
   it('lifecycle calls out of order are refused', async () => {
