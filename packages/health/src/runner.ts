@@ -26,6 +26,7 @@ import {
 } from './damper.js';
 import {
   arrayOf,
+  checkOptions,
   checkRecord,
   duration,
   fn,
@@ -168,8 +169,23 @@ export class HealthRunner extends TypedEmitter<HealthRunnerEvents> {
   /** False until the first apply(): keepalived treats the first configuration as startup. */
   #configured = false;
 
+  /**
+   * @param options - the clock (default `systemClock`) and the random source for warmup/stagger
+   * @throws LvsError `HEALTH_INVALID_CONFIG` for malformed options
+   */
   constructor(options: HealthRunnerOptions = {}) {
     super();
+    checkOptions(
+      options,
+      {
+        clock: rule(
+          (c) => isRecord(c) && typeof c.now === 'function' && typeof c.setTimeout === 'function',
+          'a Clock (now, setTimeout)',
+        ),
+        random: fn,
+      },
+      'HealthRunner options',
+    );
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
   }

@@ -3,6 +3,13 @@
  * and an in-memory director. They hold no real timers or sockets and must never be used in production paths.
  */
 import type { DirectorPort, HealthServerRef } from './director.js';
+import { bool, checkArgs, int, isRecord, optional, type Rule, rule, text } from './options.js';
+
+const serverRef: Rule = rule(
+  (s) => isRecord(s) && typeof s.id === 'string' && typeof s.address === 'string' && Number.isInteger(s.port),
+  'a server { id, address, port }',
+);
+
 import type { Checker, CheckResult } from './types.js';
 
 /**
@@ -17,7 +24,24 @@ export class ScriptedChecker implements Checker {
   #answer: CheckResult | 'hang' = { ok: true, message: 'ok', durationMs: 0 };
   #honourAbort: boolean;
 
+  /**
+   * @param key - the checker's identity (default `scripted`)
+   * @param kind - its kind (default `SCRIPTED`)
+   * @param options - `honourAbort` (default true): a hanging check resolves when aborted
+   */
   constructor(key = 'scripted', kind = 'SCRIPTED', options: { honourAbort?: boolean } = {}) {
+    checkArgs('ScriptedChecker', [
+      ['key', text, key],
+      ['kind', text, kind],
+      [
+        'options',
+        rule(
+          (o) => isRecord(o) && (o.honourAbort === undefined || typeof o.honourAbort === 'boolean'),
+          'an object { honourAbort?: boolean }',
+        ),
+        options,
+      ],
+    ]);
     this.key = key;
     this.kind = kind;
     this.#honourAbort = options.honourAbort ?? true;
@@ -25,6 +49,10 @@ export class ScriptedChecker implements Checker {
 
   /** Answer `ok` (and optionally a dynamic weight) from now on. */
   set(ok: boolean, weight?: number): this {
+    checkArgs('ScriptedChecker.set', [
+      ['ok', bool, ok],
+      ['weight', optional(int(0, 2_147_483_647)), weight],
+    ]);
     this.#answer =
       weight === undefined
         ? { ok, message: ok ? 'ok' : 'failed', durationMs: 0 }
@@ -73,16 +101,30 @@ export class FakeDirector implements DirectorPort {
   }
 
   addRealServer(service: string, server: HealthServerRef, weight: number): void {
+    checkArgs('FakeDirector.addRealServer', [
+      ['service', text, service],
+      ['server', serverRef, server],
+      ['weight', int(0, 2_147_483_647), weight],
+    ]);
     this.log.push({ op: 'add', service, server: server.id, weight });
     this.#svc(service).set(server.id, weight);
   }
 
   removeRealServer(service: string, server: HealthServerRef): void {
+    checkArgs('FakeDirector.removeRealServer', [
+      ['service', text, service],
+      ['server', serverRef, server],
+    ]);
     this.log.push({ op: 'remove', service, server: server.id });
     this.#svc(service).delete(server.id);
   }
 
   setWeight(service: string, server: HealthServerRef, weight: number): void {
+    checkArgs('FakeDirector.setWeight', [
+      ['service', text, service],
+      ['server', serverRef, server],
+      ['weight', int(0, 2_147_483_647), weight],
+    ]);
     this.log.push({ op: 'weight', service, server: server.id, weight });
     this.#svc(service).set(server.id, weight);
   }

@@ -43,5 +43,9 @@ export function errorMessage(err: unknown): string {
     const code = (err as { code?: unknown }).code;
     return typeof code === 'string' && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
   }
-  return String(err);
+  try {
+    return String(err);
+  } catch {
+    return Object.prototype.toString.call(err); // e.g. an object without a prototype
+  }
 }
