@@ -6,7 +6,7 @@
  * This file owns bytes only: it never decides what a packet means for the state machine and never
  * allocates per packet.
  */
-import { type Family, foldSum, IPPROTO_VRRP, LvsError, onesSum } from '@lvskit/base';
+import { describe, type Family, foldSum, IPPROTO_VRRP, LvsError, onesSum } from '@lvskit/base';
 
 /** ~fold(sum): the checksum field value, or 0 when verifying a message whose checksum is right. */
 const finish = (sum: number): number => ~foldSum(sum) & 0xffff;
@@ -81,9 +81,16 @@ export class VrrpView {
    * @param length - bytes available
    */
   reset(bytes: Uint8Array, offset: number, length: number): this {
+    if (!(bytes instanceof Uint8Array) || !Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
+      throw new LvsError('INVALID_ARGUMENT', `VrrpView.reset: bytes must be a Uint8Array and offset inside it`);
+    }
+    if (!Number.isInteger(length) || length < 0) {
+      throw new LvsError('INVALID_ARGUMENT', `VrrpView.reset: length must be an integer ≥ 0, not ${describe(length)}`);
+    }
     this.bytes = bytes;
     this.offset = offset;
-    this.length = length;
+    // Never past the buffer: a length the caller overstated only makes the message incomplete.
+    this.length = Math.min(length, bytes.length - offset);
     return this;
   }
 
@@ -226,6 +233,7 @@ function pseudoSum(ph: PseudoHeader, length: number): number {
  * @see RFC 3768 §5.3, RFC 5798 §5.2; keepalived vrrp.c `vrrp_build_vrrp_v2` / `vrrp_build_vrrp_v3`
  */
 export function encodeAdvert(out: Uint8Array, offset: number, f: AdvertFields, pseudo: PseudoHeader | null): number {
+  checkAdvertFields(out, offset, f, pseudo);
   const len = advertLength(f.version, f.family, f.addresses.length);
   if (offset + len > out.length) {
     throw new LvsError('VRRP_BUFFER_TOO_SMALL', `advertisement of ${len} bytes does not fit at ${offset}`);
@@ -261,6 +269,36 @@ export function encodeAdvert(out: Uint8Array, offset: number, f: AdvertFields, p
   return len;
 }
 
+const byteIn = (v: unknown, lo: number, hi: number): boolean =>
+  Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+
+/** Refuses fields {@link encodeAdvert} cannot encode with `INVALID_ARGUMENT`, naming the field and value. */
+function checkAdvertFields(out: unknown, offset: unknown, f: unknown, pseudo: unknown): void {
+  const fail = (what: string, v: unknown): never => {
+    throw new LvsError('INVALID_ARGUMENT', `encodeAdvert: bad ${what}: ${describe(v)}`);
+  };
+  if (!(out instanceof Uint8Array)) fail('output buffer', out);
+  if (!Number.isInteger(offset) || (offset as number) < 0) fail('offset', offset);
+  if (typeof f !== 'object' || f === null) fail('fields', f);
+  const a = f as Record<string, unknown>;
+  if (a.version !== 2 && a.version !== 3) fail('version', a.version);
+  if (a.family !== 4 && (a.family !== 6 || a.version === 2)) fail('family', a.family);
+  if (!byteIn(a.vrid, 1, 255)) fail('vrid', a.vrid);
+  if (!byteIn(a.priority, 0, 255)) fail('priority', a.priority);
+  if (!byteIn(a.interval, 1, a.version === 2 ? 255 : VRRP_V3_MAX_ADVER_INT_CS)) fail('interval', a.interval);
+  const size = a.family === 4 ? 4 : 16;
+  if (!Array.isArray(a.addresses) || a.addresses.length > 255) fail('addresses', a.addresses);
+  for (const x of a.addresses as unknown[]) if (!(x instanceof Uint8Array) || x.length !== size) fail('address', x);
+  if (a.authType !== undefined && !byteIn(a.authType, 0, 255)) fail('authType', a.authType);
+  if (a.authData !== undefined && !(a.authData instanceof Uint8Array)) fail('authData', a.authData);
+  if (pseudo !== null && pseudo !== undefined) {
+    const p = pseudo as Record<string, unknown>;
+    if (typeof pseudo !== 'object' || !(p.source instanceof Uint8Array) || !(p.destination instanceof Uint8Array)) {
+      fail('pseudo-header', pseudo);
+    }
+  }
+}
+
 /**
  * Verifies the checksum of a complete message: v2 over the whole message with no pseudo-header; v3 with
  * the pseudo-header unless `pseudo` is null. Allocates nothing.
@@ -281,6 +319,8 @@ export function checksumValid(view: VrrpView, family: Family, pseudo: PseudoHead
  * @param password - 1..8 ASCII characters
  */
 export function passAuthData(password: string): Uint8Array {
+  if (typeof password !== 'string')
+    throw new LvsError('INVALID_ARGUMENT', `auth_pass must be a string, not ${describe(password)}`);
   const out = new Uint8Array(VRRP_V2_AUTH_LENGTH);
   for (let i = 0; i < Math.min(password.length, VRRP_V2_AUTH_LENGTH); i++) out[i] = password.charCodeAt(i) & 0xff;
   return out;

@@ -5,7 +5,7 @@
  * current network namespace, or through `ip netns exec <netns>` when one is given. It must never touch an
  * address that is not a configured VIP.
  */
-import { type CommandOutcome, type CommandRunner, execCommand, type Family, LvsError } from '@lvskit/base';
+import { type CommandOutcome, type CommandRunner, describe, execCommand, type Family, LvsError } from '@lvskit/base';
 import type { CompiledVirtualAddress } from './config.js';
 import type { AddressOwnership } from './ports.js';
 
@@ -27,6 +27,9 @@ export class Iproute2Ownership implements AddressOwnership {
 
   /** @param opts - namespace and command paths */
   constructor(opts: Iproute2OwnershipOptions = {}) {
+    if (typeof opts !== 'object' || opts === null) {
+      throw new LvsError('INVALID_ARGUMENT', `Iproute2Ownership options must be an object, not ${describe(opts)}`);
+    }
     this.#opts = opts;
     this.#run = opts.commandRunner ?? execCommand;
   }

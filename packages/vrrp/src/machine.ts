@@ -6,7 +6,7 @@
  * rule), citing keepalived's functions. Time is passed in (microseconds, any monotonic origin). This file
  * must never touch sockets, interfaces, processes or the real clock.
  */
-import { bytesEqual, compareBytes } from '@lvskit/base';
+import { bytesEqual, compareBytes, describe, LvsError } from '@lvskit/base';
 import {
   checksumValid,
   VRRP_ADDRESSES,
@@ -165,6 +165,46 @@ export function masterDownIntervalUs(
 }
 
 /**
+ * Refuses an event the shell could not have meant (not an object, a non-finite time, a fault that is not a
+ * boolean, a total priority that is not a finite number) with `INVALID_ARGUMENT`, before it reaches any state.
+ */
+function checkEvent(event: unknown, now: unknown): void {
+  if (typeof event !== 'object' || event === null) {
+    throw new LvsError('INVALID_ARGUMENT', `a VRRP event is an object { type, … }, not ${describe(event)}`);
+  }
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new LvsError('INVALID_ARGUMENT', `now must be a finite number of µs, not ${describe(now)}`);
+  }
+  const e = event as Record<string, unknown>;
+  if (e.type === 'fault' && typeof e.fault !== 'boolean') {
+    throw new LvsError('INVALID_ARGUMENT', `a fault event's fault must be true or false, not ${describe(e.fault)}`);
+  }
+  if (e.type === 'priority' && (typeof e.total !== 'number' || !Number.isFinite(e.total))) {
+    throw new LvsError(
+      'INVALID_ARGUMENT',
+      `a priority event's total must be a finite number, not ${describe(e.total)}`,
+    );
+  }
+}
+
+/** A delivery the shell built right: bytes, offset and length inside them, source and destination bytes. */
+function wellFormed(a: unknown): a is ReceivedAdvert {
+  if (typeof a !== 'object' || a === null) return false;
+  const r = a as Record<string, unknown>;
+  return (
+    r.bytes instanceof Uint8Array &&
+    Number.isInteger(r.offset) &&
+    Number.isInteger(r.length) &&
+    (r.offset as number) >= 0 &&
+    (r.length as number) >= 0 &&
+    (r.offset as number) + (r.length as number) <= r.bytes.length &&
+    r.source instanceof Uint8Array &&
+    r.destination instanceof Uint8Array &&
+    typeof r.ttl === 'number'
+  );
+}
+
+/**
  * One virtual router. Create it with a compiled instance, feed it events with the current time, perform the
  * returned actions in order, and call `step({type:'timer'}, now)` when `now ≥ nextTimeout()`.
  */
@@ -214,6 +254,9 @@ export class VrrpMachine {
    * @param config - a compiled instance
    */
   constructor(config: CompiledInstance) {
+    if (typeof config !== 'object' || config === null || !Number.isInteger(config.priority)) {
+      throw new LvsError('INVALID_ARGUMENT', `VrrpMachine needs a compileInstance() result, not ${describe(config)}`);
+    }
     this.config = config;
     this.#basePriority = config.priority;
     this.#effectivePriority = config.priority;
@@ -275,6 +318,7 @@ export class VrrpMachine {
    * @returns the actions to perform, in order
    */
   step(event: VrrpEvent, now: number): VrrpAction[] {
+    checkEvent(event, now);
     this.#out = [];
     switch (event.type) {
       case 'start':
@@ -531,7 +575,7 @@ export class VrrpMachine {
   #receive(a: ReceivedAdvert, now: number): void {
     // keepalived `vrrp_dispatcher_read`: a packet too short for a header, or for a VRID we do not run,
     // never reaches an instance (and so never touches its timers).
-    if (a.length < VRRP_ADDRESSES) {
+    if (!wellFormed(a) || a.length < VRRP_ADDRESSES) {
       this.#drop('truncated');
       return;
     }

@@ -5,9 +5,17 @@
  * typed events. All protocol decisions are the machine's; this file must never decide anything about VRRP
  * itself.
  */
-import { type Clock, type CommandRunner, execCommand, LvsError, systemClock, TypedEmitter } from '@lvskit/base';
+import {
+  type Clock,
+  type CommandRunner,
+  describe,
+  execCommand,
+  LvsError,
+  systemClock,
+  TypedEmitter,
+} from '@lvskit/base';
 import { encodeAdvert } from './codec.js';
-import { type CompiledInstance, compileInstance, type VrrpInstanceConfig } from './config.js';
+import { type CompiledInstance, compileInstance, type VrrpGlobalDefs, type VrrpInstanceConfig } from './config.js';
 import { Iproute2Ownership } from './iproute2-ownership.js';
 import {
   type AdvertDropReason,
@@ -116,6 +124,11 @@ export interface VrrpRouterOptions {
   readonly linkMonitor?: LinkMonitor;
   /** Link polling interval, ms; default 100. */
   readonly linkPollMs?: number;
+  /**
+   * keepalived `global_defs` defaults (`vrrp_version`, `vrrp_mcast_group4`, `vrrp_mcast_group6`) for an
+   * instance that does not set its own; give every router of a configuration the same object.
+   */
+  readonly globals?: VrrpGlobalDefs;
 }
 
 /** A listener for one {@link VrrpRouterEvents} event. */
@@ -158,6 +171,13 @@ export class VrrpRouter extends TypedEmitter<VrrpRouterEvents> {
    */
   constructor(config: VrrpInstanceConfig, opts: VrrpRouterOptions = {}) {
     super();
+    // The whole configuration is checked by start() (it needs the interface address); only its shape here.
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      throw new LvsError('VRRP_INVALID_CONFIG', `vrrp_instance: a vrrp_instance is an object, not ${describe(config)}`);
+    }
+    if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+      throw new LvsError('INVALID_ARGUMENT', `VrrpRouter options must be an object, not ${describe(opts)}`);
+    }
     this.#source = config;
     this.#opts = opts;
     this.#clock = microseconds(opts.clock ?? systemClock);
@@ -237,7 +257,7 @@ export class VrrpRouter extends TypedEmitter<VrrpRouterEvents> {
       (typeof c.interface === 'string' ? await this.#ownership.primaryAddress(c.interface, family) : undefined);
     // Everything that can reject the configuration runs before the socket opens: a failed start leaves
     // nothing behind and may be retried.
-    const compiled = compileInstance(c, primary);
+    const compiled = compileInstance(c, primary, this.#opts.globals);
     // keepalived watches the instance's own interface always (unless dont_track_primary), tracking or not.
     const watchOwn = !compiled.dontTrackPrimary;
     const t = this.#opts.tracking;

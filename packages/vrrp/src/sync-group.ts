@@ -5,9 +5,9 @@
  * member faults them all until every member is clear. Group notify scripts get `GROUP <name> <state>
  * <priority>`. It coordinates routers only; it must never decide anything about a single instance.
  */
-import { LvsError } from '@lvskit/base';
+import { describe, LvsError } from '@lvskit/base';
 import type { VrrpState } from './machine.js';
-import type { NotifyScripts, VrrpRouter } from './router.js';
+import { type NotifyScripts, VrrpRouter } from './router.js';
 
 /** Options of {@link VrrpSyncGroup}. */
 export interface VrrpSyncGroupOptions {
@@ -32,6 +32,25 @@ export class VrrpSyncGroup {
    * @param opts - notify scripts
    */
   constructor(name: string, members: readonly VrrpRouter[], opts: VrrpSyncGroupOptions = {}) {
+    if (typeof name !== 'string' || name === '') {
+      throw new LvsError(
+        'VRRP_INVALID_CONFIG',
+        `vrrp_sync_group: the name must be a non-empty string, not ${describe(name)}`,
+      );
+    }
+    const list: unknown = members;
+    if (!Array.isArray(list) || list.some((m) => !(m instanceof VrrpRouter))) {
+      throw new LvsError('VRRP_INVALID_CONFIG', `vrrp_sync_group ${name}: members must be a list of VrrpRouter`);
+    }
+    if (new Set(members).size !== members.length) {
+      throw new LvsError('VRRP_INVALID_CONFIG', `vrrp_sync_group ${name}: an instance is listed twice`);
+    }
+    if (typeof opts !== 'object' || opts === null) {
+      throw new LvsError(
+        'INVALID_ARGUMENT',
+        `vrrp_sync_group ${name}: options must be an object, not ${describe(opts)}`,
+      );
+    }
     if (members.length < 2) {
       throw new LvsError('VRRP_INVALID_CONFIG', `vrrp_sync_group ${name}: a group needs at least two instances`);
     }

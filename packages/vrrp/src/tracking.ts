@@ -205,6 +205,8 @@ export interface LinkMonitor {
 
 /** keepalived splits a script line into words, honouring quotes (notify.c); no shell is involved. */
 export function splitCommand(line: string): string[] {
+  if (typeof line !== 'string')
+    throw new LvsError('INVALID_ARGUMENT', `a command line is a string, not ${describe(line)}`);
   const out: string[] = [];
   for (const m of line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3] ?? '');
   return out;
@@ -224,6 +226,12 @@ export interface SysfsLinkMonitorOptions {
  * @see linux Documentation/ABI/testing/sysfs-class-net (operstate, carrier); net/core/dev.c `dev_get_flags`
  */
 export function createSysfsLinkMonitor(opts: SysfsLinkMonitorOptions = {}): LinkMonitor {
+  if (typeof opts !== 'object' || opts === null) {
+    throw new LvsError('INVALID_ARGUMENT', `createSysfsLinkMonitor options must be an object, not ${describe(opts)}`);
+  }
+  if (opts.root !== undefined && typeof opts.root !== 'string') {
+    throw new LvsError('INVALID_ARGUMENT', `root must be a directory path, not ${describe(opts.root)}`);
+  }
   const root = opts.root ?? '/sys/class/net';
   const read = async (ifname: string, file: string): Promise<string | undefined> => {
     try {
@@ -294,7 +302,14 @@ export class VrrpScriptSet {
    * @param ports - clock and command runner
    */
   constructor(scripts: readonly VrrpScriptConfig[], ports: VrrpScriptSetPorts = {}) {
+    const list: unknown = scripts;
+    if (!Array.isArray(list)) {
+      throw new LvsError('VRRP_INVALID_CONFIG', `vrrp_script: the scripts are a list, not ${describe(list)}`);
+    }
     validateTracking({ scripts });
+    if (!isRecord(ports as unknown)) {
+      throw new LvsError('INVALID_ARGUMENT', `VrrpScriptSet ports must be an object, not ${describe(ports)}`);
+    }
     this.#clock = ports.clock ?? systemClock;
     this.#run = ports.commandRunner ?? execCommand;
     for (const s of scripts) {
@@ -337,7 +352,10 @@ export class VrrpScriptSet {
    */
   watch(name: string, listener: (state: ScriptState) => void): () => void {
     const e = this.#entries.get(name);
-    if (!e) throw new LvsError('VRRP_INVALID_CONFIG', `no vrrp_script named ${JSON.stringify(name)}`);
+    if (!e) throw new LvsError('VRRP_INVALID_CONFIG', `no vrrp_script named ${describe(name)}`);
+    if (typeof listener !== 'function') {
+      throw new LvsError('INVALID_ARGUMENT', `a vrrp_script listener is a function, not ${describe(listener)}`);
+    }
     e.listeners.add(listener);
     if (e.listeners.size === 1) {
       e.generation++;
@@ -398,23 +416,113 @@ export interface TrackingPorts {
 
 const WEIGHT_OK = (w: unknown): boolean => Number.isInteger(w) && (w as number) >= -253 && (w as number) <= 253;
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The keys of each block, with the keepalived keyword a message names. */
+const TRACKING_KEYS = { scripts: 'vrrp_script', trackScripts: 'track_script', trackInterfaces: 'track_interface' };
+const SCRIPT_KEYS = {
+  name: 'vrrp_script',
+  script: 'script',
+  interval: 'interval',
+  timeout: 'timeout',
+  weight: 'weight',
+  reverse: 'reverse',
+  rise: 'rise',
+  fall: 'fall',
+  initFail: 'init_fail',
+} as const satisfies Record<keyof VrrpScriptConfig, string>;
+const REF_KEYS = { name: 'name', weight: 'weight', reverse: 'reverse' } as const satisfies Record<
+  keyof TrackRef,
+  string
+>;
+
+const camel = (k: string): string => k.toLowerCase().replace(/[_-]+([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+
+/** Unknown keys and null values of one block are issues naming the key and value; returns the null keys. */
+function checkKeys(
+  obj: Record<string, unknown>,
+  known: Readonly<Record<string, string>>,
+  path: readonly (string | number)[],
+  issues: IssueList,
+): Set<string> {
+  const nulls = new Set<string>();
+  const byLower = new Map<string, string>();
+  for (const [k, kw] of Object.entries(known)) {
+    byLower.set(k.toLowerCase(), k);
+    byLower.set(kw.toLowerCase(), k);
+  }
+  for (const key of Object.keys(obj)) {
+    if (!Object.hasOwn(known, key)) {
+      const meant = byLower.get(key.toLowerCase()) ?? byLower.get(camel(key).toLowerCase());
+      issues.add(
+        [...path, key],
+        'VRRP_INVALID_CONFIG',
+        `unknown key ${JSON.stringify(key)} (value ${describe(obj[key])})${meant === undefined ? '' : `: did you mean ${JSON.stringify(meant)}?`}`,
+      );
+    } else if (obj[key] === null) {
+      nulls.add(key);
+      issues.add([...path, key], 'VRRP_INVALID_CONFIG', `${key} (${known[key]}) is null: leave it out for the default`);
+    }
+  }
+  return nulls;
+}
+
+/** The list under `key`, or [] (an issue when it is there and not a list). */
+function listOf(t: Record<string, unknown>, key: keyof typeof TRACKING_KEYS, nulls: Set<string>, issues: IssueList) {
+  const v = t[key];
+  if (v === undefined || nulls.has(key)) return [];
+  if (!Array.isArray(v)) {
+    issues.add([key], 'VRRP_INVALID_CONFIG', `${key} (${TRACKING_KEYS[key]}) must be a list, not ${describe(v)}`);
+    return [];
+  }
+  return v as readonly unknown[];
+}
+
 /**
- * Validates tracking configuration (every issue at once, one `VRRP_INVALID_CONFIG`). Intervals and timeouts
- * a timer cannot hold (≥ 2^31 ms) are issues with code `TIMER_RANGE`.
+ * Validates tracking configuration (every issue at once, one `VRRP_INVALID_CONFIG`; unknown keys, `null` values
+ * and wrong shapes are issues naming the key and value). Intervals and timeouts a timer cannot hold (≥ 2^31 ms)
+ * are issues with code `TIMER_RANGE`.
  * @param t - the tracking configuration
  * @param knownScripts - script names defined elsewhere (a shared {@link VrrpScriptSet}), besides `t.scripts`
  */
 export function validateTracking(t: TrackingConfig, knownScripts: readonly string[] = []): void {
   const issues = new IssueList();
+  const input: unknown = t;
+  if (!isRecord(input)) {
+    throw new LvsError(
+      'VRRP_INVALID_CONFIG',
+      `tracking: a tracking configuration is an object, not ${describe(input)}`,
+    );
+  }
   const bad = (path: (string | number)[], message: string): void => issues.add(path, 'VRRP_INVALID_CONFIG', message);
-  const names = new Set<string>(knownScripts);
-  (t.scripts ?? []).forEach((s, i) => {
-    if (typeof s.name !== 'string' || s.name === '') bad(['scripts', i, 'name'], 'vrrp_script needs a name');
-    names.add(s.name);
-    if (typeof s.script !== 'string' || splitCommand(s.script).length === 0) {
-      bad(['scripts', i, 'script'], 'script is empty');
+  const known: unknown = knownScripts;
+  if (!Array.isArray(known)) {
+    issues.add([], 'INVALID_ARGUMENT', `knownScripts must be a list of script names, not ${describe(known)}`);
+  }
+  const names = new Set<unknown>(Array.isArray(known) ? known : []);
+  const own = new Set<string>();
+  const topNulls = checkKeys(input, TRACKING_KEYS, [], issues);
+  listOf(input, 'scripts', topNulls, issues).forEach((s, i) => {
+    if (!isRecord(s)) {
+      bad(['scripts', i], `a vrrp_script is an object { name, script, … }, not ${describe(s)}`);
+      return;
     }
-    const pos = (k: 'interval' | 'timeout', v: number | undefined): void => {
+    const nulls = checkKeys(s, SCRIPT_KEYS, ['scripts', i], issues);
+    const get = (k: keyof VrrpScriptConfig): unknown => (nulls.has(k) ? undefined : s[k]);
+    const name = get('name');
+    if (!nulls.has('name')) {
+      if (typeof name !== 'string' || name === '')
+        bad(['scripts', i, 'name'], `vrrp_script needs a name, not ${describe(name)}`);
+      else if (own.has(name)) bad(['scripts', i, 'name'], `vrrp_script ${describe(name)} is defined twice`);
+      else own.add(name);
+    }
+    names.add(name);
+    const script = get('script');
+    if (!nulls.has('script') && (typeof script !== 'string' || splitCommand(script).length === 0)) {
+      bad(['scripts', i, 'script'], `script must be a command line, not ${describe(script)}`);
+    }
+    const pos = (k: 'interval' | 'timeout'): void => {
+      const v = get(k);
       if (v === undefined) return;
       if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) {
         bad(['scripts', i, k], `${k} must be > 0 seconds, not ${describe(v)}`);
@@ -426,30 +534,49 @@ export function validateTracking(t: TrackingConfig, knownScripts: readonly strin
         issues.addError(['scripts', i, k], err);
       }
     };
-    pos('interval', s.interval);
-    pos('timeout', s.timeout);
-    if (s.weight !== undefined && !WEIGHT_OK(s.weight)) {
-      bad(['scripts', i, 'weight'], `weight must be an integer −253..253, not ${describe(s.weight)}`);
+    pos('interval');
+    pos('timeout');
+    const weight = get('weight');
+    if (weight !== undefined && !WEIGHT_OK(weight)) {
+      bad(['scripts', i, 'weight'], `weight must be an integer −253..253, not ${describe(weight)}`);
     }
     for (const k of ['rise', 'fall'] as const) {
-      const v = s[k];
-      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
-        bad(['scripts', i, k], `${k} must be an integer ≥ 1, not ${describe(v)}`);
+      const v = get(k);
+      if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1_000_000)) {
+        bad(['scripts', i, k], `${k} must be an integer 1..1000000, not ${describe(v)}`);
+      }
+    }
+    for (const k of ['reverse', 'initFail'] as const) {
+      const v = get(k);
+      if (v !== undefined && typeof v !== 'boolean') {
+        bad(['scripts', i, k], `${k} (${SCRIPT_KEYS[k]}) must be true or false, not ${describe(v)}`);
       }
     }
   });
-  (t.trackScripts ?? []).forEach((r, i) => {
-    if (!names.has(r.name)) bad(['trackScripts', i, 'name'], `no vrrp_script named ${describe(r.name)}`);
-    if (r.weight !== undefined && !WEIGHT_OK(r.weight)) {
-      bad(['trackScripts', i, 'weight'], `weight must be an integer −253..253, not ${describe(r.weight)}`);
+  const refs = (key: 'trackScripts' | 'trackInterfaces', check: (r: Record<string, unknown>, i: number) => void) => {
+    listOf(input, key, topNulls, issues).forEach((r, i) => {
+      if (!isRecord(r)) {
+        bad([key], `a ${TRACKING_KEYS[key]} entry is an object { name, weight?, reverse? }, not ${describe(r)}`);
+        return;
+      }
+      const nulls = checkKeys(r, REF_KEYS, [key, i], issues);
+      if (!nulls.has('name')) check(r, i);
+      if (!nulls.has('weight') && r.weight !== undefined && !WEIGHT_OK(r.weight)) {
+        bad([key, i, 'weight'], `weight must be an integer −253..253, not ${describe(r.weight)}`);
+      }
+      if (!nulls.has('reverse') && r.reverse !== undefined && typeof r.reverse !== 'boolean') {
+        bad([key, i, 'reverse'], `reverse must be true or false, not ${describe(r.reverse)}`);
+      }
+    });
+  };
+  refs('trackScripts', (r, i) => {
+    if (typeof r.name !== 'string' || !names.has(r.name)) {
+      bad(['trackScripts', i, 'name'], `no vrrp_script named ${describe(r.name)}`);
     }
   });
-  (t.trackInterfaces ?? []).forEach((r, i) => {
+  refs('trackInterfaces', (r, i) => {
     if (typeof r.name !== 'string' || !/^[A-Za-z0-9_.:@-]{1,15}$/.test(r.name)) {
       bad(['trackInterfaces', i, 'name'], `not an interface name: ${describe(r.name)}`);
-    }
-    if (r.weight !== undefined && !WEIGHT_OK(r.weight)) {
-      bad(['trackInterfaces', i, 'weight'], `weight must be an integer −253..253, not ${describe(r.weight)}`);
     }
   });
   issues.throwIfAny('VRRP_INVALID_CONFIG', 'tracking');
@@ -490,6 +617,11 @@ export class TrackingController {
     ports: TrackingPorts,
     onChange: (total: number, fault: boolean) => void,
   ) {
+    if (!isRecord(ports))
+      throw new LvsError('INVALID_ARGUMENT', `tracking ports must be an object, not ${describe(ports)}`);
+    if (ports.scripts !== undefined && !(ports.scripts instanceof VrrpScriptSet)) {
+      throw new LvsError('INVALID_ARGUMENT', `ports.scripts must be a VrrpScriptSet, not ${describe(ports.scripts)}`);
+    }
     validateTracking(t, ports.scripts?.names ?? []);
     if (ports.linkPollMs !== undefined) checkDelay(ports.linkPollMs, 'linkPollMs');
     this.#ports = ports;

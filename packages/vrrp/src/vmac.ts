@@ -9,7 +9,7 @@
  * interface that is not a macvlan it was asked to manage, and never touch an address.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type CommandOutcome, type CommandRunner, execCommand, formatMac, LvsError } from '@lvskit/base';
+import { type CommandOutcome, type CommandRunner, describe, execCommand, formatMac, LvsError } from '@lvskit/base';
 import type { CompiledVmac } from './config.js';
 import type { VirtualMacLink } from './ports.js';
 
@@ -30,6 +30,9 @@ export class Iproute2VirtualMac implements VirtualMacLink {
 
   /** @param opts - namespace */
   constructor(opts: Iproute2VirtualMacOptions = {}) {
+    if (typeof opts !== 'object' || opts === null) {
+      throw new LvsError('INVALID_ARGUMENT', `Iproute2VirtualMac options must be an object, not ${describe(opts)}`);
+    }
     this.#netns = opts.netns;
     this.#run = opts.commandRunner ?? execCommand;
   }
