@@ -1,8 +1,9 @@
 /**
  * @lvskit/base — the words every lvskit package shares, defined once: the error class and its code registry,
  * the issue list, the address and MAC parser, protocol constants, byte access and the Internet checksum, the
- * millisecond clock, the typed emitter and the command-runner port. No dependencies; this file only
- * re-exports and must never hold behaviour. Fakes live in `@lvskit/base/testing`.
+ * ARP and neighbour-discovery frames (views and encoders), the millisecond clock, the typed emitter and the
+ * command-runner port. No dependencies; this file only re-exports and must never hold behaviour. Fakes live
+ * in `@lvskit/base/testing`.
  * @packageDocumentation
  */
 export {
@@ -52,6 +53,46 @@ export {
   type LvsIssue,
   type LvsPathSegment,
 } from './errors.js';
+export {
+  ARP_FRAME_LENGTH,
+  ARP_HLEN,
+  ARP_HTYPE,
+  ARP_OPER,
+  ARP_PLEN,
+  ARP_PTYPE,
+  ARP_REPLY,
+  ARP_REQUEST,
+  ARP_SHA,
+  ARP_SIZE,
+  ARP_SPA,
+  ARP_THA,
+  ARP_TPA,
+  ArpView,
+  ETHERNET_MIN_FRAME_LENGTH,
+  encodeArpRequest,
+  encodeGratuitousArp,
+  encodeNeighbourSolicitation,
+  encodeUnsolicitedNa,
+  GARP_FRAME_LENGTH,
+  NA_FLAG_OVERRIDE,
+  NA_FLAG_ROUTER,
+  NA_FLAG_SOLICITED,
+  NA_FRAME_LENGTH,
+  ND_OPT_SOURCE_LINKADDR,
+  ND_OPT_TARGET_LINKADDR,
+  NDISC_FLAGS,
+  NDISC_FRAME_LENGTH,
+  NDISC_MIN_SIZE,
+  NDISC_NEIGHBOUR_ADVERTISEMENT,
+  NDISC_NEIGHBOUR_SOLICITATION,
+  NDISC_OPTIONS,
+  NDISC_TARGET,
+  NdiscView,
+  padEthernetFrame,
+  solicitedNodeMac,
+  writeArpReply,
+  writeNaReply,
+} from './neighbour-frames.js';
 export {
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,

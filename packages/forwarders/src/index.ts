@@ -2,9 +2,13 @@
  * @lvskit/forwarders — the LVS packet layer: header views over preallocated buffers, RFC 1071/1624
  * checksums, one parse per frame into a reusable summary, and the three forwarding methods (direct routing,
  * masquerading/NAT, IPIP tunnelling) as in-place rewrites that return a verdict; plus the real-server side
- * helpers. Nothing on the packet path allocates or throws.
+ * helpers; the datapath over a `FramePort` (the pure `ForwardStep` and `RouteTable`, the ARP/NDP
+ * `NeighbourResponder` the serving switch drives), its fakes in `@lvskit/forwarders/testing`. Nothing on the
+ * packet path allocates or throws.
  * @packageDocumentation
  */
+
+export { DATAPATH_COUNTER_COUNT } from './counters.js';
 export {
   createDatapath,
   type Datapath,
@@ -13,6 +17,7 @@ export {
   type DatapathOptions,
 } from './datapath.js';
 export { forwardersErrorCodes } from './errors.js';
+export { ForwardStep, type ForwardStepState, StepAction, type StepInterface } from './forward-step.js';
 export { fragmentCount, writeFragment } from './fragment.js';
 export {
   type FramePort,
@@ -57,6 +62,7 @@ export {
   type ReassemblerOptions,
   ReassemblyCounter,
 } from './reassembly.js';
+export { learnArpReply, learnNeighbourAdvert, NeighbourResponder } from './responder.js';
 export {
   ICMP_ERROR_MAX,
   ICMP_ERROR_TTL,
@@ -67,5 +73,7 @@ export {
 export { rewriteMasqIn, rewriteMasqOut } from './rewrite/masq.js';
 export { rewriteRoute } from './rewrite/route.js';
 export { IPIP_OVERHEAD, rewriteTunnel } from './rewrite/tunnel.js';
+export { type DefaultRoute, NextHop, RouteTable } from './routing.js';
 export { gsoSegmentCount, writeSegment } from './segment.js';
 export { RewriteResult } from './verdict.js';
+export { VIP_NONE, VIP_NOT_SERVED, VIP_SERVED, VipTable } from './vip-table.js';

@@ -4,13 +4,19 @@
  * router shell that joins them, on `@lvskit/base`'s clock, emitter, command runner, addresses and checksum.
  * This entry only re-exports; it must never hold logic.
  */
+/**
+ * The announcement frames (gratuitous ARP, unsolicited neighbour advertisement) are `@lvskit/base`'s, the
+ * one ARP/NDP encoder of lvskit, re-exported here where VRRP users look for them (the same objects); so is
+ * `LvsError`, lvskit's one error class, so that VRRP users can test `LvsError.is(err)` without another import.
+ */
 export {
-  ARPOP_REQUEST,
+  ARP_REQUEST as ARPOP_REQUEST,
   encodeGratuitousArp,
   encodeUnsolicitedNa,
   GARP_FRAME_LENGTH,
+  LvsError,
   NA_FRAME_LENGTH,
-} from './arp.js';
+} from '@lvskit/base';
 export {
   type AdvertFields,
   advertLength,
@@ -50,6 +56,7 @@ export {
   type VirtualAddressConfig,
   VRRP_MULTICAST_GROUP4,
   VRRP_MULTICAST_GROUP6,
+  type VrrpGlobalDefs,
   type VrrpInstanceConfig,
   virtualRouterMac,
 } from './config.js';

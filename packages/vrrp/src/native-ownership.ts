@@ -6,7 +6,7 @@
  * that is not a configured VIP.
  */
 import { readFileSync } from 'node:fs';
-import { type Family, LvsError } from '@lvskit/base';
+import { encodeGratuitousArp, encodeUnsolicitedNa, type Family, LvsError } from '@lvskit/base';
 import {
   addAddress,
   interfaceInfo,
@@ -15,7 +15,6 @@ import {
   PacketSocket,
   removeAddress,
 } from '@lvskit/native';
-import { encodeGratuitousArp, encodeUnsolicitedNa } from './arp.js';
 import type { CompiledVirtualAddress } from './config.js';
 import { Iproute2Ownership } from './iproute2-ownership.js';
 import type { AddressOwnership } from './ports.js';

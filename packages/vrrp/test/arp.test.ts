@@ -1,11 +1,18 @@
 /**
  * The gratuitous ARP frame, byte for byte as keepalived's vrrp_arp.c `send_gratuitous_arp_immediate` builds
- * it (RFC 826 layout written out by hand below).
+ * it (RFC 826 layout written out by hand below), through vrrp's entry: the encoders are `@lvskit/base`'s,
+ * re-exported (the same objects).
  */
 
+import * as base from '@lvskit/base';
 import { formatIp, parseIp } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import { encodeGratuitousArp, encodeUnsolicitedNa } from '../src/index.js';
+
+it('vrrp re-exports the one encoder of @lvskit/base', () => {
+  expect(encodeGratuitousArp).toBe(base.encodeGratuitousArp);
+  expect(encodeUnsolicitedNa).toBe(base.encodeUnsolicitedNa);
+});
 
 describe('gratuitous ARP (keepalived send_gratuitous_arp_immediate)', () => {
   it('is an Ethernet broadcast ARP REQUEST with sender = target = VIP and broadcast target MAC', () => {
