@@ -1,18 +1,20 @@
 /**
- * The VRRP part of the one fuzz suite (issue #11, "so that it stays fixed"): fast-check values of every JSON
- * shape (and undefined, bigint, symbols, typed arrays) and mutations of valid configurations go into every
- * exported config, validate and decode entry of @lvskit/vrrp. The only outcomes allowed are success or an
- * `LvsError` with a code and issues that each have a path, a code and a message; a refused call changes
- * nothing — not its input, not a machine's state, not a router's sync group, not a script set's runs.
+ * The VRRP part of the one fuzz suite (issue #11, "so that it stays fixed"), on the one harness of
+ * `test/fuzz/harness.ts`: hostile values of every JSON shape (plus bigint, symbols and typed arrays) and
+ * mutations of valid configurations go into every exported config, validate and decode entry of @lvskit/vrrp.
+ * The only outcomes allowed are success or an `LvsError` with a code and issues that each have a path and a
+ * code; a refused call changes nothing — not its input, not a machine's state, not a router's sync group,
+ * not a script set's runs.
  */
 import { FakeClock, FakeCommandRunner } from '@lvskit/base/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { anyValue, RUNS as FUZZ_RUNS, mutate, mutations, refusedOrOk } from '../../../test/fuzz/harness.js';
 import {
   checksumValid,
   compileInstance,
   encodeAdvert,
-  LvsError,
+  type LvsError,
   passAuthData,
   splitCommand,
   type TrackingConfig,
@@ -28,7 +30,7 @@ import {
 } from '../src/index.js';
 import { FakeOwnership } from '../src/testing.js';
 
-const RUNS = { numRuns: 400 };
+const RUNS = { numRuns: FUZZ_RUNS };
 const ME = '198.18.0.2';
 
 const valid: VrrpInstanceConfig = {
@@ -50,6 +52,7 @@ const validTracking: TrackingConfig = {
 
 /** Any value a user or a tool might pass, of every JSON shape and a few that JSON has not. */
 const hostile: fc.Arbitrary<unknown> = fc.oneof(
+  anyValue,
   fc.anything({ withBigInt: true, withNullPrototype: true, withTypedArray: true, withSparseArray: true }),
   fc.constantFrom(
     undefined,
@@ -80,7 +83,7 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
 const instanceKeys = [...Object.keys(valid), 'state', 'version', 'nopreempt', 'useVmac', 'sourceIp', 'multicastGroup'];
 
 /** A valid instance with one key (known, nested or made up) set to a hostile value, or removed. */
-const mutatedInstance = fc
+const oneKeyInstance = fc
   .tuple(
     fc.oneof(
       fc.constantFrom(...instanceKeys).map((k) => [k]),
@@ -100,7 +103,7 @@ const mutatedInstance = fc
     return c;
   });
 
-const mutatedTracking = fc
+const oneKeyTracking = fc
   .tuple(
     fc.constantFrom(
       ['scripts'],
@@ -126,22 +129,19 @@ const mutatedTracking = fc
     return t;
   });
 
-/** Runs `f`; passes on success or on a well-formed LvsError, fails on anything else thrown. */
+/** The harness's random mutations (set, delete, add an unknown key anywhere), or one targeted key. */
+const mutatedInstance = fc.oneof(
+  oneKeyInstance,
+  mutations().map((m) => mutate(valid, m)),
+);
+const mutatedTracking = fc.oneof(
+  oneKeyTracking,
+  mutations().map((m) => mutate(validTracking, m)),
+);
+
+/** The harness rule, as 'ok' or the refusal. */
 function outcome(f: () => unknown): 'ok' | LvsError {
-  try {
-    f();
-    return 'ok';
-  } catch (err) {
-    if (!LvsError.is(err)) throw new Error(`not an LvsError: ${String(err)}`, { cause: err });
-    expect(typeof err.code).toBe('string');
-    expect(err.issues.length).toBeGreaterThan(0);
-    for (const i of err.issues) {
-      expect(Array.isArray(i.path)).toBe(true);
-      expect(typeof i.code).toBe('string');
-      expect(typeof i.message).toBe('string');
-    }
-    return err;
-  }
+  return refusedOrOk(f) ?? 'ok';
 }
 
 /** A snapshot that tells whether a value was changed (symbols and functions by identity). */
