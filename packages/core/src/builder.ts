@@ -163,11 +163,7 @@ export class IpvsBuilder<Names extends string = never> {
     return compileConfig<Names>({
       services: this.services.map((s) => ({
         name: s.name,
-        config: {
-          ...s.config,
-          realServers: [...(s.config.realServers ?? []), ...s.extra],
-          ...(s.sorry ? { sorryServer: s.sorry } : {}),
-        } as ServiceConfig,
+        config: merged(s.config, s.extra, s.sorry),
       })),
       ...(this.timeoutConfig ? { timeouts: this.timeoutConfig } : {}),
       ...(this.capacity !== undefined ? { maxConnections: this.capacity } : {}),
@@ -188,6 +184,27 @@ export class IpvsBuilder<Names extends string = never> {
     await d.start();
     return d;
   }
+}
+
+/**
+ * A declared service with the real servers and sorry server given by separate builder calls. A config that is
+ * not an object, or whose `realServers` is not an array, is passed on as it is for `compileConfig` to report
+ * (never a raw `TypeError` here).
+ */
+function merged(
+  config: ServiceConfig,
+  extra: readonly RealServerConfig[],
+  sorry: RealServerConfig | undefined,
+): ServiceConfig {
+  if (typeof config !== 'object' || config === null) return config;
+  if (extra.length === 0 && sorry === undefined) return config;
+  const listed: unknown = config.realServers;
+  if (listed !== undefined && !Array.isArray(listed)) return config;
+  return {
+    ...config,
+    realServers: [...((listed as readonly RealServerConfig[] | undefined) ?? []), ...extra],
+    ...(sorry ? { sorryServer: sorry } : {}),
+  } as ServiceConfig;
 }
 
 /** Starts declaring a director. */

@@ -82,6 +82,13 @@ const K_DPORT = 6;
 const K_DEST = 7;
 
 /**
+ * The largest connection table (entries: connections and templates), 2^24 = 16,777,216. Every entry is
+ * preallocated, about 128 bytes each, so this is about 2 GB of memory at start; a larger table is refused
+ * with a clear error rather than attempted (issue 11 item 11: 2^26 meant about 8 GB with no warning).
+ */
+export const MAX_CONNECTIONS = 1 << 24;
+
+/**
  * Storage for connections and templates. The lookup key of an entry is one 8-word row in `rows`
  * (client word 0, virtual word 0, ports, protocol+flags, hash, real server word 0, real server port, real
  * server id), found through the slot index; full 16-byte addresses live in `caddr`/`vaddr`/`daddr` (4 words per entry) for IPv6 and
@@ -131,13 +138,16 @@ export class ConnTable {
   private readonly seed: number;
 
   /**
-   * @param capacity - maximum entries (1..2^26)
+   * @param capacity - maximum entries (1..{@link MAX_CONNECTIONS})
    * @param now - the clock's current time (the wheel's epoch)
    * @param seed - hash seed (random by default, like the kernel's `ip_vs_conn_rnd`)
    */
   constructor(capacity: number, now: number, seed: number = (Math.random() * 0x100000000) | 0) {
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 26)
-      throw new LvsError('CORE_INVALID_OPTION', `connection table capacity must be 1..${1 << 26}, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CONNECTIONS)
+      throw new LvsError(
+        'CORE_INVALID_OPTION',
+        `connection table capacity must be an integer 1..${MAX_CONNECTIONS} (MAX_CONNECTIONS), got ${String(capacity)}`,
+      );
     this.capacity = capacity;
     let b = 1;
     while (b < capacity) b <<= 1;

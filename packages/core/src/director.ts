@@ -20,7 +20,7 @@ import {
   systemClock,
   TypedEmitter,
 } from '@lvskit/base';
-import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE } from './conn-table.js';
+import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE, MAX_CONNECTIONS } from './conn-table.js';
 import { Engine, type RealServerState, type ServiceState } from './engine.js';
 import type { IpvsEvents, RealServerRef } from './events.js';
 import { ipvsadmTarget } from './ipvsadm/ipvs-target.js';
@@ -45,7 +45,14 @@ import {
 } from './model.js';
 import { METHOD_LOCALNODE } from './packet.js';
 import type { Clock, PacketPort, TimerHandle } from './ports.js';
-import { assertCompiled, effectiveConfig, type IpvsChange, type RealServerOverrides, reconcile } from './reconcile.js';
+import {
+  assertCompiled,
+  effectiveConfig,
+  type IpvsChange,
+  markCompiled,
+  type RealServerOverrides,
+  reconcile,
+} from './reconcile.js';
 import type { Stats } from './stats.js';
 import { TCP_STATE_NAMES } from './tcp-states.js';
 
@@ -111,59 +118,129 @@ export interface IpvsConfigInput {
  */
 export function compileConfig<Names extends string = string>(input: IpvsConfigInput): CompiledIpvsConfig<Names> {
   const issues = new IssueList();
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    issues.add([], 'CORE_INVALID_OPTION', `a configuration must be an object { services, … }, got ${describe(input)}`);
+    issues.throwIfAny('CORE_INVALID_CONFIG', 'invalid director configuration');
+  }
+  checkKeys(input, CONFIG_KEYS, [], issues);
   const services: NormalizedService[] = [];
   const names = new Set<string>();
   const keys = new Map<string, string>();
-  input.services.forEach(({ name, config }, i) => {
-    const path = ['services', name];
-    if (typeof name !== 'string' || name.length === 0)
-      issues.add(['services', i], 'CORE_INVALID_OPTION', 'a service needs a non-empty name');
-    else if (names.has(name)) issues.add(path, 'CORE_DUPLICATE_SERVICE', `service name ${name} is used twice`);
-    names.add(name);
-    const n = normalizeService(name, config, path, issues);
-    if (!n) return;
-    const other = keys.get(n.key);
-    if (other !== undefined)
-      issues.add(
-        path,
-        'CORE_DUPLICATE_SERVICE',
-        `service ${name} has the same protocol, address and port (or mark) as ${other}`,
-      );
-    keys.set(n.key, name);
-    services.push(n);
-  });
+  const list: unknown = input.services;
+  if (!Array.isArray(list))
+    issues.add(['services'], 'CORE_INVALID_OPTION', `services must be an array, got ${describe(list)}`);
+  else
+    list.forEach((entry: unknown, i: number) => {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+        issues.add(
+          ['services', i],
+          'CORE_INVALID_OPTION',
+          `a service must be { name, config }, got ${describe(entry)}`,
+        );
+        return;
+      }
+      checkKeys(entry, SERVICE_ENTRY_KEYS, ['services', i], issues);
+      const { name, config } = entry as { name: unknown; config: ServiceConfig };
+      if (typeof name !== 'string' || name.length === 0) {
+        issues.add(
+          ['services', i, 'name'],
+          'CORE_INVALID_OPTION',
+          `a service needs a non-empty name, got ${describe(name)}`,
+        );
+        return;
+      }
+      const path = ['services', name];
+      if (names.has(name)) issues.add(path, 'CORE_DUPLICATE_SERVICE', `service name ${name} is used twice`);
+      names.add(name);
+      const n = normalizeService(name, config, path, issues);
+      if (!n) return;
+      const other = keys.get(n.key);
+      if (other !== undefined)
+        issues.add(
+          path,
+          'CORE_DUPLICATE_SERVICE',
+          `service ${name} has the same protocol, address and port (or mark) as ${other}`,
+        );
+      keys.set(n.key, name);
+      services.push(n);
+    });
   const timeouts = normalizeTimeouts(input.timeouts, DEFAULT_TIMEOUTS, ['timeouts'], issues);
-  const cap = input.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  if (!Number.isInteger(cap) || cap < 1 || cap > 1 << 26)
-    issues.add(['maxConnections'], 'CORE_INVALID_OPTION', `maxConnections must be 1..${1 << 26}, got ${String(cap)}`);
-  const sw = { ...DEFAULT_SWITCHES, ...(input.switches ?? {}) };
+  const cap: unknown = input.maxConnections === undefined ? DEFAULT_MAX_CONNECTIONS : input.maxConnections;
+  if (!Number.isInteger(cap) || (cap as number) < 1 || (cap as number) > MAX_CONNECTIONS)
+    issues.add(
+      ['maxConnections'],
+      'CORE_INVALID_OPTION',
+      `maxConnections must be an integer 1..${MAX_CONNECTIONS} (MAX_CONNECTIONS: each entry is preallocated, about 128 bytes, so the limit is about 2 GB), got ${describe(cap)}`,
+    );
+  const given: unknown = input.switches;
+  let sw = { ...DEFAULT_SWITCHES };
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given)))
+    issues.add(['switches'], 'CORE_INVALID_OPTION', `switches must be an object, got ${describe(given)}`);
+  else if (given !== undefined) {
+    checkKeys(given, SWITCH_KEYS, ['switches'], issues);
+    sw = { ...sw, ...(given as EngineSwitches) };
+  }
   for (const k of ['expireNodestConn', 'expireQuiescentTemplate', 'sloppyTcp', 'secureTcp'] as const)
-    if (typeof sw[k] !== 'boolean') issues.add(['switches', k], 'CORE_INVALID_OPTION', `${k} must be a boolean`);
+    if (typeof sw[k] !== 'boolean')
+      issues.add(['switches', k], 'CORE_INVALID_OPTION', `${k} must be a boolean, got ${describe(sw[k])}`);
   if (!Number.isInteger(sw.dropPacketRate) || sw.dropPacketRate < 0 || sw.dropPacketRate > 0x7fffffff)
-    issues.add(['switches', 'dropPacketRate'], 'CORE_INVALID_OPTION', 'dropPacketRate must be an integer >= 0');
+    issues.add(
+      ['switches', 'dropPacketRate'],
+      'CORE_INVALID_OPTION',
+      `dropPacketRate must be an integer 0..2147483647, got ${describe(sw.dropPacketRate)}`,
+    );
   if (![0, 1, 2, 3].includes(sw.connReuseMode))
-    issues.add(['switches', 'connReuseMode'], 'CORE_INVALID_OPTION', 'connReuseMode must be 0..3');
+    issues.add(
+      ['switches', 'connReuseMode'],
+      'CORE_INVALID_OPTION',
+      `connReuseMode must be 0, 1, 2 or 3, got ${describe(sw.connReuseMode)}`,
+    );
   if (input.classifier !== undefined && typeof input.classifier !== 'function')
-    issues.add(['classifier'], 'CORE_INVALID_OPTION', 'classifier must be a function');
+    issues.add(
+      ['classifier'],
+      'CORE_INVALID_OPTION',
+      `classifier must be a function, got ${describe(input.classifier)}`,
+    );
   const local: string[] = [];
-  (input.localAddresses ?? []).forEach((a, i) => {
-    try {
-      const p = parseAddress(a);
-      local.push(realServerKey(p.family, p.bytes, 0));
-    } catch {
-      issues.add(['localAddresses', i], 'CORE_INVALID_ADDRESS', `not an IP address: ${String(a)}`);
-    }
-  });
+  const localInput: unknown = input.localAddresses === undefined ? [] : input.localAddresses;
+  if (!Array.isArray(localInput))
+    issues.add(
+      ['localAddresses'],
+      'CORE_INVALID_OPTION',
+      `localAddresses must be an array of addresses, got ${describe(localInput)}`,
+    );
+  else
+    localInput.forEach((a: unknown, i: number) => {
+      try {
+        const p = parseAddress(a as string);
+        local.push(realServerKey(p.family, p.bytes, 0));
+      } catch {
+        issues.add(['localAddresses', i], 'CORE_INVALID_ADDRESS', `not an IP address: ${describe(a)}`);
+      }
+    });
   issues.throwIfAny('CORE_INVALID_CONFIG', 'invalid director configuration');
-  return Object.freeze({
+  const compiled: CompiledIpvsConfig<Names> = Object.freeze({
     services: Object.freeze(services) as readonly (NormalizedService & { readonly name: Names })[],
     timeouts: Object.freeze(timeouts),
-    maxConnections: cap,
+    maxConnections: cap as number,
     switches: Object.freeze(sw),
     classifier: input.classifier,
     localAddresses: Object.freeze(local),
   });
+  markCompiled(compiled);
+  return compiled;
 }
+
+const CONFIG_KEYS: ReadonlySet<string> = new Set([
+  'services',
+  'timeouts',
+  'maxConnections',
+  'switches',
+  'classifier',
+  'localAddresses',
+]);
+const SERVICE_ENTRY_KEYS: ReadonlySet<string> = new Set(['name', 'config']);
+const SWITCH_KEYS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_SWITCHES));
 
 /** Counters and rates of one stats object, as listed. */
 export interface StatsView {

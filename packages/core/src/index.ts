@@ -18,6 +18,7 @@ export {
   F_NOOUTPUT,
   F_ONE_PACKET,
   F_TEMPLATE,
+  MAX_CONNECTIONS,
   WHEEL_TICK_MS,
 } from './conn-table.js';
 export {

@@ -4,7 +4,7 @@
  * that collects every issue before anything is applied and normalizes input into plain frozen data.
  * Owns config shapes and their rules (ipvsadm.c / ip_vs_ctl.c); must never touch runtime state.
  */
-import { describe, type Family, type IssueList, parseAddress } from '@lvskit/base';
+import { describe, type Family, formatEndpoint, type IssueList, isUnicast, parseAddress } from '@lvskit/base';
 import { isSchedulerName, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
 import type { PacketSummary } from './packet.js';
 
@@ -221,10 +221,35 @@ export function fwmarkServiceKey(family: Family, fwmark: number): string {
   return `fwmark|${family}|${fwmark >>> 0}`;
 }
 
-const SCHED_FLAGS: Record<string, readonly string[]> = {
+const SCHED_FLAGS: Readonly<Record<string, readonly string[]>> = {
   sh: ['sh-fallback', 'sh-port'],
   mh: ['mh-fallback', 'mh-port'],
 };
+
+/** Flags a scheduler accepts besides the generic ones; own properties only (`toString` is no scheduler). */
+function schedulerFlags(scheduler: unknown): readonly string[] {
+  return typeof scheduler === 'string' && Object.hasOwn(SCHED_FLAGS, scheduler) ? (SCHED_FLAGS[scheduler] ?? []) : [];
+}
+
+/** Keys a real server takes. */
+const REAL_SERVER_KEYS: ReadonlySet<string> = new Set([
+  'address',
+  'port',
+  'method',
+  'weight',
+  'upperThreshold',
+  'lowerThreshold',
+]);
+const COMMON_SERVICE_KEYS = ['scheduler', 'flags', 'persistence', 'realServers', 'sorryServer', 'onePacket'];
+/** Keys an address service takes. */
+const ADDRESS_SERVICE_KEYS: ReadonlySet<string> = new Set(['protocol', 'address', 'port', ...COMMON_SERVICE_KEYS]);
+/** Keys a firewall-mark service takes. */
+const FWMARK_SERVICE_KEYS: ReadonlySet<string> = new Set(['fwmark', 'family', ...COMMON_SERVICE_KEYS]);
+const PERSISTENCE_KEYS: ReadonlySet<string> = new Set(['timeout', 'netmask']);
+const TIMEOUT_KEYS: ReadonlySet<string> = new Set(['tcp', 'tcpfin', 'udp']);
+
+/** `value` when given, else `fallback`: `null` is a value (and then refused), never a default. */
+const given = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value);
 
 function normalizeNetmask(v: unknown, family: Family, path: (string | number)[], issues: IssueList): number {
   if (v === undefined) return family === 4 ? 0xffffffff : 128;
@@ -233,7 +258,7 @@ function normalizeNetmask(v: unknown, family: Family, path: (string | number)[],
     issues.add(
       path,
       'CORE_INVALID_NETMASK',
-      `IPv6 persistence netmask must be a prefix length 1..128, got ${String(v)}`,
+      `IPv6 persistence netmask must be a prefix length 1..128, got ${describe(v)}`,
     );
     return 128;
   }
@@ -243,12 +268,18 @@ function normalizeNetmask(v: unknown, family: Family, path: (string | number)[],
     const b = p.bytes;
     return (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
   }
-  issues.add(path, 'CORE_INVALID_NETMASK', `IPv4 persistence netmask must be a dotted mask or 1..32, got ${String(v)}`);
+  issues.add(
+    path,
+    'CORE_INVALID_NETMASK',
+    `IPv4 persistence netmask must be a dotted mask or 1..32, got ${describe(v)}`,
+  );
   return 0xffffffff;
 }
 
 /**
- * Validates one real server of a service; issues go to `issues`.
+ * Validates one real server of a service; issues go to `issues`. Refused: unknown keys, `null` for any
+ * field, addresses that are not unicast (the kernel's `ip_vs_new_dest` check), and tunnel real servers the
+ * datapath cannot encapsulate (only IPv4 in IPv4 so far).
  * @returns the normalized server, or undefined when it has issues
  */
 export function normalizeRealServer(
@@ -258,28 +289,45 @@ export function normalizeRealServer(
   issues: IssueList,
 ): NormalizedRealServer | undefined {
   const before = issues.issues.length;
-  if (typeof input !== 'object' || input === null) {
-    issues.add(path, 'CORE_INVALID_OPTION', 'a real server must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    issues.add(path, 'CORE_INVALID_OPTION', `a real server must be an object, got ${describe(input)}`);
     return undefined;
   }
+  checkKeys(input, REAL_SERVER_KEYS, path, issues);
   const addr = parseAddr(input.address);
-  if (!addr) issues.add([...path, 'address'], 'CORE_INVALID_ADDRESS', `not an IP address: ${String(input.address)}`);
-  const method = input.method ?? 'route';
-  if (method !== 'masq' && method !== 'route' && method !== 'tunnel')
+  if (!addr) issues.add([...path, 'address'], 'CORE_INVALID_ADDRESS', `not an IP address: ${describe(input.address)}`);
+  else if (!isUnicast(addr.family === 4 ? addr.bytes.subarray(0, 4) : addr.bytes))
+    // ip_vs_ctl.c ip_vs_new_dest: the unspecified, broadcast and multicast addresses are no real servers.
+    issues.add(
+      [...path, 'address'],
+      'CORE_INVALID_ADDRESS',
+      `real server address ${input.address} is not a unicast address (unspecified, broadcast or multicast)`,
+    );
+  const method = given<unknown>(input.method, 'route');
+  const methodOk = method === 'masq' || method === 'route' || method === 'tunnel';
+  if (!methodOk)
     issues.add(
       [...path, 'method'],
       'CORE_INVALID_METHOD',
-      `forwarding method must be masq, route or tunnel, got ${String(method)}`,
+      `forwarding method must be masq, route or tunnel, got ${describe(method)}`,
     );
-  if (addr && addr.family !== service.family && method !== 'tunnel')
+  if (addr && method === 'tunnel' && (addr.family !== 4 || service.family !== 4))
+    // The datapath encapsulates IPv4 in IPv4 only (RFC 2003; forwarders rewriteTunnel): it would drop every
+    // packet of an IPv6 or cross-family tunnel real server, so it is refused here until it can (issue 11 item 12).
+    issues.add(
+      [...path, 'method'],
+      'CORE_UNSUPPORTED_TUNNEL',
+      `tunnel real server ${input.address} of an IPv${service.family} service: the datapath tunnels IPv4 in IPv4 only`,
+    );
+  else if (addr && addr.family !== service.family && method !== 'tunnel')
     issues.add(
       [...path, 'address'],
       'CORE_FAMILY_MISMATCH',
-      `real server ${input.address} is IPv${addr.family} but the service is IPv${service.family}; only tunnel may cross families`,
+      `real server ${input.address} is IPv${addr.family} but the service is IPv${service.family}`,
     );
-  let port = input.port ?? service.port;
+  let port = given<unknown>(input.port, service.port);
   if (!isInt(port, 0, 65535)) {
-    issues.add([...path, 'port'], 'CORE_INVALID_PORT', `port must be 0..65535, got ${String(input.port)}`);
+    issues.add([...path, 'port'], 'CORE_INVALID_PORT', `port must be an integer 0..65535, got ${describe(port)}`);
     port = 0;
   } else if (service.kind === 'address' && (method === 'route' || method === 'tunnel') && port !== service.port) {
     // ipvsadm.c forces the service port for -g/-i on address services: DR and TUN cannot rewrite ports.
@@ -289,15 +337,27 @@ export function normalizeRealServer(
       `${method} cannot change the port: real server port ${port} differs from the service port ${service.port}`,
     );
   }
-  const weight = input.weight ?? 1;
+  const weight = given<unknown>(input.weight, 1);
   if (!isInt(weight, 0, 65535))
-    issues.add([...path, 'weight'], 'CORE_INVALID_WEIGHT', `weight must be an integer 0..65535, got ${String(weight)}`);
-  const upper = input.upperThreshold ?? 0;
-  const lower = input.lowerThreshold ?? 0;
+    issues.add(
+      [...path, 'weight'],
+      'CORE_INVALID_WEIGHT',
+      `weight must be an integer 0..65535, got ${describe(weight)}`,
+    );
+  const upper = given<unknown>(input.upperThreshold, 0);
+  const lower = given<unknown>(input.lowerThreshold, 0);
   if (!isInt(upper, 0, MAX_THRESHOLD))
-    issues.add([...path, 'upperThreshold'], 'CORE_INVALID_THRESHOLD', `upper threshold must be 0..${MAX_THRESHOLD}`);
+    issues.add(
+      [...path, 'upperThreshold'],
+      'CORE_INVALID_THRESHOLD',
+      `upper threshold must be an integer 0..${MAX_THRESHOLD}, got ${describe(upper)}`,
+    );
   if (!isInt(lower, 0, MAX_THRESHOLD))
-    issues.add([...path, 'lowerThreshold'], 'CORE_INVALID_THRESHOLD', `lower threshold must be 0..${MAX_THRESHOLD}`);
+    issues.add(
+      [...path, 'lowerThreshold'],
+      'CORE_INVALID_THRESHOLD',
+      `lower threshold must be an integer 0..${MAX_THRESHOLD}, got ${describe(lower)}`,
+    );
   // ip_vs_ctl.c ip_vs_add_dest / ip_vs_edit_dest: l_threshold > u_threshold → -ERANGE.
   if (isInt(upper, 0, MAX_THRESHOLD) && isInt(lower, 0, MAX_THRESHOLD) && lower > upper)
     issues.add(
@@ -305,21 +365,22 @@ export function normalizeRealServer(
       'CORE_THRESHOLD_RANGE',
       `lower threshold ${lower} is above upper threshold ${upper}`,
     );
-  if (issues.issues.length !== before || !addr) return undefined;
+  if (issues.issues.length !== before || !addr || !methodOk) return undefined;
   return Object.freeze({
     address: input.address,
     family: addr.family,
     bytes: addr.bytes,
-    port,
+    port: port as number,
     method,
-    weight,
-    upperThreshold: upper,
-    lowerThreshold: lower,
+    weight: weight as number,
+    upperThreshold: upper as number,
+    lowerThreshold: lower as number,
   });
 }
 
 /**
- * Validates one service (with its real servers); issues go to `issues`.
+ * Validates one service (with its real servers); issues go to `issues`. Unknown keys and `null` values are
+ * issues naming the key and the value.
  * @returns the normalized service, or undefined when it has issues
  */
 export function normalizeService(
@@ -329,8 +390,8 @@ export function normalizeService(
   issues: IssueList,
 ): NormalizedService | undefined {
   const before = issues.issues.length;
-  if (typeof input !== 'object' || input === null) {
-    issues.add(path, 'CORE_INVALID_OPTION', 'a service must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    issues.add(path, 'CORE_INVALID_OPTION', `a service must be an object, got ${describe(input)}`);
     return undefined;
   }
   let kind: 'address' | 'fwmark';
@@ -342,46 +403,59 @@ export function normalizeService(
   let address = '';
   if ('fwmark' in input) {
     kind = 'fwmark';
+    checkKeys(input, FWMARK_SERVICE_KEYS, path, issues);
     if (!isInt(input.fwmark, 1, 0xffffffff))
       issues.add(
         [...path, 'fwmark'],
         'CORE_INVALID_FWMARK',
-        `firewall mark must be 1..4294967295, got ${String(input.fwmark)}`,
+        `firewall mark must be an integer 1..4294967295, got ${describe(input.fwmark)}`,
       );
     else fwmark = input.fwmark;
-    const f = input.family ?? 4;
-    if (f !== 4 && f !== 6) issues.add([...path, 'family'], 'CORE_INVALID_OPTION', 'family must be 4 or 6');
+    const f = given<unknown>(input.family, 4);
+    if (f !== 4 && f !== 6)
+      issues.add([...path, 'family'], 'CORE_INVALID_OPTION', `family must be 4 or 6, got ${describe(f)}`);
     else family = f;
   } else {
     kind = 'address';
+    checkKeys(input, ADDRESS_SERVICE_KEYS, path, issues);
     const p = (input as AddressServiceConfig).protocol;
     if (p !== 'tcp' && p !== 'udp' && p !== 'sctp')
-      issues.add([...path, 'protocol'], 'CORE_INVALID_PROTOCOL', `protocol must be tcp, udp or sctp, got ${String(p)}`);
+      issues.add(
+        [...path, 'protocol'],
+        'CORE_INVALID_PROTOCOL',
+        `protocol must be tcp, udp or sctp, got ${describe(p)}`,
+      );
     else protocol = p;
     const a = parseAddr(input.address);
-    if (!a) issues.add([...path, 'address'], 'CORE_INVALID_ADDRESS', `not an IP address: ${String(input.address)}`);
+    if (!a) issues.add([...path, 'address'], 'CORE_INVALID_ADDRESS', `not an IP address: ${describe(input.address)}`);
     else {
       family = a.family;
       bytes = a.bytes;
       address = input.address;
     }
     if (!isInt(input.port, 0, 65535))
-      issues.add([...path, 'port'], 'CORE_INVALID_PORT', `port must be 0..65535, got ${String(input.port)}`);
+      issues.add(
+        [...path, 'port'],
+        'CORE_INVALID_PORT',
+        `port must be an integer 0..65535, got ${describe(input.port)}`,
+      );
     else port = input.port;
   }
-  const scheduler = input.scheduler ?? 'wlc';
+  const scheduler = given<unknown>(input.scheduler, 'wlc');
   if (!isSchedulerName(scheduler))
-    issues.add([...path, 'scheduler'], 'CORE_INVALID_SCHEDULER', `unknown scheduler: ${String(scheduler)}`);
-  const flags = input.flags ?? [];
-  if (!Array.isArray(flags)) issues.add([...path, 'flags'], 'CORE_INVALID_SCHED_FLAG', 'flags must be an array');
+    issues.add([...path, 'scheduler'], 'CORE_INVALID_SCHEDULER', `unknown scheduler: ${describe(scheduler)}`);
+  const flags = given<unknown>(input.flags, []);
+  const accepted = schedulerFlags(scheduler);
+  if (!Array.isArray(flags))
+    issues.add([...path, 'flags'], 'CORE_INVALID_SCHED_FLAG', `flags must be an array, got ${describe(flags)}`);
   else
-    flags.forEach((f: string, i: number) => {
-      const ok = f === 'flag-1' || f === 'flag-2' || f === 'flag-3' || (SCHED_FLAGS[scheduler]?.includes(f) ?? false);
+    flags.forEach((f: unknown, i: number) => {
+      const ok = f === 'flag-1' || f === 'flag-2' || f === 'flag-3' || (typeof f === 'string' && accepted.includes(f));
       if (!ok)
         issues.add(
           [...path, 'flags', i],
           'CORE_INVALID_SCHED_FLAG',
-          `scheduler flag ${String(f)} is not accepted by ${String(scheduler)}`,
+          `scheduler flag ${describe(f)} is not accepted by ${typeof scheduler === 'string' ? scheduler : describe(scheduler)}`,
         );
     });
   const pers = input.persistence;
@@ -389,15 +463,20 @@ export function normalizeService(
   let timeout = DEFAULT_PERSISTENCE_TIMEOUT;
   let netmask = family === 4 ? 0xffffffff : 128;
   if (pers !== undefined && pers !== true) {
-    if (typeof pers !== 'object' || pers === null)
-      issues.add([...path, 'persistence'], 'CORE_INVALID_PERSISTENCE', 'persistence must be true or an object');
+    if (typeof pers !== 'object' || pers === null || Array.isArray(pers))
+      issues.add(
+        [...path, 'persistence'],
+        'CORE_INVALID_PERSISTENCE',
+        `persistence must be true or an object, got ${describe(pers)}`,
+      );
     else {
+      checkKeys(pers, PERSISTENCE_KEYS, [...path, 'persistence'], issues);
       if (pers.timeout !== undefined) {
         if (!isInt(pers.timeout, 1, MAX_PERSISTENCE_TIMEOUT))
           issues.add(
             [...path, 'persistence', 'timeout'],
             'CORE_INVALID_PERSISTENCE',
-            `persistence timeout must be 1..${MAX_PERSISTENCE_TIMEOUT} seconds, got ${String(pers.timeout)}`,
+            `persistence timeout must be an integer 1..${MAX_PERSISTENCE_TIMEOUT} seconds, got ${describe(pers.timeout)}`,
           );
         else timeout = pers.timeout;
       }
@@ -406,9 +485,13 @@ export function normalizeService(
   }
   if (kind === 'address' && port === 0 && isInt((input as AddressServiceConfig).port, 0, 0) && !persistent)
     issues.add([...path, 'port'], 'CORE_PORT_ZERO_NOT_PERSISTENT', 'Zero port specified for non-persistent service');
-  const onePacket = input.onePacket ?? false;
+  const onePacket = given<unknown>(input.onePacket, false);
   if (typeof onePacket !== 'boolean')
-    issues.add([...path, 'onePacket'], 'CORE_INVALID_OPTION', 'onePacket must be a boolean');
+    issues.add(
+      [...path, 'onePacket'],
+      'CORE_INVALID_OPTION',
+      `onePacket must be a boolean, got ${describe(onePacket)}`,
+    );
   else if (onePacket && kind === 'address' && protocol !== 'udp')
     issues.add(
       [...path, 'onePacket'],
@@ -418,9 +501,13 @@ export function normalizeService(
   const svcShape = { kind, family, port };
   const realServers: NormalizedRealServer[] = [];
   const seen = new Set<string>();
-  const rsInput = input.realServers ?? [];
+  const rsInput = given<unknown>(input.realServers, []);
   if (!Array.isArray(rsInput))
-    issues.add([...path, 'realServers'], 'CORE_INVALID_OPTION', 'realServers must be an array');
+    issues.add(
+      [...path, 'realServers'],
+      'CORE_INVALID_OPTION',
+      `realServers must be an array, got ${describe(rsInput)}`,
+    );
   else
     rsInput.forEach((rs: RealServerConfig, i: number) => {
       const n = normalizeRealServer(rs, svcShape, [...path, 'realServers', i], issues);
@@ -430,7 +517,7 @@ export function normalizeService(
         issues.add(
           [...path, 'realServers', i],
           'CORE_DUPLICATE_REAL_SERVER',
-          `real server ${n.address}:${n.port} is listed twice`,
+          `real server ${formatEndpoint(n.address, n.port)} is listed twice`,
         );
       seen.add(k);
       realServers.push(n);
@@ -493,6 +580,11 @@ export function normalizeTimeouts(
 ): NormalizedTimeouts {
   const out = { ...current };
   if (input === undefined) return out;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    issues.add(path, 'CORE_INVALID_TIMEOUT', `timeouts must be an object { tcp, tcpfin, udp }, got ${describe(input)}`);
+    return out;
+  }
+  checkKeys(input, TIMEOUT_KEYS, path, issues);
   for (const k of ['tcp', 'tcpfin', 'udp'] as const) {
     const v = input[k];
     if (v === undefined) continue;
@@ -500,7 +592,7 @@ export function normalizeTimeouts(
       issues.add(
         [...path, k],
         'CORE_INVALID_TIMEOUT',
-        `${k} timeout must be 0..${MAX_CONN_TIMEOUT} seconds, got ${String(v)}`,
+        `${k} timeout must be an integer 0..${MAX_CONN_TIMEOUT} seconds, got ${describe(v)}`,
       );
     else if (v !== 0) out[k] = v;
   }

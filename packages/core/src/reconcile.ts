@@ -7,7 +7,7 @@
  * address:port, as keepalived matches them on reload (`ipwrapper.c` `clear_diff_services`); what matches keeps
  * its connections, counters and templates. This file computes; it must never change a table.
  */
-import { canonicalIp, LvsError } from '@lvskit/base';
+import { canonicalIp, describe, LvsError } from '@lvskit/base';
 import type { CompiledIpvsConfig } from './director.js';
 import { type NormalizedRealServer, type NormalizedService, realServerKey } from './model.js';
 
@@ -156,29 +156,27 @@ export function reconcile(
   return changes;
 }
 
+const compiledConfigs = new WeakSet<object>();
+
 /**
- * Checks that `config` has the shape `compileConfig` returns, before a reload touches anything: a hand-made
- * or foreign object is refused whole.
+ * Records that `compileConfig` returned `config` (called by `compileConfig` only), so {@link assertCompiled}
+ * can tell it from a look-alike.
+ */
+export function markCompiled(config: CompiledIpvsConfig): void {
+  compiledConfigs.add(config);
+}
+
+/**
+ * Checks that `config` is one `compileConfig` (or a builder's `build()`) returned, before a reload touches
+ * anything: a hand-made, copied or foreign object is refused whole, however complete its shape — a look-alike
+ * with one field missing would otherwise fail halfway through a reload (issue 11 item 5).
  * @throws LvsError `CORE_INVALID_CONFIG`
  */
 export function assertCompiled(config: unknown): asserts config is CompiledIpvsConfig {
-  const c = config as Partial<CompiledIpvsConfig> | null;
-  const bad = (why: string): never => {
-    throw new LvsError('CORE_INVALID_CONFIG', `not a compiled configuration (use compileConfig): ${why}`);
-  };
-  if (typeof c !== 'object' || c === null) bad(`got ${String(config)}`);
-  if (!Array.isArray(c!.services)) bad('services is not an array');
-  if (typeof c!.maxConnections !== 'number') bad('maxConnections is missing');
-  if (typeof c!.timeouts !== 'object' || c!.timeouts === null) bad('timeouts are missing');
-  if (typeof c!.switches !== 'object' || c!.switches === null) bad('switches are missing');
-  if (!Array.isArray(c!.localAddresses)) bad('localAddresses is not an array');
-  c!.services!.forEach((s, i) => {
-    if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || typeof s.key !== 'string')
-      bad(`services[${i}] has no name and key`);
-    if (!Array.isArray(s.realServers) || !(s.bytes instanceof Uint8Array)) bad(`services[${i}] is not normalized`);
-    s.realServers.forEach((r, j) => {
-      if (typeof r !== 'object' || r === null || !(r.bytes instanceof Uint8Array) || typeof r.port !== 'number')
-        bad(`services[${i}].realServers[${j}] is not normalized`);
-    });
-  });
+  if (typeof config === 'object' && config !== null && compiledConfigs.has(config)) return;
+  const what =
+    typeof config !== 'object' || config === null
+      ? `got ${describe(config)}`
+      : 'this object was not returned by compileConfig (a copy or a hand-made object is not accepted)';
+  throw new LvsError('CORE_INVALID_CONFIG', `not a compiled configuration (use compileConfig or build()): ${what}`);
 }
