@@ -11,6 +11,7 @@ import {
   arrayOf,
   bool,
   checkRecord,
+  each,
   int,
   isRecord,
   oneOf,
@@ -164,7 +165,7 @@ export function validateServices(services: readonly VirtualServiceHealth[]): Lvs
     return [...issues.issues];
   }
   const ids = new Set<string>();
-  services.forEach((vs, i) => {
+  each(services, (vs, i) => {
     const o = checkRecord(
       vs,
       {
@@ -191,7 +192,7 @@ export function validateServices(services: readonly VirtualServiceHealth[]): Lvs
     }
     const rsIds = new Set<string>();
     const rss = Array.isArray(o.realServers) ? o.realServers : [];
-    rss.forEach((rs: unknown, j: number) => {
+    each(rss, (rs: unknown, j: number) => {
       const p = [i, 'realServers', j];
       const r = checkRecord(
         rs,
@@ -223,7 +224,7 @@ export function validateServices(services: readonly VirtualServiceHealth[]): Lvs
         rsIds.add(ref.id);
       }
       const keys = new Set<string>();
-      (Array.isArray(r.checkers) ? r.checkers : []).forEach((c: unknown, k: number) => {
+      each(Array.isArray(r.checkers) ? r.checkers : [], (c: unknown, k: number) => {
         checkerSpecIssues(c, [...p, 'checkers', k], issues, keys);
       });
     });

@@ -20,6 +20,7 @@ import {
   bool,
   checkRecord,
   duration,
+  each,
   either,
   fn,
   int,
@@ -131,7 +132,7 @@ const statusCodes: Rule = (v, path, issues, key) => {
   const code = (x: unknown) => Number.isInteger(x) && (x as number) >= 100 && (x as number) <= 599;
   if (!Array.isArray(v))
     return arrayOf(text, 'an array of status codes 100..599 and ranges [from, to]')(v, path, issues, key);
-  v.forEach((x, i) => {
+  each(v, (x, i) => {
     const ok = code(x) || (Array.isArray(x) && x.length === 2 && code(x[0]) && code(x[1]) && x[0] <= x[1]);
     if (!ok) {
       issues.add(
@@ -173,7 +174,7 @@ const urls: Rule = (v, path, issues, key) => {
       `${key} must be an array of url blocks ({ path, … }), got ${JSON.stringify(v) ?? String(v)}`,
     );
   }
-  v.forEach((u, i) => {
+  each(v, (u, i) => {
     checkRecord(u, URL, [...path, i], issues, 'a url block');
   });
 };

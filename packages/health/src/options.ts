@@ -37,6 +37,11 @@ export function own(o: Record<string, unknown>, k: string): unknown {
 const bad = (issues: IssueList, path: Path, key: string, what: string, v: unknown) =>
   issues.add(path, 'HEALTH_INVALID_CONFIG', `${key} must be ${what}, got ${describe(v)}`);
 
+/** Calls `fn` for every index of `arr`, holes of a sparse array included (as undefined), unlike forEach. */
+export function each<T>(arr: readonly T[], fn: (v: T, i: number) => void): void {
+  for (let i = 0; i < arr.length; i++) fn(arr[i] as T, i);
+}
+
 /** A rule from a predicate and the sentence that describes an acceptable value. */
 export function rule(test: (v: unknown) => boolean, what: string): Rule {
   return (v, path, issues, key) => {
@@ -139,11 +144,11 @@ export function duration(unit: number, allowZero: boolean): Rule {
 }
 
 /** An array whose every element passes `each` (paths `[…, i]`). */
-export function arrayOf(each: Rule, what = 'an array'): Rule {
+export function arrayOf(item: Rule, what = 'an array'): Rule {
   return (v, path, issues, key) => {
     if (!Array.isArray(v)) return bad(issues, path, key, what, v);
-    v.forEach((x, i) => {
-      each(x, [...path, i], issues, `${key}[${i}]`);
+    each(v, (x, i) => {
+      item(x, [...path, i], issues, `${key}[${i}]`);
     });
   };
 }

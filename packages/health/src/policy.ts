@@ -221,6 +221,12 @@ function needState(s: CheckerState, fn: string): void {
  * @throws LvsError `HEALTH_INVALID_CONFIG`, or `TIMER_RANGE` for a delay of 2^31 ms or more
  */
 export function validatePolicy(p: CheckPolicy, path: readonly (string | number)[]): void {
+  if (!Array.isArray(path) || !path.every((k) => typeof k === 'string' || typeof k === 'number')) {
+    throw new LvsError(
+      'INVALID_ARGUMENT',
+      `validatePolicy: path must be an array of keys and indexes, got ${describe(path)}`,
+    );
+  }
   const issues = new IssueList();
   policyIssues(p, path, issues);
   throwIssues(issues, 'invalid health policy');

@@ -29,6 +29,7 @@ import {
   checkOptions,
   checkRecord,
   duration,
+  each,
   fn,
   isRecord,
   type Path,
@@ -509,7 +510,7 @@ function validateSpecs(specs: readonly RealServerHealthSpec[]): IssueList {
     return issues;
   }
   const ids = new Set<string>();
-  specs.forEach((rs, i) => {
+  each(specs, (rs, i) => {
     const o = checkRecord(
       rs,
       {
@@ -528,7 +529,7 @@ function validateSpecs(specs: readonly RealServerHealthSpec[]): IssueList {
     }
     const keys = new Set<string>();
     if (Array.isArray(o.checkers)) {
-      o.checkers.forEach((c: unknown, j: number) => {
+      each(o.checkers, (c: unknown, j: number) => {
         checkerSpecIssues(c, [i, 'checkers', j], issues, keys);
       });
     }

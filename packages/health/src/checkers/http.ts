@@ -17,6 +17,7 @@ import {
   checkArgs,
   checkOptions,
   checkRecord,
+  each,
   either,
   int,
   ip,
@@ -62,7 +63,7 @@ const HTTP_GET_OPTIONS: Shape = {
   port: required(port),
   urls: required((v, path, issues, key) => {
     if (!Array.isArray(v)) return arrayOf(text, 'an array of url blocks')(v, path, issues, key);
-    v.forEach((u, i) => {
+    each(v, (u, i) => {
       checkRecord(u, HTTP_URL, [...path, i], issues, 'a url');
     });
   }),
