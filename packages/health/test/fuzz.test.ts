@@ -27,7 +27,7 @@ const junk: fc.Arbitrary<unknown> = fc.oneof(
 /** True when `err` is an acceptable refusal. */
 function isCodedRefusal(err: unknown): boolean {
   if (!LvsError.is(err)) return false;
-  if (typeof err.code !== 'string' || err.code === '') return false;
+  if (typeof err.code !== 'string' || err.code.length === 0) return false;
   if (err.message.includes('\u0000')) return false;
   return err.issues.every(
     (i) =>
