@@ -2,7 +2,7 @@
  * The error codes of @lvskit/health and their catalogue. Only configuration mistakes throw (before anything
  * runs); a failing check never throws — it returns `{ ok: false }`. This file must never hold logic.
  */
-import { LvsError, type LvsErrorCode } from '@lvskit/base';
+import type { LvsErrorCode } from '@lvskit/base';
 
 declare module '@lvskit/base' {
   interface LvsErrorCodes {
@@ -22,10 +22,3 @@ export const healthErrorCodes = {
   HEALTH_MALFORMED_REPLY:
     'A reply given to a health protocol parser (parseHttpResponse, decodeDnsMessage, berRead) is malformed or truncated.',
 } as const satisfies Partial<Record<LvsErrorCode, string>>;
-
-/** Throw a HEALTH_INVALID_CONFIG error naming the offending field. */
-export function invalidConfig(path: readonly (string | number)[], message: string): never {
-  throw new LvsError('HEALTH_INVALID_CONFIG', message, {
-    issues: [{ path, code: 'HEALTH_INVALID_CONFIG', message }],
-  });
-}

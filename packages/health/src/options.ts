@@ -15,6 +15,9 @@ import {
   parseIp,
 } from '@lvskit/base';
 
+// Rules made by optional(): checkArgs lets an undefined argument pass them.
+const OPTIONAL = new WeakSet<(v: unknown, path: readonly LvsPathSegment[], issues: IssueList, key: string) => void>();
+
 /** A path into user input. */
 export type Path = readonly LvsPathSegment[];
 
@@ -241,5 +244,3 @@ export function optional(r: Rule): Rule {
   OPTIONAL.add(o);
   return o;
 }
-
-const OPTIONAL = new WeakSet<Rule>();
