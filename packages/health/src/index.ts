@@ -104,6 +104,7 @@ export {
   type KeepalivedTiming,
   type KeepalivedUrl,
   keepalivedChecker,
+  validateKeepalivedTiming,
 } from './keepalived.js';
 export {
   combinedCheck,

@@ -5,7 +5,7 @@
  * keepalived.conf. It builds objects; it runs nothing.
  * @see keepalived.conf(5) "LVS CONFIGURATION"; keepalived/check/check_api.c, check_data.c, check_*.c
  */
-import { type CommandRunner, IssueList, LvsError } from '@lvskit/base';
+import { type CommandRunner, IssueList, LvsError, type LvsIssue, type LvsPathSegment } from '@lvskit/base';
 import { DNS_TYPES, type DnsType, dnsCheck } from './checkers/dns.js';
 import { httpGetCheck, type StatusCodes } from './checkers/http.js';
 import { miscCheck } from './checkers/misc.js';
@@ -237,6 +237,23 @@ const SCOPE: Shape = {
   ssl: rule(isRecord, 'an object { ca, certificate, key }'),
   runner: fn,
 };
+
+/**
+ * Every issue of one level of keepalived timing keywords (`delay_loop`, `retry`, `delay_before_retry`,
+ * `warmup`, `alpha`, `connect_timeout`, `virtualhost`), under `path`: for a caller that keeps a virtual
+ * server's or real server's timing apart from its checkers and wants each issue reported once, where it was
+ * written. {@link keepalivedChecker} reports the inherited levels too, under `['virtualServer', k]` and
+ * `['realServer', k]`.
+ * @param timing - the keywords (seconds)
+ * @param path - where they sit in the caller's input
+ * @returns every issue (codes `HEALTH_INVALID_CONFIG` and `TIMER_RANGE`), none when valid
+ */
+export function validateKeepalivedTiming(timing: unknown, path: readonly LvsPathSegment[] = []): LvsIssue[] {
+  const issues = new IssueList();
+  const at = Array.isArray(path) ? path.filter((k) => typeof k === 'string' || typeof k === 'number') : [];
+  checkRecord(timing, TIMING, at, issues, 'timing keywords');
+  return [...issues.issues];
+}
 
 /**
  * Every issue of one checker block and its scope, or none. Paths: the block's own keywords as written

@@ -17,6 +17,7 @@ import {
   ldirectordChecker,
   parseHttpResponse,
   ScriptedChecker,
+  validateKeepalivedTiming,
   validatePolicy,
   validateServices,
 } from '../src/index.js';
@@ -292,6 +293,21 @@ describe('messages (issue 11 item 10)', () => {
     expect(keepalivedChecker({ type: 'TCP_CHECK' }, { address: 'fd00::1', port: 80 }).checker.key).toBe(
       'TCP_CHECK [fd00::1]:80',
     );
+  });
+
+  it('validateKeepalivedTiming reports one timing level where the caller wrote it', () => {
+    const issues = validateKeepalivedTiming({ delay_loop: TOO_LONG_S, retry: -1, tcpp: 1 }, [
+      'services',
+      0,
+      'health',
+      'timing',
+    ]);
+    expect(issues.map((i) => [i.path.join('.'), i.code])).toEqual([
+      ['services.0.health.timing.tcpp', 'HEALTH_INVALID_CONFIG'],
+      ['services.0.health.timing.delay_loop', 'TIMER_RANGE'],
+      ['services.0.health.timing.retry', 'HEALTH_INVALID_CONFIG'],
+    ]);
+    expect(validateKeepalivedTiming({ delay_loop: 6, alpha: true })).toEqual([]);
   });
 
   it('LvsError is exported from the package entry, as the one base class', () => {
