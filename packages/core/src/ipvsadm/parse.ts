@@ -291,6 +291,24 @@ function fail(message: string): never {
   throw new LvsError('IPVSADM_BAD_COMMAND', message);
 }
 
+const optionErrors = new WeakSet<LvsError>();
+
+/**
+ * parse_options' `c < -1` after the command: popt's error is printed and parse_options *returns* -1 (it does
+ * not exit), so `ipvsadm -R` skips that line and goes on (ipvsadm 1.31). Same code and message as a usage
+ * error; only `runIpvsadm` needs to tell them apart ({@link isOptionError}).
+ */
+function optionError(message: string): LvsError {
+  const err = new LvsError('IPVSADM_USAGE', message);
+  optionErrors.add(err);
+  return err;
+}
+
+/** True for a popt error after the command option (parse_options returns -1 instead of exiting). */
+export function isOptionError(err: unknown): boolean {
+  return LvsError.is(err) && optionErrors.has(err);
+}
+
 /** Thrown for `tryhelp_exit(argv[0], -1)`. */
 function tryHelp(program: string): never {
   throw new LvsError('IPVSADM_USAGE', `Try \`${program} -h' or '${program} --help' for more information.`);
@@ -575,9 +593,7 @@ export function parseIpvsadm(input: readonly string[] | string, options: ParseIp
   for (;;) {
     const ev = popt.getNextOpt();
     if (ev.type === 'end') break;
-    if (ev.type === 'error') {
-      throw new LvsError('IPVSADM_USAGE', `${ev.bad}: ${POPT_ERR[ev.error]}`);
-    }
+    if (ev.type === 'error') throw optionError(`${ev.bad}: ${POPT_ERR[ev.error]}`);
     const arg = ev.arg ?? '';
     switch (ev.tag) {
       case 't':

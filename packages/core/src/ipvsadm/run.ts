@@ -18,7 +18,7 @@ import {
   formatVersion,
 } from './format.js';
 import { serviceKeyEquals } from './keys.js';
-import { type ParseIpvsadmOptions, parseIpvsadm, splitIpvsadmLine } from './parse.js';
+import { isOptionError, type ParseIpvsadmOptions, parseIpvsadm, splitIpvsadmLine } from './parse.js';
 import type { IpvsadmCommand, IpvsadmResult, IpvsadmTarget } from './types.js';
 
 /** Options of {@link runIpvsadm}. */
@@ -66,6 +66,12 @@ function processOptions(
   try {
     cmd = parseIpvsadm(input, options);
   } catch (err) {
+    if (isOptionError(err)) {
+      // parse_options: `fprintf(stderr, "%s: %s\n", poptBadOption(), poptStrerror(c)); return -1;` — not an
+      // exit, so a restore skips this line and goes on.
+      out.stderr += `${(err as LvsError).message}\n`;
+      return -1;
+    }
     if (LvsError.is(err) && (err.code === 'IPVSADM_BAD_COMMAND' || err.code === 'IPVSADM_USAGE')) {
       out.stderr += `${err.message}\n`;
       throw new Exit(exitCodeOf(err));
@@ -195,8 +201,10 @@ export function runIpvsadm(
 
 /**
  * `ipvsadm -R` with `text` as standard input: each line is one command (optional `ipvsadm` words dropped);
- * a line ipvsadm rejects stops the whole restore with its exit status, a refused operation is reported
- * and the restore goes on, and the exit status is the last line's. A file written by `ipvsadm -S -n`
+ * a line ipvsadm rejects (`fail()`, the usage hint) stops the whole restore with its exit status; an option
+ * error after a line's first option (`unknown option`, `missing argument`) and a refused operation are
+ * reported, that line is skipped and the restore goes on, as ipvsadm 1.31 does; the exit status is the last
+ * line's. A file written by `ipvsadm -S -n`
  * loads back and saves identically.
  * @param target - the director or table to load into
  * @param text - the rules

@@ -230,6 +230,26 @@ describe('restore (ipvsadm -R)', () => {
     expect(restore(new IpvsTable(), '-A -t 10.0.0.1:80\n-D -t 10.0.0.7:80\n')).toEqual(refused('No such service'));
   });
 
+  it('an option error after the first option is printed, that line skipped and the restore goes on (issue 11 item 8)', () => {
+    // ipvsadm.c parse_options: `if (c < -1) { fprintf(stderr, "%s: %s\n", …); return -1; }` — no exit.
+    const t = new IpvsTable();
+    expect(
+      restore(t, '-A -t 10.0.0.1:80\n-A -t 10.0.0.2:80 --bogus\n-a -t 10.0.0.1:80 -r 10.0.0.9 -w\n-A -t 10.0.0.3:80\n'),
+    ).toEqual({ exitCode: 0, stdout: '', stderr: '--bogus: unknown option\n-w: missing argument\n' });
+    expect(t.snapshot().services.map((s) => (s.key.kind === 'address' ? s.key.address : ''))).toEqual([
+      '10.0.0.1',
+      '10.0.0.3',
+    ]);
+    expect(t.snapshot().services[0]!.servers).toHaveLength(0);
+    // The last line's status is the restore's; one invocation still exits 255.
+    expect(restore(new IpvsTable(), '-A -t 10.0.0.1:80\n-A -t 10.0.0.2:80 --bogus\n').exitCode).toBe(255);
+    expect(runIpvsadm(new IpvsTable(), '-A -t 10.0.0.2:80 --bogus')).toEqual({
+      exitCode: 255,
+      stdout: '',
+      stderr: '--bogus: unknown option\n',
+    });
+  });
+
   it('a line ipvsadm rejects ends the whole restore with its status (fail() exits)', () => {
     const t = new IpvsTable();
     expect(restore(t, '-A -t 10.0.0.1:80\n-A -t 10.0.0.2\n-A -t 10.0.0.3:80\n')).toEqual({
