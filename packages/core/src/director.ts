@@ -399,6 +399,22 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
     return st;
   }
 
+  /**
+   * Records a run-time change in the configuration in force (and in what the table holds), so that a later
+   * `setOverrides` or `reload(ipvs.configuration)` keeps it instead of undoing it.
+   */
+  #record(
+    change: (services: readonly NormalizedService[]) => readonly NormalizedService[],
+    timeouts?: NormalizedTimeouts,
+  ): void {
+    const next = <C extends CompiledIpvsConfig>(c: C): C =>
+      Object.freeze({ ...c, services: Object.freeze([...change(c.services)]), timeouts: timeouts ?? c.timeouts });
+    const configured = next(this.#configured);
+    markCompiled(configured);
+    this.#configured = configured;
+    this.#effective = next(this.#effective);
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
   /** True between `start()` and `stop()`. */
@@ -551,6 +567,7 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
     issues.throwIfAny('CORE_INVALID_CONFIG', `cannot add service ${describe(name)}`);
     if (!n) throw new LvsError('CORE_INVALID_CONFIG', `cannot add service ${describe(name)}`);
     const st = this.install(n);
+    this.#record((list) => [...list, n]);
     this.emitWith('serviceChanged', () => ({ service: name, change: 'added' }));
     for (const d of st.dests) this.emitWith('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
     return this as unknown as Ipvs<Names | N>;
@@ -593,6 +610,7 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
     issues.throwIfAny('CORE_INVALID_CONFIG', `cannot edit service ${name}`);
     if (!n) return this;
     this.engine.editService(svc, n);
+    this.#record(withService(name, (c) => ({ ...n, realServers: c.realServers, sorryServer: c.sorryServer })));
     this.emitWith('serviceChanged', () => ({ service: name, change: 'edited' }));
     return this;
   }
@@ -605,6 +623,7 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
     const svc = this.service(name);
     const removed = svc.dests.map((d) => this.ref(d));
     this.engine.deleteService(svc);
+    this.#record((list) => list.filter((c) => c.name !== name));
     this.byName.delete(name);
     this.byKey.delete(svc.config.key);
     this.nameOf.delete(svc);
@@ -634,6 +653,7 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
     issues.throwIfAny('CORE_INVALID_CONFIG', `cannot add a real server to ${name}`);
     if (!n) return this;
     const d = this.engine.addRealServer(svc, n);
+    this.#record(withService(name, (c) => ({ ...c, realServers: [...withoutServer(c.realServers, n), n] })));
     this.emitWith('realServerAdded', () => ({ ...this.ref(d), weight: d.weight }));
     return this;
   }
@@ -676,6 +696,9 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
     if (!n) return this;
     const wasQuiesced = d.weight === 0;
     this.engine.editRealServer(svc, d, n);
+    this.#record(
+      withService(name, (c) => ({ ...c, realServers: c.realServers.map((r) => (sameServer(r, n) ? n : r)) })),
+    );
     if (!wasQuiesced && d.weight === 0)
       this.emitWith('realServerQuiesced', () => ({ ...this.ref(d), reason: 'config' }));
     this.drainEvents(this.clock.now());
@@ -690,6 +713,7 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
     const [svc, d] = this.dest(name, server);
     const r = this.ref(d);
     this.engine.deleteRealServer(svc, d);
+    this.#record(withService(name, (c) => ({ ...c, realServers: withoutServer(c.realServers, d) })));
     this.emitWith('realServerRemoved', () => ({ ...r, reason: 'config' }));
     return this;
   }
@@ -707,6 +731,7 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
       issues.throwIfAny('CORE_INVALID_CONFIG', `cannot set the sorry server of ${name}`);
     }
     this.engine.setSorryServer(svc, n);
+    this.#record(withService(name, (c) => ({ ...c, sorryServer: n })));
     this.emitWith('serviceChanged', () => ({ service: name, change: 'edited' }));
     return this;
   }
@@ -825,6 +850,7 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
     const n = normalizeTimeouts(t, this.engine.timeouts, ['timeouts'], issues);
     issues.throwIfAny('CORE_INVALID_CONFIG', 'invalid timeouts');
     this.engine.setTimeouts(n);
+    this.#record((list) => list, n);
     return this;
   }
 
@@ -938,6 +964,28 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
 
 function dotted(mask: number): string {
   return `${mask >>> 24}.${(mask >>> 16) & 255}.${(mask >>> 8) & 255}.${mask & 255}`;
+}
+
+/** Rewrites the service named `name` in a service list (others unchanged). */
+function withService(
+  name: string,
+  f: (service: NormalizedService) => NormalizedService,
+): (services: readonly NormalizedService[]) => readonly NormalizedService[] {
+  return (services) => services.map((s) => (s.name === name ? Object.freeze(f(s)) : s));
+}
+
+function sameServer(
+  a: { family: Family; bytes: Uint8Array; port: number },
+  b: { family: Family; bytes: Uint8Array; port: number },
+): boolean {
+  return realServerKey(a.family, a.bytes, a.port) === realServerKey(b.family, b.bytes, b.port);
+}
+
+function withoutServer(
+  list: readonly NormalizedRealServer[],
+  server: { family: Family; bytes: Uint8Array; port: number },
+): NormalizedRealServer[] {
+  return list.filter((r) => !sameServer(r, server));
 }
 
 const SERVICE_EDIT_KEYS: ReadonlySet<string> = new Set(['scheduler', 'flags', 'persistence', 'onePacket']);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileConfig } from '../src/director.js';
+import { overrideKey, runIpvsadm } from '../src/index.js';
 import type { ServiceConfig } from '../src/model.js';
 import { rig } from './helpers.js';
 
@@ -71,5 +72,35 @@ describe('Ipvs.reload', () => {
       expect.objectContaining({ code: 'CORE_INVALID_CONFIG' }),
     );
     expect(director.list().map((s) => s.name)).toEqual(['web']);
+  });
+});
+
+describe('run-time changes and the configuration in force', () => {
+  it('survive setOverrides: a health transition never undoes addService, addRealServer, edits or ipvsadm', async () => {
+    const { director } = await rig({ services: [web([{ address: '198.18.1.1', method: 'masq' }])] });
+    director.addRealServer('web', { address: '198.18.1.2', method: 'masq', weight: 4 });
+    director.editRealServer('web', { address: '198.18.1.1' }, { weight: 7 });
+    director.addService('dns', {
+      protocol: 'udp',
+      address: '198.18.0.1',
+      port: 53,
+      realServers: [{ address: '198.18.2.1' }],
+    });
+    expect(runIpvsadm(director.ipvsadm, '-A -t 198.18.0.9:80 -s rr').exitCode).toBe(0);
+    director.setConnectionTimeouts({ tcp: 100 });
+    const before = runIpvsadm(director.ipvsadm, '-S -n').stdout;
+    const changes = director.setOverrides(
+      new Map([[overrideKey('web', '198.18.1.2', 80), { kind: 'absent' } as const]]),
+    );
+    expect(changes).toEqual([
+      { op: 'removeRealServer', service: 'web', server: { address: '198.18.1.2', port: 80, weight: 4 } },
+    ]);
+    director.setOverrides(new Map());
+    expect(runIpvsadm(director.ipvsadm, '-S -n').stdout).toBe(before);
+    expect(director.timeouts.tcp).toBe(100);
+    director.removeRealServer('web', { address: '198.18.1.2' });
+    director.removeService('dns');
+    expect(director.setOverrides(new Map())).toEqual([]);
+    expect(director.configuration.services.map((s) => s.name)).toEqual(['web', 'tcp:198.18.0.9:80']);
   });
 });
