@@ -5,7 +5,7 @@
  * never allocate on the hot path (`schedule`, `setConnections`, `setOverloaded`).
  */
 
-import { LvsError } from '@lvskit/base';
+import { describe, LvsError } from '@lvskit/base';
 import { type Family, type Flow, type FlowInit, fold, formatAddress, makeFlow, parseAddress } from './address.js';
 import {
   NO_SERVER,
@@ -89,6 +89,8 @@ export abstract class ServerList<N extends SchedulerName> implements Scheduler<N
   constructor(name: N, options: SchedulerOptions<N> | undefined, allowedFlags: readonly string[]) {
     this.name = name;
     const flags = options?.flags ?? [];
+    if (!Array.isArray(flags))
+      throw new LvsError('INVALID_ARGUMENT', `scheduler flags must be an array, got ${describe(flags)}`);
     const generic = ['flag-1', 'flag-2', 'flag-3'];
     for (const f of flags) {
       if (!generic.includes(f) && !allowedFlags.includes(f)) {
@@ -97,6 +99,8 @@ export abstract class ServerList<N extends SchedulerName> implements Scheduler<N
     }
     this.flags = Object.freeze([...flags]);
     const servers = options?.servers ?? [];
+    if (!Array.isArray(servers))
+      throw new LvsError('INVALID_ARGUMENT', `servers must be an array, got ${describe(servers)}`);
     // Validate every server before touching any state: a bad list changes nothing.
     const seen = new Set<string>();
     for (const s of servers) {

@@ -227,6 +227,14 @@ describe('createScheduler', () => {
     for (const n of SCHEDULER_NAMES) expect(createScheduler(n).name).toBe(n);
     expectCode(() => createScheduler('bogus' as SchedulerName), 'SCHED_UNKNOWN_SCHEDULER');
     expectCode(() => createScheduler('toString' as SchedulerName), 'SCHED_UNKNOWN_SCHEDULER');
+    for (const n of ['constructor', '__proto__', 'hasOwnProperty'])
+      expectCode(() => createScheduler(n as SchedulerName), 'SCHED_UNKNOWN_SCHEDULER');
+  });
+
+  it('refuses flags and servers that are not arrays with INVALID_ARGUMENT, never a TypeError (issue 11 item 9)', () => {
+    expectCode(() => createScheduler('sh', { flags: 5 } as never), 'INVALID_ARGUMENT');
+    expectCode(() => createScheduler('sh', { flags: 'sh-port' } as never), 'INVALID_ARGUMENT');
+    expectCode(() => createScheduler('rr', { servers: 5 } as never), 'INVALID_ARGUMENT');
   });
 });
 
