@@ -6,7 +6,14 @@
  * that is not a configured VIP.
  */
 import { readFileSync } from 'node:fs';
-import { encodeGratuitousArp, encodeUnsolicitedNa, type Family, LvsError } from '@lvskit/base';
+import {
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV6,
+  encodeGratuitousArp,
+  encodeUnsolicitedNa,
+  type Family,
+  LvsError,
+} from '@lvskit/base';
 import {
   addAddress,
   interfaceInfo,
@@ -78,7 +85,7 @@ export class NativeOwnership implements AddressOwnership {
         netns: this.#netns,
         batchSize: batch,
         frameSize: 128,
-        protocol: v6 ? 0x86dd : 0x0806,
+        protocol: v6 ? ETHERTYPE_IPV6 : ETHERTYPE_ARP,
       });
       // keepalived sends its garp_rep frames back to back (vrrp_garp_interval 0): one sendmmsg batch.
       let left = repeat;
