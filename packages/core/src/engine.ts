@@ -29,7 +29,9 @@ export {
 export class Engine extends PacketPath {
   /** Runs expiry up to `now` (called by the director's housekeeping timer). */
   advance(now: number): void {
-    if (now > this.now) this.now = now;
+    // Time only moves forward, and only to a safe integer: `now` = Infinity (or 1e300) would spin the timer
+    // wheel's tick loop forever (t++ no longer changes t). NaN, negative and past times keep the last time.
+    if (now > this.now && now <= Number.MAX_SAFE_INTEGER) this.now = now;
     this.table.advance(this.now, this.onExpire);
   }
 

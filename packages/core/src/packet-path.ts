@@ -86,7 +86,9 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
     d.serviceId = -1;
     d.realServerId = -1;
     d.connection = -1;
-    if (now > this.now) this.now = now;
+    // Time only moves forward, and only to a safe integer: `now` = Infinity (or 1e300) would spin the timer
+    // wheel's tick loop forever (t++ no longer changes t). NaN, negative and past times keep the last time.
+    if (now > this.now && now <= Number.MAX_SAFE_INTEGER) this.now = now;
     this.table.advance(this.now, this.onExpire);
     const af6 = p.family === 6;
     if (

@@ -331,3 +331,15 @@ describe('item 12: tunnel real servers the datapath cannot encapsulate', () => {
     expect(runIpvsadm(t, '-a -t 198.18.0.1:80 -r [2001:db8::2]:80 -i').exitCode).toBe(0);
   });
 });
+
+describe('engine time that is not a finite number (found by the fuzz suite)', () => {
+  it('engine.process and advance with now = Infinity or 1e300 return at once instead of spinning the timer wheel', () => {
+    const d = table();
+    for (const now of [Number.POSITIVE_INFINITY, 1e300, Number.NaN, -1]) {
+      const dec = d.engine.process(syn(60), now);
+      expect(dec.verdict).not.toBe(VERDICT_DROP);
+      d.engine.advance(now);
+    }
+    expect(d.engine.lastNow).toBe(0);
+  });
+});
