@@ -47,7 +47,10 @@ const anyValue = fc.oneof(
 /** Every path into a value (object keys and array indexes), for mutations. */
 function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [prefix];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...prefix, i])));
+  if (Array.isArray(v))
+    v.forEach((x, i) => {
+      out.push(...paths(x, [...prefix, i]));
+    });
   else if (typeof v === 'object' && v !== null)
     for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...prefix, k]));
   return out;
@@ -56,7 +59,7 @@ function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[
 function mutate(v: unknown, path: readonly (string | number)[], value: unknown, drop: boolean): unknown {
   if (path.length === 0) return value;
   const [head, ...rest] = path as [string | number, ...(string | number)[]];
-  const copy: Record<string | number, unknown> = Array.isArray(v) ? [...v] : { ...(v as object) };
+  const copy = (Array.isArray(v) ? [...v] : { ...(v as object) }) as Record<string | number, unknown>;
   if (drop && rest.length === 0) delete copy[head];
   else copy[head] = mutate(copy[head], rest, value, drop);
   return copy;
