@@ -6,7 +6,7 @@
  * checked again at run time for untyped callers. Owns declaration only; must never touch the engine
  * (the director does) and must never change after `start()`.
  */
-import { LvsError } from '@lvskit/base';
+import { describe, LvsError } from '@lvskit/base';
 import type { SchedulerFlag, SchedulerName } from '@lvskit/schedulers';
 import { type CompiledIpvsConfig, compileConfig, Ipvs, type IpvsPorts } from './director.js';
 import type {
@@ -106,7 +106,11 @@ export class IpvsBuilder<Names extends string = never> {
   realServer(service: Names, config: RealServerConfig): this {
     this.guard();
     const s = this.services.find((x) => x.name === service);
-    if (!s) throw new LvsError('CORE_UNKNOWN_SERVICE', `no service named ${String(service)} was declared`);
+    if (!s)
+      throw new LvsError(
+        'CORE_UNKNOWN_SERVICE',
+        `no service named ${typeof service === 'string' ? service : describe(service)} was declared`,
+      );
     s.extra.push(config);
     return this;
   }
@@ -115,7 +119,11 @@ export class IpvsBuilder<Names extends string = never> {
   sorryServer(service: Names, config: RealServerConfig): this {
     this.guard();
     const s = this.services.find((x) => x.name === service);
-    if (!s) throw new LvsError('CORE_UNKNOWN_SERVICE', `no service named ${String(service)} was declared`);
+    if (!s)
+      throw new LvsError(
+        'CORE_UNKNOWN_SERVICE',
+        `no service named ${typeof service === 'string' ? service : describe(service)} was declared`,
+      );
     s.sorry = config;
     return this;
   }

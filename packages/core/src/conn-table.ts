@@ -12,6 +12,7 @@
  * when to expire a template: that is the engine's) and must never allocate after construction.
  * @see net/netfilter/ipvs/ip_vs_conn.c
  */
+import { describe } from '@lvskit/base';
 import { LvsError } from './errors.js';
 
 /** Forwarding method mask (`IP_VS_CONN_F_FWD_MASK`). */
@@ -146,7 +147,7 @@ export class ConnTable {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CONNECTIONS)
       throw new LvsError(
         'CORE_INVALID_OPTION',
-        `connection table capacity must be an integer 1..${MAX_CONNECTIONS} (MAX_CONNECTIONS), got ${String(capacity)}`,
+        `connection table capacity must be an integer 1..${MAX_CONNECTIONS} (MAX_CONNECTIONS), got ${describe(capacity)}`,
       );
     this.capacity = capacity;
     let b = 1;

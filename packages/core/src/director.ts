@@ -518,7 +518,7 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
     if (!d)
       throw new LvsError(
         'CORE_UNKNOWN_REAL_SERVER',
-        `service ${name} has no real server ${typeof sel === 'object' && sel !== null ? formatEndpoint(String(sel.address), sel.port ?? svc.config.port) : describe(sel)}`,
+        `service ${name} has no real server ${typeof sel === 'object' && sel !== null ? (typeof sel.address === 'string' && typeof (sel.port ?? svc.config.port) === 'number' ? formatEndpoint(sel.address, sel.port ?? svc.config.port) : describe(sel)) : describe(sel)}`,
       );
     return [svc, d];
   }
@@ -557,7 +557,7 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
       issues.add(['services'], 'CORE_INVALID_OPTION', `a service needs a non-empty name, got ${describe(name)}`);
     else if (this.byName.has(name))
       issues.add(['services', name], 'CORE_DUPLICATE_SERVICE', `service name ${name} is in use`);
-    const n = normalizeService(name, config, ['services', String(name)], issues);
+    const n = normalizeService(name, config, typeof name === 'string' ? ['services', name] : ['services'], issues);
     if (n && this.byKey.has(n.key))
       issues.add(
         ['services', name],

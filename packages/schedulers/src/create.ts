@@ -1,7 +1,7 @@
 /**
  * The factory: a scheduler by name. Owns the name → class table and nothing else.
  */
-import { LvsError } from '@lvskit/base';
+import { describe, LvsError } from '@lvskit/base';
 import { DestinationHashingScheduler } from './schedulers/dh.js';
 import { WeightedFailoverScheduler } from './schedulers/fo.js';
 import { LocalityBasedLeastConnectionScheduler } from './schedulers/lblc.js';
@@ -51,8 +51,13 @@ const CLASSES: { readonly [N in SchedulerName]: Ctor<N> } = {
  * @throws LvsError `SCHED_UNKNOWN_SCHEDULER`, `SCHED_INCOMPATIBLE_FLAG`, `INVALID_ARGUMENT`
  */
 export function createScheduler<N extends SchedulerName>(name: N, options?: SchedulerOptions<N>): Scheduler<N> {
-  const C = Object.hasOwn(CLASSES, name) ? (CLASSES[name] as Ctor<N>) : undefined;
-  if (!C) throw new LvsError('SCHED_UNKNOWN_SCHEDULER', `unknown scheduler: ${String(name)}`);
+  // typeof first: Object.hasOwn converts any other key with its toString, which may throw.
+  const C = typeof name === 'string' && Object.hasOwn(CLASSES, name) ? (CLASSES[name] as Ctor<N>) : undefined;
+  if (!C)
+    throw new LvsError(
+      'SCHED_UNKNOWN_SCHEDULER',
+      `unknown scheduler: ${typeof name === 'string' ? name : describe(name)}`,
+    );
   return new C(options);
 }
 

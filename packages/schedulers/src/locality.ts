@@ -7,7 +7,7 @@
  * when the entry pool grows.
  */
 
-import { LvsError } from '@lvskit/base';
+import { describe, LvsError } from '@lvskit/base';
 import { type Family, fold, hash32, readU32 } from './address.js';
 import { RankedServerList } from './ranked-list.js';
 import type { SchedulerOptions } from './types.js';
@@ -68,7 +68,7 @@ export abstract class LocalityScheduler<N extends 'lblc' | 'lblcr'> extends Rank
     if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
       throw new LvsError(
         'INVALID_ARGUMENT',
-        `${name} expirationSeconds must be a non-negative integer, got ${String(seconds)}`,
+        `${name} expirationSeconds must be a non-negative integer, got ${describe(seconds)}`,
       );
     }
     super(name, options, []);

@@ -23,14 +23,14 @@ const MAX_WEIGHT = 65535;
 /** Checks a weight the way ipvsadm does (0..65535); throws INVALID_ARGUMENT. */
 export function checkWeight(weight: unknown, where = 'weight'): number {
   if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) {
-    throw new LvsError('INVALID_ARGUMENT', `${where} must be an integer 0..${MAX_WEIGHT}, got ${String(weight)}`);
+    throw new LvsError('INVALID_ARGUMENT', `${where} must be an integer 0..${MAX_WEIGHT}, got ${describe(weight)}`);
   }
   return weight;
 }
 
 function checkPort(port: unknown): number {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new LvsError('INVALID_ARGUMENT', `port must be an integer 0..65535, got ${String(port)}`);
+    throw new LvsError('INVALID_ARGUMENT', `port must be an integer 0..65535, got ${describe(port)}`);
   }
   return port;
 }
@@ -94,7 +94,10 @@ export abstract class ServerList<N extends SchedulerName> implements Scheduler<N
     const generic = ['flag-1', 'flag-2', 'flag-3'];
     for (const f of flags) {
       if (!generic.includes(f) && !allowedFlags.includes(f)) {
-        throw new LvsError('SCHED_INCOMPATIBLE_FLAG', `incompatible scheduler flag: ${String(f)} for ${name}`);
+        throw new LvsError(
+          'SCHED_INCOMPATIBLE_FLAG',
+          `incompatible scheduler flag: ${typeof f === 'string' ? f : describe(f)} for ${name}`,
+        );
       }
     }
     this.flags = Object.freeze([...flags]);
@@ -198,7 +201,7 @@ export abstract class ServerList<N extends SchedulerName> implements Scheduler<N
   /** Throws SCHED_UNKNOWN_SERVER unless `h` names a server in the list. */
   protected check(h: ServerHandle): void {
     if (!Number.isInteger(h) || h < 0 || h >= this.addressText.length || this.available[h] !== 1) {
-      throw new LvsError('SCHED_UNKNOWN_SERVER', `no real server with handle ${String(h)}`);
+      throw new LvsError('SCHED_UNKNOWN_SERVER', `no real server with handle ${describe(h)}`);
     }
   }
 
@@ -246,7 +249,7 @@ export abstract class ServerList<N extends SchedulerName> implements Scheduler<N
     if ((active | 0) !== active || active < 0 || (inactive | 0) !== inactive || inactive < 0) {
       throw new LvsError(
         'INVALID_ARGUMENT',
-        `connection counts must be integers 0..2147483647, got ${String(active)}/${String(inactive)}`,
+        `connection counts must be integers 0..2147483647, got ${describe(active)}/${describe(inactive)}`,
       );
     }
     this.active[h] = active;

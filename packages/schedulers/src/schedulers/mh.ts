@@ -4,7 +4,7 @@
  * `mh-port`). Must not look at connection counts, and must not change anything when an add is refused.
  */
 
-import { LvsError } from '@lvskit/base';
+import { describe, LvsError } from '@lvskit/base';
 import { type Flow, fold, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../address.js';
 import { ServerList } from '../server-list.js';
 import { hsiphash32Mod, type SipHashKey, sipHashKey } from '../siphash.js';
@@ -32,7 +32,7 @@ const HASH2: SipHashKey = sipHashKey(2654446892n, 2654446892n);
 function checkOptions(options: SchedulerOptions<'mh'> | undefined): SchedulerOptions<'mh'> | undefined {
   const size = options?.tableSize ?? DEFAULT_SIZE;
   if (!PRIMES.includes(size)) {
-    throw new LvsError('INVALID_ARGUMENT', `mh tableSize must be one of ${PRIMES.join(', ')}, got ${String(size)}`);
+    throw new LvsError('INVALID_ARGUMENT', `mh tableSize must be one of ${PRIMES.join(', ')}, got ${describe(size)}`);
   }
   const n = options?.servers?.length ?? 0;
   if (n > size) {
