@@ -22,7 +22,14 @@ import {
 import type { ForwardingMethod, PersistenceConfig } from '@lvskit/core';
 import type { Checker, KeepalivedCheckerConfig, KeepalivedTiming } from '@lvskit/health';
 import { isSchedulerName, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
-import type { NotifyScripts, TrackingConfig, VrrpInstanceConfig } from '@lvskit/vrrp';
+import {
+  type NotifyScripts,
+  type TrackingConfig,
+  type VrrpGlobalDefs,
+  type VrrpInstanceConfig,
+  type VrrpScriptConfig,
+  validateTracking,
+} from '@lvskit/vrrp';
 
 /** A datapath interface of the director: where VIP traffic arrives and leaves. */
 export interface InterfaceConfig {
@@ -160,6 +167,13 @@ export interface VrrpConfig<V extends string = string> {
   readonly instances: readonly VrrpInstance<V>[];
   /** Sync groups. */
   readonly syncGroups?: readonly VrrpSyncGroupConfig[];
+  /**
+   * keepalived's global `vrrp_script` blocks: an instance tracks one by name (`tracking.trackScripts`), and a
+   * script tracked by several instances runs once per interval, its result shared.
+   */
+  readonly scripts?: readonly VrrpScriptConfig[];
+  /** keepalived `global_defs` for VRRP: `vrrp_version`, `vrrp_mcast_group4`, `vrrp_mcast_group6`. */
+  readonly globals?: VrrpGlobalDefs;
 }
 
 /** The whole director. `V` is the union of VIP names; {@link defineConfig} infers it. */
@@ -214,6 +228,10 @@ export interface NormalizedConfig {
   readonly instances: readonly VrrpInstance[];
   /** Sync groups. */
   readonly syncGroups: readonly VrrpSyncGroupConfig[];
+  /** Global `vrrp_script` blocks (empty when none). */
+  readonly scripts: readonly VrrpScriptConfig[];
+  /** VRRP global defaults, if given. */
+  readonly vrrpGlobals: VrrpGlobalDefs | undefined;
   /** Timeouts. */
   readonly timeouts: DirectorConfig['timeouts'];
   /** Table capacity, if given. */
@@ -265,7 +283,7 @@ const HEALTH_KEYS = [
   'timing',
 ] as const;
 const SORRY_KEYS = ['address', 'port', 'weight', 'method', 'inhibit'] as const;
-const VRRP_KEYS = ['instances', 'syncGroups'] as const;
+const VRRP_KEYS = ['instances', 'syncGroups', 'scripts', 'globals'] as const;
 const GROUP_KEYS = ['name', 'instances', 'notify'] as const;
 const METHODS: readonly ForwardingMethod[] = ['route', 'masq', 'tunnel'];
 
@@ -524,7 +542,7 @@ export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
     }
     method(own(s, 'method'), [...p, 'method'], issues);
     if (vip && typeof own(s, 'port') === 'number') {
-      const key = `${String(protocol)} ${vip.address}:${String(own(s, 'port'))}`;
+      const key = `${typeof protocol === 'string' ? protocol : describe(protocol)} ${vip.address}:${describe(own(s, 'port'))}`;
       const other = serviceKeys.get(key);
       if (other !== undefined) issues.add(p, 'DIRECTOR_INVALID_CONFIG', `${key} is already service ${other}`);
       serviceKeys.set(key, name ?? `#${i}`);
@@ -559,6 +577,8 @@ export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
   // VRRP.
   const instances: VrrpInstance[] = [];
   const syncGroups: VrrpSyncGroupConfig[] = [];
+  const scripts: VrrpScriptConfig[] = [];
+  let vrrpGlobals: VrrpGlobalDefs | undefined;
   const vrrp = own(c, 'vrrp');
   if (vrrp !== undefined) {
     const r = record(vrrp, ['vrrp'], issues, 'vrrp');
@@ -620,6 +640,44 @@ export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
         });
         syncGroups.push(g as unknown as VrrpSyncGroupConfig);
       });
+      // Global vrrp_script blocks: vrrp validates them (every issue, under vrrp.scripts); every
+      // track_script an instance names must be one of them or one of its own.
+      const scriptList = own(r, 'scripts');
+      if (scriptList !== undefined) {
+        const list = array(scriptList, ['vrrp', 'scripts'], issues, 'scripts');
+        if (list) {
+          try {
+            validateTracking({ scripts: list as readonly VrrpScriptConfig[] });
+            scripts.push(...(list as readonly VrrpScriptConfig[]));
+          } catch (err) {
+            if (!LvsError.is(err)) throw err;
+            for (const i of err.issues) {
+              const [, ...rest] = i.path[0] === 'scripts' ? i.path : ['scripts', ...i.path];
+              issues.add(['vrrp', 'scripts', ...rest], 'DIRECTOR_INVALID_CONFIG', i.message);
+            }
+          }
+        }
+      }
+      const globalNames = new Set(scripts.map((x) => x.name));
+      instances.forEach((inst, i) => {
+        const tracking = isRecord(inst.tracking) ? inst.tracking : undefined;
+        const own2 = new Set(
+          (Array.isArray(tracking?.scripts) ? tracking.scripts : []).map((x) => (isRecord(x) ? x.name : undefined)),
+        );
+        (Array.isArray(tracking?.trackScripts) ? tracking.trackScripts : []).forEach((t, j) => {
+          const n = isRecord(t) ? t.name : undefined;
+          if (typeof n === 'string' && !globalNames.has(n) && !own2.has(n)) {
+            issues.add(
+              ['vrrp', 'instances', i, 'tracking', 'trackScripts', j, 'name'],
+              'DIRECTOR_INVALID_CONFIG',
+              `track_script ${describe(n)}: no vrrp_script of that name (in vrrp.scripts or the instance's own)`,
+            );
+          }
+        });
+      });
+      const globals = own(r, 'globals');
+      if (globals !== undefined && record(globals, ['vrrp', 'globals'], issues, 'globals'))
+        vrrpGlobals = globals as VrrpGlobalDefs;
       const grouped = new Map<string, string>();
       syncGroups.forEach((g, i) => {
         (Array.isArray(g.instances) ? g.instances : []).forEach((m, j) => {
@@ -665,6 +723,8 @@ export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
     services,
     instances,
     syncGroups,
+    scripts,
+    vrrpGlobals,
     timeouts: own(c, 'timeouts') as DirectorConfig['timeouts'],
     maxConnections: own(c, 'maxConnections') as number | undefined,
     neighbours: (neighbours ?? {}) as Record<string, string>,

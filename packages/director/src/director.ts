@@ -12,6 +12,8 @@
  */
 import {
   type Clock,
+  type CommandRunner,
+  describe,
   formatEndpoint,
   formatIp,
   IssueList,
@@ -39,6 +41,7 @@ import {
   type HealthServerRef,
   keepalivedChecker,
   type VirtualServiceHealth,
+  validateKeepalivedTiming,
   validateServices,
 } from '@lvskit/health';
 import {
@@ -50,6 +53,7 @@ import {
   nativeOwnershipAvailable,
   type VrrpInstanceConfig,
   VrrpRouter,
+  VrrpScriptSet,
   type VrrpState,
   VrrpSyncGroup,
   type VrrpTransport,
@@ -100,6 +104,11 @@ export interface DirectorPorts {
   readonly linkPollMs?: number;
   /** The VRRP transport of an instance; default a raw socket on its interface. */
   readonly vrrpTransport?: (instance: string, config: VrrpInstanceConfig) => VrrpTransport;
+  /**
+   * Runs every script — keepalived notify and quorum scripts, MISC_CHECK, `vrrp_script` — as argv, no shell;
+   * default base `execCommand`. Tests pass a `FakeCommandRunner`.
+   */
+  readonly commandRunner?: CommandRunner;
   /** Replaces the protocol of a check (the runner keeps its timing and policy); `undefined` keeps the real one. */
   readonly checker?: (context: CheckContext) => CheckerSpec['checker'] | undefined;
 }
@@ -173,7 +182,7 @@ function prefixed(issues: IssueList, prefix: readonly (string | number)[], err: 
   if (LvsError.is(err)) {
     for (const i of err.issues) issues.add([...prefix, ...i.path], 'DIRECTOR_INVALID_CONFIG', i.message);
   } else {
-    issues.add(prefix, 'DIRECTOR_INVALID_CONFIG', err instanceof Error ? err.message : String(err));
+    issues.add(prefix, 'DIRECTOR_INVALID_CONFIG', err instanceof Error ? err.message : describe(err));
   }
 }
 
@@ -237,7 +246,14 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
       } as IpvsServiceConfig,
     });
 
+    // Inherited timing keywords are validated once, where they are written; a check then reports only its own.
+    if (s.health?.timing !== undefined)
+      for (const issue of validateKeepalivedTiming(s.health.timing, ['services', i, 'health', 'timing']))
+        issues.add(issue.path, 'DIRECTOR_INVALID_CONFIG', issue.message);
     const realServers: HealthRealServer[] = s.realServers.map((rs: ServiceRealServer, j) => {
+      if (rs.timing !== undefined)
+        for (const issue of validateKeepalivedTiming(rs.timing, ['services', i, 'realServers', j, 'timing']))
+          issues.add(issue.path, 'DIRECTOR_INVALID_CONFIG', issue.message);
       const address = formatIp(parseIp(rs.address));
       const p = port(rs);
       const checkers: CheckerSpec[] = [];
@@ -245,7 +261,10 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
         try {
           checkers.push(checkerSpec(check, { service: s.name, address, port: p, index: k, check }, s, rs, ports));
         } catch (err) {
-          prefixed(issues, ['services', i, 'realServers', j, 'checks', k], err);
+          if (!LvsError.is(err)) throw err;
+          const own = err.issues.filter((x) => x.path[0] !== 'virtualServer' && x.path[0] !== 'realServer');
+          for (const x of own)
+            issues.add(['services', i, 'realServers', j, 'checks', k, ...x.path], 'DIRECTOR_INVALID_CONFIG', x.message);
         }
       });
       return {
@@ -328,7 +347,7 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
     };
     try {
       const iface = config.interfaces.find((x) => x.name === inst.interface);
-      compileInstance(vrrpConfig, iface?.address ?? inst.sourceIp ?? primaryGuess(vrrpConfig));
+      compileInstance(vrrpConfig, iface?.address ?? inst.sourceIp ?? primaryGuess(vrrpConfig), config.vrrpGlobals);
     } catch (err) {
       prefixed(issues, ['vrrp', 'instances', i], err);
     }
@@ -356,6 +375,7 @@ function checkerSpec(
   const scope = {
     ...(service.health?.timing ? { virtualServer: service.health.timing } : {}),
     ...(rs.timing ? { realServer: rs.timing } : {}),
+    ...(ports.commandRunner ? { runner: ports.commandRunner } : {}),
     address: context.address,
     port: context.port,
   };
@@ -389,6 +409,8 @@ export class Director extends TypedEmitter<DirectorEvents> {
   readonly #overrides = new Map<string, RealServerOverride>();
   readonly #routers = new Map<string, { router: VrrpRouter; source: string }>();
   #groups: VrrpSyncGroup[] = [];
+  /** The global `vrrp_script` set every router shares (a script runs once per interval however many track it). */
+  #scripts: VrrpScriptSet | undefined;
   readonly #served = new Map<string, string | undefined>();
   #lifecycle: DirectorStatus['lifecycle'] = 'created';
 
@@ -425,6 +447,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
         removeRealServer: (service, server) => this.#healthRemove(service, server),
       },
       runner: new HealthRunner({ clock: this.clock }),
+      ...(ports.commandRunner ? { commandRunner: ports.commandRunner } : {}),
     });
     this.health.on('realServerUp', (e) =>
       this.emitWith('realServerUp', () => ({
@@ -570,6 +593,9 @@ export class Director extends TypedEmitter<DirectorEvents> {
       ...(inst.source.tracking ? { tracking: inst.source.tracking } : {}),
       ...(this.#ports.linkMonitor ? { linkMonitor: this.#ports.linkMonitor } : {}),
       ...(this.#ports.linkPollMs !== undefined ? { linkPollMs: this.#ports.linkPollMs } : {}),
+      ...(this.#ports.commandRunner ? { commandRunner: this.#ports.commandRunner } : {}),
+      ...(this.#scripts ? { scripts: this.#scripts } : {}),
+      ...(this.#compiled.config.vrrpGlobals ? { globals: this.#compiled.config.vrrpGlobals } : {}),
     });
     router.on('stateChanged', (e) =>
       this.emitWith('vrrpTransition', () => ({
@@ -583,6 +609,14 @@ export class Director extends TypedEmitter<DirectorEvents> {
     router.on('error', (error) => this.emitWith('error', () => ({ source: 'vrrp', error })));
     this.#routers.set(name, { router, source: JSON.stringify(inst.source) });
     return router;
+  }
+
+  #makeScripts(c: Compiled): VrrpScriptSet | undefined {
+    if (c.config.scripts.length === 0) return undefined;
+    return new VrrpScriptSet(c.config.scripts, {
+      clock: this.clock,
+      ...(this.#ports.commandRunner ? { commandRunner: this.#ports.commandRunner } : {}),
+    });
   }
 
   /** The routers in no sync group (a group starts and stops its own members). */
@@ -636,6 +670,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
         this.datapath?.announce(v.address, 1);
       }
     }
+    this.#scripts = this.#makeScripts(this.#compiled);
     for (const inst of this.#compiled.instances) this.#makeRouter(inst);
     this.#makeGroups(undefined);
     await Promise.all([...this.#groups.map((g) => g.start()), ...this.#ungrouped().map((r) => r.start())]);
@@ -679,9 +714,12 @@ export class Director extends TypedEmitter<DirectorEvents> {
     // What can still refuse runs before anything changes: the VRRP source addresses of new or changed
     // instances, then the table's own reload rules (core refuses a reload whole, changing nothing).
     const issues = new IssueList();
+    const sameShared =
+      JSON.stringify([previous.config.scripts, previous.config.vrrpGlobals ?? null]) ===
+      JSON.stringify([next.config.scripts, next.config.vrrpGlobals ?? null]);
     const kept = new Set(
       [...this.#routers]
-        .filter(([, r]) => next.instances.some((i) => JSON.stringify(i.source) === r.source))
+        .filter(([, r]) => sameShared && next.instances.some((i) => JSON.stringify(i.source) === r.source))
         .map(([n]) => n),
     );
     await this.#checkSources(next, (name) => !kept.has(name), issues);
@@ -705,9 +743,11 @@ export class Director extends TypedEmitter<DirectorEvents> {
     // moves as one: when it changes, or any of its members does, all its members restart with a new group.
     const wanted = new Map(next.instances.map((i) => [i.source.name, i]));
     const changed = new Set<string>();
+    const shared = (c: Compiled) => JSON.stringify([c.config.scripts, c.config.vrrpGlobals ?? null]);
+    const sharedChanged = shared(previous) !== shared(next);
     for (const [name, r] of this.#routers) {
       const w = wanted.get(name);
-      if (!w || JSON.stringify(w.source) !== r.source) changed.add(name);
+      if (sharedChanged || !w || JSON.stringify(w.source) !== r.source) changed.add(name);
     }
     const before = new Map(previous.config.syncGroups.map((g) => [g.name, JSON.stringify(g)]));
     for (const g of [...previous.config.syncGroups, ...next.config.syncGroups]) {
@@ -720,6 +760,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
         this.#routers.delete(name);
       }),
     );
+    if (sharedChanged) this.#scripts = this.#makeScripts(next);
     const restart: VrrpRouter[] = [];
     for (const inst of next.instances) if (!this.#routers.has(inst.source.name)) restart.push(this.#makeRouter(inst));
     const fresh = this.#makeGroups(changed);

@@ -362,6 +362,81 @@ describe('configuration', () => {
     await d.stop();
   });
 
+  it('vrrp.scripts: a script two instances track runs once per interval (not twice), and its failure faults both', async () => {
+    const net = new TestNetwork();
+    const two = (priority: number) =>
+      defineConfig({
+        vips: { web: VIP, mail: '198.18.0.101' },
+        services: [
+          { name: 'http', vip: 'web', port: 80, realServers: [{ address: RS1 }] },
+          { name: 'smtp', vip: 'mail', port: 25, realServers: [{ address: RS2 }] },
+        ],
+        vrrp: {
+          globals: { version: 3 },
+          scripts: [{ name: 'chk_app', script: '/usr/local/bin/chk-app --quick', interval: 2, weight: 0 }],
+          instances: ['VI_1', 'VI_2'].map((name, i) => ({
+            name,
+            interface: 'eth0',
+            virtualRouterId: 51 + i,
+            priority,
+            vips: [i === 0 ? 'web' : 'mail'] as const,
+            tracking: { trackScripts: [{ name: 'chk_app' }] },
+          })),
+        },
+      });
+    let failing = false;
+    net.commands.answer((argv) => ({ code: argv.includes('--quick') && failing ? 1 : 0 }));
+    const a = net.director(two(150), { address: '198.18.0.1' });
+    const b = net.director(two(100), { address: '198.18.0.2' });
+    await a.start();
+    await b.start();
+    await net.advance(10_000);
+    expect([...a.serving].sort()).toEqual([VIP, '198.18.0.101']);
+    // vrrp_version 3 from the globals: the adverts on the segment are VRRPv3.
+    expect(net.segment.frames.at(-1)!.message[0]! >> 4).toBe(3);
+    // Two directors, each one run per 2 s interval for both instances: 10 s → about 5 runs per director.
+    const runs = net.commands.calls.filter((c) => c.argv[0] === '/usr/local/bin/chk-app').length;
+    expect(runs).toBeGreaterThanOrEqual(10);
+    expect(runs).toBeLessThanOrEqual(14);
+    failing = true;
+    await net.advance(8_000);
+    expect(a.serving).toEqual([]);
+    expect([...b.serving].sort()).toEqual([]);
+    expect(a.router('VI_1')!.state).toBe('FAULT');
+    await a.stop();
+    await b.stop();
+  });
+
+  it('refuses a track_script naming no vrrp_script, and reports an inherited timing keyword once, where it is written', () => {
+    const paths = (input: unknown) => {
+      try {
+        validateConfig(input as DirectorConfig);
+      } catch (e) {
+        return (e as LvsError).issues.map((i) => i.path.join('.'));
+      }
+      return [];
+    };
+    const noScript = {
+      ...config(150),
+      vrrp: {
+        instances: [
+          {
+            name: 'VI_1',
+            interface: 'eth0',
+            virtualRouterId: 51,
+            vips: ['web'],
+            tracking: { trackScripts: [{ name: 'nope' }] },
+          },
+        ],
+      },
+    };
+    expect(paths(noScript)).toEqual(['vrrp.instances.0.tracking.trackScripts.0.name']);
+    const c = config(150);
+    const longDelay = { ...c, services: [{ ...c.services[0]!, health: { timing: { delay_loop: 2 ** 31 } } }] };
+    // Two real servers with one check each inherit it: one issue, at the service's timing.
+    expect(paths(longDelay)).toEqual(['services.0.health.timing.delay_loop']);
+  });
+
   it('a reload the table or VRRP would refuse is refused before anything changes (found by the fuzz suite)', async () => {
     const net = new TestNetwork();
     const d = net.director({ ...config(150), maxConnections: 4096 });

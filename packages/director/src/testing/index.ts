@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { createDropCounters } from '@lvskit/base';
-import { FakeClock } from '@lvskit/base/testing';
+import { FakeClock, FakeCommandRunner } from '@lvskit/base/testing';
 import type { PacketProcessor } from '@lvskit/core';
 import type { Datapath, DatapathOptions } from '@lvskit/forwarders';
 import { ScriptedChecker } from '@lvskit/health';
@@ -133,6 +133,8 @@ export class TestNetwork {
   readonly checks = new CheckBoard();
   /** Link state of every director's interfaces (all up until the test says otherwise), by director address. */
   readonly links = new Map<string, FakeLinkMonitor>();
+  /** Every script any director runs (notify, quorum, MISC_CHECK, vrrp_script): recorded, exit 0 unless answered. */
+  readonly commands = new FakeCommandRunner();
   /** The datapath of each director, by director address (for configs with interfaces). */
   readonly datapaths = new Map<string, FakeDatapath>();
   #count = 0;
@@ -160,6 +162,7 @@ export class TestNetwork {
         return d;
       },
       checker: (context) => this.checks.checker(context),
+      commandRunner: this.commands.runner,
     };
   }
 
