@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemp, holds, startKeepalived, waitFor } from '../../../vrrp/test/lab/helpers.js';
 import { haMain, hasKeepalived, replies, spawnTs, startClient } from './lab-helpers.js';
 
-const canRun = requireLab() && hasKeepalived();
+const canRun = requireLab() && hasKeepalived('the director + keepalived peer lab');
 const VIP = '198.18.0.100';
 afterAll(() => cleanupTemp());
 

@@ -2,7 +2,6 @@
  * What the director's lab tests share: spawning a TypeScript entry point in a lab namespace, the HTTP client
  * that requests the VIP continuously (client.mjs) and reading its replies, and the keepalived gate.
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabHost, LabProcess } from '@lvskit/netlab';
 
@@ -37,17 +36,4 @@ export function replies(p: LabProcess): Reply[] {
     .map((l) => JSON.parse(l) as Reply);
 }
 
-/**
- * True when keepalived is installed. When it is not: throws under `CI=true` (the test must fail), otherwise
- * prints why the test is skipped and returns false.
- */
-export function hasKeepalived(): boolean {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error('keepalived is not installed (CI=true: failing)');
-    console.warn('director lab: skipping the keepalived peer test: keepalived is not installed (Debian: keepalived)');
-    return false;
-  }
-}
+export { hasKeepalived } from '../../../vrrp/test/lab/helpers.js';

@@ -3,6 +3,7 @@
  * config in a temp dir (foreground, its own pid files, ended by PID through netlab), start an lvskit
  * instance fixture, and poll who holds a VIP. Must never touch the root namespace.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,3 +127,23 @@ export async function holders(lab: Lab, hosts: Record<string, LabHost>, vip: str
   for (const [name, h] of Object.entries(hosts)) if (await holds(lab, h, vip)) out.push(name);
   return out.sort();
 }
+
+/**
+ * True when keepalived is installed. When it is not: throws under `CI=true` (the test must fail), otherwise
+ * prints `skipping <what>: keepalived is not installed` and returns false. Cached per process.
+ */
+export function hasKeepalived(what: string): boolean {
+  if (keepalivedFound === undefined) {
+    try {
+      execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
+      keepalivedFound = true;
+    } catch {
+      keepalivedFound = false;
+    }
+  }
+  if (keepalivedFound) return true;
+  if (process.env.CI === 'true') throw new Error('keepalived is not installed (CI=true: failing)');
+  console.warn(`skipping ${what}: keepalived is not installed (Debian: keepalived)`);
+  return false;
+}
+let keepalivedFound: boolean | undefined;

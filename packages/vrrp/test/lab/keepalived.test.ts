@@ -4,24 +4,12 @@
  * holds the VIP is read from `ip addr` in each namespace. Scenarios follow keepalived.conf(5): election,
  * failover on stop, preemption and nopreempt, PASS mismatch, v3 fast adverts, two lvskit routers.
  */
-import { execFileSync } from 'node:child_process';
 import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VrrpInstanceConfig } from '../../src/index.js';
-import { cleanupTemp, holders, startKeepalived, startLvskit, waitFor } from './helpers.js';
+import { cleanupTemp, hasKeepalived, holders, startKeepalived, startLvskit, waitFor } from './helpers.js';
 
-const canRun = requireLab() && hasKeepalived();
-
-function hasKeepalived(): boolean {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error('keepalived is not installed (CI=true: failing)');
-    console.warn('vrrp lab: skipping: keepalived is not installed');
-    return false;
-  }
-}
+const canRun = requireLab() && hasKeepalived('the vrrp keepalived interop lab');
 
 const VIP = '198.18.9.100';
 const cfg = (priority: number, over: Partial<VrrpInstanceConfig> = {}): VrrpInstanceConfig => ({

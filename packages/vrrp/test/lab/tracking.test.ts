@@ -7,24 +7,12 @@
  * `unicast_src_ip` even once the VIP is up, or keepalived drops them ("not a unicast peer") and becomes a
  * second master.
  */
-import { execFileSync } from 'node:child_process';
 import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VrrpInstanceConfig } from '../../src/index.js';
-import { cleanupTemp, holders, holds, startKeepalived, startLvskit, waitFor } from './helpers.js';
+import { cleanupTemp, hasKeepalived, holders, holds, startKeepalived, startLvskit, waitFor } from './helpers.js';
 
 const canRun = requireLab();
-
-function hasKeepalived(): boolean {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error('keepalived is not installed (CI=true: failing)');
-    console.warn('vrrp lab: skipping the keepalived IPv6 unicast test: keepalived is not installed');
-    return false;
-  }
-}
 
 const VIP = '198.18.11.100';
 const cfg = (priority: number, over: Partial<VrrpInstanceConfig> = {}): VrrpInstanceConfig => ({
@@ -82,41 +70,44 @@ describe.runIf(canRun)('VRRP on real links', () => {
     await waitFor('a preempts again', async () => (await holders(lab, hosts, VIP)).join() === 'a', 10_000);
   });
 
-  describe.runIf(hasKeepalived())('IPv6 unicast with keepalived check_unicast_src', () => {
-    const V6 = { a: '2001:2:0:b::1', b: '2001:2:0:b::2', vip: '2001:2:0:b::100' };
-    const v6 = (priority: number, self: string, peer: string): VrrpInstanceConfig => ({
-      name: 'VI_6',
-      interface: 'eth0',
-      virtualRouterId: 62,
-      priority,
-      version: 3,
-      virtualIpAddresses: [`${V6.vip}/64`],
-      sourceIp: self,
-      unicastPeers: [peer],
-      checkUnicastSrc: true,
-    });
-    it('lvskit adverts leave from unicast_src_ip, VIP up or not: keepalived stays BACKUP, takes over on stop', async () => {
-      await lab.exec(hosts.a, ['ip', '-6', 'addr', 'add', `${V6.a}/64`, 'dev', 'eth0', 'nodad']);
-      await lab.exec(hosts.b, ['ip', '-6', 'addr', 'add', `${V6.b}/64`, 'dev', 'eth0', 'nodad']);
-      // lvskit first, so it is MASTER with the VIP up (the case where the kernel would pick the VIP as source)
-      // before keepalived hears a single advert.
-      const lv = startLvskit(lab, hosts.a, v6(150, V6.a, V6.b));
-      procs.push(lv);
-      await waitFor('lvskit MASTER', async () => (await holders(lab, hosts, V6.vip)).join() === 'a', 10_000);
-      const ka = startKeepalived(lab, hosts.b, v6(100, V6.b, V6.a));
-      procs.push(ka);
-      await ka.waitForOutput(/Entering BACKUP STATE/, 5_000);
-      // Well past keepalived's Master_Down_Interval with the VIP on lvskit's interface all along.
-      await new Promise((r) => setTimeout(r, 4_500));
-      expect(await holders(lab, hosts, V6.vip)).toEqual(['a']);
-      expect(ka.output()).not.toMatch(/not a unicast peer/);
-      expect(ka.output()).toMatch(/Entering BACKUP STATE/);
-      expect(ka.output()).not.toMatch(/Entering MASTER STATE/);
-      // The priority-0 advert of a stop comes from the configured source too: keepalived takes over at once.
-      await lv.stop();
-      await waitFor('keepalived MASTER', async () => (await holders(lab, hosts, V6.vip)).join() === 'b', 3_000);
-      expect(ka.output()).toMatch(/priority 0/);
-      expect(ka.output()).not.toMatch(/not a unicast peer/);
-    });
-  });
+  describe.runIf(hasKeepalived('the vrrp keepalived IPv6 unicast test'))(
+    'IPv6 unicast with keepalived check_unicast_src',
+    () => {
+      const V6 = { a: '2001:2:0:b::1', b: '2001:2:0:b::2', vip: '2001:2:0:b::100' };
+      const v6 = (priority: number, self: string, peer: string): VrrpInstanceConfig => ({
+        name: 'VI_6',
+        interface: 'eth0',
+        virtualRouterId: 62,
+        priority,
+        version: 3,
+        virtualIpAddresses: [`${V6.vip}/64`],
+        sourceIp: self,
+        unicastPeers: [peer],
+        checkUnicastSrc: true,
+      });
+      it('lvskit adverts leave from unicast_src_ip, VIP up or not: keepalived stays BACKUP, takes over on stop', async () => {
+        await lab.exec(hosts.a, ['ip', '-6', 'addr', 'add', `${V6.a}/64`, 'dev', 'eth0', 'nodad']);
+        await lab.exec(hosts.b, ['ip', '-6', 'addr', 'add', `${V6.b}/64`, 'dev', 'eth0', 'nodad']);
+        // lvskit first, so it is MASTER with the VIP up (the case where the kernel would pick the VIP as source)
+        // before keepalived hears a single advert.
+        const lv = startLvskit(lab, hosts.a, v6(150, V6.a, V6.b));
+        procs.push(lv);
+        await waitFor('lvskit MASTER', async () => (await holders(lab, hosts, V6.vip)).join() === 'a', 10_000);
+        const ka = startKeepalived(lab, hosts.b, v6(100, V6.b, V6.a));
+        procs.push(ka);
+        await ka.waitForOutput(/Entering BACKUP STATE/, 5_000);
+        // Well past keepalived's Master_Down_Interval with the VIP on lvskit's interface all along.
+        await new Promise((r) => setTimeout(r, 4_500));
+        expect(await holders(lab, hosts, V6.vip)).toEqual(['a']);
+        expect(ka.output()).not.toMatch(/not a unicast peer/);
+        expect(ka.output()).toMatch(/Entering BACKUP STATE/);
+        expect(ka.output()).not.toMatch(/Entering MASTER STATE/);
+        // The priority-0 advert of a stop comes from the configured source too: keepalived takes over at once.
+        await lv.stop();
+        await waitFor('keepalived MASTER', async () => (await holders(lab, hosts, V6.vip)).join() === 'b', 3_000);
+        expect(ka.output()).toMatch(/priority 0/);
+        expect(ka.output()).not.toMatch(/not a unicast peer/);
+      });
+    },
+  );
 });

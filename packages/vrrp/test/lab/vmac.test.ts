@@ -5,25 +5,13 @@
  * the vmac unless `vmac_xmit_base`); failover to keepalived and back keeps the VIP reachable at the same
  * MAC; a stopped lvskit leaves no interface and the base interface's arp sysctls as they were.
  */
-import { execFileSync } from 'node:child_process';
 import { nativeUnavailableReason, PacketSocket } from '@lvskit/native';
 import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VrrpInstanceConfig } from '../../src/index.js';
-import { cleanupTemp, startKeepalived, startLvskit, waitFor } from './helpers.js';
+import { cleanupTemp, hasKeepalived, startKeepalived, startLvskit, waitFor } from './helpers.js';
 
-const canRun = requireLab() && hasKeepalived();
-
-function hasKeepalived(): boolean {
-  try {
-    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error('keepalived is not installed (CI=true: failing)');
-    console.warn('vrrp vmac lab: skipping: keepalived is not installed');
-    return false;
-  }
-}
+const canRun = requireLab() && hasKeepalived('the vrrp vmac lab');
 
 const VIP = '198.18.14.100';
 const VMAC = '00:00:5e:00:01:33';
