@@ -7,7 +7,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { formatEndpoint } from '@lvskit/base';
+import { formatEndpoint, systemClock, type TimerHandle } from '@lvskit/base';
 import { bool, bytes, checkOptions, duration, either, int, ip, port, required, text } from '../options.js';
 import type { Checker } from '../types.js';
 import { type CheckVerdict, guarded } from './common.js';
@@ -64,9 +64,9 @@ export function udpCheck(o: UdpCheckOptions): Checker {
         () =>
           new Promise<CheckVerdict>((resolve, reject) => {
             const sock = createSocket(isIPv6(o.host) ? 'udp6' : 'udp4');
-            let timer: NodeJS.Timeout | null = null;
+            let timer: TimerHandle | null = null;
             const finish = (v: CheckVerdict | Error) => {
-              if (timer) clearTimeout(timer);
+              timer?.cancel();
               signal.removeEventListener('abort', onAbort);
               try {
                 sock.close();
@@ -99,7 +99,8 @@ export function udpCheck(o: UdpCheckOptions): Checker {
                 sock.send(o.payload ?? Buffer.alloc(0), (err) => {
                   if (err) finish({ ok: false, message: `UDP send to ${where} failed: ${err.message}` });
                 });
-                timer = setTimeout(() => {
+                // The one guarded clock (a wait a timer cannot hold is refused at validation).
+                timer = systemClock.setTimeout(() => {
                   finish(
                     o.requireReply
                       ? { ok: false, message: `no UDP reply from ${where}` }
