@@ -8,7 +8,8 @@
 import { createDropCounters } from '@lvskit/base';
 import { FakeClock, FakeCommandRunner } from '@lvskit/base/testing';
 import type { PacketProcessor } from '@lvskit/core';
-import type { Datapath, DatapathOptions } from '@lvskit/forwarders';
+import { createDatapath, type Datapath, type DatapathOptions } from '@lvskit/forwarders';
+import { MemoryFramePort } from '@lvskit/forwarders/testing';
 import { ScriptedChecker } from '@lvskit/health';
 import { FakeLinkMonitor, FakeSegment } from '@lvskit/vrrp/testing';
 import type { DirectorConfig } from '../config.js';
@@ -118,6 +119,13 @@ export class FakeDatapath implements Datapath {
 export interface TestDirectorOptions {
   /** The director's address on the VRRP segment (its adverts' source); default `198.18.0.N`. */
   readonly address?: string;
+  /**
+   * Run the real datapath over {@link MemoryFramePort}s (one per configured interface, MAC `02:00:00:00:00:N`,
+   * the director's address on 198.18.0.0/15) instead of the recording {@link FakeDatapath}: frames a test
+   * injects with {@link TestNetwork.frames} go through parsing, the engine, ARP/NDP answering and serving,
+   * without root.
+   */
+  readonly frames?: boolean;
 }
 
 /**
@@ -135,8 +143,10 @@ export class TestNetwork {
   readonly links = new Map<string, FakeLinkMonitor>();
   /** Every script any director runs (notify, quorum, MISC_CHECK, vrrp_script): recorded, exit 0 unless answered. */
   readonly commands = new FakeCommandRunner();
-  /** The datapath of each director, by director address (for configs with interfaces). */
+  /** The datapath of each director, by director address (for configs with interfaces, without `frames`). */
   readonly datapaths = new Map<string, FakeDatapath>();
+  /** The memory interfaces of each director created with `frames`, by director address, then by name. */
+  readonly frames = new Map<string, Map<string, MemoryFramePort>>();
   #count = 0;
 
   /** @param start - the clock's start, ms */
@@ -156,10 +166,21 @@ export class TestNetwork {
       linkMonitor: links,
       vrrpTransport: () => this.segment.transport(address),
       primaryAddress: async (_ifname, family) => (family === 4 ? address : undefined),
-      datapath: (options) => {
-        const d = new FakeDatapath(options);
-        this.datapaths.set(address, d);
-        return d;
+      datapath: (dp) => {
+        if (!options.frames) {
+          const d = new FakeDatapath(dp);
+          this.datapaths.set(address, d);
+          return d;
+        }
+        const ports = new Map<string, MemoryFramePort>();
+        const last = Number(address.split('.').at(-1) ?? 1) & 0xff;
+        for (const ifname of [dp.ifname, ...(dp.interfaces ?? []).map((i) => i.ifname)]) {
+          if (ports.has(ifname)) continue;
+          const mac = `02:00:00:00:${(ports.size + 1).toString(16).padStart(2, '0')}:${last.toString(16).padStart(2, '0')}`;
+          ports.set(ifname, new MemoryFramePort({ ifname, mac, addresses: [`${address}/15`] }));
+        }
+        this.frames.set(address, ports);
+        return createDatapath({ ...dp, clock: this.clock, framePort: MemoryFramePort.factory(...ports.values()) });
       },
       checker: (context) => this.checks.checker(context),
       commandRunner: this.commands.runner,
