@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   addrFold,
@@ -182,6 +183,41 @@ describe('commands', () => {
     const missing = await execCommand(['/nonexistent/program']);
     expect(missing.code).toBe(127);
     expect((await execCommand([])).code).toBe(127);
+  });
+  it('processGroup: a timeout ends the script and the children it left in the background, as keepalived does', async () => {
+    // Alive and not a zombie (a container's init may reap late): /proc/<pid>/stat's state field.
+    const alive = (pid: number) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return !/^\d+ \(.*\) [ZX]/.test(stat);
+      } catch {
+        return false;
+      }
+    };
+    const ok = await execCommand(['/bin/sh', '-c', 'echo out; echo err >&2; exit 4'], { processGroup: true });
+    expect(ok).toEqual({ code: 4, stdout: 'out\n', stderr: 'err\n', timedOut: false });
+    // A script that starts a background child (which keeps the output pipes) and hangs.
+    const started = Date.now();
+    const hung = await execCommand(['/bin/sh', '-c', 'sleep 30 & echo $!; exec sleep 30'], {
+      processGroup: true,
+      timeoutMs: 200,
+    });
+    expect(hung.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const child = Number(hung.stdout.trim());
+    expect(child).toBeGreaterThan(1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(child)).toBe(false);
+    // A script that ignores SIGTERM gets SIGKILL after the grace period.
+    const stubborn = await execCommand(['/bin/sh', '-c', "trap '' TERM; sleep 30 & wait"], {
+      processGroup: true,
+      timeoutMs: 100,
+    });
+    expect(stubborn.timedOut).toBe(true);
+    // Without processGroup the same hung script's child outlives it (the PID-only kill) — the difference.
+    const plain = await execCommand(['/bin/sh', '-c', 'sleep 2 & echo $!; exec sleep 30'], { timeoutMs: 200 });
+    expect(plain.timedOut).toBe(true);
+    expect((await execCommand(['/nonexistent/program'], { processGroup: true })).code).toBe(127);
   });
   it('FakeCommandRunner records and answers', async () => {
     const fake = new FakeCommandRunner((argv) => ({ code: argv[0] === 'false' ? 1 : 0 }));

@@ -375,7 +375,7 @@ export class VrrpScriptSet {
     e.running = true;
     let ok: boolean;
     try {
-      const r = await this.#run(e.argv, { timeoutMs: e.timeoutMs });
+      const r = await this.#run(e.argv, { timeoutMs: e.timeoutMs, processGroup: true });
       ok = r.code === 0 && !r.timedOut;
     } catch {
       ok = false;

@@ -54,7 +54,7 @@ export function miscCheck(o: MiscCheckOptions): Checker {
     check(signal) {
       return guarded(signal, async () => {
         // Without misc_timeout the runner's abort is the only limit (not the command runner's own default).
-        const r = await runner(argv, { signal, timeoutMs: o.timeoutMs ?? MAX_TIMER_DELAY_MS });
+        const r = await runner(argv, { signal, timeoutMs: o.timeoutMs ?? MAX_TIMER_DELAY_MS, processGroup: true });
         if (r.timedOut || signal.aborted) return { ok: false, message: `misc check ${o.path} timed out` };
         if (r.code === 0) return { ok: true, message: `misc check ${o.path} succeeded` };
         if (o.dynamic && r.code >= 2 && r.code <= 255) {
@@ -113,7 +113,11 @@ export function externalCheck(o: ExternalCheckOptions): Checker {
     key: o.key ?? `external ${cmd} ${args.join(' ')}`,
     check(signal) {
       return guarded(signal, async () => {
-        const r = await runner([cmd, ...args], { signal, timeoutMs: o.timeoutMs ?? MAX_TIMER_DELAY_MS });
+        const r = await runner([cmd, ...args], {
+          signal,
+          timeoutMs: o.timeoutMs ?? MAX_TIMER_DELAY_MS,
+          processGroup: true,
+        });
         if (r.timedOut || signal.aborted) return { ok: false, message: `${cmd} timed out` };
         return r.code === 0
           ? { ok: true, message: `${cmd} exited 0` }

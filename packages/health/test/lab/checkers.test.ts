@@ -335,9 +335,26 @@ describe('MISC_CHECK and ldirectord external', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  // keepalived kills the script's whole process group (kill(-pid)); @lvskit/base execCommand ends a child by
-  // its PID only, so a background grandchild outlives the timeout until base grows a process-group option.
-  it.todo('a script that hangs is killed with its children (process group) at misc_timeout');
+  // keepalived ends the script's whole process group at the timeout (check_misc.c: kill(-pid, SIGTERM), then
+  // SIGKILL): a background child the script started dies with it, and cannot hold the check open.
+  it('a script that hangs is killed with its children (process group) at misc_timeout', async () => {
+    const pidFile = join(dir, 'misc-bg.pid');
+    const started = Date.now();
+    const path = script('hang-bg', `sleep 30 & echo $! > ${pidFile}; exec sleep 30`);
+    const r = await miscCheck({ path, timeoutMs: 300 }).check(signal());
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/timed out/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    const bg = Number(readFileSync(pidFile, 'utf8').trim());
+    await new Promise((res) => setTimeout(res, 200));
+    let state = 'gone';
+    try {
+      state = readFileSync(`/proc/${bg}/stat`, 'utf8').replace(/^\d+ \(.*\) /, '')[0] ?? 'gone';
+    } catch {
+      // gone
+    }
+    expect(['gone', 'Z', 'X']).toContain(state);
+  });
 
   it('misc_path is split into argv as keepalived does: quoted words, no shell', async () => {
     const out = join(dir, 'misc-args');
