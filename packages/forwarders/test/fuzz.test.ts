@@ -77,6 +77,29 @@ describe('fuzz: random bytes', () => {
     );
   });
 
+  it("a caller's len past the buffer, negative or NaN never becomes a result length past the buffer (issue 11 item 11)", () => {
+    const frame = eth4(
+      '02:00:00:00:00:fe',
+      '02:00:00:00:00:01',
+      ipv4({ src: '198.18.2.1', dst: '198.18.0.100' }, tcp({ sport: 40000, dport: 80 })),
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: frame.length + 1, max: 1 << 20 }), fc.constantFrom(-1, Number.NaN, Infinity)),
+        paramsArb,
+        (len, seed) => {
+          for (const rw of REWRITES) {
+            const buf = Uint8Array.from(frame);
+            expect(parsePacket(buf, buf.length, info)).toBe(DropReason.NONE);
+            const verdict = rw(buf, len, info, params(seed), result);
+            if (verdict !== Verdict.DROP) expect(result.length).toBeLessThanOrEqual(buf.length);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('the same with an IPv4 or IPv6 EtherType forced, so the IP parsers see the bytes', () => {
     fc.assert(
       fc.property(

@@ -66,6 +66,8 @@ function masq(
   r: RewriteResult,
   reply: boolean,
 ): Verdict {
+  // A caller's `len` past the buffer (or not a length at all) would be reported back as the result's length.
+  if (!(len >= 0 && len <= frame.length)) return drop(r, DropReason.MALFORMED);
   if (info.family === 0) return drop(r, DropReason.NOT_IP);
   const alen = info.family === 4 ? 4 : 16;
   if (p.address.length !== alen) return drop(r, DropReason.FAMILY_MISMATCH);

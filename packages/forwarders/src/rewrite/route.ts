@@ -24,6 +24,8 @@ export function rewriteRoute(
   p: ForwardParams,
   r: RewriteResult,
 ): Verdict {
+  // A caller's `len` past the buffer (or not a length at all) would be reported back as the result's length.
+  if (!(len >= 0 && len <= frame.length)) return drop(r, DropReason.MALFORMED);
   if (info.family === 0) return drop(r, DropReason.NOT_IP);
   const v = preTransmit(frame, info, p, 0, r);
   if (v >= 0) return v as Verdict;
