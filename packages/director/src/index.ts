@@ -5,6 +5,7 @@
  * Fakes for whole-director tests are in `@lvskit/director/testing`.
  * @packageDocumentation
  */
+export { LvsError, type LvsErrorCode, type LvsIssue } from '@lvskit/base';
 export {
   type CheckConfig,
   type DirectorConfig,

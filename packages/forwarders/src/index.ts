@@ -7,6 +7,7 @@
  * packet path allocates or throws.
  * @packageDocumentation
  */
+export { LvsError, type LvsErrorCode, type LvsIssue } from '@lvskit/base';
 
 export { DATAPATH_COUNTER_COUNT } from './counters.js';
 export {

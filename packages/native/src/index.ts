@@ -5,6 +5,7 @@
  * CAP_NET_ADMIN, and CAP_SYS_ADMIN to enter a namespace). Loading is lazy: importing never throws.
  * @packageDocumentation
  */
+export { LvsError, type LvsErrorCode, type LvsIssue } from '@lvskit/base';
 export { nativeUnavailableReason } from './binding.js';
 export { BPF_MAX_INSTRUCTIONS, type BpfInstruction, BpfOp, encodeBpf } from './bpf.js';
 export { nativeErrorCodes } from './errors.js';

@@ -55,9 +55,13 @@ export class NativeOwnership implements AddressOwnership {
     } catch (err) {
       // keepalived treats an address already present as added.
       if (LvsError.is(err) && err.code === 'NATIVE_EXISTS') return;
-      throw new LvsError('VRRP_OWNERSHIP_FAILED', `add ${vip.text}/${vip.prefix} on ${vip.dev}: ${String(err)}`, {
-        cause: err,
-      });
+      throw new LvsError(
+        'VRRP_OWNERSHIP_FAILED',
+        `add ${vip.text}/${vip.prefix} on ${vip.dev}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -66,9 +70,13 @@ export class NativeOwnership implements AddressOwnership {
       removeAddress({ ifname: vip.dev, address: vip.text, prefixLength: vip.prefix, netns: this.#netns });
     } catch (err) {
       if (LvsError.is(err) && err.code === 'NATIVE_NOT_FOUND') return;
-      throw new LvsError('VRRP_OWNERSHIP_FAILED', `remove ${vip.text}/${vip.prefix} on ${vip.dev}: ${String(err)}`, {
-        cause: err,
-      });
+      throw new LvsError(
+        'VRRP_OWNERSHIP_FAILED',
+        `remove ${vip.text}/${vip.prefix} on ${vip.dev}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -106,9 +114,13 @@ export class NativeOwnership implements AddressOwnership {
         left -= n;
       }
     } catch (err) {
-      throw new LvsError('VRRP_OWNERSHIP_FAILED', `announce ${vip.text} on ${vip.dev}: ${String(err)}`, {
-        cause: err,
-      });
+      throw new LvsError(
+        'VRRP_OWNERSHIP_FAILED',
+        `announce ${vip.text} on ${vip.dev}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
     } finally {
       sock?.close();
     }
@@ -131,7 +143,11 @@ export class NativeOwnership implements AddressOwnership {
       const hit = list.find((a) => a.family === family && (family === 4 ? a.scope === 0 : a.scope === 253));
       return hit?.address;
     } catch (err) {
-      throw new LvsError('VRRP_OWNERSHIP_FAILED', `list addresses of ${ifname}: ${String(err)}`, { cause: err });
+      throw new LvsError(
+        'VRRP_OWNERSHIP_FAILED',
+        `list addresses of ${ifname}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 }

@@ -342,7 +342,12 @@ export class VrrpRouter extends TypedEmitter<VrrpRouterEvents> {
     this.#vmacLink = undefined;
     if (vmac && link) {
       await link.destroy(vmac).catch((err: unknown) => {
-        this.emit('error', LvsError.is(err) ? err : new LvsError('VRRP_OWNERSHIP_FAILED', String(err)));
+        this.emit(
+          'error',
+          LvsError.is(err)
+            ? err
+            : new LvsError('VRRP_OWNERSHIP_FAILED', err instanceof Error ? err.message : String(err), { cause: err }),
+        );
       });
     }
   }
@@ -430,7 +435,10 @@ export class VrrpRouter extends TypedEmitter<VrrpRouterEvents> {
   }
 
   #error(err: unknown, code: 'VRRP_OWNERSHIP_FAILED' | 'VRRP_NOTIFY_FAILED' = 'VRRP_OWNERSHIP_FAILED'): void {
-    this.emit('error', LvsError.is(err) ? err : new LvsError(code, String(err), { cause: err }));
+    this.emit(
+      'error',
+      LvsError.is(err) ? err : new LvsError(code, err instanceof Error ? err.message : String(err), { cause: err }),
+    );
   }
 
   #queue(what: () => Promise<void>): void {

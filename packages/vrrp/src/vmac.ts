@@ -112,7 +112,11 @@ export class Iproute2VirtualMac implements VirtualMacLink {
         throw err;
       }
     } catch (err) {
-      throw new LvsError('VRRP_OWNERSHIP_FAILED', `use_vmac ${name} on ${vmac.base}: ${String(err)}`, { cause: err });
+      throw new LvsError(
+        'VRRP_OWNERSHIP_FAILED',
+        `use_vmac ${name} on ${vmac.base}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 
@@ -134,7 +138,11 @@ export class Iproute2VirtualMac implements VirtualMacLink {
         await this.#write(`net/ipv4/conf/${vmac.base}/arp_filter`, saved.arpFilter);
       }
     } catch (err) {
-      throw new LvsError('VRRP_OWNERSHIP_FAILED', `remove use_vmac ${name}: ${String(err)}`, { cause: err });
+      throw new LvsError(
+        'VRRP_OWNERSHIP_FAILED',
+        `remove use_vmac ${name}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
   }
 }
