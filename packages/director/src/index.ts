@@ -34,3 +34,10 @@ export {
   validateConfig,
 } from './director.js';
 export { directorErrorCodes } from './errors.js';
+export {
+  type DirectorMetricsOptions,
+  directorMetrics,
+  IPVS_BACKEND_LABELS,
+  type ServeMetricsOptions,
+  serveMetrics,
+} from './metrics.js';

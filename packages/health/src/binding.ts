@@ -18,7 +18,13 @@ import {
 } from './director.js';
 import { describeOutcome, type Notifier, runScript } from './notify.js';
 import { checkRecord, duration, fn, required, rule, throwIssues } from './options.js';
-import { HealthRunner, type RealServerHealthSpec, type RealServerTransition } from './runner.js';
+import {
+  type CheckerTransition,
+  HealthRunner,
+  type RealServerHealthSpec,
+  type RealServerStatus,
+  type RealServerTransition,
+} from './runner.js';
 import { errorMessage } from './types.js';
 
 /** A real server went up or down in a virtual service. */
@@ -27,6 +33,19 @@ export interface ServiceRealServerEvent {
   readonly server: HealthServerRef;
   readonly up: boolean;
   /** Checker message, `reload` or `damper`. */
+  readonly reason: string;
+}
+
+/** One check of a real server changed its verdict (the real server itself may not have). */
+export interface ServiceCheckerEvent {
+  readonly service: string;
+  readonly server: HealthServerRef;
+  /** Position of the check in the real server's `checkers`. */
+  readonly index: number;
+  /** The checker's kind (`TCP_CHECK`, `HTTP_GET`, …). */
+  readonly kind: string;
+  readonly up: boolean;
+  /** The checker's message. */
   readonly reason: string;
 }
 
@@ -41,6 +60,10 @@ export interface ActionFailed {
 export interface HealthDirectorEvents {
   realServerUp: ServiceRealServerEvent;
   realServerDown: ServiceRealServerEvent;
+  /** A check passed (again); built only when someone listens. */
+  checkerUp: ServiceCheckerEvent;
+  /** A check failed; built only when someone listens. */
+  checkerDown: ServiceCheckerEvent;
   quorumUp: QuorumChange;
   quorumDown: QuorumChange;
   /** A table change was applied. */
@@ -121,6 +144,8 @@ export class HealthDirector extends TypedEmitter<HealthDirectorEvents> {
     this.#commandRunner = options.commandRunner ?? execCommand;
     this.runner.on('realServerUp', (e) => this.#onRs(e));
     this.runner.on('realServerDown', (e) => this.#onRs(e));
+    this.runner.on('checkerUp', (e) => this.#onChecker(e));
+    this.runner.on('checkerDown', (e) => this.#onChecker(e));
     this.runner.on('weightChanged', (e) => {
       const [svc, rs] = e.realServer.split(SEP) as [string, string];
       const c = this.#controllers.get(svc);
@@ -184,6 +209,28 @@ export class HealthDirector extends TypedEmitter<HealthDirectorEvents> {
   /** The controller of a virtual service (read-only use). */
   controller(service: string): ServiceController | undefined {
     return this.#controllers.get(service);
+  }
+
+  /**
+   * The runner's view of one real server of a virtual service: its verdict and each checker's state, in the
+   * order of its `checkers`; undefined when the service or real server is not configured.
+   * @param service - the virtual service's id
+   * @param serverId - the real server's id in that service
+   */
+  realServerStatus(service: string, serverId: string): RealServerStatus | undefined {
+    return this.runner.statusOf(service + SEP + serverId);
+  }
+
+  #onChecker(e: CheckerTransition): void {
+    const name = e.up ? 'checkerUp' : 'checkerDown';
+    if (!this.listens(name)) return;
+    const i = e.realServer.indexOf(SEP);
+    const svc = e.realServer.slice(0, i);
+    const rsId = e.realServer.slice(i + 1);
+    const rs = this.#controllers.get(svc)?.config.realServers.find((r) => r.server.id === rsId);
+    if (!rs) return;
+    const index = rs.checkers.findIndex((c) => c.checker.key === e.checker);
+    this.emit(name, { service: svc, server: rs.server, index, kind: e.kind, up: e.up, reason: e.result.message });
   }
 
   #onRs(e: RealServerTransition): void {

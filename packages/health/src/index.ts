@@ -12,6 +12,7 @@ export {
   HealthDirector,
   type HealthDirectorEvents,
   type HealthDirectorOptions,
+  type ServiceCheckerEvent,
   type ServiceRealServerEvent,
 } from './binding.js';
 export type { CheckVerdict } from './checkers/common.js';
