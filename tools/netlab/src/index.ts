@@ -21,8 +21,9 @@ export {
   newPrefix,
   type SpawnOptions,
 } from './lab.js';
+export { offloadsOn } from './offload.js';
 export type { CommandResult, RunOptions } from './proc.js';
-export { labUnavailableReason, requireLab } from './require.js';
+export { labUnavailableReason, onPath, requireLab, requireTools } from './require.js';
 export { PREFIX_PATTERN, STATE_DIR } from './state.js';
 export {
   isLabAlive,

@@ -3,6 +3,8 @@
  * prerequisite is a failure (CI must never silently skip the lab); elsewhere the test is skipped with the
  * reason printed. It creates and deletes one probe namespace with the lab prefix and nothing else.
  */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { LvsError } from '@lvskit/base';
 import { newPrefix } from './lab.js';
 import { runCommandSync } from './proc.js';
@@ -40,5 +42,46 @@ export function requireLab(): boolean {
   if (reason === undefined) return true;
   if (process.env.CI === 'true') throw new LvsError('NETLAB_UNAVAILABLE', `netlab: ${reason} (CI=true: failing)`);
   console.warn(`netlab: skipping lab test: ${reason}`);
+  return false;
+}
+
+/** The Debian package of each tool lab tests use (what to install when it is missing). */
+const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
+  ethtool: 'ethtool',
+  ping: 'iputils-ping',
+  arping: 'iputils-arping',
+  curl: 'curl',
+};
+
+/** True when `name` is an executable file in a directory of PATH. */
+export function onPath(name: string): boolean {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      // not here
+    }
+  }
+  return false;
+}
+
+/**
+ * For lab tests that run a tool inside the lab (`ethtool`, `ping`, `arping`…): true when every one is
+ * installed. When one is not: throws under `CI=true` (`NETLAB_UNAVAILABLE`: the test must fail), otherwise
+ * prints one line naming what is skipped and what is missing, and returns false (skip).
+ * @param what - the tests that need them, for the printed line
+ * @param tools - program names looked up on PATH
+ * @example const canRun = requireLab() && requireTools('the offload lab', 'ethtool');
+ */
+export function requireTools(what: string, ...tools: string[]): boolean {
+  const missing = tools.filter((t) => !onPath(t));
+  if (missing.length === 0) return true;
+  const list = missing.map((t) => `${t} (Debian: ${DEBIAN_PACKAGE[t] ?? t})`).join(', ');
+  if (process.env.CI === 'true') {
+    throw new LvsError('NETLAB_UNAVAILABLE', `netlab: ${what} needs ${list}, not installed (CI=true: failing)`);
+  }
+  console.warn(`netlab: skipping ${what}: not installed: ${list}`);
   return false;
 }

@@ -12,17 +12,19 @@ import {
   type Lab,
   namespacePidsSync,
   requireLab,
+  requireTools,
 } from '../src/index.js';
 import { alive, namespacesWithPrefix, psAlive } from './helpers.js';
 
 const canRun = requireLab();
+const hasPing = canRun && requireTools('the netlab tests that ping across the lab', 'ping');
 const labs: Lab[] = [];
 
 afterAll(async () => {
   for (const lab of labs) await lab.destroy();
 });
 
-describe.runIf(canRun)('netlab: one segment', () => {
+describe.runIf(hasPing)('netlab: one segment', () => {
   it('builds three hosts on one bridge: ping, HTTP by name, sysctls, clean teardown', async () => {
     const { lab, hosts, ip, segment } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'] });
     labs.push(lab);
@@ -107,7 +109,7 @@ describe.runIf(canRun)('netlab: one segment', () => {
   });
 });
 
-describe.runIf(canRun)('netlab: building blocks', () => {
+describe.runIf(hasPing)('netlab: building blocks', () => {
   it('point-to-point link with fixed MAC and MTU; bad input changes nothing', async () => {
     const lab = await createLab();
     labs.push(lab);

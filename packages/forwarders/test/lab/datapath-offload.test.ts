@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { DropReason } from '@lvskit/base';
 import { ipvs } from '@lvskit/core';
 import { interfaceInfo, PacketSocket } from '@lvskit/native';
-import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
+import { buildSegmentLab, type Lab, type LabHost, offloadsOn, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
 import {
   applyDrRealServer,
@@ -45,7 +45,7 @@ interface Transfer {
 }
 
 async function offloadOn(lab: Lab, host: LabHost): Promise<void> {
-  await lab.exec(host, ['ethtool', '-K', 'eth0', 'tx', 'on', 'sg', 'on', 'tso', 'on', 'gso', 'on']);
+  await offloadsOn(lab, host);
 }
 
 async function bulkServer(lab: Lab, host: LabHost, port: number): Promise<void> {

@@ -18,12 +18,22 @@ import { fileURLToPath } from 'node:url';
 import { DropReason } from '@lvskit/base';
 import { ipvs } from '@lvskit/core';
 import { PacketSocket } from '@lvskit/native';
-import { buildSegmentLab, buildTwoSegmentLab, createLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
+import {
+  buildSegmentLab,
+  buildTwoSegmentLab,
+  createLab,
+  type Lab,
+  type LabHost,
+  offloadsOn,
+  requireLab,
+  requireTools,
+} from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
 import { applyDrRealServer, createDatapath, DatapathCounter } from '../../src/index.js';
 import { eth4, ipv4, noise, udp } from '../golden/builder.js';
 
 const canRun = requireLab();
+const hasPing = canRun && requireTools('the datapath routing socket-filter tests', 'ping');
 const BULK = fileURLToPath(new URL('./bulk.mjs', import.meta.url));
 const MB = 1 << 20;
 
@@ -48,8 +58,7 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
         const p = lab.spawn(rs, [process.execPath, BULK, 'server', rs.name, '9001']);
         await p.waitForOutput(/listening/);
       }
-      for (const h of [hosts.client, hosts.rs1, hosts.rs2])
-        await lab.exec(h, ['ethtool', '-K', 'eth0', 'tx', 'on', 'sg', 'on', 'tso', 'on', 'gso', 'on']);
+      for (const h of [hosts.client, hosts.rs1, hosts.rs2]) await offloadsOn(lab, h);
       const before = await lab.exec(hosts.director, ['ip', '-4', 'neigh', 'show', 'dev', 'eth1']);
       expect(before.stdout).not.toContain(serverSideIp.rs1);
       const datapath = createDatapath({
@@ -238,7 +247,7 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
     }
   });
 
-  it.each([true, false])(
+  it.runIf(hasPing).each([true, false])(
     'socket filter %s: the director’s own traffic reaches the datapath only without the filter',
     async (filter) => {
       const VIP = '198.18.0.100';

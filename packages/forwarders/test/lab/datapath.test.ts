@@ -13,7 +13,7 @@
  */
 
 import { ipvs } from '@lvskit/core';
-import { buildSegmentLab, requireLab } from '@lvskit/netlab';
+import { buildSegmentLab, offloadsOn, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
 import { applyDrRealServer, createDatapath } from '../../src/index.js';
 import { tunRealServer } from './dr-lab.js';
@@ -33,7 +33,7 @@ describe.runIf(canRun)('lab: datapath (core director + createDatapath)', () => {
           await lab.httpServer(rs, 80, rs.name);
         }
         // Offload explicitly on (the veth default): nothing computes the client's checksums but the datapath.
-        await lab.exec(hosts.client, ['ethtool', '-K', 'eth0', 'tx', 'on']);
+        await offloadsOn(lab, hosts.client);
         const datapath = createDatapath({
           ifname: 'eth0',
           netns: hosts.director.ns,
@@ -83,7 +83,7 @@ describe.runIf(canRun)('lab: datapath (core director + createDatapath)', () => {
       const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'] });
       try {
         await lab.httpServer(hosts.rs1, 8080, 'rs1');
-        for (const h of [hosts.client, hosts.rs1]) await lab.exec(h, ['ethtool', '-K', 'eth0', 'tx', 'on']);
+        for (const h of [hosts.client, hosts.rs1]) await offloadsOn(lab, h);
         // One-armed NAT: the real server reaches the client through the director, whose kernel (ip_forward 0)
         // drops what the datapath translates.
         await lab.addRoute(hosts.rs1, `${ip.client}/32`, ip.director);
@@ -123,7 +123,7 @@ describe.runIf(canRun)('lab: datapath (core director + createDatapath)', () => {
   it('TUN: IPIP to a real server without the ipip module (user-space agent), replies straight back', async () => {
     const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'] });
     try {
-      await lab.exec(hosts.client, ['ethtool', '-K', 'eth0', 'tx', 'on']);
+      await offloadsOn(lab, hosts.client);
       const setup = await tunRealServer(lab, hosts.rs1, VIP, ip.director);
       await lab.httpServer(hosts.rs1, 80, 'rs1');
       const datapath = createDatapath({

@@ -3,7 +3,7 @@
  * order and byte for byte, at another namespace's socket (both driven from this process in the root
  * namespace through the `netns` option), both through the uv_poll batch handler and through receive().
  */
-import { buildSegmentLab, type Lab, requireLab } from '@lvskit/netlab';
+import { buildSegmentLab, type Lab, requireLab, requireTools } from '@lvskit/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   interfaceInfo,
@@ -15,6 +15,7 @@ import {
 } from '../../src/index.js';
 
 const canRun = requireLab();
+const hasEthtool = canRun && requireTools('the CSUM_NOT_READY test that turns tx checksumming off', 'ethtool');
 if (canRun && nativeUnavailableReason() !== undefined) {
   // The lab exists but the addon does not: that is a build failure, never a reason to skip.
   throw new Error(`native addon unavailable: ${nativeUnavailableReason()}`);
@@ -279,49 +280,52 @@ describe.runIf(canRun).each(modes)('native: AF_PACKET batches between lab namesp
     expect(seen).toEqual([300, 301, 302, 303]);
   });
 
-  it('flags a locally sent UDP datagram as CSUM_NOT_READY while a veth offloads checksums, not after tx off', async () => {
-    // A veth advertises tx checksum offload, so a's UDP socket hands the datagram over CHECKSUM_PARTIAL
-    // and b's packet socket must see TP_STATUS_CSUMNOTREADY (af_packet.c packet_rcv / tpacket_rcv); with
-    // `ethtool -K eth0 tx off` the kernel computes the checksum before the veth and the flag is clear.
-    const rx = PacketSocket.open({
-      ifname: 'eth0',
-      netns: nsB,
-      batchSize: 16,
-      protocol: 0x0800,
-      ...(rxRing ? { rxRing } : {}),
-    });
-    sockets.push(rx);
-    const sendUdp = (port: number) =>
-      lab.exec('a', [
-        process.execPath,
-        '-e',
-        `const s=require('node:dgram').createSocket('udp4');s.send('lvskit-csum',${port},'${ipB}',()=>s.close())`,
-      ]);
-    /** Flags of the first UDP frame to `port` seen within 2 s, or -1. */
-    const flagsOf = async (port: number): Promise<number> => {
-      const until = Date.now() + 2000;
-      while (Date.now() < until) {
-        const n = rx.receive();
-        for (let i = 0; i < n; i++) {
-          const off = rx.rx.offsets[i]!;
-          const ihl = (rx.rx.buffer[off + 14]! & 0x0f) * 4;
-          if (rx.rx.buffer[off + 23] === 17 && rx.rx.buffer.readUInt16BE(off + 14 + ihl + 2) === port) {
-            return rx.rx.flags[i]!;
+  it.runIf(hasEthtool)(
+    'flags a locally sent UDP datagram as CSUM_NOT_READY while a veth offloads checksums, not after tx off',
+    async () => {
+      // A veth advertises tx checksum offload, so a's UDP socket hands the datagram over CHECKSUM_PARTIAL
+      // and b's packet socket must see TP_STATUS_CSUMNOTREADY (af_packet.c packet_rcv / tpacket_rcv); with
+      // `ethtool -K eth0 tx off` the kernel computes the checksum before the veth and the flag is clear.
+      const rx = PacketSocket.open({
+        ifname: 'eth0',
+        netns: nsB,
+        batchSize: 16,
+        protocol: 0x0800,
+        ...(rxRing ? { rxRing } : {}),
+      });
+      sockets.push(rx);
+      const sendUdp = (port: number) =>
+        lab.exec('a', [
+          process.execPath,
+          '-e',
+          `const s=require('node:dgram').createSocket('udp4');s.send('lvskit-csum',${port},'${ipB}',()=>s.close())`,
+        ]);
+      /** Flags of the first UDP frame to `port` seen within 2 s, or -1. */
+      const flagsOf = async (port: number): Promise<number> => {
+        const until = Date.now() + 2000;
+        while (Date.now() < until) {
+          const n = rx.receive();
+          for (let i = 0; i < n; i++) {
+            const off = rx.rx.offsets[i]!;
+            const ihl = (rx.rx.buffer[off + 14]! & 0x0f) * 4;
+            if (rx.rx.buffer[off + 23] === 17 && rx.rx.buffer.readUInt16BE(off + 14 + ihl + 2) === port) {
+              return rx.rx.flags[i]!;
+            }
           }
+          if (n === 0) await new Promise((r) => setTimeout(r, 5));
         }
-        if (n === 0) await new Promise((r) => setTimeout(r, 5));
-      }
-      return -1;
-    };
-    await lab.exec('a', ['ethtool', '-K', 'eth0', 'tx', 'on']);
-    await sendUdp(40001);
-    expect((await flagsOf(40001)) & RxFlag.CSUM_NOT_READY).toBe(RxFlag.CSUM_NOT_READY);
-    await lab.exec('a', ['ethtool', '-K', 'eth0', 'tx', 'off']);
-    await sendUdp(40002);
-    const off = await flagsOf(40002);
-    expect(off).toBeGreaterThanOrEqual(0);
-    expect(off & RxFlag.CSUM_NOT_READY).toBe(0);
-  });
+        return -1;
+      };
+      await lab.exec('a', ['ethtool', '-K', 'eth0', 'tx', 'on']);
+      await sendUdp(40001);
+      expect((await flagsOf(40001)) & RxFlag.CSUM_NOT_READY).toBe(RxFlag.CSUM_NOT_READY);
+      await lab.exec('a', ['ethtool', '-K', 'eth0', 'tx', 'off']);
+      await sendUdp(40002);
+      const off = await flagsOf(40002);
+      expect(off).toBeGreaterThanOrEqual(0);
+      expect(off & RxFlag.CSUM_NOT_READY).toBe(0);
+    },
+  );
 
   it('keeps its buffers when a caller tries to transfer them to a worker (they are copied, never detached)', async () => {
     const { MessageChannel } = await import('node:worker_threads');

@@ -6,11 +6,12 @@
  * as the segments the kernel cut (consecutive sequence numbers and IP IDs, PSH on the last only, every
  * checksum valid).
  */
-import { buildSegmentLab, type Lab, requireLab } from '@lvskit/netlab';
+import { buildSegmentLab, type Lab, offloadsOn, requireLab, requireTools } from '@lvskit/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GsoType, interfaceInfo, nativeUnavailableReason, PacketSocket, RxFlag } from '../../src/index.js';
 
 const canRun = requireLab();
+const hasEthtool = canRun && requireTools('the PACKET_VNET_HDR test that turns TSO and tx checksumming off', 'ethtool');
 if (canRun && nativeUnavailableReason() !== undefined) {
   throw new Error(`native addon unavailable: ${nativeUnavailableReason()}`);
 }
@@ -53,7 +54,7 @@ describe.runIf(canRun)('native: PACKET_VNET_HDR (GSO super-frames and partial ch
   });
 
   it('receives a TSO upload as whole super-frames with their GSO type, segment size and checksum offsets', async () => {
-    await lab.exec('a', ['ethtool', '-K', 'eth0', 'tx', 'on', 'sg', 'on', 'tso', 'on', 'gso', 'on']);
+    await offloadsOn(lab, 'a');
     const rx = PacketSocket.open({
       ifname: 'eth0',
       netns: nsB,
@@ -131,84 +132,87 @@ describe.runIf(canRun)('native: PACKET_VNET_HDR (GSO super-frames and partial ch
     expect(rx.stats().truncated).toBe(0);
   });
 
-  it('sends a super-frame with a partial checksum that the kernel segments and checksums', async () => {
-    // No TSO and no checksum offload on a: the kernel must cut the frame and compute every checksum itself.
-    await lab.exec('a', ['ethtool', '-K', 'eth0', 'tso', 'off', 'tx', 'off']);
-    const macA = interfaceInfo('eth0', { netns: nsA }).macBytes;
-    const macB = interfaceInfo('eth0', { netns: nsB }).macBytes;
-    const tx = PacketSocket.open({ ifname: 'eth0', netns: nsA, batchSize: 4, frameSize: 65_600, vnetHdr: true });
-    const rx = PacketSocket.open({ ifname: 'eth0', netns: nsB, protocol: 0x0800, batchSize: 64 });
-    sockets.push(tx, rx);
-    const mss = 1000;
-    const payload = 3 * mss + 123;
-    const f = tx.tx.buffer;
-    const build = (off: number, dport: number, gso: boolean): number => {
-      f.set(macB, off);
-      f.set(macA, off + 6);
-      f.writeUInt16BE(0x0800, off + 12);
-      const l3 = off + 14;
-      f[l3] = 0x45;
-      f[l3 + 1] = 0;
-      f.writeUInt16BE(20 + 20 + payload, l3 + 2);
-      f.writeUInt16BE(0x1200, l3 + 4); // IP ID
-      f.writeUInt16BE(0x4000, l3 + 6); // DF
-      f[l3 + 8] = 64;
-      f[l3 + 9] = 6;
-      f.writeUInt16BE(0, l3 + 10);
-      f.set(ipA.split('.').map(Number), l3 + 12);
-      f.set(ipB.split('.').map(Number), l3 + 16);
-      f.writeUInt16BE(checksum(f, l3, 20), l3 + 10);
-      const l4 = l3 + 20;
-      f.writeUInt16BE(40_000, l4);
-      f.writeUInt16BE(dport, l4 + 2);
-      f.writeUInt32BE(1_000_000, l4 + 4);
-      f.writeUInt32BE(1, l4 + 8);
-      f[l4 + 12] = 5 << 4;
-      f[l4 + 13] = 0x18; // PSH | ACK
-      f.writeUInt16BE(65535, l4 + 14);
-      f.writeUInt16BE(0, l4 + 18);
-      for (let i = 0; i < payload; i++) f[l4 + 20 + i] = (i * 7) & 0xff;
-      // Partial checksum: the field holds the folded, uncomplemented pseudo-header sum.
-      f.writeUInt16BE(~checksum(f, 0, 0, pseudo(f, l3, 6, 20 + payload)) & 0xffff, l4 + 16);
-      const i = off === 0 ? 0 : 1;
-      tx.tx.offsets[i] = off;
-      tx.tx.lengths[i] = 14 + 40 + payload;
-      tx.tx.gsoTypes[i] = gso ? GsoType.TCPV4 : GsoType.NONE;
-      tx.tx.gsoSizes[i] = gso ? mss : 0;
-      tx.tx.csumStarts[i] = 34;
-      tx.tx.csumOffsets[i] = 16;
-      return i;
-    };
-    build(0, 9101, true);
-    expect(tx.send(1)).toBe(1);
-    const segs: { seq: number; id: number; len: number; psh: boolean; ipOk: boolean; tcpOk: boolean }[] = [];
-    const until = Date.now() + 3000;
-    while (segs.length < 4 && Date.now() < until) {
-      const n = rx.receive();
-      for (let i = 0; i < n; i++) {
-        const off = rx.rx.offsets[i]!;
-        const b = rx.rx.buffer;
+  it.runIf(hasEthtool)(
+    'sends a super-frame with a partial checksum that the kernel segments and checksums',
+    async () => {
+      // No TSO and no checksum offload on a: the kernel must cut the frame and compute every checksum itself.
+      await lab.exec('a', ['ethtool', '-K', 'eth0', 'tso', 'off', 'tx', 'off']);
+      const macA = interfaceInfo('eth0', { netns: nsA }).macBytes;
+      const macB = interfaceInfo('eth0', { netns: nsB }).macBytes;
+      const tx = PacketSocket.open({ ifname: 'eth0', netns: nsA, batchSize: 4, frameSize: 65_600, vnetHdr: true });
+      const rx = PacketSocket.open({ ifname: 'eth0', netns: nsB, protocol: 0x0800, batchSize: 64 });
+      sockets.push(tx, rx);
+      const mss = 1000;
+      const payload = 3 * mss + 123;
+      const f = tx.tx.buffer;
+      const build = (off: number, dport: number, gso: boolean): number => {
+        f.set(macB, off);
+        f.set(macA, off + 6);
+        f.writeUInt16BE(0x0800, off + 12);
         const l3 = off + 14;
-        if (b[l3 + 9] !== 6 || b.readUInt16BE(l3 + 22) !== 9101) continue;
-        const ipLen = b.readUInt16BE(l3 + 2);
-        segs.push({
-          seq: b.readUInt32BE(l3 + 24),
-          id: b.readUInt16BE(l3 + 4),
-          len: ipLen - 40,
-          psh: (b[l3 + 33]! & 0x08) !== 0,
-          ipOk: checksum(b, l3, 20) === 0,
-          tcpOk: checksum(b, l3 + 20, ipLen - 20, pseudo(b, l3, 6, ipLen - 20)) === 0,
-        });
+        f[l3] = 0x45;
+        f[l3 + 1] = 0;
+        f.writeUInt16BE(20 + 20 + payload, l3 + 2);
+        f.writeUInt16BE(0x1200, l3 + 4); // IP ID
+        f.writeUInt16BE(0x4000, l3 + 6); // DF
+        f[l3 + 8] = 64;
+        f[l3 + 9] = 6;
+        f.writeUInt16BE(0, l3 + 10);
+        f.set(ipA.split('.').map(Number), l3 + 12);
+        f.set(ipB.split('.').map(Number), l3 + 16);
+        f.writeUInt16BE(checksum(f, l3, 20), l3 + 10);
+        const l4 = l3 + 20;
+        f.writeUInt16BE(40_000, l4);
+        f.writeUInt16BE(dport, l4 + 2);
+        f.writeUInt32BE(1_000_000, l4 + 4);
+        f.writeUInt32BE(1, l4 + 8);
+        f[l4 + 12] = 5 << 4;
+        f[l4 + 13] = 0x18; // PSH | ACK
+        f.writeUInt16BE(65535, l4 + 14);
+        f.writeUInt16BE(0, l4 + 18);
+        for (let i = 0; i < payload; i++) f[l4 + 20 + i] = (i * 7) & 0xff;
+        // Partial checksum: the field holds the folded, uncomplemented pseudo-header sum.
+        f.writeUInt16BE(~checksum(f, 0, 0, pseudo(f, l3, 6, 20 + payload)) & 0xffff, l4 + 16);
+        const i = off === 0 ? 0 : 1;
+        tx.tx.offsets[i] = off;
+        tx.tx.lengths[i] = 14 + 40 + payload;
+        tx.tx.gsoTypes[i] = gso ? GsoType.TCPV4 : GsoType.NONE;
+        tx.tx.gsoSizes[i] = gso ? mss : 0;
+        tx.tx.csumStarts[i] = 34;
+        tx.tx.csumOffsets[i] = 16;
+        return i;
+      };
+      build(0, 9101, true);
+      expect(tx.send(1)).toBe(1);
+      const segs: { seq: number; id: number; len: number; psh: boolean; ipOk: boolean; tcpOk: boolean }[] = [];
+      const until = Date.now() + 3000;
+      while (segs.length < 4 && Date.now() < until) {
+        const n = rx.receive();
+        for (let i = 0; i < n; i++) {
+          const off = rx.rx.offsets[i]!;
+          const b = rx.rx.buffer;
+          const l3 = off + 14;
+          if (b[l3 + 9] !== 6 || b.readUInt16BE(l3 + 22) !== 9101) continue;
+          const ipLen = b.readUInt16BE(l3 + 2);
+          segs.push({
+            seq: b.readUInt32BE(l3 + 24),
+            id: b.readUInt16BE(l3 + 4),
+            len: ipLen - 40,
+            psh: (b[l3 + 33]! & 0x08) !== 0,
+            ipOk: checksum(b, l3, 20) === 0,
+            tcpOk: checksum(b, l3 + 20, ipLen - 20, pseudo(b, l3, 6, ipLen - 20)) === 0,
+          });
+        }
+        if (n === 0) await new Promise((r) => setTimeout(r, 5));
       }
-      if (n === 0) await new Promise((r) => setTimeout(r, 5));
-    }
-    expect(segs.map((s) => s.len)).toEqual([mss, mss, mss, 123]);
-    expect(segs.map((s) => s.seq)).toEqual([1_000_000, 1_001_000, 1_002_000, 1_003_000]);
-    expect(segs.map((s) => s.id)).toEqual([0x1200, 0x1201, 0x1202, 0x1203]);
-    expect(segs.map((s) => s.psh)).toEqual([false, false, false, true]);
-    expect(segs.every((s) => s.ipOk && s.tcpOk)).toBe(true);
-    expect(rx.rx.flags.every((x) => (x & RxFlag.CSUM_NOT_READY) === 0)).toBe(true);
-  });
+      expect(segs.map((s) => s.len)).toEqual([mss, mss, mss, 123]);
+      expect(segs.map((s) => s.seq)).toEqual([1_000_000, 1_001_000, 1_002_000, 1_003_000]);
+      expect(segs.map((s) => s.id)).toEqual([0x1200, 0x1201, 0x1202, 0x1203]);
+      expect(segs.map((s) => s.psh)).toEqual([false, false, false, true]);
+      expect(segs.every((s) => s.ipOk && s.tcpOk)).toBe(true);
+      expect(rx.rx.flags.every((x) => (x & RxFlag.CSUM_NOT_READY) === 0)).toBe(true);
+    },
+  );
 
   it('drops a frame whose header the kernel refuses without losing the rest of the batch', async () => {
     const tx = PacketSocket.open({ ifname: 'eth0', netns: nsA, batchSize: 4, frameSize: 65_600, vnetHdr: true });

@@ -3,7 +3,7 @@
  * gratuitous ARP moves a third host's neighbour entry for the VIP to the new owner's MAC (Linux accepts a
  * gratuitous ARP request as an override of an existing entry, net/ipv4/arp.c `arp_process`).
  */
-import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
+import { buildSegmentLab, type Lab, type LabHost, requireLab, requireTools } from '@lvskit/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AddressOwnership,
@@ -14,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { holds, waitFor } from './helpers.js';
 
-const canRun = requireLab();
+const canRun = requireLab() && requireTools('the VIP ownership lab', 'ping', 'arping');
 const VIP = '198.18.12.100';
 const vip = compileInstance(
   { name: 'VI', interface: 'eth0', virtualRouterId: 1, virtualIpAddresses: [`${VIP}/24`] },
