@@ -8,6 +8,7 @@ declare module '@lvskit/base' {
   interface LvsErrorCodes {
     DIRECTOR_INVALID_CONFIG: true;
     DIRECTOR_STATE: true;
+    DIRECTOR_IMPORT_FAILED: true;
   }
 }
 
@@ -16,4 +17,6 @@ export const directorErrorCodes = {
   DIRECTOR_INVALID_CONFIG:
     'A director configuration (or a reload) was refused; `issues` lists every problem with its path and nothing was applied.',
   DIRECTOR_STATE: 'A director lifecycle call came at the wrong time (start twice, reload or stop before start).',
+  DIRECTOR_IMPORT_FAILED:
+    'A keepalived.conf (or another foreign config) could not be imported; each issue carries its file, line and column, as `file:line:col: message`.',
 } as const satisfies Partial<Record<LvsErrorCode, string>>;

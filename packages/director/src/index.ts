@@ -34,6 +34,9 @@ export {
   validateConfig,
 } from './director.js';
 export { directorErrorCodes } from './errors.js';
+export type { ImportIssue } from './import/issues.js';
+export { type ImportKeepalivedOptions, type ImportResult, importKeepalived } from './import/keepalived.js';
+export type { ImportFileAccess } from './import/lexer.js';
 export {
   type DirectorMetricsOptions,
   directorMetrics,
