@@ -20,7 +20,13 @@ import {
   parseIp,
 } from '@lvskit/base';
 import type { ForwardingMethod, PersistenceConfig } from '@lvskit/core';
-import type { Checker, KeepalivedCheckerConfig, KeepalivedTiming } from '@lvskit/health';
+import type {
+  Checker,
+  KeepalivedCheckerConfig,
+  KeepalivedTiming,
+  LdirectordGlobals,
+  LdirectordVirtual,
+} from '@lvskit/health';
 import { isSchedulerName, type SchedulerFlag, type SchedulerName } from '@lvskit/schedulers';
 import {
   type NotifyScripts,
@@ -49,9 +55,26 @@ export interface VipConfig {
   readonly interface?: string;
 }
 
-/** A check on one real server: a keepalived checker block in keepalived's own keywords, or your own checker. */
+/**
+ * An ldirectord check on one real server: the `virtual =` section's check directives in ldirectord's own
+ * keywords (`checktype`, `service`, `request`, `receive`, `checkport`, `login` …, durations in seconds), run by
+ * health's `ldirectordChecker`. The virtual address, port and protocol are the service's; a per-real
+ * `"request", "receive"` pair is written here as `request`/`receive`.
+ */
+export type LdirectordCheckConfig = {
+  /** An ldirectord check. */
+  readonly type: 'LDIRECTORD';
+  /** The global directives (`checktimeout`, `negotiatetimeout`, `checkinterval`, `failurecount`, `checkcount`) the section falls back to. */
+  readonly globals?: LdirectordGlobals;
+} & Omit<LdirectordVirtual, 'address' | 'port' | 'protocol'>;
+
+/**
+ * A check on one real server: a keepalived checker block in keepalived's own keywords, an ldirectord check,
+ * or your own checker.
+ */
 export type CheckConfig =
   | KeepalivedCheckerConfig
+  | LdirectordCheckConfig
   | ({
       /** A checker of your own (protocol only; the runner owns timing, retries and transitions). */
       readonly type: 'CUSTOM';
@@ -416,6 +439,11 @@ function checkRealServer(
         'DIRECTOR_INVALID_CONFIG',
         `a check needs a type (TCP_CHECK, HTTP_GET, …), got ${describe(type)}`,
       );
+    } else if (type === 'LDIRECTORD') {
+      // The virtual's address, port and protocol are the service's; health checks every other key.
+      for (const k of ['address', 'port', 'protocol'])
+        if (Object.hasOwn(check, k))
+          issues.add([...cp, k], 'DIRECTOR_INVALID_CONFIG', `an LDIRECTORD check takes ${k} from its service`);
     } else if (type === 'CUSTOM') {
       const checker = own(check, 'checker');
       if (!isRecord(checker) || typeof checker.check !== 'function' || typeof checker.key !== 'string') {

@@ -34,12 +34,14 @@ import {
 } from '@lvskit/core';
 import { createDatapath, type Datapath, type DatapathOptions } from '@lvskit/forwarders';
 import {
+  type Checker,
   type CheckerSpec,
   HealthDirector,
   type HealthRealServer,
   HealthRunner,
   type HealthServerRef,
   keepalivedChecker,
+  ldirectordChecker,
   type VirtualServiceHealth,
   validateKeepalivedTiming,
   validateServices,
@@ -61,6 +63,7 @@ import {
 import {
   type CheckConfig,
   type DirectorConfig,
+  type LdirectordCheckConfig,
   type NormalizedConfig,
   normalizeConfig,
   type ServiceRealServer,
@@ -176,6 +179,12 @@ interface Compiled {
   readonly weights: ReadonlyMap<string, number>;
   /** Override keys of sorry servers: absent until health puts them in. */
   readonly sorry: ReadonlySet<string>;
+  /**
+   * Override keys of real servers whose checks start down (ldirectord: a real is added by its first passing
+   * check, ldirectord.in `_status_up`): absent until health puts them in, as health adds but never removes
+   * what it has not added.
+   */
+  readonly startDown: ReadonlySet<string>;
 }
 
 function prefixed(issues: IssueList, prefix: readonly (string | number)[], err: unknown): void {
@@ -196,6 +205,7 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
   const issues = new IssueList();
   const weights = new Map<string, number>();
   const sorry = new Set<string>();
+  const startDown = new Set<string>();
   const services: { name: string; config: IpvsServiceConfig }[] = [];
   const health: VirtualServiceHealth[] = [];
 
@@ -233,6 +243,10 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
       sorry.add(overrideKey(s.name, address, p));
     }
     for (const r of ipvsRealServers) weights.set(overrideKey(s.name, r.address, r.port), r.weight);
+    s.realServers.forEach((rs, j) => {
+      const r = ipvsRealServers[j]!;
+      if ((rs.checks ?? []).some((c) => c.type === 'LDIRECTORD')) startDown.add(overrideKey(s.name, r.address, r.port));
+    });
     services.push({
       name: s.name,
       config: {
@@ -355,7 +369,7 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
   });
 
   issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
-  return { config, ipvs: ipvs as CompiledIpvsConfig, health, instances, weights, sorry };
+  return { config, ipvs: ipvs as CompiledIpvsConfig, health, instances, weights, sorry, startDown };
 }
 
 /** A stand-in source address for validating an instance whose interface address is read at start. */
@@ -380,7 +394,9 @@ function checkerSpec(
     port: context.port,
   };
   let spec: CheckerSpec;
-  if (check.type === 'CUSTOM') {
+  if (check.type === 'LDIRECTORD') {
+    spec = ldirectordSpec(check, context, service, ports);
+  } else if (check.type === 'CUSTOM') {
     const { type: _type, checker, ...timing } = check;
     const base = keepalivedChecker({ type: 'TCP_CHECK', ...timing }, scope);
     spec = { ...base, checker };
@@ -389,6 +405,48 @@ function checkerSpec(
   }
   const replaced = ports.checker?.(context);
   return replaced ? { ...spec, checker: replaced } : spec;
+}
+
+/**
+ * An ldirectord check through health's `ldirectordChecker`, the virtual being the service. `checktype = off`
+ * (ldirectord never adds the real server) is a checker that always fails, with the section's timing.
+ * Health's issue paths are mapped to the check's own keys (`global.*` → `globals.*`).
+ */
+function ldirectordSpec(
+  check: LdirectordCheckConfig,
+  context: CheckContext,
+  service: NormalizedConfig['services'][number],
+  ports: DirectorPorts,
+): CheckerSpec {
+  const { type: _type, globals, ...section } = check;
+  const protocol = service.protocol ?? 'tcp';
+  if (protocol === 'sctp') throw new LvsError('DIRECTOR_INVALID_CONFIG', 'ldirectord checks tcp and udp services only');
+  const virtual = { ...section, address: service.address, port: service.port, protocol };
+  const real = { address: context.address, port: context.port };
+  const options = ports.commandRunner ? { runner: ports.commandRunner } : {};
+  try {
+    if (section.checktype === 'off') {
+      const on = ldirectordChecker({ ...virtual, checktype: 'on' }, real, globals, options) as CheckerSpec;
+      const checker: Checker = {
+        kind: 'ldirectord:off',
+        key: `off ${formatEndpoint(real.address, real.port)}`,
+        check: async () => ({
+          ok: false,
+          message: 'checktype off: ldirectord never adds this real server',
+          durationMs: 0,
+        }),
+      };
+      return { ...on, checker };
+    }
+    return ldirectordChecker(virtual, real, globals, options) as CheckerSpec;
+  } catch (err) {
+    if (!LvsError.is(err)) throw err;
+    const issues = err.issues.map((i) => ({
+      ...i,
+      path: i.path[0] === 'global' ? ['globals', ...i.path.slice(1)] : i.path,
+    }));
+    throw new LvsError(err.code, err.message, { issues });
+  }
 }
 
 /**
@@ -420,7 +478,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.#compiled = compiled;
     this.#ports = ports;
     this.clock = ports.clock ?? systemClock;
-    for (const k of compiled.sorry) this.#overrides.set(k, { kind: 'absent' });
+    for (const k of [...compiled.sorry, ...compiled.startDown]) this.#overrides.set(k, { kind: 'absent' });
     this.ipvs = new Ipvs(compiled.ipvs, { clock: this.clock });
     this.ipvs.setOverrides(this.#overrides);
     const c = compiled.config;
@@ -711,6 +769,9 @@ export class Director extends TypedEmitter<DirectorEvents> {
     const overrides = new Map(this.#overrides);
     for (const k of [...overrides.keys()]) if (!next.weights.has(k)) overrides.delete(k);
     for (const k of next.sorry) if (!overrides.has(k) && !previous.sorry.has(k)) overrides.set(k, { kind: 'absent' });
+    // A real server new to the table whose checks start down stays out until its first passing check.
+    for (const k of next.startDown)
+      if (!overrides.has(k) && !previous.weights.has(k)) overrides.set(k, { kind: 'absent' });
     // What can still refuse runs before anything changes: the VRRP source addresses of new or changed
     // instances, then the table's own reload rules (core refuses a reload whole, changing nothing).
     const issues = new IssueList();

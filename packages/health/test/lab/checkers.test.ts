@@ -322,7 +322,7 @@ describe('MISC_CHECK and ldirectord external', () => {
 
   it('user runs the script as that user (root only)', async (ctx) => {
     if (missing(process.getuid?.() === 0 ? null : 'MISC_CHECK user needs root')) return ctx.skip();
-    const who = script('who', 'test "$(id -un)" = nobody');
+    const who = script('who', 'test "$(/usr/bin/id -un)" = nobody');
     expect(await miscCheck({ path: who, user: 'nobody' }).check(signal())).toMatchObject({ ok: true });
     expect((await miscCheck({ path: who }).check(signal())).ok).toBe(false);
   });
