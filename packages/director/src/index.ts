@@ -12,6 +12,7 @@ export {
   defineConfig,
   type InterfaceConfig,
   isConfigError,
+  type LdirectordCheckConfig,
   type NormalizedConfig,
   type NormalizedVip,
   type ServiceHealthConfig,
@@ -36,6 +37,12 @@ export {
 export { directorErrorCodes } from './errors.js';
 export type { ImportIssue } from './import/issues.js';
 export { type ImportKeepalivedOptions, type ImportResult, importKeepalived } from './import/keepalived.js';
+export {
+  importLdirectord,
+  type LdirectordDaemonSettings,
+  type LdirectordImport,
+  type LdirectordImportOptions,
+} from './import/ldirectord.js';
 export type { ImportFileAccess } from './import/lexer.js';
 export {
   type DirectorMetricsOptions,
