@@ -429,6 +429,78 @@ describe('fixtures', () => {
   }
 });
 
+/**
+ * The sample configs Debian's keepalived package ships (read where they are installed, never copied): lvskit's
+ * verdict on each, with keepalived 2.2.7's `-t` verdict on this machine beside it. Where they differ the reason
+ * is recorded: keepalived refuses interfaces this machine does not have (eth1 … eth3, environment, not
+ * grammar), and lvskit refuses firewall-mark services on purpose.
+ */
+describe('keepalived samples (/usr/share/doc/keepalived/samples)', () => {
+  const dir = '/usr/share/doc/keepalived/samples';
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.startsWith('keepalived.conf'));
+  } catch {
+    console.log('import-keepalived: no /usr/share/doc/keepalived/samples, skipping the sample configs');
+  }
+  const table: Record<string, { lvskit: boolean; keepalived: boolean; why?: string }> = {
+    'keepalived.conf.HTTP_GET.port': { lvskit: true, keepalived: true },
+    'keepalived.conf.IPv6': { lvskit: true, keepalived: true },
+    'keepalived.conf.PING_CHECK': { lvskit: true, keepalived: true },
+    'keepalived.conf.SMTP_CHECK': { lvskit: true, keepalived: true },
+    'keepalived.conf.SSL_GET': { lvskit: false, keepalived: false },
+    'keepalived.conf.UDP_CHECK': { lvskit: true, keepalived: true },
+    'keepalived.conf.conditional_conf': { lvskit: false, keepalived: false },
+    'keepalived.conf.fwmark': { lvskit: false, keepalived: false },
+    'keepalived.conf.inhibit': { lvskit: true, keepalived: true },
+    'keepalived.conf.misc_check': { lvskit: true, keepalived: true },
+    'keepalived.conf.misc_check_arg': { lvskit: true, keepalived: true },
+    'keepalived.conf.quorum': { lvskit: true, keepalived: true },
+    'keepalived.conf.sample': { lvskit: true, keepalived: true },
+    'keepalived.conf.status_code': { lvskit: true, keepalived: true },
+    'keepalived.conf.track_interface': { lvskit: false, keepalived: false },
+    'keepalived.conf.virtual_server_group': {
+      lvskit: false,
+      keepalived: true,
+      why: 'fwmark members of a virtual_server_group: lvskit services are an address and a port',
+    },
+    'keepalived.conf.virtualhost': { lvskit: true, keepalived: true },
+    'keepalived.conf.vrrp': { lvskit: false, keepalived: false },
+    'keepalived.conf.vrrp.localcheck': {
+      lvskit: true,
+      keepalived: false,
+      why: 'keepalived -t refuses the tracked interfaces eth1..eth3 this machine lacks',
+    },
+    'keepalived.conf.vrrp.lvs_syncd': { lvskit: false, keepalived: false },
+    'keepalived.conf.vrrp.routes': { lvskit: false, keepalived: false },
+    'keepalived.conf.vrrp.rules': { lvskit: false, keepalived: false },
+    'keepalived.conf.vrrp.scripts': { lvskit: true, keepalived: true },
+    'keepalived.conf.vrrp.static_ipaddress': { lvskit: false, keepalived: false },
+    'keepalived.conf.vrrp.sync': {
+      lvskit: true,
+      keepalived: false,
+      why: 'keepalived -t refuses the interface eth1 this machine lacks',
+    },
+  };
+  for (const f of files.sort()) {
+    it(`${f}: ${table[f]?.lvskit === false ? 'refused' : 'imported'} as recorded`, () => {
+      const want = table[f];
+      expect(want, `${f} is not in the table`).toBeDefined();
+      let got = true;
+      try {
+        const { config } = importKeepalived(readFileSync(join(dir, f), 'utf8'), { file: f });
+        validateConfig(config);
+      } catch (err) {
+        if (!LvsError.is(err)) throw err;
+        expect(err.code).toBe('DIRECTOR_IMPORT_FAILED');
+        got = false;
+      }
+      expect(got).toBe(want?.lvskit);
+      if (want && want.lvskit !== want.keepalived) expect(want.why).toBeTruthy();
+    });
+  }
+});
+
 describe('fuzz', () => {
   const WORDS = [
     '{',
@@ -521,5 +593,52 @@ describe('fuzz', () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('more mappings', () => {
+  it('SMTP_CHECK host blocks: one check per host, the block keywords their defaults', () => {
+    const { config } = importKeepalived(`virtual_server 192.0.2.1 25 {
+  protocol TCP
+  real_server 198.51.100.1 25 {
+    SMTP_CHECK {
+      connect_timeout 10
+      helo_name me.example
+      host {
+        connect_ip 198.51.100.1
+      }
+      host {
+        connect_ip 198.51.100.2
+        connect_port 2525
+      }
+    }
+  }
+}`);
+    expect(config.services[0]?.realServers[0]?.checks).toEqual([
+      { type: 'SMTP_CHECK', connect_timeout: 10, helo_name: 'me.example', connect_ip: '198.51.100.1' },
+      {
+        type: 'SMTP_CHECK',
+        connect_timeout: 10,
+        helo_name: 'me.example',
+        connect_ip: '198.51.100.2',
+        connect_port: 2525,
+      },
+    ]);
+  });
+
+  it('IPv6 ranges in a virtual_server_group replace the last group', () => {
+    const { config } = importKeepalived(`virtual_server_group G {
+  2001:db8::8-a 80
+}
+virtual_server group G {
+  protocol TCP
+  real_server 2001:db8::100 80 {
+  }
+}`);
+    expect(config.services.map((s) => s.name)).toEqual([
+      '[2001:db8::8]:80/tcp',
+      '[2001:db8::9]:80/tcp',
+      '[2001:db8::a]:80/tcp',
+    ]);
   });
 });

@@ -786,7 +786,24 @@ function virtualServerGroup(im: Importer, kw: Token, p: Parser): void {
       continue;
     }
     if (base.family !== 4) {
-      p.error(a, 'IPv6 address ranges in a virtual_server_group are not supported by lvskit; list the addresses');
+      // keepalived: an IPv6 range replaces the last 16-bit group (`ae00::2-9`), the end in hex.
+      if (range[2] === undefined || !/^[0-9a-f]{1,4}$/i.test(range[2])) {
+        p.error(a, `IPv6 range ${a.text}: lvskit reads a range of the last group only (e.g. 2001:db8::2-9)`);
+        continue;
+      }
+      const b = parseIp(base.text);
+      const first = ((b[14] as number) << 8) | (b[15] as number);
+      const last = Number.parseInt(range[2], 16);
+      if (last < first) {
+        p.error(a, `range ${a.text}: end before start`);
+        continue;
+      }
+      for (let n = first; n <= last; n++) {
+        const x = Uint8Array.from(b);
+        x[14] = n >> 8;
+        x[15] = n & 0xff;
+        entries.push({ address: formatIp(x), port, tok: a });
+      }
       continue;
     }
     const start = parseIp(base.text);
@@ -849,7 +866,37 @@ function methodOf(kw: Token, p: Parser): string | undefined {
   return v;
 }
 
-function checkerContext(type: string, c: Obj, urls: Obj[], path: () => readonly LvsPathSegment[]): Context {
+/** The connection keywords of a checker (check_api.c `install_checker_common_keywords`), written into `c`. */
+function connectContext(c: Obj): Record<string, Handler> {
+  const str =
+    (k: string): Handler =>
+    (t, q) => {
+      const v = q.one(t);
+      if (v) c[k] = v.text;
+    };
+  const portKey =
+    (k: string): Handler =>
+    (t, q) => {
+      const v = q.num(q.one(t), k, 1, 65535);
+      if (v !== undefined) c[k] = v;
+    };
+  return {
+    connect_ip: str('connect_ip'),
+    bindto: str('bindto'),
+    connect_port: portKey('connect_port'),
+    bind_port: portKey('bind_port'),
+    bind_if: unsupported(''),
+    fwmark: unsupported(''),
+  };
+}
+
+function checkerContext(
+  type: string,
+  c: Obj,
+  urls: Obj[],
+  hosts: Obj[],
+  path: () => readonly LvsPathSegment[],
+): Context {
   const ctx: Record<string, Handler> = { ...timingContext(() => c, path) };
   const str =
     (k: string): Handler =>
@@ -858,18 +905,7 @@ function checkerContext(type: string, c: Obj, urls: Obj[], path: () => readonly 
       if (v) c[k] = v.text;
     };
   if (type !== 'MISC_CHECK') {
-    ctx.connect_ip = str('connect_ip');
-    ctx.bindto = str('bindto');
-    ctx.connect_port = (t, q) => {
-      const v = q.num(q.one(t), 'connect_port', 1, 65535);
-      if (v !== undefined) c.connect_port = v;
-    };
-    ctx.bind_port = (t, q) => {
-      const v = q.num(q.one(t), 'bind_port', 1, 65535);
-      if (v !== undefined) c.bind_port = v;
-    };
-    ctx.bind_if = unsupported('');
-    ctx.fwmark = unsupported('');
+    Object.assign(ctx, connectContext(c));
     ctx.log_all_failures = warnIgnored('lvskit logs every check result it reports');
   } else {
     delete ctx.connect_timeout;
@@ -939,7 +975,13 @@ function checkerContext(type: string, c: Obj, urls: Obj[], path: () => readonly 
       break;
     case 'SMTP_CHECK':
       ctx.helo_name = str('helo_name');
-      ctx.host = unsupported('give one SMTP_CHECK per host, with connect_ip and connect_port');
+      // keepalived 2.x: each `host { }` is a checker of its own, the block's keywords its defaults (check_smtp.c).
+      ctx.host = (t, q) => {
+        const h: Obj = {};
+        const timing = timingContext(() => h, path);
+        q.block(t, { ...connectContext(h), connect_timeout: timing.connect_timeout as Handler });
+        hosts.push(h);
+      };
       break;
     case 'DNS_CHECK':
       ctx.type = str('dns_type');
@@ -1054,10 +1096,15 @@ function realServer(kw: Token, p: Parser, sPath: () => readonly LvsPathSegment[]
     ctx[type] = (t, q) => {
       const c: Obj = { type };
       const urls: Obj[] = [];
+      const hosts: Obj[] = [];
       const ci = checks.length;
       const cPath = () => [...path(), 'checks', ci];
       q.at(cPath(), t);
-      q.block(t, checkerContext(type, c, urls, cPath));
+      q.block(t, checkerContext(type, c, urls, hosts, cPath));
+      if (hosts.length > 0) {
+        for (const h of hosts) checks.push({ ...c, ...h });
+        return;
+      }
       if (type === 'HTTP_GET' || type === 'SSL_GET') {
         if (urls.length === 0) {
           q.error(t, `${type} has no url { path … }`);
@@ -1197,7 +1244,7 @@ function virtualServer(im: Importer, kw: Token, p: Parser): void {
       const v = q.flag(t);
       if (v !== undefined) timing.alpha = v;
     },
-    omega: unsupported(''),
+    omega: warnIgnored('quorum_down and notify_down scripts do not run when lvskit stops'),
     ip_family: warnIgnored('the family comes from the address'),
     real_server: (t, q) => {
       realServers.push(realServer(t, q, path, realServers.length));
