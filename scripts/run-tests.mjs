@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvskit-tests-'));
+// Tests that skip for a missing prerequisite record their one line here (netlab noteSkip).
+const skipLog = join(dir, 'skips.log');
+process.env.LVSKIT_SKIP_LOG = skipLog;
 const extra = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
@@ -42,7 +45,23 @@ for (const project of ['unit', 'lab']) {
     if (r.status !== 0) failed += 1;
   }
 }
+let skipLines = [];
+try {
+  skipLines = [...new Set(readFileSync(skipLog, 'utf8').split('\n').filter((l) => l !== ''))];
+} catch {
+  // nothing skipped for a missing prerequisite
+}
 rmSync(dir, { recursive: true, force: true });
+if (skipLines.length > 0) {
+  // Every Debian package the skip lines name: `(Debian: a b)`, `(Debian package a)`, `(Debian packages a b)`.
+  const packages = new Set();
+  for (const l of skipLines)
+    for (const m of l.matchAll(/\(Debian(?::| packages?)\s+([^)]+)\)/g))
+      for (const p of m[1].split(/[\s,]+/)) if (/^[a-z0-9][a-z0-9+.-]*$/.test(p)) packages.add(p);
+  console.log(`skipped for a missing prerequisite (${skipLines.length} reasons):`);
+  for (const l of skipLines) console.log(`  ${l}`);
+  if (packages.size > 0) console.log(`to run them all: apt-get install -y ${[...packages].sort().join(' ')}`);
+}
 if (passed + failed === 0) {
   console.error('no test ran');
   status = 1;

@@ -23,7 +23,7 @@ export {
 } from './lab.js';
 export { offloadsOn } from './offload.js';
 export type { CommandResult, RunOptions } from './proc.js';
-export { labUnavailableReason, onPath, requireLab, requireTools } from './require.js';
+export { labUnavailableReason, noteSkip, onPath, requireLab, requireTools } from './require.js';
 export { PREFIX_PATTERN, STATE_DIR } from './state.js';
 export {
   isLabAlive,

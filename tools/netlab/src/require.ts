@@ -3,7 +3,7 @@
  * prerequisite is a failure (CI must never silently skip the lab); elsewhere the test is skipped with the
  * reason printed. It creates and deletes one probe namespace with the lab prefix and nothing else.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, appendFileSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { LvsError } from '@lvskit/base';
 import { newPrefix } from './lab.js';
@@ -41,7 +41,7 @@ export function requireLab(): boolean {
   const reason = labUnavailableReason();
   if (reason === undefined) return true;
   if (process.env.CI === 'true') throw new LvsError('NETLAB_UNAVAILABLE', `netlab: ${reason} (CI=true: failing)`);
-  console.warn(`netlab: skipping lab test: ${reason}`);
+  noteSkip(`netlab: skipping lab test: ${reason}`);
   return false;
 }
 
@@ -82,6 +82,23 @@ export function requireTools(what: string, ...tools: string[]): boolean {
   if (process.env.CI === 'true') {
     throw new LvsError('NETLAB_UNAVAILABLE', `netlab: ${what} needs ${list}, not installed (CI=true: failing)`);
   }
-  console.warn(`netlab: skipping ${what}: not installed: ${list}`);
+  noteSkip(`netlab: skipping ${what}: not installed: ${list}`);
   return false;
+}
+
+/**
+ * Prints why a test is skipped (one line) and, when the test runner asked for it (`LVSKIT_SKIP_LOG`, set by
+ * scripts/run-tests.mjs), records the line there so the run can end with the one `apt-get install` line that
+ * would run every skipped test. Name Debian packages in the line as `(Debian: a b)` or `(Debian package a)`.
+ */
+export function noteSkip(line: string): void {
+  console.warn(line);
+  const log = process.env.LVSKIT_SKIP_LOG;
+  if (log) {
+    try {
+      appendFileSync(log, `${line.replace(/\n/g, ' ')}\n`);
+    } catch {
+      // the log is a convenience: a test never fails for it
+    }
+  }
 }

@@ -145,7 +145,7 @@ describe('HTTP_GET / SSL_GET against node:http and node:https', () => {
   });
 
   it('SSL_GET: passes without verification (keepalived default), with SNI and the right CA; bad TLS fails', async (ctx) => {
-    if (missing(tls ? null : 'openssl not installed')) return ctx.skip();
+    if (missing(tls ? null : 'openssl not installed (Debian package openssl)')) return ctx.skip();
     const t = tls as NonNullable<typeof tls>;
     const base = { host: HOST, port: https.port, urls: [{ path: '/ok', digest: md5(BODY) }] };
     expect(await httpGetCheck({ ...base, ssl: {} }).check(signal())).toMatchObject({ ok: true });
@@ -183,7 +183,7 @@ describe('HTTP_GET / SSL_GET against node:http and node:https', () => {
     expect(
       (await ldHttpCheck({ host: HOST, port, request: '/chunked', receive: /^part one part two$/ }).check(signal())).ok,
     ).toBe(true);
-    if (missing(tls ? null : 'openssl not installed')) return ctx.skip();
+    if (missing(tls ? null : 'openssl not installed (Debian package openssl)')) return ctx.skip();
     expect((await ldHttpCheck({ host: HOST, port: https.port, request: '/ok', https: true }).check(signal())).ok).toBe(
       true,
     );

@@ -9,6 +9,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } 
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { noteSkip } from '@lvskit/netlab';
 
 /** A binary's path, or null. */
 export function which(name: string, extra: readonly string[] = []): string | null {
@@ -23,7 +24,7 @@ export function which(name: string, extra: readonly string[] = []): string | nul
 export function missing(what: string | null): string | null {
   if (what === null) return null;
   if (process.env.CI === 'true') throw new Error(`lab prerequisite missing under CI: ${what}`);
-  console.warn(`skipping: ${what}`);
+  noteSkip(`skipping: ${what}`);
   return what;
 }
 
@@ -397,7 +398,7 @@ export async function startDovecot(): Promise<
   const bin = which('dovecot');
   if (!bin) return 'dovecot not installed (Debian packages dovecot-imapd dovecot-pop3d)';
   const cert = selfSigned('mail.example.test');
-  if (!cert) return 'openssl not installed';
+  if (!cert) return 'openssl not installed (Debian package openssl)';
   const dir = tempDir('dovecot');
   chmodSync(dir, 0o755);
   for (const d of ['run', 'state', 'mail']) execFileSync('mkdir', ['-p', join(dir, d)]);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Lab, LabHost, LabProcess } from '@lvskit/netlab';
+import { type Lab, type LabHost, type LabProcess, noteSkip } from '@lvskit/netlab';
 import type { TrackingConfig, VrrpInstanceConfig } from '../../src/index.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/instance.ts', import.meta.url));
@@ -143,7 +143,7 @@ export function hasKeepalived(what: string): boolean {
   }
   if (keepalivedFound) return true;
   if (process.env.CI === 'true') throw new Error('keepalived is not installed (CI=true: failing)');
-  console.warn(`skipping ${what}: keepalived is not installed (Debian: keepalived)`);
+  noteSkip(`skipping ${what}: keepalived is not installed (Debian: keepalived)`);
   return false;
 }
 let keepalivedFound: boolean | undefined;
