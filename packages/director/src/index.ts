@@ -36,7 +36,13 @@ export {
 } from './director.js';
 export { directorErrorCodes } from './errors.js';
 export type { ImportIssue } from './import/issues.js';
-export { type ImportKeepalivedOptions, type ImportResult, importKeepalived } from './import/keepalived.js';
+export {
+  type ImportKeepalivedOptions,
+  type ImportResult,
+  importKeepalived,
+  type KeepalivedKeyword,
+  keepalivedKeywords,
+} from './import/keepalived.js';
 export {
   importLdirectord,
   type LdirectordDaemonSettings,

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { LvsError } from '@lvskit/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DirectorConfig, type ImportIssue, importKeepalived, validateConfig } from '../src/index.js';
+import {
+  type DirectorConfig,
+  type ImportIssue,
+  importKeepalived,
+  keepalivedKeywords,
+  validateConfig,
+} from '../src/index.js';
 
 const SEEDS = '/work/shared/seeds';
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'keepalived');
@@ -641,4 +647,40 @@ virtual_server group G {
       '[2001:db8::a]:80/tcp',
     ]);
   });
+});
+
+describe('keepalivedKeywords', () => {
+  const table = keepalivedKeywords();
+  it('lists each keyword once per block, the mapped ones included', () => {
+    const keys = table.map((k) => `${k.block}/${k.keyword}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const k of ['vrrp_instance/virtual_router_id', 'virtual_server/lb_kind', 'global_defs/vrrp_mcast_group4']) {
+      expect(keys).toContain(k);
+    }
+    expect(table.find((k) => k.block === 'virtual_server' && k.keyword === 'ha_suspend')?.support).toBe('error');
+    expect(table.find((k) => k.block === 'global_defs' && k.keyword === 'router_id')?.support).toBe('warning');
+  });
+
+  const INSTANCE = (line: string) =>
+    `vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    192.0.2.1\n  }\n  ${line}\n}\n`;
+  const cases = table.filter(
+    (k) => (k.block === 'global_defs' || k.block === 'vrrp_instance') && k.support !== 'mapped',
+  );
+  it.each(cases.map((k) => [k.block, k.keyword, k.support] as const))(
+    '%s %s behaves as listed (%s)',
+    (block, keyword, support) => {
+      const arg = keyword === 'notification_email' ? '{ x }' : 'x'; // a list block
+      const text = block === 'global_defs' ? `global_defs {\n  ${keyword} ${arg}\n}\n` : INSTANCE(`${keyword} ${arg}`);
+      const line = block === 'global_defs' ? 2 : 7;
+      if (support === 'warning') {
+        const { warnings } = importKeepalived(text);
+        expect(warnings.some((w) => w.line === line && w.message.includes(`${keyword} is ignored`))).toBe(true);
+      } else {
+        const err = failure(() => importKeepalived(text));
+        expect(errorsOf(err)).toContainEqual(
+          expect.stringMatching(new RegExp(`:${line}:3: ${keyword} is not supported`)),
+        );
+      }
+    },
+  );
 });

@@ -56,8 +56,12 @@ class Parser {
   readonly #toks: readonly Token[];
   readonly #ctx: Context[] = [];
 
-  constructor(toks: readonly Token[]) {
+  readonly #names: string[] = [];
+  readonly #onBlock: ((name: string, ctx: Context) => void) | undefined;
+
+  constructor(toks: readonly Token[], onBlock?: (name: string, ctx: Context) => void) {
     this.#toks = toks;
+    this.#onBlock = onBlock;
   }
   peek(): Token | undefined {
     return this.#toks[this.#i];
@@ -126,6 +130,8 @@ class Parser {
     }
     this.#i++;
     this.#ctx.push(ctx);
+    this.#names.push(kw.text);
+    this.#onBlock?.(this.#names.join(' '), ctx);
     for (;;) {
       const t = this.next();
       if (!t) {
@@ -141,6 +147,7 @@ class Parser {
       this.statement(t, ctx);
     }
     this.#ctx.pop();
+    this.#names.pop();
     return true;
   }
   statement(t: Token, ctx: Context): void {
@@ -245,20 +252,33 @@ class Parser {
 
 // ------------------------------------------------------------------ shared keyword tables
 
+/** How lvskit treats one keepalived keyword, for {@link keepalivedKeywords}. */
+const TAGS = new WeakMap<Handler, { support: KeepalivedKeyword['support']; note: string }>();
+function tag(h: Handler, support: KeepalivedKeyword['support'], note: string): Handler {
+  TAGS.set(h, { support, note });
+  return h;
+}
+
 /** Keywords keepalived accepts and lvskit ignores without changing what it serves. */
-const warnIgnored =
-  (why: string): Handler =>
-  (kw, p) => {
-    p.warn(kw, `${kw.text} is ignored: ${why}`);
-    p.skipStatement(kw);
-  };
+const warnIgnored = (why: string): Handler =>
+  tag(
+    (kw, p) => {
+      p.warn(kw, `${kw.text} is ignored: ${why}`);
+      p.skipStatement(kw);
+    },
+    'warning',
+    why,
+  );
 /** Keywords keepalived implements and lvskit does not: refusing is better than running something else. */
-const unsupported =
-  (why: string): Handler =>
-  (kw, p) => {
-    p.error(kw, `${kw.text} is not supported by lvskit${why ? `: ${why}` : ''}`);
-    p.skipStatement(kw);
-  };
+const unsupported = (why: string): Handler =>
+  tag(
+    (kw, p) => {
+      p.error(kw, `${kw.text} is not supported by lvskit${why ? `: ${why}` : ''}`);
+      p.skipStatement(kw);
+    },
+    'error',
+    why,
+  );
 
 const MAIL = 'lvskit sends no mail';
 const SNMP = 'lvskit has no SNMP agent';
@@ -277,7 +297,7 @@ function timingContext(target: () => Obj, path: () => readonly LvsPathSegment[])
       }
     };
   }
-  ctx.nb_get_retry = (kw, p) => {
+  ctx.nb_get_retry = (kw: Token, p: Parser) => {
     p.warn(kw, 'nb_get_retry is deprecated in keepalived; read as retry');
     const v = p.num(p.one(kw), 'nb_get_retry', 0, 2_147_483_647);
     if (v !== undefined) {
@@ -285,6 +305,7 @@ function timingContext(target: () => Obj, path: () => readonly LvsPathSegment[])
       p.at([...path(), 'retry'], kw);
     }
   };
+  tag(ctx.nb_get_retry, 'mapped', 'deprecated spelling, read as retry (with a warning)');
   ctx.alpha = (kw, p) => {
     const v = p.flag(kw);
     if (v !== undefined) target().alpha = v;
@@ -368,10 +389,14 @@ function globalDefs(im: Importer): Context {
       im.timeouts = t;
       p.at(['timeouts'], kw);
     },
-    notification_email: (kw, p) => {
-      p.warn(kw, `notification_email is ignored: ${MAIL}`);
-      p.list(kw, () => true);
-    },
+    notification_email: tag(
+      (kw, p) => {
+        p.warn(kw, `notification_email is ignored: ${MAIL}`);
+        p.list(kw, () => true);
+      },
+      'warning',
+      MAIL,
+    ),
     notification_email_from: ig(MAIL),
     smtp_server: ig(MAIL),
     smtp_connect_timeout: ig(MAIL),
@@ -1369,13 +1394,22 @@ function positionOf(p: Parser, path: readonly LvsPathSegment[], fallback: Token)
  * @throws LvsError `DIRECTOR_IMPORT_FAILED` with every error as an {@link ImportIssue} (the warnings too, after them)
  */
 export function importKeepalived(text: string, options: ImportKeepalivedOptions = {}): ImportResult {
+  return run(text, options);
+}
+
+function run(
+  text: string,
+  options: ImportKeepalivedOptions,
+  onBlock?: (name: string, ctx: Context) => void,
+): ImportResult {
   const file = options.file ?? 'keepalived.conf';
   const lexIssues: LexIssue[] = [];
   const toks = tokenize(text, file, options, lexIssues);
-  const p = new Parser(toks);
+  const p = new Parser(toks, onBlock);
   for (const i of lexIssues) p.issue(i, 'error', i.message);
   const im = new Importer();
   const top = topLevel(im);
+  onBlock?.('', top);
   for (;;) {
     const t = p.next();
     if (!t) break;
@@ -1444,4 +1478,52 @@ export function importKeepalived(text: string, options: ImportKeepalivedOptions 
     throw err;
   }
   return { config: config as unknown as DirectorConfig, warnings };
+}
+
+/** One keepalived keyword and how the importer treats it. */
+export interface KeepalivedKeyword {
+  /** The block it is written in, as the keywords that open it (`vrrp_instance`, `virtual_server real_server HTTP_GET url`); `''` at the top level. */
+  readonly block: string;
+  /** The keyword. */
+  readonly keyword: string;
+  /** `mapped` into the director config; `warning`: accepted and reported, no effect; `error`: refused. */
+  readonly support: 'mapped' | 'warning' | 'error';
+  /** Why, for `warning` and `error` (and deprecated spellings). */
+  readonly note: string;
+}
+
+/** A config that opens every block the importer knows, so each block's keyword table is seen once. */
+const PROBE = `global_defs { }
+vrrp_script s { script x }
+vrrp_sync_group g { group { a b } }
+vrrp_instance i { authentication { } }
+virtual_server_group vg { }
+virtual_server 192.0.2.1 80 { real_server 192.0.2.2 80 {
+  TCP_CHECK { } HTTP_GET { url { } } SSL_GET { url { } } SMTP_CHECK { host { } } DNS_CHECK { } MISC_CHECK { }
+  UDP_CHECK { } PING_CHECK { } } }
+`;
+
+/**
+ * Every keyword the keepalived importer knows, by block, with how it treats it: the table the migration guide
+ * is checked against. A keyword not listed is an error ("unknown keyword"), as in `keepalived -t`. List
+ * blocks (`virtual_ipaddress`, `unicast_peer`, `track_script`, `group` …) hold entries, not keywords.
+ */
+export function keepalivedKeywords(): readonly KeepalivedKeyword[] {
+  const out: KeepalivedKeyword[] = [];
+  const seen = new Set<string>();
+  const record = (block: string, ctx: Context) => {
+    if (seen.has(block)) return;
+    seen.add(block);
+    for (const [keyword, h] of Object.entries(ctx)) {
+      const t = TAGS.get(h);
+      out.push({ block, keyword, support: t?.support ?? 'mapped', note: t?.note ?? '' });
+    }
+  };
+  try {
+    run(PROBE, { file: 'probe', readFile: () => '', glob: () => [] }, record);
+  } catch (err) {
+    // The probe is not a valid config (empty blocks); only the tables it opened matter.
+    if (!LvsError.is(err)) throw err;
+  }
+  return out;
 }
