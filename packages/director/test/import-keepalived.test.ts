@@ -684,3 +684,21 @@ describe('keepalivedKeywords', () => {
     },
   );
 });
+
+describe('as keepalived reads a line', () => {
+  const inst = (line: string) =>
+    `vrrp_instance V {\n  interface eth0\n  ${line}\n  virtual_ipaddress {\n    192.0.2.1\n  }\n}\n`;
+  it('a comment starts at ! or # inside a word too', () => {
+    expect(importKeepalived(inst('virtual_router_id 5#x')).config.vrrp?.instances[0]?.virtualRouterId).toBe(5);
+    expect(importKeepalived(inst('virtual_router_id 6!x')).config.vrrp?.instances[0]?.virtualRouterId).toBe(6);
+    const quoted = importKeepalived(`vrrp_script s {\n  script "/bin/test a#b"\n}\n`).config.vrrp?.scripts;
+    expect(quoted?.[0]?.script).toBe('/bin/test a#b');
+  });
+  it('words past what a keyword takes are ignored with a warning (keepalived -t accepts them)', () => {
+    const { config, warnings } = importKeepalived(inst('virtual_router_id 5 x y'));
+    expect(config.vrrp?.instances[0]?.virtualRouterId).toBe(5);
+    expect(warnings.map((w) => w.message)).toEqual([
+      'keepalived.conf:3:23: virtual_router_id: "x" and what follows on the line are ignored, as keepalived does',
+    ]);
+  });
+});

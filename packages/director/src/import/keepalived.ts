@@ -106,8 +106,16 @@ class Parser {
     }
     const extra = this.peek();
     if (extra && !isBrace(extra) && sameLine(kw, extra) && !this.isKeyword(extra) && out.length >= max) {
-      this.error(extra, `${kw.text}: unexpected ${JSON.stringify(extra.text)}`);
-      this.skipLine(kw);
+      // keepalived reads the words it wants and ignores the rest of the line (`virtual_router_id 5 x` is 5).
+      this.warn(
+        extra,
+        `${kw.text}: ${JSON.stringify(extra.text)} and what follows on the line are ignored, as keepalived does`,
+      );
+      for (;;) {
+        const t = this.peek();
+        if (!t || isBrace(t) || !sameLine(kw, t) || this.isKeyword(t)) break;
+        this.#i++;
+      }
     }
     return out;
   }

@@ -147,7 +147,8 @@ export function tokenize(text: string, file: string, access: ImportFileAccess, i
         continue;
       }
       let j = i;
-      while (j < raw.length && !/[\s{}"]/.test(raw[j] as string)) j++;
+      // keepalived starts a comment at a ! or # anywhere outside quotes, also inside a word (`5#x` is 5).
+      while (j < raw.length && !/[\s{}"!#]/.test(raw[j] as string)) j++;
       words.push({ text: raw.slice(i, j), file, line, col: i + 1, quoted: false });
       i = j;
     }
