@@ -255,13 +255,15 @@ virtual_server group G {
     expect(Object.keys(config.vips)).toEqual(['vip-192.0.2.20', 'vip-192.0.2.21', 'vip-192.0.2.22']);
   });
 
-  it('keepalived defaults that differ from lvskit are written out: NAT, and UDP with a warning', () => {
+  it('keepalived defaults are written out with the warnings keepalived gives: UDP, NAT, wlc', () => {
     const { config, warnings } = importKeepalived(
       'virtual_server 192.0.2.1 80 {\n  real_server 198.51.100.1 80 {\n  }\n}\n',
     );
     expect(config.services[0]).toMatchObject({ method: 'masq', protocol: 'udp' });
     expect(warnings.map((w) => w.message)).toEqual([
       'keepalived.conf:1:1: virtual_server has no protocol: keepalived defaults to UDP, and so does the import',
+      'keepalived.conf:1:1: virtual_server has no lb_kind: keepalived defaults to NAT, and so does the import',
+      'keepalived.conf:1:1: virtual_server has no lb_algo: keepalived defaults to wlc, and so does the import',
     ]);
   });
 });
@@ -389,19 +391,24 @@ describe('fixtures', () => {
     .filter((f) => f.endsWith('.conf'))
     .sort();
 
+  /** The verdict keepalived -t gives: imported, and no warning keepalived would give too. */
   const ours = (f: string): boolean => {
     const file = join(FIXTURES, f);
     try {
-      const { config } = importKeepalived(readFileSync(file, 'utf8'), { file });
+      const { config, keepalivedComplaints } = importKeepalived(readFileSync(file, 'utf8'), { file });
       validateConfig(config as DirectorConfig);
-      return true;
+      return keepalivedComplaints.length === 0;
     } catch (err) {
       if (!LvsError.is(err)) throw err;
       return false;
     }
   };
 
-  /** lvskit's verdict from the name: `accept-*`, `deviation-accept-*` load; `reject-*`, `deviation-reject-*` do not. */
+  /**
+   * lvskit's verdict from the name: `accept-*`, `deviation-accept-*` import with no warning keepalived -t also
+   * gives; `reject-*`, `deviation-reject-*` are refused or draw such a warning (keepalived -t exits non-zero on
+   * its warnings too).
+   */
   const expected = (f: string) => /^(deviation-)?accept-/.test(f);
   /** keepalived's verdict: the same, except on the deviations (README.md says why each one differs). */
   const keepalivedExpected = (f: string) => (f.startsWith('deviation-') ? !expected(f) : expected(f));
@@ -700,5 +707,48 @@ describe('as keepalived reads a line', () => {
     expect(warnings.map((w) => w.message)).toEqual([
       'keepalived.conf:3:23: virtual_router_id: "x" and what follows on the line are ignored, as keepalived does',
     ]);
+  });
+});
+
+describe('keepalivedComplaints', () => {
+  it('are the warnings keepalived -t gives too, and the import does what keepalived does', () => {
+    const text = `vrrp_instance V {
+  interface eth0
+  state MASTER
+  nopreempt
+  virtual_router_id 1
+  virtual_ipaddress {
+    192.0.2.1
+  }
+}
+virtual_server 192.0.2.1 80 {
+  protocol TCP
+  quorum 5
+  hysteresis 9
+  real_server 198.51.100.1 80 {
+    weight 2
+  }
+}
+`;
+    const { config, warnings, keepalivedComplaints } = importKeepalived(text);
+    expect(keepalivedComplaints.map((w) => w.message)).toEqual([
+      'keepalived.conf:4:3: nopreempt on an address owner (priority 255): keepalived resets it, and so does the import',
+      'keepalived.conf:10:1: virtual_server has no lb_kind: keepalived defaults to NAT, and so does the import',
+      'keepalived.conf:10:1: virtual_server has no lb_algo: keepalived defaults to wlc, and so does the import',
+      "keepalived.conf:10:1: quorum 5 exceeds the real servers' total weight 2: keepalived reduces it to 2, and so does the import",
+      'keepalived.conf:10:1: hysteresis 9 is not below the quorum 2: keepalived lowers it, and so does the import',
+    ]);
+    expect(warnings).toEqual(keepalivedComplaints);
+    expect(config.vrrp?.instances[0]?.nopreempt).toBeUndefined();
+    expect(config.services[0]).toMatchObject({
+      method: 'masq',
+      scheduler: 'wlc',
+      health: { quorum: 2, hysteresis: 1 },
+    });
+  });
+  it('none for a file keepalived -t passes, even with warnings of lvskit own', () => {
+    const { warnings, keepalivedComplaints } = importKeepalived('global_defs {\n  router_id A\n}\n');
+    expect(warnings).toHaveLength(1);
+    expect(keepalivedComplaints).toEqual([]);
   });
 });

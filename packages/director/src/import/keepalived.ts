@@ -30,6 +30,14 @@ export interface ImportResult {
   readonly config: DirectorConfig;
   /** Keywords keepalived accepts that change nothing in lvskit, deprecated spellings, dropped details. */
   readonly warnings: readonly ImportIssue[];
+  /**
+   * The warnings `keepalived -t` gives too, so that it exits non-zero on the file: a default filled in (no
+   * `lb_kind`, `lb_algo` or `protocol`), a value keepalived corrects (quorum above the real servers' total
+   * weight, a hysteresis not below the quorum, `nopreempt` on an address owner, `auth_pass` truncated), a
+   * deprecated spelling. Empty exactly when keepalived's config test would pass the file (as far as lvskit
+   * knows); a `check` command agreeing with `keepalived -t` fails when this is not empty.
+   */
+  readonly keepalivedComplaints: readonly ImportIssue[];
 }
 
 type Obj = Record<string, unknown>;
@@ -51,6 +59,8 @@ function canonicalIp(text: string): { text: string; family: 4 | 6 } | undefined 
 /** Cursor over the tokens with issue collection and the position of every config path it writes. */
 class Parser {
   readonly issues: ImportIssue[] = [];
+  /** The warnings keepalived's config test gives too. */
+  readonly complaints = new Set<ImportIssue>();
   readonly positions = new Map<string, Token>();
   #i = 0;
   readonly #toks: readonly Token[];
@@ -78,8 +88,10 @@ class Parser {
   error(t: Token, message: string): void {
     this.issue(t, 'error', message);
   }
-  warn(t: Token, message: string): void {
+  /** @param complaint - keepalived -t reports it too (and so exits non-zero) */
+  warn(t: Token, message: string, complaint = false): void {
     this.issue(t, 'warning', message);
+    if (complaint) this.complaints.add(this.issues[this.issues.length - 1] as ImportIssue);
   }
   at(path: readonly LvsPathSegment[], t: Token): void {
     this.positions.set(path.join('\u0000'), t);
@@ -306,7 +318,7 @@ function timingContext(target: () => Obj, path: () => readonly LvsPathSegment[])
     };
   }
   ctx.nb_get_retry = (kw: Token, p: Parser) => {
-    p.warn(kw, 'nb_get_retry is deprecated in keepalived; read as retry');
+    p.warn(kw, 'nb_get_retry is deprecated in keepalived; read as retry', true);
     const v = p.num(p.one(kw), 'nb_get_retry', 0, 2_147_483_647);
     if (v !== undefined) {
       target().retry = v;
@@ -601,9 +613,13 @@ function vrrpInstance(im: Importer, kw: Token, p: Parser): void {
     state: (t, q) => {
       const v = q.one(t);
       if (!v) return;
-      const s = v.text.toUpperCase();
-      if (s !== 'MASTER' && s !== 'BACKUP') q.error(v, `state must be MASTER or BACKUP, got ${JSON.stringify(v.text)}`);
-      else set('state', s, t);
+      // keepalived reads state case-sensitively: `master` is unknown and the instance starts BACKUP.
+      if (v.text !== 'MASTER' && v.text !== 'BACKUP') {
+        q.error(
+          v,
+          `state must be MASTER or BACKUP (keepalived reads ${JSON.stringify(v.text)} as unknown and starts BACKUP)`,
+        );
+      } else set('state', v.text, t);
     },
     interface: (t, q) => {
       const v = q.one(t);
@@ -630,7 +646,11 @@ function vrrpInstance(im: Importer, kw: Token, p: Parser): void {
           const v = r.one(a);
           if (!v) return;
           if (v.text.length > 8)
-            r.warn(v, 'auth_pass is longer than 8 characters: keepalived uses the first 8, and so does the import');
+            r.warn(
+              v,
+              'auth_pass is longer than 8 characters: keepalived uses the first 8, and so does the import',
+              true,
+            );
           auth.password = v.text.slice(0, 8);
         },
       });
@@ -770,6 +790,27 @@ function vrrpInstance(im: Importer, kw: Token, p: Parser): void {
   if (inst.interface === undefined) p.error(kw, `vrrp_instance ${name.text} has no interface`);
   if (inst.virtualRouterId === undefined) p.error(kw, `vrrp_instance ${name.text} has no virtual_router_id`);
   if (addresses.length === 0) p.error(kw, `vrrp_instance ${name.text} has no virtual_ipaddress`);
+  const owner = inst.priority === 255 || (inst.priority === undefined && inst.state === 'MASTER');
+  if (inst.nopreempt === true && owner) {
+    // vrrp.c: "nopreempt is incompatible with priority 255. resetting nopreempt".
+    p.warn(
+      p.positions.get([...path, 'nopreempt'].join('\u0000')) ?? kw,
+      'nopreempt on an address owner (priority 255): keepalived resets it, and so does the import',
+      true,
+    );
+    delete inst.nopreempt;
+  }
+  const ifs = tracking.trackInterfaces as Obj[] | undefined;
+  if (ifs?.some((r) => r.name === inst.interface)) {
+    p.warn(
+      p.positions.get([...path, 'tracking', 'trackInterfaces'].join('\u0000')) ?? kw,
+      `track_interface ${String(inst.interface)}: the instance's own interface, which keepalived ignores here, and so does the import`,
+      true,
+    );
+    const rest = ifs.filter((r) => r.name !== inst.interface);
+    if (rest.length > 0) tracking.trackInterfaces = rest;
+    else delete tracking.trackInterfaces;
+  }
   const names: string[] = [];
   addresses.forEach((a, i) => {
     const vipName = `${name.text}-${i + 1}`;
@@ -1305,10 +1346,18 @@ function virtualServer(im: Importer, kw: Token, p: Parser): void {
   if (!supported) return;
   if (s.protocol === undefined) {
     // check_data.c: "no protocol set - defaulting to UDP" (the kernel reads protocol 0 as UDP).
-    p.warn(kw, 'virtual_server has no protocol: keepalived defaults to UDP, and so does the import');
+    p.warn(kw, 'virtual_server has no protocol: keepalived defaults to UDP, and so does the import', true);
     s.protocol = 'udp';
   }
-  if (s.method === undefined) s.method = 'masq'; // keepalived's default is NAT, not ipvsadm's DR (check_data.c)
+  if (s.method === undefined) {
+    // keepalived's default is NAT, not ipvsadm's DR (check_data.c "no forwarding method set, setting default NAT").
+    p.warn(kw, 'virtual_server has no lb_kind: keepalived defaults to NAT, and so does the import', true);
+    s.method = 'masq';
+  }
+  if (s.scheduler === undefined) {
+    p.warn(kw, 'virtual_server has no lb_algo: keepalived defaults to wlc, and so does the import', true);
+    s.scheduler = 'wlc';
+  }
   if (flags.length > 0) s.schedulerFlags = flags;
   if (persistence) s.persistence = persistence;
   const sorry = health.sorryServer as Obj | undefined;
@@ -1321,7 +1370,30 @@ function virtualServer(im: Importer, kw: Token, p: Parser): void {
   if (Object.keys(timing).length > 0) health.timing = timing;
   if (Object.keys(health).length > 0) s.health = health;
   if (realServers.length === 0)
-    p.warn(kw, 'virtual_server has no real_server: keepalived ignores it, and so does the import');
+    p.warn(kw, 'virtual_server has no real_server: keepalived ignores it, and so does the import', true);
+  // check_data.c: a quorum above the total weight is reduced to it, a hysteresis not below the quorum to quorum-1.
+  const total = realServers.reduce((sum, rs) => sum + (typeof rs.weight === 'number' ? rs.weight : (vsWeight ?? 1)), 0);
+  const quorum = typeof health.quorum === 'number' ? health.quorum : 1;
+  if (realServers.length > 0 && quorum > total) {
+    p.warn(
+      kw,
+      `quorum ${quorum} exceeds the real servers' total weight ${total}: keepalived reduces it to ${total}, and so does the import`,
+      true,
+    );
+    health.quorum = total;
+    s.health = health;
+  }
+  const q2 = typeof health.quorum === 'number' ? health.quorum : 1;
+  const hysteresis = typeof health.hysteresis === 'number' ? health.hysteresis : 0;
+  if (realServers.length > 0 && hysteresis >= q2) {
+    p.warn(
+      kw,
+      `hysteresis ${hysteresis} is not below the quorum ${q2}: keepalived lowers it, and so does the import`,
+      true,
+    );
+    health.hysteresis = Math.max(q2 - 1, 0);
+    s.health = health;
+  }
   s.realServers = realServers.map((rs) =>
     rs.weight === undefined && vsWeight !== undefined ? { ...rs, weight: vsWeight } : rs,
   );
@@ -1485,7 +1557,11 @@ function run(
     const err = new LvsError('DIRECTOR_IMPORT_FAILED', head, { issues: [...errors, ...warnings] });
     throw err;
   }
-  return { config: config as unknown as DirectorConfig, warnings };
+  return {
+    config: config as unknown as DirectorConfig,
+    warnings,
+    keepalivedComplaints: warnings.filter((w) => p.complaints.has(w)),
+  };
 }
 
 /** One keepalived keyword and how the importer treats it. */
