@@ -47,7 +47,13 @@ for (const project of ['unit', 'lab']) {
 }
 let skipLines = [];
 try {
-  skipLines = [...new Set(readFileSync(skipLog, 'utf8').split('\n').filter((l) => l !== ''))];
+  skipLines = [
+    ...new Set(
+      readFileSync(skipLog, 'utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    ),
+  ];
 } catch {
   // nothing skipped for a missing prerequisite
 }
