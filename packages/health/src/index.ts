@@ -109,6 +109,7 @@ export {
 } from './keepalived.js';
 export {
   combinedCheck,
+  LDIRECTORD_SERVICES,
   type LdirectordCheckType,
   type LdirectordGlobals,
   type LdirectordReal,

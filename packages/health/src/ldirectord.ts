@@ -208,7 +208,8 @@ export function combinedCheck(connect: Checker, negotiate: Checker, n: number): 
   };
 }
 
-const SERVICES: readonly LdirectordService[] = [
+/** Every ldirectord `service` value (ldirectord's check_* dispatch), `none` included. */
+export const LDIRECTORD_SERVICES: readonly LdirectordService[] = [
   'dns',
   'ftp',
   'http',
@@ -269,11 +270,11 @@ const VIRTUAL: Shape = {
     }
   },
   service: (v, path, issues, key) => {
-    if (!(SERVICES as readonly unknown[]).includes(v)) {
+    if (!(LDIRECTORD_SERVICES as readonly unknown[]).includes(v)) {
       issues.add(
         path,
         'HEALTH_INVALID_CONFIG',
-        `${key} ${JSON.stringify(v) ?? String(v)} is not an ldirectord service (known: ${SERVICES.join(', ')})`,
+        `${key} ${JSON.stringify(v) ?? String(v)} is not an ldirectord service (known: ${LDIRECTORD_SERVICES.join(', ')})`,
       );
     }
   },

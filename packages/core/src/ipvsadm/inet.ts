@@ -218,9 +218,11 @@ export const SERVICE_PORTS: Readonly<Record<IpvsProtocol, Readonly<Record<string
     imaps: 993,
     pop3s: 995,
     'ms-sql-s': 1433,
+    radius: 1812,
     mysql: 3306,
+    sip: 5060,
     postgresql: 5432,
-    'http-alt': 8008,
+    'http-alt': 8080,
     webcache: 8080,
   },
   udp: {

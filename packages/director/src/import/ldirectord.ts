@@ -11,8 +11,8 @@
  * @see ldirectord.in `read_config`, `add_real_server`, `parse_fallback`, `ld_setup` (ClusterLabs resource-agents)
  */
 import { type Family, formatEndpoint, formatIp, formatPath, LvsError, type LvsIssue, parseIp } from '@lvskit/base';
-import type { ForwardingMethod, PersistenceConfig } from '@lvskit/core';
-import type { LdirectordCheckType, LdirectordGlobals, LdirectordService } from '@lvskit/health';
+import { type ForwardingMethod, type PersistenceConfig, SERVICE_PORTS } from '@lvskit/core';
+import { LDIRECTORD_SERVICES, type LdirectordCheckType, type LdirectordGlobals } from '@lvskit/health';
 import { isSchedulerName, type SchedulerName } from '@lvskit/schedulers';
 import type {
   DirectorConfig,
@@ -67,57 +67,6 @@ interface Pos {
   readonly line: number;
   readonly column: number;
 }
-
-const SERVICES: readonly LdirectordService[] = [
-  'dns',
-  'ftp',
-  'http',
-  'https',
-  'http_proxy',
-  'imap',
-  'imaps',
-  'ldap',
-  'ldaps',
-  'mysql',
-  'nntp',
-  'none',
-  'oracle',
-  'pgsql',
-  'pop',
-  'pops',
-  'radius',
-  'simpletcp',
-  'sip',
-  'smtp',
-  'submission',
-];
-
-// getservbyname for the names ldirectord.cf files use (/etc/services spelling).
-const PORT_NAMES: Readonly<Record<string, number>> = {
-  ftp: 21,
-  ssh: 22,
-  telnet: 23,
-  smtp: 25,
-  domain: 53,
-  http: 80,
-  www: 80,
-  pop3: 110,
-  nntp: 119,
-  imap: 143,
-  imap2: 143,
-  ldap: 389,
-  https: 443,
-  submission: 587,
-  ldaps: 636,
-  imaps: 993,
-  pop3s: 995,
-  'ms-sql-s': 1433,
-  radius: 1812,
-  mysql: 3306,
-  sip: 5060,
-  postgresql: 5432,
-  'http-alt': 8080,
-};
 
 const METHOD: Readonly<Record<string, ForwardingMethod>> = { gate: 'route', masq: 'masq', ipip: 'tunnel' };
 
@@ -549,8 +498,9 @@ function readVirtualKey(v: Virtual, d: Directive, report: Report): void {
       else if (value === 'yes') report.warn(d.at, 'ops (one-packet scheduling) is not supported by lvskit; ignored');
       return;
     case 'service':
-      if ((SERVICES as readonly string[]).includes(value)) v.check.service = value;
-      else report.error(where, `service must be one of ${SERVICES.join(', ')}, got ${JSON.stringify(value)}`);
+      if ((LDIRECTORD_SERVICES as readonly string[]).includes(value)) v.check.service = value;
+      else
+        report.error(where, `service must be one of ${LDIRECTORD_SERVICES.join(', ')}, got ${JSON.stringify(value)}`);
       return;
     case 'httpmethod':
       if (value.toUpperCase() === 'GET' || value.toUpperCase() === 'HEAD') v.check.httpmethod = value.toUpperCase();
@@ -590,7 +540,9 @@ function readVirtualKey(v: Virtual, d: Directive, report: Report): void {
 
 function portNumber(text: string): number | undefined {
   if (/^\d+$/.test(text)) return Number(text) <= 65535 ? Number(text) : undefined;
-  return Object.hasOwn(PORT_NAMES, text) ? PORT_NAMES[text] : undefined;
+  // getservbyname, from the /etc/services table core's ipvsadm uses (tcp first, as Perl's getservbyname).
+  for (const table of [SERVICE_PORTS.tcp, SERVICE_PORTS.udp]) if (Object.hasOwn(table, text)) return table[text];
+  return undefined;
 }
 
 interface Built {
