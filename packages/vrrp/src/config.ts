@@ -7,6 +7,7 @@
  */
 import { checkDelay, describe, type Family, IssueList, LvsError, parseIp } from '@lvskit/base';
 import { passAuthData, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from './codec.js';
+import { checkKeys, isRecord } from './input.js';
 
 /** One `virtual_ipaddress` entry: `198.18.0.10/24 dev eth0 label eth0:1`. */
 export interface VirtualAddressConfig {
@@ -294,48 +295,6 @@ const AUTH_KEYS = { type: 'auth_type', password: 'auth_pass' };
 
 /** An interface name the kernel accepts: 1..15 characters, no whitespace, `/` or `:`. */
 const IFNAME_RE = /^[^\s/:]{1,15}$/;
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const camel = (k: string): string => k.toLowerCase().replace(/[_-]+([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
-
-/**
- * Checks the keys of one object of user input against the keys it may have: an unknown key is an issue naming
- * it and its value (with the key meant, when the user wrote keepalived's keyword or another spelling of it);
- * a key set to `null` is an issue too. Returns the keys whose value is null, so later checks skip them.
- */
-function checkKeys(
-  obj: Record<string, unknown>,
-  known: Readonly<Record<string, string>>,
-  path: readonly (string | number)[],
-  issues: IssueList,
-): Set<string> {
-  const nulls = new Set<string>();
-  const byLower = new Map<string, string>();
-  for (const [k, kw] of Object.entries(known)) {
-    byLower.set(k.toLowerCase(), k);
-    byLower.set(kw.toLowerCase(), k);
-  }
-  for (const key of Object.keys(obj)) {
-    const value = obj[key];
-    if (!Object.hasOwn(known, key)) {
-      const meant = byLower.get(key.toLowerCase()) ?? byLower.get(camel(key).toLowerCase());
-      issues.add(
-        [...path, key],
-        'VRRP_INVALID_CONFIG',
-        `unknown key ${JSON.stringify(key)} (value ${describe(value)})${meant === undefined ? '' : `: did you mean ${JSON.stringify(meant)}?`}`,
-      );
-    } else if (value === null) {
-      nulls.add(key);
-      issues.add(
-        [...path, key],
-        'VRRP_INVALID_CONFIG',
-        `${key} (${known[key]}) is null: leave it out for the default, or give a value`,
-      );
-    }
-  }
-  return nulls;
-}
 
 /** True for an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address. */
 const isMulticast = (b: Uint8Array): boolean => (b.length === 4 ? ((b[0] as number) & 0xf0) === 0xe0 : b[0] === 0xff);

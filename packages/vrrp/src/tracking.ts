@@ -18,6 +18,7 @@ import {
   systemClock,
   type TimerHandle,
 } from '@lvskit/base';
+import { checkKeys, isRecord } from './input.js';
 
 /** A `vrrp_script` block. */
 export interface VrrpScriptConfig {
@@ -416,8 +417,6 @@ export interface TrackingPorts {
 
 const WEIGHT_OK = (w: unknown): boolean => Number.isInteger(w) && (w as number) >= -253 && (w as number) <= 253;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** The keys of each block, with the keepalived keyword a message names. */
 const TRACKING_KEYS = { scripts: 'vrrp_script', trackScripts: 'track_script', trackInterfaces: 'track_interface' };
 const SCRIPT_KEYS = {
@@ -435,37 +434,6 @@ const REF_KEYS = { name: 'name', weight: 'weight', reverse: 'reverse' } as const
   keyof TrackRef,
   string
 >;
-
-const camel = (k: string): string => k.toLowerCase().replace(/[_-]+([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
-
-/** Unknown keys and null values of one block are issues naming the key and value; returns the null keys. */
-function checkKeys(
-  obj: Record<string, unknown>,
-  known: Readonly<Record<string, string>>,
-  path: readonly (string | number)[],
-  issues: IssueList,
-): Set<string> {
-  const nulls = new Set<string>();
-  const byLower = new Map<string, string>();
-  for (const [k, kw] of Object.entries(known)) {
-    byLower.set(k.toLowerCase(), k);
-    byLower.set(kw.toLowerCase(), k);
-  }
-  for (const key of Object.keys(obj)) {
-    if (!Object.hasOwn(known, key)) {
-      const meant = byLower.get(key.toLowerCase()) ?? byLower.get(camel(key).toLowerCase());
-      issues.add(
-        [...path, key],
-        'VRRP_INVALID_CONFIG',
-        `unknown key ${JSON.stringify(key)} (value ${describe(obj[key])})${meant === undefined ? '' : `: did you mean ${JSON.stringify(meant)}?`}`,
-      );
-    } else if (obj[key] === null) {
-      nulls.add(key);
-      issues.add([...path, key], 'VRRP_INVALID_CONFIG', `${key} (${known[key]}) is null: leave it out for the default`);
-    }
-  }
-  return nulls;
-}
 
 /** The list under `key`, or [] (an issue when it is there and not a list). */
 function listOf(t: Record<string, unknown>, key: keyof typeof TRACKING_KEYS, nulls: Set<string>, issues: IssueList) {
