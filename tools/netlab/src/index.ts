@@ -6,7 +6,9 @@
  * @packageDocumentation
  */
 export { checkLabCidr, hostAddress, isLabAddress } from './address.js';
+export { type ArpingOptions, type ArpingResult, arpingUnavailableReason } from './arp.js';
 export { netlabErrorCodes } from './errors.js';
+export { echoRequests, ICMP_ECHO_SCRIPT, type PingOptions, type PingResult, pingUnavailableReason } from './icmp.js';
 export {
   createLab,
   type HostOptions,
@@ -23,7 +25,7 @@ export {
 } from './lab.js';
 export { offloadsOn } from './offload.js';
 export type { CommandResult, RunOptions } from './proc.js';
-export { labUnavailableReason, noteSkip, onPath, requireLab, requireTools } from './require.js';
+export { labUnavailableReason, noteSkip, onPath, requireLab, requireOwnTools, requireTools } from './require.js';
 export { PREFIX_PATTERN, STATE_DIR } from './state.js';
 export {
   isLabAlive,

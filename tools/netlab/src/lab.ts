@@ -11,6 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { LvsError } from '@lvskit/base';
 import { checkLabCidr } from './address.js';
+import { type ArpingOptions, type ArpingResult, arpingIn } from './arp.js';
+import { type PingOptions, type PingResult, pingFrom } from './icmp.js';
 import {
   type CommandResult,
   type PidRecord,
@@ -490,6 +492,34 @@ export class Lab {
     this.#alive();
     if (argv.length === 0) throw new LvsError('INVALID_ARGUMENT', 'netlab: empty argv');
     return runCommand(['ip', 'netns', 'exec', this.#host(host).ns, ...argv], options);
+  }
+
+  /**
+   * The lab's own `ping`: ICMP echo requests from `host` to `address` (IPv4 or IPv6), routed by the host's
+   * kernel; no iputils needed (see `src/icmp.ts`). Never throws for lost replies: read `received`.
+   * @example const r = await lab.ping(hosts.client, ip.rs1, { count: 2 }); // r.received === 2
+   * @throws LvsError `NETLAB_BAD_ADDRESS` (not a lab address), `INVALID_ARGUMENT`, `NETLAB_COMMAND_FAILED`
+   *   (no raw socket here: see `pingUnavailableReason()`)
+   */
+  ping(host: LabHost | string, address: string, options: PingOptions = {}): Promise<PingResult> {
+    this.#alive();
+    const h = this.#host(host);
+    return pingFrom((argv, o) => this.exec(h, argv, o), address, options);
+  }
+
+  /**
+   * The lab's own `arping` on `ifname` of `host`: ARP requests for `address` and the MACs that answer, or
+   * with `announce` gratuitous ARPs for it; an AF_PACKET socket of `@lvskit/native` in the host's namespace,
+   * no iputils needed (see `src/arp.ts`).
+   * @example const { macs } = await lab.arping(hosts.client, 'eth0', ip.rs1);
+   * @throws LvsError `NETLAB_BAD_ADDRESS`, `INVALID_ARGUMENT`, `@lvskit/native`'s codes (addon not built:
+   *   see `arpingUnavailableReason()`)
+   */
+  arping(host: LabHost | string, ifname: string, address: string, options: ArpingOptions = {}): Promise<ArpingResult> {
+    this.#alive();
+    const h = this.#host(host);
+    if (!IFNAME_RE.test(ifname)) throw new LvsError('NETLAB_BAD_NAME', `netlab: bad interface name ${ifname}`);
+    return arpingIn(h.ns, ifname, address, options);
   }
 
   /** Starts a long-running process inside a host; it is tracked by PID and ended on teardown. */

@@ -6,6 +6,8 @@
 import { accessSync, appendFileSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { LvsError } from '@lvskit/base';
+import { arpingUnavailableReason } from './arp.js';
+import { pingUnavailableReason } from './icmp.js';
 import { newPrefix } from './lab.js';
 import { runCommandSync } from './proc.js';
 
@@ -83,6 +85,35 @@ export function requireTools(what: string, ...tools: string[]): boolean {
     throw new LvsError('NETLAB_UNAVAILABLE', `netlab: ${what} needs ${list}, not installed (CI=true: failing)`);
   }
   noteSkip(`netlab: skipping ${what}: not installed: ${list}`);
+  return false;
+}
+
+/** The lab's own tools, each with why it cannot work here (undefined when it can). */
+const OWN_TOOLS = {
+  ping: pingUnavailableReason,
+  arping: arpingUnavailableReason,
+} as const;
+
+/**
+ * For lab tests that use the lab's own `Lab.ping` / `Lab.arping` (no iputils): true when they work here.
+ * They need the addons `npm install` builds (`raw-socket` for ping, `@lvskit/native` for arping); when one
+ * does not load: throws under `CI=true` (`NETLAB_UNAVAILABLE`), otherwise prints one line naming what is
+ * skipped and why, and returns false (skip).
+ * @param what - the tests that need them, for the printed line
+ * @example const canRun = requireLab() && requireOwnTools('the VIP ownership lab', 'ping', 'arping');
+ */
+export function requireOwnTools(what: string, ...tools: (keyof typeof OWN_TOOLS)[]): boolean {
+  const reasons = tools.flatMap((t) => {
+    const r = OWN_TOOLS[t]();
+    return r === undefined ? [] : [`netlab ${t}: ${r}`];
+  });
+  if (reasons.length === 0) return true;
+  // The addons build with g++, make and python3 (Debian packages of the same names).
+  const list = `${reasons.join('; ')} (Debian: g++ make python3, then npm install)`;
+  if (process.env.CI === 'true') {
+    throw new LvsError('NETLAB_UNAVAILABLE', `netlab: ${what} cannot run: ${list} (CI=true: failing)`);
+  }
+  noteSkip(`netlab: skipping ${what}: ${list}`);
   return false;
 }
 

@@ -12,12 +12,12 @@ import {
   type Lab,
   namespacePidsSync,
   requireLab,
-  requireTools,
+  requireOwnTools,
 } from '../src/index.js';
 import { alive, namespacesWithPrefix, psAlive } from './helpers.js';
 
 const canRun = requireLab();
-const hasPing = canRun && requireTools('the netlab tests that ping across the lab', 'ping');
+const hasPing = canRun && requireOwnTools('the netlab tests that ping across the lab', 'ping');
 const labs: Lab[] = [];
 
 afterAll(async () => {
@@ -35,9 +35,9 @@ describe.runIf(hasPing)('netlab: one segment', () => {
     // Addresses in order from 198.18.0.0/24 (host i gets .i+1).
     expect(ip).toEqual({ client: '198.18.0.1', director: '198.18.0.2', rs1: '198.18.0.3' });
 
-    const ping = await lab.exec(hosts.client, ['ping', '-c', '2', '-i', '0.2', '-W', '2', ip.rs1]);
-    expect(ping.stdout).toMatch(/2 received/);
-    await lab.exec(hosts.rs1, ['ping', '-c', '1', '-W', '2', ip.director]);
+    const ping = await lab.ping(hosts.client, ip.rs1, { count: 2, intervalMs: 200, timeoutMs: 2000 });
+    expect(ping).toMatchObject({ sent: 2, received: 2 });
+    expect((await lab.ping(hosts.rs1, ip.director, { timeoutMs: 2000 })).received).toBe(1);
 
     const server = await lab.httpServer(hosts.rs1, 8080, 'rs1');
     const director = await lab.httpServer(hosts.director, 8080, 'director');
@@ -131,7 +131,7 @@ describe.runIf(hasPing)('netlab: building blocks', () => {
     }[];
     expect(shown[0]).toMatchObject({ mtu: 9000, address: '02:00:5e:00:09:01' });
     expect((await lab.exec(a, ['sysctl', '-n', 'net.ipv4.conf.all.arp_ignore'])).stdout.trim()).toBe('1');
-    await lab.exec(b, ['ping', '-c', '1', '-W', '2', '198.18.9.1']);
+    expect((await lab.ping(b, '198.18.9.1', { timeoutMs: 2000 })).received).toBe(1);
     await lab.destroy();
     expect(namespacesWithPrefix(lab.prefix)).toEqual([]);
   });
