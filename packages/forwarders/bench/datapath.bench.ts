@@ -60,7 +60,7 @@ async function run(kind: 'kernel' | 'lvskit'): Promise<{ pps: number; delivered:
       stop = () => lvs.stop();
     } else {
       // Let the director resolve the sink's MAC before the blast.
-      await lab.exec(hosts.director, ['ping', '-c', '1', '-W', '1', ip.sink], { check: false });
+      await lab.ping(hosts.director, ip.sink);
     }
     const target = kind === 'lvskit' ? VIP : ip.sink;
     const directorMac = hosts.director.interfaces.get('eth0')!.mac;

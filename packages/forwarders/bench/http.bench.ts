@@ -361,7 +361,7 @@ try {
   // (a) Packet rate, same lab: 64-byte UDP frames (60 + FCS) from trafgen on the client to the director's
   // MAC, counted by a packet socket on rs1. The kernel forwarding them as a plain router (the ceiling; the
   // nftables table removed so that conntrack is not in its path), then lvskit DR from a VIP to rs1.
-  await lab.exec(hosts.director, ['ping', '-c', '1', '-W', '1', ip.rs1], { check: false });
+  await lab.ping(hosts.director, ip.rs1);
   const pktRun = async (name: string, target: string): Promise<void> => {
     const sink = PacketSocket.open({ ifname: 'eth0', netns: hosts.rs1.ns, batchSize: 256 });
     let delivered = 0;

@@ -61,7 +61,7 @@ export {
   virtualRouterMac,
 } from './config.js';
 export { vrrpErrorCodes } from './errors.js';
-export { Iproute2Ownership, type Iproute2OwnershipOptions } from './iproute2-ownership.js';
+export { type GarpSender, Iproute2Ownership, type Iproute2OwnershipOptions } from './iproute2-ownership.js';
 export {
   ADVERT_DROP_REASONS,
   type AdvertDropReason,

@@ -1,13 +1,20 @@
 /**
- * VIP ownership through iproute2 (`ip addr add/del`, `ip -j addr show`) and iputils `arping -U` (gratuitous
- * ARP: an ARP request with sender IP = target IP = VIP, as keepalived's `send_gratuitous_arp_immediate`).
- * This is the stop-gap until `@lvskit/native` offers netlink and AF_PACKET; it runs the commands in the
- * current network namespace, or through `ip netns exec <netns>` when one is given. It must never touch an
- * address that is not a configured VIP.
+ * VIP ownership through iproute2 (`ip addr add/del`, `ip -j addr show`), for machines where the
+ * `@lvskit/native` addon is not built, and for labelled VIPs. Gratuitous ARPs (an ARP request with sender
+ * IP = target IP = VIP, as keepalived's `send_gratuitous_arp_immediate`) go out on `@lvskit/native`'s
+ * AF_PACKET socket whenever the addon is built here — as on a fresh machine after `npm install`, with no
+ * iputils — and through iputils `arping -U` only where it is not. It runs the commands in the current
+ * network namespace, or through `ip netns exec <netns>` when one is given. It must never touch an address
+ * that is not a configured VIP.
  */
 import { type CommandOutcome, type CommandRunner, describe, execCommand, type Family, LvsError } from '@lvskit/base';
 import type { CompiledVirtualAddress } from './config.js';
+import { NativeOwnership, nativeOwnershipAvailable } from './native-ownership.js';
 import type { AddressOwnership } from './ports.js';
+
+/** How {@link Iproute2Ownership} sends gratuitous ARPs. */
+export type GarpSender = 'auto' | 'native' | 'arping';
+const GARP_SENDERS: readonly GarpSender[] = ['auto', 'native', 'arping'];
 
 /** Options of {@link Iproute2Ownership}. */
 export interface Iproute2OwnershipOptions {
@@ -19,6 +26,12 @@ export interface Iproute2OwnershipOptions {
   readonly ip?: string;
   /** Path of `arping`. Default `arping`. */
   readonly arping?: string;
+  /**
+   * Gratuitous ARPs: `native` on an AF_PACKET socket of `@lvskit/native` (the frames NativeOwnership
+   * sends, no child process), `arping` one `arping -U` per GARP (Debian iputils-arping), `auto` (default)
+   * native when the addon is built here, else arping.
+   */
+  readonly garp?: GarpSender;
 }
 
 /** {@link AddressOwnership} through `ip` and `arping` child processes. */
@@ -29,6 +42,12 @@ export class Iproute2Ownership implements AddressOwnership {
   constructor(opts: Iproute2OwnershipOptions = {}) {
     if (typeof opts !== 'object' || opts === null) {
       throw new LvsError('INVALID_ARGUMENT', `Iproute2Ownership options must be an object, not ${describe(opts)}`);
+    }
+    if (opts.garp !== undefined && !GARP_SENDERS.includes(opts.garp)) {
+      throw new LvsError(
+        'INVALID_ARGUMENT',
+        `Iproute2Ownership garp must be auto, native or arping, not ${describe(opts.garp)}`,
+      );
     }
     this.#opts = opts;
     this.#run = opts.commandRunner ?? execCommand;
@@ -64,7 +83,13 @@ export class Iproute2Ownership implements AddressOwnership {
   }
 
   async announce(vip: CompiledVirtualAddress, repeat: number): Promise<void> {
-    if (vip.address.length !== 4 || repeat <= 0) return; // unsolicited NA: not implemented (README)
+    if (repeat <= 0) return;
+    const garp = this.#opts.garp ?? 'auto';
+    if (garp === 'native' || (garp === 'auto' && nativeOwnershipAvailable())) {
+      // GARPs (IPv4) or unsolicited NAs (IPv6), back to back in one sendmmsg, as keepalived sends them.
+      return new NativeOwnership(this.#opts.netns ? { netns: this.#opts.netns } : {}).announce(vip, repeat);
+    }
+    if (vip.address.length !== 4) return; // arping has no unsolicited NA: IPv6 needs the addon (README)
     // keepalived sends its garp_rep GARPs back to back (vrrp_garp_interval 0). arping's interval is whole
     // seconds (and -i 0 never ends), so run one single-probe arping per GARP, all at once; each waits ~1 s
     // for replies that never come, which is why the router does not queue address changes behind this.

@@ -26,14 +26,14 @@ import {
   type LabHost,
   offloadsOn,
   requireLab,
-  requireTools,
+  requireOwnTools,
 } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
 import { applyDrRealServer, createDatapath, DatapathCounter } from '../../src/index.js';
 import { eth4, ipv4, noise, udp } from '../golden/builder.js';
 
 const canRun = requireLab();
-const hasPing = canRun && requireTools('the datapath routing socket-filter tests', 'ping');
+const hasPing = canRun && requireOwnTools('the datapath routing socket-filter tests', 'ping');
 const BULK = fileURLToPath(new URL('./bulk.mjs', import.meta.url));
 const MB = 1 << 20;
 
@@ -270,8 +270,8 @@ describe.runIf(canRun)('lab: datapath routing (interfaces, gateway, own ARP)', (
           expect(await curl(lab, hosts.client, `http://${VIP}/`)).toBe('rs1');
           const before = datapath.counters[DatapathCounter.RECEIVED]!;
           // 50 echo requests to the director's own address: its kernel answers them.
-          const ping = await lab.exec(hosts.client, ['ping', '-c', '50', '-i', '0.002', '-q', ip.director]);
-          expect(ping.stdout).toContain('50 received');
+          const ping = await lab.ping(hosts.client, ip.director, { count: 50, intervalMs: 2, timeoutMs: 2000 });
+          expect(ping.received).toBe(50);
           const seen = datapath.counters[DatapathCounter.RECEIVED]! - before;
           if (filter)
             expect(seen).toBeLessThan(5); // at most a stray ARP

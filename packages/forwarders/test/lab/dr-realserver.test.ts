@@ -4,11 +4,11 @@
  * to the real server's MAC but the VIP's IP — exactly what the director's DR rewrite sends — reaches the
  * server's HTTP listener, and undo puts every setting back, after which the same frame is refused.
  */
-import { buildSegmentLab, requireLab } from '@lvskit/netlab';
+import { buildSegmentLab, requireLab, requireOwnTools } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
 import { applyDrRealServer, DR_ARP_SYSCTLS } from '../../src/index.js';
 
-const canRun = requireLab();
+const canRun = requireLab() && requireOwnTools('the DR real-server lab', 'ping', 'arping');
 const VIP = '198.18.0.100';
 
 describe.runIf(canRun)('lab: DR real-server setup (applyDrRealServer)', () => {
@@ -27,8 +27,8 @@ describe.runIf(canRun)('lab: DR real-server setup (applyDrRealServer)', () => {
       expect(await Promise.all(keys.map(sysctl))).toEqual(keys.map((k) => DR_ARP_SYSCTLS[k]));
 
       // arp_ignore=1: nobody answers the client's ARP for the VIP, so a ping cannot even leave.
-      const ping = await lab.exec(hosts.client, ['ping', '-c', '1', '-W', '1', VIP], { check: false, timeoutMs: 5000 });
-      expect(ping.code).not.toBe(0);
+      expect((await lab.arping(hosts.client, 'eth0', VIP, { count: 2, timeoutMs: 500 })).macs).toEqual([]);
+      expect((await lab.ping(hosts.client, VIP, { timeoutMs: 1000 })).received).toBe(0);
       const neigh = await lab.exec(hosts.client, ['ip', 'neigh', 'show', VIP]);
       expect(neigh.stdout).not.toMatch(/lladdr/);
 

@@ -6,12 +6,12 @@
  * MAC; a stopped lvskit leaves no interface and the base interface's arp sysctls as they were.
  */
 import { nativeUnavailableReason, PacketSocket } from '@lvskit/native';
-import { buildSegmentLab, type Lab, type LabHost, requireLab } from '@lvskit/netlab';
+import { buildSegmentLab, type Lab, type LabHost, requireLab, requireOwnTools } from '@lvskit/netlab';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { VrrpInstanceConfig } from '../../src/index.js';
 import { cleanupTemp, hasKeepalived, startKeepalived, startLvskit, waitFor } from './helpers.js';
 
-const canRun = requireLab() && hasKeepalived('the vrrp vmac lab');
+const canRun = requireLab() && hasKeepalived('the vrrp vmac lab') && requireOwnTools('the vrrp vmac lab', 'ping');
 
 const VIP = '198.18.14.100';
 const VMAC = '00:00:5e:00:01:33';
@@ -66,8 +66,7 @@ describe.runIf(canRun)('use_vmac interop with keepalived 2.2.7', () => {
     return /lladdr (\S+)/.exec(r.stdout)?.[1] ?? '';
   }
   async function answers(): Promise<boolean> {
-    const r = await lab.exec(hosts.x, ['ping', '-c', '1', '-W', '1', VIP], { check: false });
-    return r.code === 0;
+    return (await lab.ping(hosts.x, VIP, { timeoutMs: 1000 })).received === 1;
   }
   async function sysctl(h: LabHost, key: string): Promise<string> {
     return (await lab.exec(h, ['cat', `/proc/sys/${key}`])).stdout.trim();
