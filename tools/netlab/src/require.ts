@@ -50,7 +50,6 @@ export function requireLab(): boolean {
 /** The Debian package of each tool lab tests use (what to install when it is missing). */
 const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   ethtool: 'ethtool',
-  ping: 'iputils-ping',
   arping: 'iputils-arping',
   curl: 'curl',
 };
@@ -70,7 +69,8 @@ export function onPath(name: string): boolean {
 }
 
 /**
- * For lab tests that run a tool inside the lab (`ethtool`, `ping`, `arping`…): true when every one is
+ * For lab tests that run a program inside the lab (`ethtool`, `curl`…; for ping and arping use the lab's own,
+ * {@link requireOwnTools}): true when every one is
  * installed. When one is not: throws under `CI=true` (`NETLAB_UNAVAILABLE`: the test must fail), otherwise
  * prints one line naming what is skipped and what is missing, and returns false (skip).
  * @param what - the tests that need them, for the printed line
