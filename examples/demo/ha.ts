@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Director } from '@lvskit/director';
 import { TestNetwork } from '@lvskit/director/testing';
 import { applyDrRealServer } from '@lvskit/forwarders';
-import { buildSegmentLab, type LabProcess } from '@lvskit/netlab';
+import { buildSegmentLab, type LabProcess, progress } from '@lvskit/netlab';
 import { haDirector } from '../ha-director/director.js';
 
 const VIP = '198.18.0.100';
@@ -84,11 +84,15 @@ export async function runHaDemoLab(): Promise<void> {
     return () => clearInterval(timer);
   };
   const stops: (() => void)[] = [];
+  // On a terminal, one line on stderr while the real servers are set up (netlab's progress; nothing when piped).
+  const setup = progress('demo: setting up', { total: 2 });
   try {
     for (const rs of [hosts.rs1, hosts.rs2]) {
+      setup.step(`real server ${rs.name}: VIP on lo, ARP quiet, HTTP server`);
       await applyDrRealServer({ vips: [VIP], netns: rs.ns });
       procs.push(await lab.httpServer(rs, 80, rs.name));
     }
+    setup.done();
     const start = (host: typeof hosts.dir1, priority: number) =>
       lab.spawn(host, [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx', main, String(priority)]);
     const a = start(hosts.dir1, 150);
@@ -119,6 +123,7 @@ export async function runHaDemoLab(): Promise<void> {
     await c.stop();
     await b.stop();
   } finally {
+    setup.done();
     for (const s of stops) s();
     await lab.destroy();
   }

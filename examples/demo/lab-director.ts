@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ipvs, runIpvsadm } from '@lvskit/core';
 import { applyDrRealServer, createDatapath } from '@lvskit/forwarders';
 import { nativeUnavailableReason } from '@lvskit/native';
-import { buildSegmentLab, type LabHost, labUnavailableReason } from '@lvskit/netlab';
+import { buildSegmentLab, type LabHost, labUnavailableReason, progress } from '@lvskit/netlab';
 
 const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
 const paint = (code: number, s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -56,10 +56,13 @@ export async function runLabDirectorDemo(): Promise<void> {
 
   console.log(dim('building the lab (6 network namespaces, 4 HTTP servers)…'));
   const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1', 'rs2', 'rs3', 'rs4'] });
+  // On a terminal, one line on stderr says which set-up step runs (netlab's progress; nothing when piped).
+  const setup = progress('demo: setting up', { total: 2 });
   try {
     const names = ['rs1', 'rs2', 'rs3', 'rs4'] as const;
     const servers = names.map((n) => hosts[n]);
     // Each real server: VIP on lo, ARP quiet (lvs_server.sh); no undo needed, its namespace is deleted.
+    setup.step('real servers rs1–rs4: VIP on lo, ARP quiet, HTTP servers');
     await Promise.all(
       servers.map(async (rs) => {
         await applyDrRealServer({ vips: [VIP], netns: rs.ns });
@@ -67,6 +70,7 @@ export async function runLabDirectorDemo(): Promise<void> {
       }),
     );
     // The client's veth leaves TCP checksums to offload; the datapath completes them (no ethtool needed).
+    setup.step('the director: datapath on eth0, IPVS service and real servers');
     const mac = (h: LabHost) => h.interfaces.get('eth0')?.mac ?? '';
     const datapath = createDatapath({
       ifname: 'eth0',
@@ -81,6 +85,7 @@ export async function runLabDirectorDemo(): Promise<void> {
       .realServer('web', { address: ip.rs2, method: 'route', weight: 2 })
       .realServer('web', { address: ip.rs3, method: 'route', weight: 1 })
       .start({ packets: datapath });
+    setup.done();
     const started = Date.now();
     const elapsed = () => Math.round((Date.now() - started) / 1000);
     const log: string[] = [];
@@ -183,6 +188,7 @@ export async function runLabDirectorDemo(): Promise<void> {
       await lvs.stop().catch(() => {});
     }
   } finally {
+    setup.done();
     process.off('SIGINT', onSigint);
     await lab.destroy();
   }

@@ -25,6 +25,7 @@ export {
 } from './lab.js';
 export { offloadsOn } from './offload.js';
 export type { CommandResult, RunOptions } from './proc.js';
+export { Progress, type ProgressOptions, type ProgressStream, progress } from './progress.js';
 export { labUnavailableReason, noteSkip, onPath, requireLab, requireOwnTools, requireTools } from './require.js';
 export { PREFIX_PATTERN, STATE_DIR } from './state.js';
 export {

@@ -6,6 +6,10 @@
 import { LvsError } from '@lvskit/base';
 import { hostAddress } from './address.js';
 import { createLab, type Lab, type LabHost, type LabOptions, type LabSegment } from './lab.js';
+import { progress } from './progress.js';
+
+/** On a terminal, the builders show what they are building on one line of stderr (`src/progress.ts`). */
+const LABEL = 'netlab: building the lab';
 
 /** Options of {@link buildSegmentLab}. */
 export interface SegmentLabOptions<N extends string> {
@@ -49,7 +53,8 @@ async function guarded<T>(lab: Lab, build: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Builds `hosts` on one L2 segment (a bridge in its own namespace), `eth0` in each.
+ * Builds `hosts` on one L2 segment (a bridge in its own namespace), `eth0` in each. On a terminal it shows
+ * its progress on stderr.
  * @example const { lab, hosts, ip } = await buildSegmentLab({ hosts: ['client', 'director', 'rs1'] });
  */
 export async function buildSegmentLab<const N extends string>(
@@ -61,12 +66,19 @@ export async function buildSegmentLab<const N extends string>(
   if (new Set(options.hosts).size !== options.hosts.length) {
     throw new LvsError('NETLAB_BAD_NAME', 'netlab: host names must be unique');
   }
-  const lab = await createLab(labOptions);
+  const p = progress(LABEL, { total: 2 + options.hosts.length });
+  p.step('sweeping stale labs');
+  const lab = await createLab(labOptions).catch((err) => {
+    p.done();
+    throw err;
+  });
   return guarded(lab, async () => {
+    p.step(`segment ${options.segment ?? 'lan'}`);
     const segment = await lab.addSegment(options.segment ?? 'lan');
     const hosts = {} as Record<N, LabHost>;
     const ip = {} as Record<N, string>;
     for (const [i, name] of options.hosts.entries()) {
+      p.step(`host ${name}`);
       const cidr = addresses[i]!;
       const host = await lab.addHost(name, {
         forwarding: options.forwarding?.includes(name) ?? false,
@@ -77,7 +89,7 @@ export async function buildSegmentLab<const N extends string>(
       ip[name] = plain(cidr);
     }
     return { lab, segment, hosts, ip, prefixLength: Number(subnet.split('/')[1] ?? 32) };
-  });
+  }).finally(() => p.done());
 }
 
 /** Options of {@link buildTwoSegmentLab}. */
@@ -115,7 +127,7 @@ export interface TwoSegmentLab<C extends string, D extends string, S extends str
 /**
  * Builds clients and real servers on two segments with the director(s) between. Clients route the server
  * subnet via the first director; real servers use the first director as default gateway, so NAT replies
- * pass back through it. Directors forward (`ip_forward=1`).
+ * pass back through it. Directors forward (`ip_forward=1`). On a terminal it shows its progress on stderr.
  */
 export async function buildTwoSegmentLab<const C extends string, const D extends string, const S extends string>(
   options: TwoSegmentLabOptions<C, D, S>,
@@ -133,14 +145,21 @@ export async function buildTwoSegmentLab<const C extends string, const D extends
   const clientAddr = options.clients.map((_, i) => hostAddress(clientSubnet, i + 10));
   const serverAddr = options.servers.map((_, i) => hostAddress(serverSubnet, i + 10));
   const ipv6 = options.ipv6 === undefined ? {} : { ipv6: options.ipv6 };
-  const lab = await createLab(labOptions);
+  const p = progress(LABEL, { total: 2 + all.length });
+  p.step('sweeping stale labs');
+  const lab = await createLab(labOptions).catch((err) => {
+    p.done();
+    throw err;
+  });
   return guarded(lab, async () => {
+    p.step('segments clients and servers');
     const clientSegment = await lab.addSegment('clients');
     const serverSegment = await lab.addSegment('servers');
     const hosts = {} as Record<C | D | S, LabHost>;
     const clientSideIp = {} as Record<C | D, string>;
     const serverSideIp = {} as Record<D | S, string>;
     for (const [i, name] of options.directors.entries()) {
+      p.step(`director ${name}`);
       const h = await lab.addHost(name, { forwarding: true, ...ipv6 });
       await lab.connect(h, clientSegment, { ifname: 'eth0', addresses: [dirClient[i]!] });
       await lab.connect(h, serverSegment, { ifname: 'eth1', addresses: [dirServer[i]!] });
@@ -151,6 +170,7 @@ export async function buildTwoSegmentLab<const C extends string, const D extends
     const gwClient = plain(dirClient[0]!);
     const gwServer = plain(dirServer[0]!);
     for (const [i, name] of options.clients.entries()) {
+      p.step(`client ${name}`);
       const h = await lab.addHost(name, ipv6);
       await lab.connect(h, clientSegment, { ifname: 'eth0', addresses: [clientAddr[i]!] });
       await lab.addRoute(h, serverSubnet, gwClient);
@@ -158,6 +178,7 @@ export async function buildTwoSegmentLab<const C extends string, const D extends
       clientSideIp[name] = plain(clientAddr[i]!);
     }
     for (const [i, name] of options.servers.entries()) {
+      p.step(`real server ${name}`);
       const h = await lab.addHost(name, ipv6);
       await lab.connect(h, serverSegment, { ifname: 'eth0', addresses: [serverAddr[i]!] });
       await lab.addRoute(h, 'default', gwServer);
@@ -165,5 +186,5 @@ export async function buildTwoSegmentLab<const C extends string, const D extends
       serverSideIp[name] = plain(serverAddr[i]!);
     }
     return { lab, clientSegment, serverSegment, hosts, clientSideIp, serverSideIp };
-  });
+  }).finally(() => p.done());
 }
