@@ -6,6 +6,7 @@
  * machine is shared). The baseline, measured in the same run, is a `Map<number, number>` keyed by address
  * and port (the fastest plain-JS index for IPv4 keys). Run: `npm run bench -w @lvskit/core`.
  */
+import { progress } from '@lvskit/netlab';
 import { ConnTable } from '../src/conn-table.js';
 import { compileConfig, Ipvs } from '../src/director.js';
 import { createPacketSummary, TCP_ACK, TCP_SYN } from '../src/packet.js';
@@ -176,7 +177,17 @@ function engineRate(n: number): Record<string, string | number> {
   };
 }
 
-const rows = [run(100_000), run(2_000_000)];
+// On a terminal, which measurement runs (one line on stderr, erased before the tables; nothing when piped).
+const p = progress('conn-table bench', { total: 4 });
+p.step('table vs Map, 100k connections');
+const small = run(100_000);
+p.step('table vs Map, 2M connections');
+const rows = [small, run(2_000_000)];
+p.step('engine, 100k connections');
+const rate = engineRate(100_000);
+p.step('engine, 1M connections');
+const rates = [rate, engineRate(1_000_000)];
+p.done();
 console.table(rows);
-console.table([engineRate(100_000), engineRate(1_000_000)]);
+console.table(rates);
 console.log(`node ${process.version}, ${process.arch}`);

@@ -8,6 +8,7 @@
  */
 
 import { checksumUpdate16, checksumUpdateBytes, internetChecksum, pseudoSum4 } from '@lvskit/base';
+import { progress } from '@lvskit/netlab';
 import { Bench } from 'tinybench';
 import {
   createForwardParams,
@@ -100,7 +101,11 @@ for (const [size, frame] of Object.entries(frames)) {
   bench.add(`checksum: full recomputation|${size}`, checksumTask(frame, false));
   bench.add(`checksum: RFC 1624 incremental|${size}`, checksumTask(frame, true));
 }
+// On a terminal, the tasks measured so far (one line on stderr, erased before the table; nothing when piped).
+const p = progress('rewrite bench', { total: bench.tasks.length });
+bench.addEventListener('cycle', (e) => p.step(`measured ${e.task.name.replace('|', ', ')}`));
 await bench.run();
+p.done();
 
 const ns: Record<string, number> = {};
 for (const t of bench.tasks) {

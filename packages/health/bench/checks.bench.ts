@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { type Clock, systemClock } from '@lvskit/base';
+import { progress } from '@lvskit/netlab';
 import {
   type Checker,
   type CheckResult,
@@ -115,7 +116,12 @@ interface Figures {
   failures: number;
 }
 
+// On a terminal, which phase runs (one line on stderr, drawn only at each phase's start so that it does not
+// disturb the event-loop figures; nothing when piped).
+const bar = progress('checks bench', { total: 2 });
+
 async function measure(label: string, start: () => () => void, probes: Probe[]): Promise<Figures> {
+  bar.step(`${label}: ${SECONDS} s`);
   const stop = start();
   // Let warmup spread the first checks over one interval, then measure.
   await new Promise((r) => setTimeout(r, 2 * INTERVAL));
@@ -148,6 +154,7 @@ async function measure(label: string, start: () => () => void, probes: Probe[]):
     checksPerSec: checks / (wall / 1000),
     failures: failed,
   };
+  bar.clear();
   console.log(`${label}: ${JSON.stringify(f)} failures: ${JSON.stringify(reasons)}`);
   return f;
 }

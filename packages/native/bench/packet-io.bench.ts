@@ -5,7 +5,7 @@
  * per-frame system-call cost the batching removes, not the kernel's ceiling. Needs root.
  * Run: `npm run bench -w @lvskit/native`.
  */
-import { createLab, requireLab } from '@lvskit/netlab';
+import { createLab, progress, requireLab } from '@lvskit/netlab';
 import { interfaceInfo, PacketSocket } from '../src/index.js';
 
 if (!requireLab()) process.exit(0);
@@ -70,10 +70,16 @@ try {
     ['batches of 64 (sendmmsg/recvmmsg)', 64, false],
     ['batches of 64 (sendmmsg / TPACKET_V3 rx ring)', 64, true],
   ];
+  // On a terminal, which run is measured (one line on stderr, erased before the table; nothing when piped).
+  const p = progress('packet-io bench', { total: modes.length * ROUNDS });
   for (const [name, batch, ring] of modes) {
-    const runs = Array.from({ length: ROUNDS }, () => run(batch, ring));
+    const runs = Array.from({ length: ROUNDS }, (_, i) => {
+      p.step(`${name}, run ${i + 1} of ${ROUNDS}`);
+      return run(batch, ring);
+    });
     results.push([name, median(runs.map((r) => r.fps)), runs.reduce((s, r) => s + r.drops, 0)]);
   }
+  p.done();
   const base = results[0]![1];
   console.log(`\n${FRAME}-byte frames through one veth pair, median of ${ROUNDS} × ${DURATION_MS} ms\n`);
   console.log('| mode | frames/s | ratio | kernel drops |');

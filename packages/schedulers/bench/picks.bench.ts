@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { progress } from '@lvskit/netlab';
 import { P2cBalancer } from 'load-balancers';
 import { Bench } from 'tinybench';
 import WRRPool from 'wrr-pool';
@@ -168,16 +169,21 @@ if (one >= 0) {
 } else {
   // Isolated: each row in a fresh process, as a director running one scheduler type sees it.
   const isolated: Record<string, number> = {};
+  // On a terminal, which row runs (one line on stderr, erased before the table; nothing when piped).
+  const p = progress('picks bench', { total: rows.length + 1 });
   for (const row of rows) {
+    p.step(row.name);
     const args = [...process.execArgv, fileURLToPath(import.meta.url), '--one', row.name];
     Object.assign(isolated, JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8' })));
   }
   // Mixed: every row in this one process, so shared call sites see all scheduler classes (megamorphic), as in
   // a director whose services use many different schedulers.
+  p.step('all rows in one process');
   const mixed = await measure(
     rows.map((r) => r.name),
     [4096],
   );
+  p.done();
   const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
   const lines = [
     `| scheduler | measured | ${SIZES.map((n) => `${n} servers`).join(' | ')} | 4096 ÷ 8 | 4096, all in one process |`,

@@ -16,7 +16,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSegmentLab, type Lab, type LabHost, type LabProcess, labUnavailableReason } from '@lvskit/netlab';
+import {
+  buildSegmentLab,
+  type Lab,
+  type LabHost,
+  type LabProcess,
+  labUnavailableReason,
+  progress,
+} from '@lvskit/netlab';
 import { masterDownIntervalUs, type VrrpInstanceConfig } from '../src/index.js';
 import { keepalivedConf } from '../test/lab/helpers.js';
 
@@ -221,6 +228,8 @@ try {
     { version: 3, advertInt: 0.1, label: '100 ms' },
     { version: 3, advertInt: 0.01, label: '10 ms' },
   ] as const;
+  // On a terminal, which run is measured (one line on stderr, erased before the table; nothing when piped).
+  const p = progress('takeover bench', { total: cases.length * 2 * RUNS });
   for (const { version, advertInt, label } of cases) {
     const mdi = masterDownIntervalUs(version, 100, advertInt * 1_000_000) / 1000;
     const med: Record<string, number> = {};
@@ -230,6 +239,7 @@ try {
       const toAnswer: number[] = [];
       spuriousTotal[backupKind] = 0;
       for (let r = 0; r < RUNS; r++) {
+        p.step(`v${version} adverts every ${label}, ${backupKind} backup, run ${r + 1} of ${RUNS}`);
         const m = await once(lab, hosts, echoA, ip, backupKind, version, advertInt, r);
         gaps.push(m.wire);
         clientGaps.push(m.client);
@@ -252,6 +262,7 @@ try {
       `| v${version} ${label} | lvskit / keepalived | | ${((med.lvskit as number) / (med.keepalived as number)).toFixed(3)} | | | ${((med['lvskit-client'] as number) / (med['keepalived-client'] as number)).toFixed(3)} | | ${((med['lvskit-answer'] as number) / (med['keepalived-answer'] as number)).toFixed(3)} | |`,
     );
   }
+  p.done();
 } finally {
   for (const e of echo) await e.stop();
   await lab.destroy();
