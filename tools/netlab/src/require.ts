@@ -109,7 +109,7 @@ export function requireOwnTools(what: string, ...tools: (keyof typeof OWN_TOOLS)
   });
   if (reasons.length === 0) return true;
   // The addons build with g++, make and python3 (Debian packages of the same names).
-  const list = `${reasons.join('; ')} (Debian: g++ make python3, then npm install)`;
+  const list = `${reasons.join('; ')}; build them with npm install (Debian: g++ make python3)`;
   if (process.env.CI === 'true') {
     throw new LvsError('NETLAB_UNAVAILABLE', `netlab: ${what} cannot run: ${list} (CI=true: failing)`);
   }
