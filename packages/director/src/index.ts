@@ -35,6 +35,7 @@ export {
   validateConfig,
 } from './director.js';
 export { directorErrorCodes } from './errors.js';
+export { type ImportIpvsadmOptions, type IpvsadmImport, importIpvsadmRules } from './import/ipvsadm.js';
 export type { ImportIssue } from './import/issues.js';
 export {
   type ImportKeepalivedOptions,
