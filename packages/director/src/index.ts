@@ -49,6 +49,8 @@ export {
   type LdirectordDaemonSettings,
   type LdirectordImport,
   type LdirectordImportOptions,
+  type LdirectordKeyword,
+  ldirectordKeywords,
 } from './import/ldirectord.js';
 export type { ImportFileAccess } from './import/lexer.js';
 export {

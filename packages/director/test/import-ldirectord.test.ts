@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { LvsError } from '@lvskit/base';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDirector, importLdirectord, type LdirectordImportOptions, validateConfig } from '../src/index.js';
+import {
+  createDirector,
+  importLdirectord,
+  type LdirectordImportOptions,
+  ldirectordKeywords,
+  validateConfig,
+} from '../src/index.js';
 import { TestNetwork } from '../src/testing/index.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/ldirectord/${name}`, import.meta.url), 'utf8');
@@ -435,6 +441,87 @@ describe('checktype on and off on a director (the real ldirectord checkers, no c
     await net.advance(5_000);
     expect(table()).toEqual(['TCP 198.18.0.100:80: ', 'TCP 198.18.0.100:81: ']);
     await d.stop();
+  });
+});
+
+describe('ldirectordKeywords', () => {
+  const table = ldirectordKeywords();
+  it('lists each keyword once per block, the mapped ones included', () => {
+    const keys = table.map((k) => `${k.block}/${k.keyword}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const k of ['/autoreload', '/fallback', 'virtual/real', 'virtual/checktype', 'virtual/quiescent']) {
+      expect(keys).toContain(k);
+    }
+    expect(table.find((k) => k.block === '' && k.keyword === 'timeout')?.support).toBe('error');
+    expect(table.find((k) => k.block === 'virtual' && k.keyword === 'ops')?.support).toBe('warning');
+    for (const k of table) if (k.support !== 'mapped') expect(k.note).not.toBe('');
+  });
+
+  /** A value each keyword accepts (the warning and error rows take anything). */
+  const VALUE: Record<string, string> = {
+    checktimeout: '5',
+    negotiatetimeout: '5',
+    checkinterval: '5',
+    failurecount: '3',
+    checkcount: '3',
+    fallback: '198.18.2.1:80 gate',
+    fallback6: '[2001:2::99]:80 gate',
+    autoreload: 'yes',
+    supervised: 'yes',
+    fork: 'yes',
+    cleanstop: 'no',
+    quiescent: 'yes',
+    readdquiescent: 'yes',
+    callback: '"/usr/local/bin/cb"',
+    logfile: '"/var/log/ld.log"',
+    real: '198.18.1.2:80 gate',
+    real6: '[2001:2::2]:80 gate',
+    request: '"/"',
+    receive: '"ok"',
+    login: '"u"',
+    passwd: '"p"',
+    database: '"d"',
+    secret: '"s"',
+    checktype: 'negotiate',
+    checkcommand: '"/bin/true"',
+    checkport: '8080',
+    scheduler: 'wlc',
+    persistent: '300',
+    netmask: '255.255.255.0',
+    protocol: 'tcp',
+    service: 'http',
+    httpmethod: 'GET',
+    virtualhost: '"www.example.com"',
+    servicename: '"web"',
+    ops: 'yes',
+  };
+  const cases = table.filter((k) => k.keyword !== 'virtual' && k.keyword !== 'virtual6');
+  it.each(cases.map((k) => [k.block || 'global', k.keyword, k.support] as const))(
+    '%s %s behaves as listed (%s)',
+    (block, keyword, support) => {
+      const six = keyword === 'real6' || keyword === 'fallback6';
+      const section = six
+        ? 'virtual6 = [2001:2::100]:80\n    real6 = [2001:2::1]:80 gate\n'
+        : 'virtual = 198.18.0.100:80\n    real = 198.18.1.1:80 gate\n';
+      const entry = `${keyword} = ${VALUE[keyword] ?? '5'}`;
+      const text = block === 'global' ? `${entry}\n${section}` : `${section}    ${entry}\n`;
+      const line = block === 'global' ? 1 : 3;
+      if (support === 'error') {
+        expect(refused(text).some((m) => m.startsWith(`${line}:`))).toBe(true);
+        return;
+      }
+      const { warnings } = importLdirectord(text);
+      const here = warnings.filter((w) => w.line === line);
+      if (support === 'warning') expect(here.length).toBeGreaterThan(0);
+      else expect(here.filter((w) => /not supported|not carried out|not imported/.test(w.message))).toEqual([]);
+    },
+  );
+
+  it('a keyword outside the table is an unknown command, in both blocks', () => {
+    expect(refused('nosuchkey = 1\n')).toEqual(['1:1: unknown command "nosuchkey"']);
+    expect(refused('virtual = 198.18.0.100:80\n    real = 198.18.1.1:80 gate\n    nosuchkey = 1\n')).toEqual([
+      '3:5: unknown command "nosuchkey"',
+    ]);
   });
 });
 

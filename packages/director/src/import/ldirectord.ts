@@ -70,27 +70,113 @@ interface Pos {
 
 const METHOD: Readonly<Record<string, ForwardingMethod>> = { gate: 'route', masq: 'masq', ipip: 'tunnel' };
 
-/** Directives lvskit accepts and does not carry out: the file runs, these do nothing. */
-const IGNORED_GLOBAL = new Set([
-  'emailalert',
-  'emailalertfreq',
-  'emailalertstatus',
-  'emailalertfrom',
-  'smtp',
-  'execute',
-  'maintenancedir',
-  'fallbackcommand',
-]);
-const IGNORED_VIRTUAL = new Set([
-  'emailalert',
-  'emailalertfreq',
-  'emailalertstatus',
-  'smtp',
-  'monitorfile',
-  'fallbackcommand',
-  'load',
-  'comment',
-]);
+/** One ldirectord.cf keyword and how the importer treats it, for {@link ldirectordKeywords}. */
+export interface LdirectordKeyword {
+  /** `''` for a global directive, `virtual` for one inside a `virtual =` / `virtual6 =` section. */
+  readonly block: '' | 'virtual';
+  /** The keyword. */
+  readonly keyword: string;
+  /** `mapped` into the director config (or the daemon settings); `warning`: accepted and reported, no effect; `error`: refused. */
+  readonly support: 'mapped' | 'warning' | 'error';
+  /** Why, for `warning` and `error`; for `mapped`, the values that are reported or refused, if any. */
+  readonly note: string;
+}
+
+type KeywordTable = Readonly<Record<string, { readonly support: LdirectordKeyword['support']; readonly note: string }>>;
+const mapped = (note = '') => ({ support: 'mapped', note }) as const;
+const ignored = (note: string) => ({ support: 'warning', note }) as const;
+const refusedKeyword = (note: string) => ({ support: 'error', note }) as const;
+
+/**
+ * The global directives the importer knows: a directive not listed is an error (`unknown command`), as in
+ * ldirectord. `warning` entries not handled by a `case` of their own are reported as ignored.
+ */
+const GLOBAL_KEYWORDS: KeywordTable = {
+  virtual: mapped('opens a section: a virtual service (`host:port`; a fwmark number is refused)'),
+  virtual6: mapped('opens a section: an IPv6 virtual service (`[addr]:port`)'),
+  checktimeout: mapped(),
+  negotiatetimeout: mapped(),
+  checkinterval: mapped('also how often autoreload looks at the file'),
+  failurecount: mapped(),
+  checkcount: mapped('deprecated spelling of failurecount (reported as a warning, as ldirectord does)'),
+  fallback: mapped('the sorry server of every IPv4 section without its own'),
+  fallback6: mapped('the sorry server of every IPv6 section without its own'),
+  autoreload: mapped('returned for the daemon: `lvskit run` reloads when the file changes'),
+  supervised: mapped('returned for the daemon (a bare `supervised` is deprecated: a warning)'),
+  fork: mapped("returned for the daemon; with fork = no a section's checkinterval is ignored, as in ldirectord"),
+  cleanstop: mapped('returned for the daemon'),
+  quiescent: mapped('a failed real server keeps weight 0 instead of being removed (inhibitOnFailure)'),
+  callback: mapped('returned for the daemon'),
+  logfile: mapped('returned for the daemon'),
+  readdquiescent: ignored('not carried out: lvskit keeps the table it manages'),
+  emailalert: ignored('lvskit sends no e-mail'),
+  emailalertfreq: ignored('lvskit sends no e-mail'),
+  emailalertstatus: ignored('lvskit sends no e-mail'),
+  emailalertfrom: ignored('lvskit sends no e-mail'),
+  smtp: ignored('lvskit sends no e-mail'),
+  execute: ignored('lvskit does not start other ldirectord configurations'),
+  maintenancedir: ignored('maintenance files are not watched'),
+  fallbackcommand: ignored('no command is run when the real servers are down'),
+  connecttimeout: refusedKeyword('removed from ldirectord in favour of checktimeout and negotiatetimeout'),
+  timeout: refusedKeyword('removed from ldirectord in favour of checktimeout and negotiatetimeout'),
+};
+
+/** The directives of a `virtual =` section the importer knows, on the same terms as {@link GLOBAL_KEYWORDS}. */
+const VIRTUAL_KEYWORDS: KeywordTable = {
+  real: mapped('`address[:port] gate|masq|ipip [weight]`, address ranges `a->b` included (IPv4)'),
+  real6: mapped(),
+  request: mapped(),
+  receive: mapped(),
+  login: mapped(),
+  passwd: mapped(),
+  database: mapped(),
+  secret: mapped(),
+  checktype: mapped(
+    'connect, negotiate, ping, on, off, external or a number; external-perl is refused (it evaluates Perl inside ldirectord)',
+  ),
+  checkcommand: mapped(),
+  checktimeout: mapped(),
+  negotiatetimeout: mapped(),
+  failurecount: mapped(),
+  checkcount: mapped('deprecated spelling of failurecount (reported as a warning, as ldirectord does)'),
+  checkinterval: mapped('only with fork = yes, as in ldirectord (otherwise a warning)'),
+  checkport: mapped(),
+  scheduler: mapped('a scheduler lvskit does not implement is refused'),
+  persistent: mapped(),
+  netmask: mapped('without persistent it is ignored with a warning, as in ldirectord'),
+  protocol: mapped('tcp or udp; fwm is refused: the director config has no fwmark services'),
+  service: mapped(),
+  httpmethod: mapped(),
+  virtualhost: mapped(),
+  fallback: mapped('the sorry server'),
+  fallback6: mapped('the sorry server'),
+  quiescent: mapped('a failed real server keeps weight 0 instead of being removed (inhibitOnFailure)'),
+  servicename: mapped(),
+  ops: ignored('one-packet scheduling is not supported: ops = yes is reported and ignored'),
+  cleanstop: ignored('cleanstop = no is not carried out: lvskit removes what it added on stop'),
+  schedflags: ignored('not imported: set schedulerFlags in the director config'),
+  emailalert: ignored('lvskit sends no e-mail'),
+  emailalertfreq: ignored('lvskit sends no e-mail'),
+  emailalertstatus: ignored('lvskit sends no e-mail'),
+  smtp: ignored('lvskit sends no e-mail'),
+  monitorfile: ignored('check results are not logged to a file'),
+  fallbackcommand: ignored('no command is run when the real servers are down'),
+  load: ignored('load-based weights are not carried out'),
+  comment: ignored('lvskit keeps no comment'),
+  connecttimeout: refusedKeyword('removed from ldirectord in favour of negotiatetimeout'),
+};
+
+/**
+ * Every keyword the ldirectord importer knows, global and per `virtual` section, with how it treats it: the
+ * table the migration guide is generated from. A keyword not listed is an error (`unknown command`), as in
+ * ldirectord.
+ * @returns one entry per block and keyword
+ */
+export function ldirectordKeywords(): readonly LdirectordKeyword[] {
+  const rows = (block: LdirectordKeyword['block'], table: KeywordTable) =>
+    Object.entries(table).map(([keyword, k]) => ({ block, keyword, support: k.support, note: k.note }));
+  return [...rows('', GLOBAL_KEYWORDS), ...rows('virtual', VIRTUAL_KEYWORDS)];
+}
 
 class Report {
   readonly errors: ImportIssue[] = [];
@@ -226,6 +312,10 @@ export function importLdirectord(text: string, options: LdirectordImportOptions 
       );
       continue;
     }
+    if (!Object.hasOwn(GLOBAL_KEYWORDS, d.key) || d.key === 'virtual' || d.key === 'virtual6') {
+      report.error(d.at, `unknown command ${JSON.stringify(d.key)}`);
+      continue;
+    }
     switch (d.key) {
       case 'checktimeout':
       case 'negotiatetimeout':
@@ -271,7 +361,8 @@ export function importLdirectord(text: string, options: LdirectordImportOptions 
         break;
       }
       default:
-        if (IGNORED_GLOBAL.has(d.key)) report.warn(d.at, `${d.key} is not supported by lvskit; ignored`);
+        if (GLOBAL_KEYWORDS[d.key]?.support === 'warning')
+          report.warn(d.at, `${d.key} is not supported by lvskit; ignored`);
         else report.error(d.at, `unknown command ${JSON.stringify(d.key)}`);
     }
   }
@@ -405,6 +496,10 @@ function readVirtualKey(v: Virtual, d: Directive, report: Report): void {
     }
     return Number(m[1]);
   };
+  if (!Object.hasOwn(VIRTUAL_KEYWORDS, key)) {
+    report.error(d.at, `unknown command ${JSON.stringify(key)}`);
+    return;
+  }
   switch (key) {
     case 'real':
     case 'real6':
@@ -533,7 +628,7 @@ function readVirtualKey(v: Virtual, d: Directive, report: Report): void {
       report.warn(d.at, 'schedflags is not imported (set schedulerFlags in the director config)');
       return;
     default:
-      if (IGNORED_VIRTUAL.has(key)) report.warn(d.at, `${key} is not supported by lvskit; ignored`);
+      if (VIRTUAL_KEYWORDS[key]?.support === 'warning') report.warn(d.at, `${key} is not supported by lvskit; ignored`);
       else report.error(d.at, `unknown command ${JSON.stringify(key)}`);
   }
 }
