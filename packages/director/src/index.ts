@@ -60,3 +60,17 @@ export {
   type ServeMetricsOptions,
   serveMetrics,
 } from './metrics.js';
+export {
+  type HistoryJson,
+  type RatePoint,
+  type RateSeries,
+  type StatusCheck,
+  type StatusEvent,
+  type StatusRealServer,
+  type StatusServer,
+  type StatusServerOptions,
+  type StatusService,
+  type StatusSnapshot,
+  type StatusVrrp,
+  serveStatus,
+} from './status/index.js';

@@ -51,8 +51,8 @@ interface Backend {
   weight: number;
 }
 
-/** A real server as the health metrics name it. */
-interface HealthRow {
+/** A real server as the health metrics name it (the status page reads the same rows). @internal */
+export interface HealthRow {
   readonly labels: { service: string; remote_address: string; remote_port: string };
   readonly up: boolean;
   readonly checks: readonly { readonly index: number; readonly type: string; readonly up: boolean }[];
@@ -94,7 +94,8 @@ function serviceLabels(config: {
   };
 }
 
-function canonical(address: string): string {
+/** An address in canonical text (`formatIp(parseIp(…))`). @internal */
+export function canonical(address: string): string {
   return formatIp(parseIp(address));
 }
 
@@ -123,7 +124,11 @@ function readBackends(director: Director): Backend[] {
   return [...sums.values()];
 }
 
-function readHealth(director: Director): HealthRow[] {
+/**
+ * Health of every configured real server, in config order: up or down as the service's controller sees it,
+ * and each check's state. Shared by the metrics and the status page (`status/snapshot.ts`). @internal
+ */
+export function readHealth(director: Director): HealthRow[] {
   const rows: HealthRow[] = [];
   for (const s of director.config.services) {
     const controller = director.health.controller(s.name);

@@ -1,0 +1,16 @@
+/**
+ * The director's live status page: `serveStatus(director, { port })` and the JSON it serves. Only
+ * re-exports.
+ */
+export type { HistoryJson, RatePoint, RateSeries } from './history.js';
+export { type StatusServer, type StatusServerOptions, serveStatus } from './server.js';
+export type {
+  CheckTransition,
+  StatusCheck,
+  StatusEvent,
+  StatusRealServer,
+  StatusService,
+  StatusSnapshot,
+  StatusVrrp,
+  TimelineEvents,
+} from './snapshot.js';
