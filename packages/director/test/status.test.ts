@@ -215,7 +215,7 @@ describe('serveStatus: GET /api/status', () => {
       const lines = s.events.map((e) => [e.type, e.level, e.text] as const);
       expect(lines).toContainEqual(['realServerDown', 'warn', expect.stringMatching(/^http: 198\.18\.1\.2:80 down/)]);
       expect(lines).toContainEqual(['checkerDown', 'warn', expect.stringMatching(/check 0 \(TCP_CHECK\) fails/)]);
-      expect(lines).toContainEqual(['tableChanged', 'info', `table (health): http: ${RS2}:80 weight → weight 0`]);
+      expect(lines).toContainEqual(['tableChanged', 'info', `table (health): http: ${RS2}:80 weight 0`]);
 
       net.checks.set('http', RS1, 80, false);
       await net.advance(5_000);

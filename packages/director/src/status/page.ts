@@ -47,9 +47,10 @@ main{padding:12px 16px 24px;max-width:1500px;margin:0 auto}
 .axis{display:flex;justify-content:space-between;font-size:10px;color:var(--muted)}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:6px 2px 12px;font-size:12px;color:var(--muted)}
 .legend i{display:inline-block;width:14px;height:3px;border-radius:2px;margin-right:5px;vertical-align:middle}
-.cols{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:12px;align-items:start}
+.cols{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);grid-template-rows:auto 1fr;grid-template-areas:"svc vrrp" "svc ev";gap:0 14px;align-items:start}
+#svcbox{grid-area:svc}#vrrpbox{grid-area:vrrp}#evbox{grid-area:ev}
 h2{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin:14px 2px 6px;font-weight:600}
-.cols>div>h2:first-child{margin-top:4px}
+.cols h2{margin-top:4px}#evbox h2{margin-top:14px}
 .svc{margin-bottom:10px;overflow:hidden}
 .svc-head{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 12px;padding:8px 12px;border-bottom:1px solid var(--line)}
 .svc-head .name{font-weight:600;font-size:14px}
@@ -73,9 +74,10 @@ td .why{color:var(--muted);font-size:12px;white-space:normal}
 #events .t{font-family:var(--mono);font-size:11px;color:var(--muted);padding-top:1px}
 #events .x{word-break:break-word}
 .empty{padding:10px 12px;color:var(--muted)}
-@media (max-width:980px){.cols{grid-template-columns:minmax(0,1fr)}.tiles{grid-template-columns:repeat(3,minmax(0,1fr))}}
+@media (max-width:1180px){.cols{grid-template-columns:minmax(0,1fr);grid-template-rows:auto;grid-template-areas:"vrrp" "svc" "ev"}#vrrpbox{margin-bottom:10px}}
+@media (max-width:820px){.tiles{grid-template-columns:repeat(3,minmax(0,1fr))}}
 @media (max-width:640px){header{padding:8px 10px}main{padding:10px}.charts{grid-template-columns:minmax(0,1fr)}
-.tiles{grid-template-columns:repeat(2,minmax(0,1fr))}.opt{display:none}th,td{padding:5px 8px}.svc-head .rates{margin-left:0}
+.tiles{grid-template-columns:repeat(2,minmax(0,1fr))}.tile:last-child{grid-column:span 2}.opt{display:none}td.wrap{white-space:normal;min-width:120px}th,td{padding:5px 6px;font-size:12px}th{font-size:10px}.svc-head{padding:8px 8px}.svc-head .rates{margin-left:0}
 .plot svg{height:90px}}
 `;
 
@@ -170,14 +172,15 @@ const SCRIPT = `
         return '<tr data-vrrp="' + esc(v.instance) + '" data-state="' + esc(v.state) + '"><td><b>' + esc(v.instance) +
           '</b><div class="why mono">' + esc(v.vips.join(' ')) + '</div></td><td>' + badge('s-' + v.state, v.state) +
           '</td><td class="n">' + prio + '</td><td class="opt">' + v.virtualRouterId + '</td><td class="opt mono">' +
-          esc(v.interface) + '</td><td>' + last + '</td></tr>';
+          esc(v.interface) + '</td><td class="wrap">' + last + '</td></tr>';
       }).join('') + '</tbody></table></div>';
   }
 
   // ---------------------------------------------------------------- services
   function rsRow(s, r, sorry) {
     var key = s.name + '|' + r.address + '|' + r.port;
-    var health = r.health === 'unmanaged' ? '<span class="dot"></span><span class="muted">no checks</span>' :
+    var health = sorry ? (r.weight === null ? '<span class="dot"></span><span class="muted">standby</span>' : '<span class="dot up"></span>in use') :
+      r.health === 'unmanaged' ? '<span class="dot"></span><span class="muted">no checks</span>' :
       '<span class="dot ' + r.health + '"></span>' + r.health;
     var weight = r.weight === null ? '<span class="muted" title="not in the IPVS table">out</span>' :
       r.configuredWeight !== null && r.configuredWeight !== r.weight ? '<b>' + r.weight + '</b> <span class="muted">/ ' + r.configuredWeight + '</span>' : String(r.weight);
@@ -307,7 +310,7 @@ const SCRIPT = `
       var total = pathOf(times, hist.total[key], t0, span, ymax, W, H);
       var lines = names.length > 1 ? names.map(function (n) {
         var p = pathOf(times, hist.services[n][key], t0, span, ymax, W, H);
-        return '<path class="svc-line" data-service="' + esc(n) + '" d="' + p.d + '" fill="none" stroke="' + colorOf(n) + '" stroke-width="1.25" vector-effect="non-scaling-stroke"/>';
+        return '<path class="svc-line" data-series="' + esc(n) + '" d="' + p.d + '" fill="none" stroke="' + colorOf(n) + '" stroke-width="1.25" vector-effect="non-scaling-stroke"/>';
       }).join('') : '';
       var svg = '<svg data-chart="' + key + '" data-points="' + total.points + '" viewBox="0 0 ' + W + ' ' + H + '" preserveAspectRatio="none" role="img" aria-label="' + c[1] + '">' +
         grid + (total.area ? '<path class="area" d="' + total.area + '" fill="var(--fill)" stroke="none"/>' : '') + lines +
@@ -395,16 +398,9 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   </section>
   <div id="legend" class="legend"></div>
   <div class="cols">
-    <div>
-      <h2>Virtual services</h2>
-      <div id="services"></div>
-    </div>
-    <div>
-      <h2>VRRP</h2>
-      <div id="vrrp" class="panel"></div>
-      <h2>Events</h2>
-      <div class="panel"><ol id="events"><li class="empty">No events yet.</li></ol></div>
-    </div>
+    <section id="svcbox"><h2>Virtual services</h2><div id="services"></div></section>
+    <section id="vrrpbox"><h2>VRRP</h2><div id="vrrp" class="panel"></div></section>
+    <section id="evbox"><h2>Events</h2><div class="panel"><ol id="events"><li class="empty">No events yet.</li></ol></div></section>
   </div>
 </main>
 <script>${SCRIPT}</script>

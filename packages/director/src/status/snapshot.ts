@@ -329,7 +329,9 @@ function changeText(c: IpvsChange): string {
     case 'removeRealServer':
       return `${c.service}: remove ${formatEndpoint(c.server.address, c.server.port)}`;
     case 'editRealServer':
-      return `${c.service}: ${formatEndpoint(c.server.address, c.server.port)} ${c.fields.join(', ')} → weight ${c.server.weight}`;
+      return c.fields.length === 1 && c.fields[0] === 'weight'
+        ? `${c.service}: ${formatEndpoint(c.server.address, c.server.port)} weight ${c.server.weight}`
+        : `${c.service}: ${formatEndpoint(c.server.address, c.server.port)} ${c.fields.join(', ')} (weight ${c.server.weight})`;
     case 'setTimeouts':
       return `timeouts tcp ${c.tcp} tcpfin ${c.tcpfin} udp ${c.udp}`;
   }
