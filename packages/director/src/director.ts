@@ -180,11 +180,13 @@ interface Compiled {
   /** Override keys of sorry servers: absent until health puts them in. */
   readonly sorry: ReadonlySet<string>;
   /**
-   * Override keys of real servers whose checks start down (ldirectord: a real is added by its first passing
-   * check, ldirectord.in `_status_up`): absent until health puts them in, as health adds but never removes
-   * what it has not added.
+   * Real servers whose checks start down, by override key, with where they start: absent until health puts
+   * them in, as health adds but never removes what it has not added. ldirectord: a real is added by its first
+   * passing check (ldirectord.in `_status_up`). keepalived `alpha`: a checker starts failed, and its real
+   * server is not added until it passes — or is added at weight 0 under `inhibit_on_failure`
+   * (check/ipwrapper.c `init_service_rs`: "In alpha mode, be pessimistic").
    */
-  readonly startDown: ReadonlySet<string>;
+  readonly startDown: ReadonlyMap<string, RealServerOverride>;
 }
 
 function prefixed(issues: IssueList, prefix: readonly (string | number)[], err: unknown): void {
@@ -205,7 +207,7 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
   const issues = new IssueList();
   const weights = new Map<string, number>();
   const sorry = new Set<string>();
-  const startDown = new Set<string>();
+  const startDown = new Map<string, RealServerOverride>();
   const services: { name: string; config: IpvsServiceConfig }[] = [];
   const health: VirtualServiceHealth[] = [];
 
@@ -245,7 +247,15 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
     for (const r of ipvsRealServers) weights.set(overrideKey(s.name, r.address, r.port), r.weight);
     s.realServers.forEach((rs, j) => {
       const r = ipvsRealServers[j]!;
-      if ((rs.checks ?? []).some((c) => c.type === 'LDIRECTORD')) startDown.add(overrideKey(s.name, r.address, r.port));
+      const key = overrideKey(s.name, r.address, r.port);
+      const checks = rs.checks ?? [];
+      if (checks.some((c) => c.type === 'LDIRECTORD')) startDown.set(key, { kind: 'absent' });
+      else if (
+        checks.some((c) => c.type !== 'LDIRECTORD' && (c.alpha ?? rs.timing?.alpha ?? s.health?.timing?.alpha) === true)
+      ) {
+        const inhibit = rs.inhibitOnFailure ?? s.health?.inhibitOnFailure ?? false;
+        startDown.set(key, inhibit ? { kind: 'weight', weight: 0 } : { kind: 'absent' });
+      }
     });
     services.push({
       name: s.name,
@@ -478,7 +488,8 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.#compiled = compiled;
     this.#ports = ports;
     this.clock = ports.clock ?? systemClock;
-    for (const k of [...compiled.sorry, ...compiled.startDown]) this.#overrides.set(k, { kind: 'absent' });
+    for (const k of compiled.sorry) this.#overrides.set(k, { kind: 'absent' });
+    for (const [k, start] of compiled.startDown) this.#overrides.set(k, start);
     this.ipvs = new Ipvs(compiled.ipvs, { clock: this.clock });
     this.ipvs.setOverrides(this.#overrides);
     const c = compiled.config;
@@ -770,8 +781,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
     for (const k of [...overrides.keys()]) if (!next.weights.has(k)) overrides.delete(k);
     for (const k of next.sorry) if (!overrides.has(k) && !previous.sorry.has(k)) overrides.set(k, { kind: 'absent' });
     // A real server new to the table whose checks start down stays out until its first passing check.
-    for (const k of next.startDown)
-      if (!overrides.has(k) && !previous.weights.has(k)) overrides.set(k, { kind: 'absent' });
+    for (const [k, start] of next.startDown) if (!overrides.has(k) && !previous.weights.has(k)) overrides.set(k, start);
     // What can still refuse runs before anything changes: the VRRP source addresses of new or changed
     // instances, then the table's own reload rules (core refuses a reload whole, changing nothing).
     const issues = new IssueList();
