@@ -55,13 +55,21 @@ describe.each(SCHEDULER_NAMES.map((n) => [n]))('%s', (name) => {
       }
     });
     obs.observe({ entryTypes: ['gc'] });
-    await new Promise((r) => setTimeout(r, 20)); // let pending GC entries from the warm-up arrive first
-    gcs.length = 0;
-    const t0 = performance.now();
-    drive(s, handles, 2_000_000);
-    const t1 = performance.now();
-    await new Promise((r) => setTimeout(r, 20));
+    // Up to three measured runs, the first clean one passes. On a loaded machine the optimising compiler can
+    // finish after the warm-up, and the not-yet-optimised code boxes numbers for a while; a real allocation
+    // in the code under test (2 million calls, 32 MB at 16 bytes a call) scavenges in every run.
+    const runs: number[][] = [];
+    for (let run = 0; run < 3; run++) {
+      await new Promise((r) => setTimeout(r, 20)); // let pending GC entries from before arrive first
+      gcs.length = 0;
+      const t0 = performance.now();
+      drive(s, handles, 2_000_000);
+      const t1 = performance.now();
+      await new Promise((r) => setTimeout(r, 20));
+      runs.push(gcs.filter((t) => t >= t0 && t <= t1));
+      if (runs.at(-1)!.length === 0) break;
+    }
     obs.disconnect();
-    expect(gcs.filter((t) => t >= t0 && t <= t1)).toEqual([]);
+    expect(runs.at(-1)).toEqual([]);
   });
 });
