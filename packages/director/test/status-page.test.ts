@@ -151,10 +151,10 @@ describe.skipIf(!canRun())('the status page in headless chromium', () => {
         .waitFor();
 
       // The charts have drawn points (the total line of each), with traffic in them.
-      await page.waitForFunction(() =>
-        ['cps', 'pps', 'bps'].every(
-          (k) => Number(document.querySelector(`svg[data-chart="${k}"]`)?.getAttribute('data-points')) >= 3,
-        ),
+      // (Page-side code as strings: this project's compiler has no DOM types.)
+      await page.waitForFunction(
+        `['cps', 'pps', 'bps'].every((k) =>
+          Number(document.querySelector('svg[data-chart="' + k + '"]')?.getAttribute('data-points')) >= 3)`,
       );
       for (const k of ['cps', 'pps', 'bps']) {
         const d = await page.locator(`svg[data-chart="${k}"] path.total`).getAttribute('d');
@@ -165,10 +165,10 @@ describe.skipIf(!canRun())('the status page in headless chromium', () => {
       // Readable at 1000px and on a phone: nothing wider than the screen (at 1000px not even a table), the
       // phone's tables scroll in their own boxes.
       const overflow = () =>
-        page.evaluate(() => ({
+        page.evaluate<{ page: number; tables: number }>(`({
           page: document.documentElement.scrollWidth - window.innerWidth,
           tables: [...document.querySelectorAll('.scroll')].filter((e) => e.scrollWidth > e.clientWidth).length,
-        }));
+        })`);
       expect(await overflow()).toEqual({ page: 0, tables: 0 });
       await page.setViewportSize({ width: 390, height: 900 });
       expect((await overflow()).page).toBe(0);

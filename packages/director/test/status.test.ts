@@ -6,7 +6,15 @@
  */
 import { createPacketSummary, DIR_IN, TCP_SYN } from '@lvskit/core';
 import { describe, expect, it } from 'vitest';
-import { defineConfig, type HistoryJson, type StatusEvent, type StatusSnapshot, serveStatus } from '../src/index.js';
+import {
+  defineConfig,
+  type HistoryJson,
+  LvsError,
+  type StatusEvent,
+  type StatusSnapshot,
+  serveStatus,
+} from '../src/index.js';
+import { describeEvent } from '../src/status/snapshot.js';
 import { TestNetwork } from '../src/testing/index.js';
 
 const VIP = '198.18.0.100';
@@ -261,6 +269,61 @@ describe('serveStatus: GET /api/status', () => {
   });
 });
 
+describe('serveStatus: the timeline', () => {
+  it('shows every kind of director event: recovery, quorum, reload, warnings, stop', async () => {
+    const { net, d, server } = await running();
+    try {
+      const base = statusConfig(150);
+      // A failing notify_down script makes health warn.
+      net.commands.answer(() => ({ code: 1, stderr: 'nope' }));
+      const withScript = defineConfig({
+        ...base,
+        services: [
+          {
+            ...base.services[0],
+            realServers: base.services[0].realServers.map((r) => ({ ...r, notifyDown: '/usr/local/bin/rs-down' })),
+          },
+          base.services[1],
+        ],
+      });
+      await d.reload(withScript);
+      net.checks.set('http', RS1, 80, false);
+      net.checks.set('http', RS2, 80, false);
+      await net.advance(3_000);
+      net.checks.set('http', RS1, 80, true);
+      net.checks.set('http', RS2, 80, true);
+      await net.advance(3_000);
+      // A service dropped by a reload.
+      await d.reload(defineConfig({ ...withScript, services: [withScript.services[0]] }));
+      await d.stop();
+      const s = await getJson<StatusSnapshot>(`${server.url}api/status`);
+      const text = (type: string) => s.events.filter((e) => e.type === type).map((e) => e.text);
+      expect(text('reloaded')).toEqual(['reloaded: 0 changes', 'reloaded: 1 change']);
+      expect(text('tableChanged')).toContain('table (reload): remove service dns');
+      expect(text('warning')).toContainEqual(expect.stringMatching(/^health: script .*rs-down.*/));
+      expect(text('realServerUp').sort()).toEqual([`http: ${RS1}:80 up (ok)`, `http: ${RS2}:80 up (ok)`]);
+      expect(text('checkerUp')).toHaveLength(2);
+      expect(text('quorumDown')).toEqual(['http: quorum lost (live weight 0, quorum 2)']);
+      expect(text('quorumUp')).toEqual(['http: quorum up (live weight 2, quorum 2)']);
+      expect(s.events.at(-1)).toMatchObject({ type: 'stopped', text: 'director stopped', level: 'warn' });
+      expect(text('vrrpTransition').at(-1)).toBe('VI_1: MASTER -> INIT (shutdown), priority 150');
+      expect(s.lifecycle).toBe('stopped');
+      expect(s.services.map((x) => x.name)).toEqual(['http']);
+      expect(s.lastEventSeq).toBe(s.events.at(-1)!.seq);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('words an error with its code', () => {
+    const error = new LvsError('VRRP_TRANSPORT_FAILED', 'send failed');
+    expect(describeEvent('error', { source: 'vrrp', error })).toEqual({
+      level: 'error',
+      text: 'vrrp: VRRP_TRANSPORT_FAILED: send failed',
+    });
+  });
+});
+
 describe('serveStatus: GET /api/history', () => {
   it('samples connections, packets and bytes per second, per service and in total, in a ring', async () => {
     const net = new TestNetwork();
@@ -321,6 +384,10 @@ describe('serveStatus: GET /api/events', () => {
       const second = await stream.next<StatusSnapshot>((e) => e.event === 'snapshot');
       expect(second.now).toBe(6_000);
       expect(second.sampledAt).toBe(6_000);
+      // The first snapshot carries the timeline; the later ones only its newest seq (events come one by one).
+      expect(first.events.length).toBeGreaterThan(0);
+      expect(second.events).toEqual([]);
+      expect(second.lastEventSeq).toBe(first.events.at(-1)!.seq);
 
       net.checks.set('http', RS2, 80, false);
       await net.advance(2_000);

@@ -352,8 +352,8 @@ const SCRIPT = `
   source.addEventListener('snapshot', function (m) {
     snap = JSON.parse(m.data);
     lastSnapshotAt = Date.now();
-    var maxSeq = snap.events.length ? snap.events[snap.events.length - 1].seq : 0;
-    if (events.length && maxSeq < events[events.length - 1].seq) { events = []; seen = {}; }
+    // A restarted server numbers its events from 1 again: start the timeline over.
+    if (events.length && snap.lastEventSeq < events[events.length - 1].seq) { events = []; seen = {}; }
     snap.events.forEach(addEvent);
     events.sort(function (a, b) { return a.seq - b.seq; });
     appendSample();

@@ -155,8 +155,13 @@ export interface StatusSnapshot {
   readonly rate: RatePoint | null;
   /** The sample time of `rate` and of each service's `rate`, or null before the first. */
   readonly sampledAt: number | null;
-  /** Recent events, oldest first. */
+  /**
+   * Recent events, oldest first. The SSE stream's snapshots after its first carry none: those events come as
+   * `director` events.
+   */
   readonly events: readonly StatusEvent[];
+  /** The `seq` of the newest event so far (0 before any). */
+  readonly lastEventSeq: number;
 }
 
 /** What the status server tracks beside the director: transitions, reasons, samples, events. */
@@ -169,8 +174,10 @@ export interface SnapshotExtras {
   readonly reasons: ReadonlyMap<string, string>;
   /** The newest sample. */
   readonly latest: { at: number; total: RatePoint; services: Record<string, RatePoint> } | undefined;
-  /** Recent events. */
+  /** Recent events to include. */
   readonly events: readonly StatusEvent[];
+  /** The `seq` of the newest event. */
+  readonly lastEventSeq: number;
 }
 
 /** The key of a real server in the snapshot's maps. */
@@ -312,6 +319,7 @@ export function statusSnapshot(director: Director, extras: SnapshotExtras): Stat
     rate: extras.latest?.total ?? null,
     sampledAt: extras.latest?.at ?? null,
     events: extras.events,
+    lastEventSeq: extras.lastEventSeq,
   };
 }
 
