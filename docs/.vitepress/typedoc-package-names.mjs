@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * A typedoc plugin for the docs site: typedoc names each entry point's module after its path
- * (`director/src`); this names it after its package (`@lvskit/director`), as a reader imports it.
+ * (`director/src`, `director/src/testing`); this names it after the package export a reader imports
+ * (`@lvskit/director`, `@lvskit/director/testing`).
  */
 import { Converter } from 'typedoc';
 
@@ -9,8 +10,8 @@ import { Converter } from 'typedoc';
 export function load(app) {
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     for (const mod of context.project.children ?? []) {
-      const m = /^([a-z-]+)\/src$/.exec(mod.name);
-      if (m) mod.name = `@lvskit/${m[1]}`;
+      const m = /^([a-z-]+)\/src(?:\/(testing|cli))?$/.exec(mod.name);
+      if (m) mod.name = m[2] ? `@lvskit/${m[1]}/${m[2]}` : `@lvskit/${m[1]}`;
     }
   });
 }

@@ -101,7 +101,7 @@ const GLOBAL_KEYWORDS: KeywordTable = {
   checkcount: mapped('deprecated spelling of failurecount (reported as a warning, as ldirectord does)'),
   fallback: mapped('the sorry server of every IPv4 section without its own'),
   fallback6: mapped('the sorry server of every IPv6 section without its own'),
-  autoreload: mapped('returned for the daemon: `lvskit run` reloads when the file changes'),
+  autoreload: mapped('returned for the daemon, which reloads when the file changes'),
   supervised: mapped('returned for the daemon (a bare `supervised` is deprecated: a warning)'),
   fork: mapped("returned for the daemon; with fork = no a section's checkinterval is ignored, as in ldirectord"),
   cleanstop: mapped('returned for the daemon'),
