@@ -6,12 +6,13 @@
  * at build time, so links into it may only name its index or a package's index, which exist whenever the package
  * does. `npm run docs` checks the same pages again with VitePress's own dead-link check.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { docsDir, markdownFiles } from './docs-pages.js';
 
 const root = join(import.meta.dirname, '..');
-const docs = join(root, 'docs');
+const docs = docsDir;
 
 /**
  * VitePress 1.6's heading slug (`slugify` in vitepress/dist/node, from @mdit-vue/shared), applied by
@@ -106,17 +107,6 @@ function linksOf(text: string): Link[] {
   return out;
 }
 
-function markdownFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === 'node_modules' || e.name === '.vitepress' || e.name === 'api') continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...markdownFiles(p));
-    else if (e.name.endsWith('.md')) out.push(p);
-  }
-  return out.sort();
-}
-
 /** The page a link's path names, as VitePress resolves it. */
 function pageOf(from: string, path: string): string {
   const base = path.startsWith('/') ? join(docs, path) : join(dirname(from), path);
@@ -184,7 +174,7 @@ const readPage = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8'
 
 describe('docs internal links', () => {
   it('every link of docs/**/*.md resolves to a page and a heading', () => {
-    const files = new Map(markdownFiles(docs).map((f) => [f, readFileSync(f, 'utf8')]));
+    const files = new Map(markdownFiles().map((f) => [f, readFileSync(f, 'utf8')]));
     expect(files.size).toBeGreaterThan(5);
     expect(brokenLinks(files, readPage)).toEqual([]);
   });

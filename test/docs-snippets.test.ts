@@ -3,24 +3,13 @@
  * against the packages' sources, with the project's strict compiler options: the getting-started director and
  * the other examples a reader copies cannot drift from the API. Each block is its own module.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { markdownFiles } from './docs-pages.js';
 
 const root = join(import.meta.dirname, '..');
-const docs = join(root, 'docs');
-
-function markdownFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === 'node_modules' || e.name === '.vitepress' || e.name === 'api') continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...markdownFiles(p));
-    else if (e.name.endsWith('.md')) out.push(p);
-  }
-  return out.sort();
-}
 
 interface Snippet {
   readonly file: string;
@@ -44,7 +33,7 @@ function checkedSnippets(text: string, file: string): Snippet[] {
   return out;
 }
 
-const snippets = markdownFiles(docs).flatMap((f) => checkedSnippets(readFileSync(f, 'utf8'), relative(root, f)));
+const snippets = markdownFiles().flatMap((f) => checkedSnippets(readFileSync(f, 'utf8'), relative(root, f)));
 // Inside the repository, so that `@lvskit/*` resolve through the workspace's node_modules.
 mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
 const dir = mkdtempSync(join(root, 'node_modules', '.cache', 'docs-snippets-'));
