@@ -9,11 +9,16 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitepress';
 
 const api = join(import.meta.dirname, '..', 'api', '@lvskit');
-/** One sidebar entry per package the API reference was generated for. */
+/** One sidebar entry per package (and its `/testing` subpath) the API reference was generated for. */
 const apiPackages = existsSync(api)
   ? readdirSync(api, { withFileTypes: true })
       .filter((e) => e.isDirectory())
-      .map((e) => ({ text: `@lvskit/${e.name}`, link: `/api/@lvskit/${e.name}/` }))
+      .flatMap((e) => [
+        { text: `@lvskit/${e.name}`, link: `/api/@lvskit/${e.name}/` },
+        ...(existsSync(join(api, e.name, 'testing', 'index.md'))
+          ? [{ text: `@lvskit/${e.name}/testing`, link: `/api/@lvskit/${e.name}/testing/` }]
+          : []),
+      ])
   : [];
 
 export default defineConfig({
