@@ -274,16 +274,14 @@ describe('serveStatus: the timeline', () => {
     const { net, d, server } = await running();
     try {
       const base = statusConfig(150);
+      const [http, dns] = [base.services[0]!, base.services[1]!];
       // A failing notify_down script makes health warn.
       net.commands.answer(() => ({ code: 1, stderr: 'nope' }));
       const withScript = defineConfig({
         ...base,
         services: [
-          {
-            ...base.services[0],
-            realServers: base.services[0].realServers.map((r) => ({ ...r, notifyDown: '/usr/local/bin/rs-down' })),
-          },
-          base.services[1],
+          { ...http, realServers: http.realServers.map((r) => ({ ...r, notifyDown: '/usr/local/bin/rs-down' })) },
+          dns,
         ],
       });
       await d.reload(withScript);
@@ -294,7 +292,7 @@ describe('serveStatus: the timeline', () => {
       net.checks.set('http', RS2, 80, true);
       await net.advance(3_000);
       // A service dropped by a reload.
-      await d.reload(defineConfig({ ...withScript, services: [withScript.services[0]] }));
+      await d.reload(defineConfig({ ...withScript, services: [withScript.services[0]!] }));
       await d.stop();
       const s = await getJson<StatusSnapshot>(`${server.url}api/status`);
       const text = (type: string) => s.events.filter((e) => e.type === type).map((e) => e.text);
