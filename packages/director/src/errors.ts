@@ -9,6 +9,8 @@ declare module '@lvskit/base' {
     DIRECTOR_INVALID_CONFIG: true;
     DIRECTOR_STATE: true;
     DIRECTOR_IMPORT_FAILED: true;
+    DIRECTOR_CONTROL_FAILED: true;
+    DIRECTOR_CONTROL_UNREACHABLE: true;
   }
 }
 
@@ -19,4 +21,8 @@ export const directorErrorCodes = {
   DIRECTOR_STATE: 'A director lifecycle call came at the wrong time (start twice, reload or stop before start).',
   DIRECTOR_IMPORT_FAILED:
     'A keepalived.conf (or another foreign config) could not be imported; each issue carries its file, line and column, as `file:line:col: message`.',
+  DIRECTOR_CONTROL_FAILED:
+    "A control-socket request was refused or failed (bad params, unknown method, socket already served); the server's own code is the error's `cause.code`.",
+  DIRECTOR_CONTROL_UNREACHABLE:
+    'No director answered on the control socket path (not running, wrong path, no answer in time).',
 } as const satisfies Partial<Record<LvsErrorCode, string>>;

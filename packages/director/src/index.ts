@@ -25,6 +25,22 @@ export {
   type VrrpSyncGroupConfig,
 } from './config.js';
 export {
+  type ControlCheck,
+  type ControlCheckResult,
+  type ControlConnectionsParams,
+  type ControlConnectionsResult,
+  type ControlIpvsadmResult,
+  type ControlServeOptions,
+  type ControlServer,
+  type ControlServiceSummary,
+  type ControlStatusResult,
+  type ControlVrrpInstance,
+  controlErrorCode,
+  controlRequest,
+  serveControl,
+} from './control/index.js';
+export { DEFAULT_CONTROL_SOCKET, type LvsadmIo, runLvsadm } from './control/lvsadm.js';
+export {
   type CheckContext,
   createDirector,
   Director,
