@@ -1,10 +1,11 @@
 /**
- * Loading the compiled addon (build/Release/lvskit_native.node), lazily on first use so that importing
+ * Loading the compiled addon (prebuilds/<platform>-<arch>/ when shipped, else build/Release/lvskit_native.node), lazily on first use so that importing
  * this package never fails — on macOS, in an unprivileged unit test, or before the build. Declares the raw
  * shape the C++ side exports. It must never be imported across packages: only this package's wrappers talk
  * to the raw binding.
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { LvsError } from '@lvskit/base';
 
 /** @internal Raw packet socket as the addon constructs it. */
@@ -112,9 +113,12 @@ function load(): Binding {
     );
   }
   // Both src/ and dist/ sit one level below the package root, so one relative path serves both.
+  // node-gyp-build picks prebuilds/<platform>-<arch>/*.node (shipped in the tarball) when it matches this
+  // Node/ABI, else build/Release/lvskit_native.node (built from source by the install script).
   const require = createRequire(import.meta.url);
   try {
-    return require('../build/Release/lvskit_native.node') as Binding;
+    const gypBuild = require('node-gyp-build') as (root: string) => unknown;
+    return gypBuild(fileURLToPath(new URL('..', import.meta.url))) as Binding;
   } catch (err) {
     throw new LvsError(
       'NATIVE_NOT_BUILT',
