@@ -67,10 +67,10 @@ async function lvsadm(socket: string, argv: string[], stdin?: string) {
 async function started() {
   const net = new TestNetwork();
   const d = net.director(config());
-  await d.start();
-  await net.advance(5_000);
   const path = join(dir, 'run', 'lvskit.sock');
   const server = await serveControl(d, { path });
+  await d.start();
+  await net.advance(5_000);
   return { net, d, path, server };
 }
 
@@ -189,16 +189,24 @@ describe('control socket', () => {
       const vrrp = (await controlRequest(path, 'vrrp')) as {
         instance: string;
         state: string;
-        lastTransition?: { reason: string };
+        masterSince?: number;
+        lastTransition?: { to: string; reason: string };
       }[];
-      expect(vrrp[0]?.instance).toBe('VI_1');
+      expect(vrrp[0]).toEqual(expect.objectContaining({ instance: 'VI_1', state: 'MASTER', priority: 100 }));
+      expect(vrrp[0]?.lastTransition?.to).toBe('MASTER');
+      expect(vrrp[0]?.lastTransition?.reason).not.toBe('');
+      expect(typeof vrrp[0]?.masterSince).toBe('number');
       const checks = (await controlRequest(path, 'checks')) as {
+        service: string;
         address: string;
+        port: number;
         up?: boolean;
-        results: { ok: boolean }[];
+        results: { ok: boolean; message: string }[];
       }[];
-      const rs2 = checks.find((c) => c.address.includes(RS2) || JSON.stringify(c).includes(RS2));
-      expect(rs2?.results.at(-1)?.ok).toBe(false);
+      const rs2 = checks.find((c) => c.address === RS2 && c.port === 80);
+      expect(rs2).toEqual(expect.objectContaining({ service: 'http', up: false }));
+      expect(rs2?.results.at(-1)).toEqual(expect.objectContaining({ ok: false, message: 'failed' }));
+      expect(checks.find((c) => c.address === RS1)?.up).toBe(true);
       const human = await lvsadm(path, ['--checks']);
       expect(human.code).toBe(0);
       expect(human.stdout).toContain('DOWN');

@@ -221,8 +221,12 @@ function builtins(director: Director, rec: Recorder): Record<string, (params: un
     checks: async () => {
       const out: ControlCheck[] = [];
       for (const [key, r] of rec.checks) {
-        const [service = '', address = '', port = '0', checker = ''] = key.split(SEP);
-        out.push({ service, address, port: Number(port), checker, up: r.up, results: [...r.results] });
+        // the runner's real server id is `service SEP address:port`, then our SEP and the checker's key
+        const [service = '', server = '', checker = ''] = key.split(SEP);
+        const colon = server.lastIndexOf(':');
+        const address = server.slice(0, colon).replace(/^\[|\]$/g, '');
+        const up = r.up ?? director.health.runner.statusOf(`${service}${SEP}${server}`)?.up;
+        out.push({ service, address, port: Number(server.slice(colon + 1)), checker, up, results: [...r.results] });
       }
       return out;
     },
