@@ -6,9 +6,10 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LvsError } from '@lvskit/base';
+import { formatMac, LvsError } from '@lvskit/base';
 import { ipvsadmTarget, runIpvsadm } from '@lvskit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eth4, ipv4, tcp } from '../../forwarders/test/golden/builder.js';
 import { controlErrorCode, controlRequest, defineConfig, runLvsadm, serveControl } from '../src/index.js';
 import { TestNetwork } from '../src/testing/index.js';
 
@@ -215,6 +216,76 @@ describe('control socket', () => {
       expect(conns.total).toBe(0);
     } finally {
       await server.close();
+    }
+  });
+
+  it('connection query by client and by real server, on frames through the real datapath', async () => {
+    const net = new TestNetwork();
+    const c1 = '198.18.2.1';
+    const c2 = '198.18.2.2';
+    const d = net.director(
+      defineConfig({
+        interfaces: [{ name: 'eth0' }],
+        vips: { web: VIP },
+        neighbours: {
+          [RS1]: '02:00:00:00:01:01',
+          [RS2]: '02:00:00:00:01:02',
+          [c1]: '02:00:00:00:02:01',
+          [c2]: '02:00:00:00:02:02',
+        },
+        services: [
+          {
+            name: 'http',
+            vip: 'web',
+            port: 80,
+            method: 'route',
+            scheduler: 'rr',
+            realServers: [{ address: RS1 }, { address: RS2 }],
+          },
+        ],
+      }),
+      { address: '198.18.0.1', frames: true },
+    );
+    const path = join(dir, 'conn.sock');
+    const server = await serveControl(d, { path });
+    try {
+      await d.start();
+      await net.advance(3_000);
+      const lan = net.frames.get('198.18.0.1')?.get('eth0');
+      if (!lan) throw new Error('no memory interface');
+      const mac = formatMac(lan.mac);
+      const syn = (src: string, smac: string, sport: number) =>
+        eth4(mac, smac, ipv4({ src, dst: VIP, ttl: 64 }, tcp({ sport, dport: 80, flags: 0x02 })));
+      lan.receive(syn(c1, '02:00:00:00:02:01', 40_001));
+      lan.receive(syn(c1, '02:00:00:00:02:01', 40_002));
+      lan.receive(syn(c2, '02:00:00:00:02:02', 40_003));
+      const all = (await controlRequest(path, 'connections')) as { total: number };
+      expect(all.total).toBe(3);
+      const byClient = (await controlRequest(path, 'connections', { client: c1 })) as {
+        total: number;
+        connections: { clientAddress: string; clientPort: number }[];
+      };
+      expect(byClient.connections.map((c) => `${c.clientAddress}:${c.clientPort}`).sort()).toEqual([
+        `${c1}:40001`,
+        `${c1}:40002`,
+      ]);
+      const byRs = (await controlRequest(path, 'connections', { realServer: `${RS2}:80` })) as {
+        connections: { destAddress: string }[];
+      };
+      expect(byRs.connections.length).toBeGreaterThan(0);
+      expect(byRs.connections.every((c) => c.destAddress === RS2)).toBe(true);
+      const limited = (await controlRequest(path, 'connections', { limit: 1 })) as {
+        total: number;
+        connections: unknown[];
+      };
+      expect([limited.total, limited.connections.length]).toEqual([3, 1]);
+      const human = await lvsadm(path, ['--connections', '--client', c2]);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toContain(`${c2}:40003`);
+      expect(human.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    } finally {
+      await server.close();
+      await d.stop();
     }
   });
 
