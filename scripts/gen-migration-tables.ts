@@ -31,8 +31,8 @@ const STATUS: Record<Row['support'], string> = {
 };
 const ORDER: Row['support'][] = ['mapped', 'warning', 'error'];
 
-/** Text safe in a markdown table cell that VitePress also compiles as a Vue template. */
-function cell(text: string): string {
+/** Prose safe in a markdown table cell that VitePress also compiles as a Vue template. */
+function prose(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -42,8 +42,22 @@ function cell(text: string): string {
     .replace(/\|/g, '\\|');
 }
 
+/**
+ * A table cell: prose escaped, `code spans` kept as code (markdown shows their text as is, so only the table's
+ * `|` is escaped there; a span holding `{{`, which Vue would read, is written as escaped prose instead).
+ */
+function cell(text: string): string {
+  return text
+    .split(/(`[^`]+`)/)
+    .map((part) => {
+      if (!/^`[^`]+`$/.test(part)) return prose(part);
+      return part.includes('{{') ? prose(part.slice(1, -1)) : part.replace(/\|/g, '\\|');
+    })
+    .join('');
+}
+
 function code(text: string): string {
-  return text.includes('`') ? cell(text) : `\`${cell(text)}\``;
+  return text.includes('`') ? prose(text) : cell(`\`${text}\``);
 }
 
 /** The generated part of one guide: counts, then one table per block, supported → deviating → unsupported. */

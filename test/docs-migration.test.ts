@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { keepalivedKeywords, ldirectordKeywords } from '@lvskit/director';
 import { describe, expect, it } from 'vitest';
-import { END, migrationTables, START, splice } from '../scripts/gen-migration-tables.js';
+import { END, migrationTables, renderTables, START, splice } from '../scripts/gen-migration-tables.js';
 
 describe('docs/migrate keyword tables', () => {
   const guides = migrationTables();
@@ -37,5 +37,18 @@ describe('docs/migrate keyword tables', () => {
     expect(splice(edited, tables, file)).not.toBe(edited);
     expect(() => splice('no markers here', tables, file)).toThrow(/markers/);
     expect(END).toBe('<!-- generated:keywords:end -->');
+  });
+
+  it('escapes what markdown tables and Vue templates would read, and keeps code spans as code', () => {
+    const out = renderTables(
+      [
+        { block: 'b', keyword: 'k', support: 'error', note: 'use `a->b|c` or <x> {{ y }} | z' },
+        { block: 'b', keyword: 'w', support: 'warning', note: 'code `{{ v }}`' },
+      ],
+      (b) => b,
+    );
+    expect(out).toContain('| `k` | unsupported | use `a->b\\|c` or &lt;x&gt; &#123;&#123; y &#125;&#125; \\| z |');
+    expect(out).toContain('| `w` | deviating | code &#123;&#123; v &#125;&#125; |');
+    expect(out).toContain('| b | 0 | 1 | 1 |');
   });
 });
