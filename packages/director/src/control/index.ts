@@ -112,7 +112,7 @@ function fail(message: string, code = 'DIRECTOR_CONTROL_FAILED'): LvsError {
   return new LvsError('DIRECTOR_CONTROL_FAILED', message, { cause: { code } });
 }
 
-/** The server-side code of a control error (see {@link fail}). */
+/** The server-side code of a control error. */
 export function controlErrorCode(err: unknown): string | undefined {
   if (!(err instanceof LvsError)) return undefined;
   const c = (err.cause as { code?: unknown } | undefined)?.code;
