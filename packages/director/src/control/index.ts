@@ -2,7 +2,7 @@
  * The director's local control socket: NDJSON over a unix socket, one request `{id, method, params}` per
  * line answered by `{id, result}` or `{id, error: {code, message}}`, several requests per connection. Built-in
  * methods: `ipvsadm` (core's runIpvsadm on the live table), `status`, `vrrp`, `checks`, `connections`.
- * The `lvsadm` command ({@link runLvsadm} in ./lvsadm.ts) is its client.
+ * The `lvsadm` command (`runLvsadm` in ./lvsadm.ts) is its client.
  */
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
