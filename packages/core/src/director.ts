@@ -737,6 +737,17 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
   }
 
   /**
+   * The changes {@link Ipvs.reload} would make for `next`, without making them (a dry run). Pure.
+   * @param next - a configuration from `compileConfig`
+   * @param overrides - health's overrides to apply over it (default the current ones)
+   * @returns the changes, as reload would return them
+   */
+  plan(next: CompiledIpvsConfig<Names>, overrides: RealServerOverrides = this.#overrides): readonly IpvsChange[] {
+    assertCompiled(next);
+    return reconcile(this.#effective, next, overrides);
+  }
+
+  /**
    * Replaces the whole configuration with `next` (a keepalived-style reload) as {@link reconcile} says:
    * services and real servers are matched by name and address:port; unchanged ones keep their connections,
    * counters and templates; changed options are edited in place; what is gone is removed. `overrides` (what

@@ -764,6 +764,30 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.emitWith('stopped', () => ({ at: this.clock.now() }));
   }
 
+  /** Health's overrides carried into `next`: kept for kept real servers, new sorry and start-down ones out. */
+  #reloadOverrides(next: Compiled): Map<string, RealServerOverride> {
+    const previous = this.#compiled;
+    const overrides = new Map(this.#overrides);
+    for (const k of [...overrides.keys()]) if (!next.weights.has(k)) overrides.delete(k);
+    for (const k of next.sorry) if (!overrides.has(k) && !previous.sorry.has(k)) overrides.set(k, { kind: 'absent' });
+    // A real server new to the table whose checks start down stays out until its first passing check.
+    for (const [k, start] of next.startDown) if (!overrides.has(k) && !previous.weights.has(k)) overrides.set(k, start);
+    return overrides;
+  }
+
+  /**
+   * The table changes {@link Director.reload} would make for `input`, changing nothing (`lvskit reload
+   * --dry-run`). The config is validated as reload validates it.
+   * @returns the changes, as reload would return them
+   * @throws LvsError `DIRECTOR_INVALID_CONFIG` with every issue, `DIRECTOR_STATE` when not running
+   */
+  async planReload(input: DirectorConfig): Promise<readonly IpvsChange[]> {
+    if (this.#lifecycle !== 'running')
+      throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
+    const next = compile(input, this.#ports);
+    return this.ipvs.plan(next.ipvs, this.#reloadOverrides(next));
+  }
+
   /**
    * Applies a new configuration, validated whole first (a refused one changes nothing): the table is
    * reconciled with what health holds (a server health took out stays out; connections, stats and templates
@@ -777,11 +801,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
       throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
     const next = compile(input, this.#ports);
     const previous = this.#compiled;
-    const overrides = new Map(this.#overrides);
-    for (const k of [...overrides.keys()]) if (!next.weights.has(k)) overrides.delete(k);
-    for (const k of next.sorry) if (!overrides.has(k) && !previous.sorry.has(k)) overrides.set(k, { kind: 'absent' });
-    // A real server new to the table whose checks start down stays out until its first passing check.
-    for (const [k, start] of next.startDown) if (!overrides.has(k) && !previous.weights.has(k)) overrides.set(k, start);
+    const overrides = this.#reloadOverrides(next);
     // What can still refuse runs before anything changes: the VRRP source addresses of new or changed
     // instances, then the table's own reload rules (core refuses a reload whole, changing nothing).
     const issues = new IssueList();
