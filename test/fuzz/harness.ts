@@ -105,21 +105,23 @@ export function mutate<T>(input: T, changes: readonly Mutation[]): unknown {
     const all = paths(root);
     const path = all[m.pick % all.length] as (string | number)[];
     if (path.length === 0) {
-      if (m.kind === 'set') root = m.value;
+      if (m.kind === 'set') root = clone(m.value);
       continue;
     }
     const parent = path.slice(0, -1).reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], root);
     const last = path[path.length - 1] as string | number;
     if (parent === null || typeof parent !== 'object') continue;
     const p = parent as Record<string | number, unknown>;
-    if (m.kind === 'set') p[last] = m.value;
+    // A copy: fast-check may hand the same value object to two mutations, and setting it inside itself
+    // would make a cycle.
+    if (m.kind === 'set') p[last] = clone(m.value);
     else if (m.kind === 'delete') {
       if (Array.isArray(parent)) parent.splice(last as number, 1);
       else delete p[last];
     } else {
       const target = p[last];
       if (target !== null && typeof target === 'object' && !Array.isArray(target))
-        Object.defineProperty(target, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(target, m.key, { value: clone(m.value), enumerable: true, writable: true, configurable: true });
     }
   }
   return root;

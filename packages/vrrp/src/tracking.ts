@@ -443,7 +443,8 @@ function listOf(t: Record<string, unknown>, key: keyof typeof TRACKING_KEYS, nul
     issues.add([key], 'VRRP_INVALID_CONFIG', `${key} (${TRACKING_KEYS[key]}) must be a list, not ${describe(v)}`);
     return [];
   }
-  return v as readonly unknown[];
+  // Array.from: a hole of a sparse list is checked as the undefined it reads as (forEach would skip it).
+  return Array.from(v as readonly unknown[]);
 }
 
 /**
