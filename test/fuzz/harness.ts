@@ -121,7 +121,12 @@ export function mutate<T>(input: T, changes: readonly Mutation[]): unknown {
     } else {
       const target = p[last];
       if (target !== null && typeof target === 'object' && !Array.isArray(target))
-        Object.defineProperty(target, m.key, { value: clone(m.value), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(target, m.key, {
+          value: clone(m.value),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
   }
   return root;
