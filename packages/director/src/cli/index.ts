@@ -8,6 +8,7 @@ import { LvsError, type LvsIssue } from '@lvskit/base';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { DirectorConfig } from '../config.js';
 import { controlRequest } from '../control/index.js';
+import { DEFAULT_CONTROL_SOCKET } from '../control/lvsadm.js';
 import { validateConfig } from '../director.js';
 import { importIpvsadmRules } from '../import/ipvsadm.js';
 import type { ImportIssue } from '../import/issues.js';
@@ -99,7 +100,13 @@ function loadFile(file: string, format: LvskitFormat | undefined): ReturnType<ty
   return { ...loaded, warnings: [...loaded.warnings, ...loaded.refusals] };
 }
 
-const DEFAULT_SOCKET = '/run/lvskit/lvskit.sock';
+const DEFAULT_SOCKET = DEFAULT_CONTROL_SOCKET;
+
+/** Writes each issue of a refused file as `file:line:col: message` (the error itself when it has none). */
+function printIssues(file: string, err: LvsError, io: LvskitIo): void {
+  const issues = err.issues.length > 0 ? err.issues : [{ path: [], code: err.code, message: err.message }];
+  for (const i of issues) io.stderr.write(`${issueLine(file, i as LvsIssue)}\n`);
+}
 
 function port(value: string): number {
   const n = Number(value);
@@ -146,8 +153,7 @@ async function run(file: string, flags: RunFlags, io: LvskitIo): Promise<number>
     );
   } catch (err) {
     if (!LvsError.is(err)) throw err;
-    const issues = err.issues.length > 0 ? err.issues : [{ path: [], code: err.code, message: err.message }];
-    for (const i of issues) io.stderr.write(`${issueLine(file, i as LvsIssue)}\n`);
+    printIssues(file, err, io);
     return 1;
   }
   await daemon.stopped;
@@ -225,8 +231,7 @@ async function check(file: string, opts: { format?: LvskitFormat; json?: boolean
     return loaded.refusals.length === 0 ? 0 : 1;
   } catch (err) {
     if (!LvsError.is(err)) throw err;
-    const issues = err.issues.length > 0 ? err.issues : [{ path: [], code: err.code, message: err.message }];
-    for (const i of issues) io.stderr.write(`${issueLine(file, i as LvsIssue)}\n`);
+    printIssues(file, err, io);
     return 1;
   }
 }
