@@ -39,6 +39,8 @@ export interface Seed003Lab {
   readonly lab: Lab;
   readonly hosts: Record<'dir1' | 'dir2' | 'rs1' | 'rs2' | 'client', LabHost>;
   readonly directors: Record<'dir1' | 'dir2', LabProcess>;
+  /** The real servers' HTTP servers (stop one to fail its TCP_CHECK). */
+  readonly servers: Record<'rs1' | 'rs2', LabProcess>;
   /** Control socket of each daemon (for `LVSKIT_SOCKET=… lvsadm -Ln`). */
   readonly sockets: Record<'dir1' | 'dir2', string>;
   readonly tmp: string;
@@ -67,10 +69,11 @@ export async function startSeed003Lab(print: (line: string) => void = () => {}):
       hosts[n] = await lab.addHost(n);
       await lab.connect(hosts[n], lan, { ifname: 'eth0', addresses: [`${ADDR[n]}/24`] });
     }
-    for (const rs of [hosts.rs1, hosts.rs2]) {
-      await applyDrRealServer({ vips: [ADDR.vip], netns: rs.ns });
-      await lab.httpServer(rs, 80, rs.name);
-    }
+    for (const rs of [hosts.rs1, hosts.rs2]) await applyDrRealServer({ vips: [ADDR.vip], netns: rs.ns });
+    const servers = {
+      rs1: await lab.httpServer(hosts.rs1, 80, 'rs1'),
+      rs2: await lab.httpServer(hosts.rs2, 80, 'rs2'),
+    };
     const backup = join(tmp, 'keepalived-backup.conf');
     writeFileSync(backup, backupConf(readFileSync(CONF, 'utf8')));
     const sockets = { dir1: join(tmp, 'dir1.sock'), dir2: join(tmp, 'dir2.sock') };
@@ -83,7 +86,7 @@ export async function startSeed003Lab(print: (line: string) => void = () => {}):
     await dir1.waitForOutput(/Entering MASTER STATE/, 30_000);
     const dir2 = run(hosts.dir2, backup, sockets.dir2);
     await dir2.waitForOutput(/Entering BACKUP STATE/, 30_000);
-    return { lab, hosts, directors: { dir1, dir2 }, sockets, tmp, destroy };
+    return { lab, hosts, directors: { dir1, dir2 }, servers, sockets, tmp, destroy };
   } catch (e) {
     await destroy();
     throw e;

@@ -2,7 +2,8 @@
  * The seed 003 keepalived.conf (examples/seed-003, the README's `npm run example:seed-003`) in the lab, through the
  * example's own functions: `lvskit run` as real processes in two director namespaces (the seed's MASTER file and
  * the derived BACKUP), DR real servers with real HTTP servers. Checks one MASTER, HTTP through the VIP, `lvsadm -Ln`
- * byte for byte as ipvsadm 1.31 prints this config, the metrics, failover on SIGTERM, and a clean teardown.
+ * byte for byte as ipvsadm 1.31 prints this config, the metrics, failover on SIGTERM, a real server
+ * leaving the table when its HTTP server stops, and a clean teardown.
  */
 import { listNamespacesSync, requireLab } from '@lvskit/netlab';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ function expectedList(counts: Record<string, [number, number]> = {}): string {
 }
 
 describe.runIf(canRun)('lab: the seed 003 keepalived.conf under lvskit run', () => {
-  it('one MASTER serves the VIP, lvsadm -Ln is ipvsadm text, metrics count, the backup takes over on SIGTERM', async () => {
+  it('one MASTER serves the VIP, lvsadm -Ln is ipvsadm text, metrics count, the backup takes over on SIGTERM, a failed real server leaves the table', async () => {
     const s = await startSeed003Lab();
     const prefix = s.lab.prefix;
     const pids = [s.directors.dir1.pid, s.directors.dir2.pid];
@@ -67,6 +68,18 @@ describe.runIf(canRun)('lab: the seed 003 keepalived.conf under lvskit run', () 
         expect(['rs1', 'rs2']).toContain((await fetchIn(lab, hosts.client, `http://${ADDR.vip}/`)).trim());
       const after = lvsadm(s.sockets.dir2, ['-Ln']);
       expect(after.stdout).toContain(`TCP  ${ADDR.vip}:80 wlc persistent 60\n`);
+
+      // A real server's HTTP server stops: its TCP_CHECK fails (delay_loop 6, retry 3 × delay_before_retry 3) and,
+      // without inhibit_on_failure, keepalived removes it from the table; lvsadm shows the other alone.
+      await s.servers.rs1.stop();
+      await directors.dir2.waitForOutput(
+        new RegExp(`Removing service \\[${ADDR.rs1.replaceAll('.', '\\.')}\\]:80`),
+        40_000,
+      );
+      const down = lvsadm(s.sockets.dir2, ['-Ln']);
+      expect(down.stdout).not.toContain(ADDR.rs1);
+      expect(down.stdout).toContain(`  -> ${`${ADDR.rs2}:80`.padEnd(28)} Route   3 `);
+      expect((await fetchIn(lab, hosts.client, `http://${ADDR.vip}/`)).trim()).toBe('rs2');
     } finally {
       await s.destroy();
     }
