@@ -79,7 +79,7 @@ export async function startSeed003Lab(print: (line: string) => void = () => {}):
     const sockets = { dir1: join(tmp, 'dir1.sock'), dir2: join(tmp, 'dir2.sock') };
     const run = (h: LabHost, file: string, sock: string) => {
       const args = ['run', file, '--control-socket', sock, '--metrics-port', String(METRICS_PORT)];
-      print(`ip netns exec ${h.ns} lvskit ${args.join(' ')}`);
+      print(`ip netns exec ${h.ns} node packages/director/bin/lvskit.mjs ${args.join(' ')}`);
       return lab.spawn(h, [...NODE, LVSKIT, ...args]);
     };
     const dir1 = run(hosts.dir1, CONF, sockets.dir1);
@@ -132,11 +132,11 @@ async function main(): Promise<number> {
     const show = async (host: LabHost, url: string, times: number) => {
       for (let i = 0; i < times; i++) {
         cmd(`ip netns exec ${host.ns} curl -s ${url}`);
-        say(await fetchIn(lab, host, url));
+        say((await fetchIn(lab, host, url)).trimEnd());
       }
     };
     say(`\n${hosts.dir1.ns} is MASTER (serves the VIP: ${servesVip(s.directors.dir1)}), ${hosts.dir2.ns} BACKUP`);
-    cmd(`LVSKIT_SOCKET=${s.sockets.dir1} lvsadm -Ln`);
+    cmd(`LVSKIT_SOCKET=${s.sockets.dir1} node packages/director/bin/lvsadm.mjs -Ln`);
     say(lvsadm(s.sockets.dir1, ['-Ln']).stdout.trimEnd());
     await show(hosts.client, `http://${ADDR.vip}/`, 3);
     say('(persistence_timeout 60: one client stays on one real server)');
@@ -166,7 +166,7 @@ async function main(): Promise<number> {
       `${hosts.dir2.ns} entered MASTER after ${Date.now() - start} ms; serves the VIP: ${servesVip(s.directors.dir2)}`,
     );
     await show(hosts.client, `http://${ADDR.vip}/`, 2);
-    cmd(`LVSKIT_SOCKET=${s.sockets.dir2} lvsadm -Ln`);
+    cmd(`LVSKIT_SOCKET=${s.sockets.dir2} node packages/director/bin/lvsadm.mjs -Ln`);
     say(lvsadm(s.sockets.dir2, ['-Ln']).stdout.trimEnd());
     if (keep) {
       say(
@@ -175,7 +175,7 @@ async function main(): Promise<number> {
           .join(' ')}`,
       );
       say(`try: ip netns exec ${hosts.client.ns} curl -s http://${ADDR.vip}/`);
-      say(`     LVSKIT_SOCKET=${s.sockets.dir2} node ${LVSADM} -Ln`);
+      say(`     LVSKIT_SOCKET=${s.sockets.dir2} node packages/director/bin/lvsadm.mjs -Ln`);
       say('Ctrl-C to tear it down');
       await new Promise<void>((r) => process.once('SIGINT', () => r()));
     }
