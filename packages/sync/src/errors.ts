@@ -1,0 +1,21 @@
+/**
+ * The error codes @lvskit/sync adds to `LvsError`, by declaration merging, and their catalogue that
+ * `docs/errors.md` is checked against. This file must never define another error class.
+ */
+import type { LvsErrorCode } from '@lvskit/base';
+
+declare module '@lvskit/base' {
+  interface LvsErrorCodes {
+    /** A connection cannot be written as a sync record of the chosen version (IPv6 in v0, a field out of range). */
+    SYNC_INVALID_RECORD: true;
+    /** A sync message does not fit the buffer it is encoded into. */
+    SYNC_BUFFER_TOO_SMALL: true;
+  }
+}
+
+/** The codes this package throws, with the sentence `docs/errors.md` carries for each. */
+export const syncErrorCodes = {
+  SYNC_INVALID_RECORD:
+    'A connection cannot be written as an IPVS sync record of the chosen version (IPv6 in version 0, a field out of range, a persistence-engine name over 16 bytes).',
+  SYNC_BUFFER_TOO_SMALL: 'An IPVS sync message does not fit the buffer it is encoded into.',
+} as const satisfies Partial<Record<LvsErrorCode, string>>;
