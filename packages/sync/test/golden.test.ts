@@ -54,7 +54,11 @@ function ipvsFields(layers: Layers): Record<string, string[]> {
   const walk = (v: unknown, k: string): void => {
     if (Array.isArray(v)) for (const x of v) walk(x, k);
     else if (v && typeof v === 'object') for (const [kk, vv] of Object.entries(v)) walk(vv, kk);
-    else if (k.startsWith('ipvs.')) (out[k] ??= []).push(String(v));
+    else if (k.startsWith('ipvs.')) {
+      const list = out[k] ?? [];
+      list.push(String(v));
+      out[k] = list;
+    }
   };
   walk(layers.ipvs, 'ipvs');
   return out;
