@@ -719,6 +719,19 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
   }
 
   /**
+   * Marks a real server as draining (a reload is removing it) or not: a draining server's persistence
+   * templates no longer send new connections to it (as with `expire_quiescent_template=1`, for this server
+   * only); its established connections keep flowing. Set its weight to 0 as well so that the scheduler skips
+   * it. Kept across reloads that keep the server.
+   * @throws LvsError `CORE_UNKNOWN_SERVICE` / `CORE_UNKNOWN_REAL_SERVER`
+   */
+  setDraining(name: Names, server: RealServerSelector, draining: boolean): this {
+    const [, d] = this.dest(name, server);
+    d.draining = draining;
+    return this;
+  }
+
+  /**
    * Sets or removes (undefined) the sorry server.
    * @throws LvsError `CORE_UNKNOWN_SERVICE`, `CORE_INVALID_CONFIG`
    */

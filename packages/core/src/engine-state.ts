@@ -73,6 +73,8 @@ export class RealServerState {
   overloaded = false;
   /** `IP_VS_DEST_F_AVAILABLE`: false once deleted (it lingers "in the trash" while entries point at it). */
   available = true;
+  /** Draining (being removed): its persistence templates take no new connections, whatever its weight. */
+  draining = false;
   /** Scheduler handle; -1 for the sorry server. */
   handle: ServerHandle;
   /** Entries bound to it (`refcnt` minus the list's own reference). */

@@ -57,6 +57,7 @@ export {
   type RealServerOverride,
   type RealServerOverrides,
   reconcile,
+  withRealServers,
 } from './reconcile.js';
 export { Stats } from './stats.js';
 export {

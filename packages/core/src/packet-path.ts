@@ -472,6 +472,7 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
     if (
       !dest?.available ||
       (this.settings.expireQuiescentTemplate && dest.weight === 0) ||
+      dest.draining ||
       (dest.sorry && this.hasUsableServer(dest.service))
     ) {
       if (t.getVport(ct) !== 0xffff) t.invalidateTemplate(ct);

@@ -159,6 +159,27 @@ export function reconcile(
 const compiledConfigs = new WeakSet<object>();
 
 /**
+ * A compiled configuration with each service's real servers replaced by `pick(service)` — real servers
+ * taken from compiled configurations (this one or another), possibly with another weight. The director
+ * uses it to keep a real server a reload removes in the table at weight 0 while it drains, and to take it
+ * out afterwards. Pure.
+ * @throws LvsError `CORE_INVALID_CONFIG` when `config` was not returned by `compileConfig`
+ */
+export function withRealServers(
+  config: CompiledIpvsConfig,
+  pick: (service: NormalizedService) => readonly NormalizedRealServer[],
+): CompiledIpvsConfig {
+  assertCompiled(config);
+  const services = config.services.map((s) => {
+    const realServers = pick(s);
+    return realServers === s.realServers ? s : Object.freeze({ ...s, realServers: Object.freeze([...realServers]) });
+  });
+  const out = Object.freeze({ ...config, services });
+  compiledConfigs.add(out);
+  return out;
+}
+
+/**
  * Records that `compileConfig` returned `config` (called by `compileConfig` only), so {@link assertCompiled}
  * can tell it from a look-alike.
  */

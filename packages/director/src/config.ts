@@ -15,6 +15,7 @@ import {
   isUnicast,
   LvsError,
   type LvsPathSegment,
+  MAX_TIMER_DELAY_MS,
   PROTOCOL_NAMES,
   type ProtocolName,
   parseIp,
@@ -215,7 +216,19 @@ export interface DirectorConfig<V extends string = string> {
   readonly maxConnections?: number;
   /** Known MAC addresses by IP (real servers, the clients' router); others are resolved by ARP/NS. */
   readonly neighbours?: Readonly<Record<string, string>>;
+  /**
+   * Drain of real servers a reload removes: the server is set to weight 0 at once (no new connections, and
+   * its persistence templates take no new ones), its established connections keep being forwarded, and it
+   * leaves the table when its ActiveConn + InActConn reach 0 or when `timeoutMs` (milliseconds of the
+   * director's clock, default {@link DEFAULT_DRAIN_TIMEOUT_MS}) has passed. `timeoutMs: 0` removes it at
+   * once, as keepalived and ldirectord do. A removed virtual service is always removed at once (keepalived
+   * `clear_diff_services`), with its connections.
+   */
+  readonly drain?: { readonly timeoutMs?: number };
 }
+
+/** Default drain timeout of a removed real server: 5 minutes. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 300_000;
 
 /**
  * Keeps a config's VIP names as literal types, so a service or instance naming a VIP that does not exist
@@ -261,13 +274,24 @@ export interface NormalizedConfig {
   readonly maxConnections: number | undefined;
   /** Known MACs. */
   readonly neighbours: Readonly<Record<string, string>>;
+  /** Drain timeout of a real server a reload removes, ms (0: removed at once). */
+  readonly drainTimeoutMs: number;
   /** The input this was made from. */
   readonly source: DirectorConfig;
 }
 
 // ------------------------------------------------------------------ validation
 
-const TOP_KEYS = ['interfaces', 'vips', 'services', 'vrrp', 'timeouts', 'maxConnections', 'neighbours'] as const;
+const TOP_KEYS = [
+  'interfaces',
+  'vips',
+  'services',
+  'vrrp',
+  'timeouts',
+  'maxConnections',
+  'neighbours',
+  'drain',
+] as const;
 const TIMEOUT_KEYS = ['tcp', 'tcpfin', 'udp'] as const;
 const IFACE_KEYS = ['name', 'address', 'gateways'] as const;
 const VIP_KEYS = ['address', 'interface'] as const;
@@ -744,8 +768,20 @@ export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
         }
       }
   }
+  const drain = own(c, 'drain');
+  let drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS;
+  if (drain !== undefined) {
+    const d = record(drain, ['drain'], issues, 'drain');
+    if (d) {
+      checkKeys(d, ['timeoutMs'], ['drain'], issues);
+      const t = own(d, 'timeoutMs');
+      integer(t, ['drain', 'timeoutMs'], issues, 'drain.timeoutMs', 0, MAX_TIMER_DELAY_MS);
+      if (typeof t === 'number') drainTimeoutMs = t;
+    }
+  }
   issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
   return Object.freeze({
+    drainTimeoutMs,
     interfaces,
     vips,
     services,

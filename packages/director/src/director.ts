@@ -21,6 +21,7 @@ import {
   type LvsIssue,
   parseIp,
   systemClock,
+  type TimerHandle,
   TypedEmitter,
 } from '@lvskit/base';
 import {
@@ -31,6 +32,7 @@ import {
   type ServiceConfig as IpvsServiceConfig,
   overrideKey,
   type RealServerOverride,
+  withRealServers,
 } from '@lvskit/core';
 import { createDatapath, type Datapath, type DatapathOptions } from '@lvskit/forwarders';
 import {
@@ -126,6 +128,9 @@ export interface RealServerEventRef {
   readonly port: number;
 }
 
+/** How often draining real servers' connection counts are looked at, ms of the director's clock. */
+const DRAIN_CHECK_MS = 1000;
+
 /** Events of a {@link Director}. Payloads are built only when someone listens. */
 export interface DirectorEvents {
   /** `start()` finished. */
@@ -151,7 +156,18 @@ export interface DirectorEvents {
   /** A service lost quorum (its sorry server, if any, takes new connections). */
   quorumDown: { readonly service: string; readonly liveWeight: number; readonly threshold: number };
   /** The IPVS table changed, with why. */
-  tableChanged: { readonly cause: 'health' | 'reload'; readonly changes: readonly IpvsChange[] };
+  tableChanged: { readonly cause: 'health' | 'reload' | 'drain'; readonly changes: readonly IpvsChange[] };
+  /**
+   * A reload removed this real server from the configuration and it drains: weight 0 at once, its
+   * established connections keep flowing, it leaves the table when it has no connections left or at
+   * `timeoutMs` (the director's `drain.timeoutMs`).
+   */
+  realServerDraining: RealServerEventRef & { readonly timeoutMs: number };
+  /**
+   * A draining real server left the table: `drained` (ActiveConn + InActConn reached 0) or `timeout`
+   * (`drain.timeoutMs` passed with connections left; they then go as a removed server's do).
+   */
+  realServerRemoved: RealServerEventRef & { readonly reason: 'drained' | 'timeout' };
   /** `reload()` applied a new configuration. */
   reloaded: { readonly changes: readonly IpvsChange[] };
   /** Something keepalived would log as a warning (a script failed, a config oddity). */
@@ -481,6 +497,9 @@ export class Director extends TypedEmitter<DirectorEvents> {
   #scripts: VrrpScriptSet | undefined;
   readonly #served = new Map<string, string | undefined>();
   #lifecycle: DirectorStatus['lifecycle'] = 'created';
+  /** Real servers draining, by override key. */
+  readonly #draining = new Map<string, { service: string; address: string; port: number; since: number }>();
+  #drainTimer: TimerHandle | undefined;
 
   /** Use {@link createDirector}. @internal */
   constructor(compiled: Compiled, ports: DirectorPorts) {
@@ -574,6 +593,8 @@ export class Director extends TypedEmitter<DirectorEvents> {
 
   #healthSet(service: string, server: HealthServerRef, weight: number): void {
     const key = overrideKey(service, server.address, server.port);
+    // A server no longer configured (draining, or gone) is not health's: an "up" must not restore it.
+    if (!this.#compiled.weights.has(key)) return;
     const configured = this.#compiled.weights.get(key);
     if (configured === weight && !this.#compiled.sorry.has(key)) this.#overrides.delete(key);
     else this.#overrides.set(key, { kind: 'weight', weight });
@@ -581,7 +602,9 @@ export class Director extends TypedEmitter<DirectorEvents> {
   }
 
   #healthRemove(service: string, server: HealthServerRef): void {
-    this.#overrides.set(overrideKey(service, server.address, server.port), { kind: 'absent' });
+    const key = overrideKey(service, server.address, server.port);
+    if (!this.#compiled.weights.has(key)) return;
+    this.#overrides.set(key, { kind: 'absent' });
     this.#applyOverrides();
   }
 
@@ -757,6 +780,9 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.#lifecycle = 'stopped';
     await Promise.all([...this.#groups.map((g) => g.stop()), ...this.#ungrouped().map((r) => r.stop())]);
     for (const vip of [...this.#served.keys()]) this.#serve(vip, undefined, false);
+    this.#drainTimer?.cancel();
+    this.#drainTimer = undefined;
+    this.#draining.clear();
     this.health.stop();
     await this.health.idle();
     if (this.datapath) await this.datapath.close();
@@ -785,7 +811,75 @@ export class Director extends TypedEmitter<DirectorEvents> {
     if (this.#lifecycle !== 'running')
       throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
     const next = compile(input, this.#ports);
-    return this.ipvs.plan(next.ipvs, this.#reloadOverrides(next));
+    const overrides = this.#reloadOverrides(next);
+    return this.ipvs.plan(this.#withDrain(next, overrides).ipvs, overrides);
+  }
+
+  /**
+   * `next`'s table with the real servers it removes from kept services put back at weight 0 to drain (not
+   * when `drain.timeoutMs` is 0, nor for one health holds out of the table), and those still draining that
+   * it does not bring back.
+   */
+  #withDrain(
+    next: Compiled,
+    overrides: ReadonlyMap<string, RealServerOverride>,
+  ): { ipvs: CompiledIpvsConfig; drains: Map<string, { service: string; address: string; port: number }> } {
+    const drains = new Map<string, { service: string; address: string; port: number }>();
+    if (next.config.drainTimeoutMs === 0) return { ipvs: next.ipvs, drains };
+    const current = new Map(this.ipvs.configuration.services.map((s) => [s.name, s]));
+    const ipvs = withRealServers(next.ipvs, (s) => {
+      const was = current.get(s.name);
+      if (!was) return s.realServers;
+      const kept = new Set(s.realServers.map((r) => overrideKey(s.name, r.address, r.port)));
+      const extra = [];
+      for (const r of was.realServers) {
+        const k = overrideKey(s.name, r.address, r.port);
+        if (kept.has(k) || this.#overrides.get(k)?.kind === 'absent' || overrides.has(k)) continue;
+        drains.set(k, { service: s.name, address: r.address, port: r.port });
+        extra.push({ ...r, weight: 0 });
+      }
+      return extra.length === 0 ? s.realServers : [...s.realServers, ...extra];
+    });
+    return { ipvs: drains.size === 0 ? next.ipvs : ipvs, drains };
+  }
+
+  /** Checks the draining real servers now, then again in a second of the director's clock. */
+  #checkDrains(): void {
+    this.#drainTimer = undefined;
+    if (this.#lifecycle !== 'running' || this.#draining.size === 0) return;
+    const now = this.clock.now();
+    const timeout = this.#compiled.config.drainTimeoutMs;
+    const done: [string, 'drained' | 'timeout'][] = [];
+    for (const [k, d] of this.#draining) {
+      const view = this.ipvs.get(d.service).realServers.find((r) => overrideKey(d.service, r.address, r.port) === k);
+      if (!view || view.activeConns + view.inactiveConns === 0) done.push([k, 'drained']);
+      else if (now - d.since >= timeout) done.push([k, 'timeout']);
+    }
+    if (done.length > 0) {
+      const gone = new Set(done.map(([k]) => k));
+      const table = withRealServers(this.ipvs.configuration, (s) =>
+        s.realServers.filter((r) => !gone.has(overrideKey(s.name, r.address, r.port))),
+      );
+      const changes = this.ipvs.reload(table, this.#overrides);
+      for (const [k, reason] of done) {
+        const d = this.#draining.get(k);
+        this.#draining.delete(k);
+        if (d)
+          this.emitWith('realServerRemoved', () => ({
+            service: d.service,
+            address: d.address,
+            port: d.port,
+            reason,
+          }));
+      }
+      if (changes.length > 0) this.emitWith('tableChanged', () => ({ cause: 'drain', changes }));
+    }
+    this.#armDrains();
+  }
+
+  #armDrains(): void {
+    if (this.#drainTimer !== undefined || this.#draining.size === 0 || this.#lifecycle !== 'running') return;
+    this.#drainTimer = this.clock.setTimeout(() => this.#checkDrains(), DRAIN_CHECK_MS);
   }
 
   /**
@@ -802,6 +896,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
     const next = compile(input, this.#ports);
     const previous = this.#compiled;
     const overrides = this.#reloadOverrides(next);
+    const { ipvs: table, drains } = this.#withDrain(next, overrides);
     // What can still refuse runs before anything changes: the VRRP source addresses of new or changed
     // instances, then the table's own reload rules (core refuses a reload whole, changing nothing).
     const issues = new IssueList();
@@ -817,7 +912,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
     issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'cannot reload');
     let changes: readonly IpvsChange[];
     try {
-      changes = this.ipvs.reload(next.ipvs, overrides);
+      changes = this.ipvs.reload(table, overrides);
     } catch (err) {
       if (!LvsError.is(err)) throw err;
       for (const i of err.issues) issues.add(i.path, 'DIRECTOR_INVALID_CONFIG', i.message);
@@ -827,6 +922,23 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.#compiled = next;
     this.#overrides.clear();
     for (const [k, v] of overrides) this.#overrides.set(k, v);
+    // Drain: a real server put back is served again; a newly removed one starts draining.
+    for (const [k, d] of [...this.#draining])
+      if (!drains.has(k)) {
+        this.#draining.delete(k);
+        if (this.ipvs.list().some((s) => s.name === d.service)) {
+          const still = next.weights.has(k);
+          if (still) this.ipvs.setDraining(d.service, { address: d.address, port: d.port }, false);
+        }
+      }
+    const now = this.clock.now();
+    for (const [k, d] of drains) {
+      if (this.#draining.has(k)) continue;
+      this.ipvs.setDraining(d.service, { address: d.address, port: d.port }, true);
+      this.#draining.set(k, { ...d, since: now });
+      this.emitWith('realServerDraining', () => ({ ...d, timeoutMs: next.config.drainTimeoutMs }));
+    }
+    this.#armDrains();
     this.health.apply(next.health);
     this.datapath?.setVips([...next.config.vips.values()].map((v) => v.address));
 

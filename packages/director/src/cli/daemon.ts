@@ -147,6 +147,18 @@ function logEvents(director: Director, log: Logger): void {
       `Remote server [${e.address}]:${e.port} of ${e.service} down: ${e.reason}`,
     ),
   );
+  director.on('realServerDraining', (e) =>
+    log.info(
+      { event: 'realServerDraining', ...e },
+      `Removing service [${e.address}]:${e.port} from ${e.service}: draining (weight 0, timeout ${e.timeoutMs} ms)`,
+    ),
+  );
+  director.on('realServerRemoved', (e) =>
+    log.info(
+      { event: 'realServerRemoved', ...e },
+      `Removed service [${e.address}]:${e.port} from ${e.service}: ${e.reason === 'drained' ? 'no connections left' : 'drain timeout'}`,
+    ),
+  );
   director.on('quorumUp', (e) =>
     log.info({ event: 'quorumUp', ...e }, `Gained quorum ${e.threshold} for VS ${e.service}`),
   );

@@ -55,6 +55,8 @@ const TIMELINE_EVENTS: Record<keyof DirectorEvents, true> = {
   vrrpTransition: true,
   realServerUp: true,
   realServerDown: true,
+  realServerDraining: true,
+  realServerRemoved: true,
   quorumUp: true,
   quorumDown: true,
   tableChanged: true,
