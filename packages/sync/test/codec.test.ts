@@ -16,24 +16,11 @@ import {
   syncMaxLen,
   syncRecordLengthV1,
 } from '../src/index.js';
+import { tcp4 } from './fixtures.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-const tcp4: SyncConn = {
-  family: 4,
-  protocol: 6,
-  flags: 0x0103,
-  state: 1,
-  cport: 12345,
-  vport: 80,
-  dport: 8080,
-  fwmark: 42,
-  timeout: 900,
-  caddr: '198.18.0.1',
-  vaddr: '198.18.0.100',
-  daddr: '198.18.1.10',
-};
 // header: reserved 0, syncid 7, size 44, nr_conns 1, version 1, spare 0
 // record: type 0, proto 6, ver_size 36, flags 0x103, state 1, cport 12345, vport 80, dport 8080, fwmark 42,
 // timeout 900, caddr, vaddr, daddr

@@ -12,6 +12,7 @@ import { internetChecksum } from '@lvskit/base';
 import { requireTools } from '@lvskit/netlab';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeSyncMessages, type SyncConn } from '../src/index.js';
+import { tcp4 } from './fixtures.js';
 
 const canRun = requireTools('the sync tshark golden test', 'tshark');
 
@@ -73,21 +74,6 @@ function dissect(payloads: Uint8Array[]): Record<string, string[]>[] {
   const json = execFileSync('tshark', ['-r', file, '-T', 'json', '-d', 'udp.port==8848,ipvs'], { encoding: 'utf8' });
   return (JSON.parse(json) as { _source: { layers: Layers } }[]).map((p) => ipvsFields(p._source.layers));
 }
-
-const tcp4: SyncConn = {
-  family: 4,
-  protocol: 6,
-  flags: 0x0103,
-  state: 1,
-  cport: 12345,
-  vport: 80,
-  dport: 8080,
-  fwmark: 42,
-  timeout: 900,
-  caddr: '198.18.0.1',
-  vaddr: '198.18.0.100',
-  daddr: '198.18.1.10',
-};
 
 /** The numeric values of one field (tshark prints some in hex). */
 const n = (f: Record<string, string[]> | undefined, k: string): number[] => (f?.[k] ?? []).map(Number);
