@@ -8,6 +8,7 @@
 export { LvsError, type LvsErrorCode, type LvsIssue } from '@lvskit/base';
 export {
   type CheckConfig,
+  DEFAULT_DRAIN_TIMEOUT_MS,
   type DirectorConfig,
   defineConfig,
   type InterfaceConfig,
