@@ -6,9 +6,9 @@
  * install), and each package README's first example runs (native's and vrrp's, which open raw sockets on eth0,
  * are type-checked instead).
  *
- * Nothing is built here: dist/ must be current (`npm run build`; `npm install` builds stale packages through
+ * dist/ is not built here: it must be current (`npm run build`; `npm install` builds stale packages through
  * scripts/prepare.mjs). Native's `prepack` is `prebuildify --napi --strip`, a compile; the pack runs with
- * `--ignore-scripts` and ships the prebuilds/linux-x64/ already made, and fails when there is none.
+ * `--ignore-scripts` and ships prebuilds/linux-x64/, made first by that prepack when it is missing (a fresh clone).
  * Third-party dependencies come from the npm registry (the local cache first); when it cannot be reached the
  * file is skipped with one line, under `CI=true` it fails. `LVSKIT_PACK_SKIP` leaves packages out by name, as in
  * scripts/pack-check.mjs.
@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { noteSkip } from '@lvskit/netlab';
 import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,8 +44,8 @@ const pkgs: Pkg[] = readdirSync(join(root, 'packages'))
   .filter((p) => p.json.private !== true && !skip.has(p.json.name))
   .map((p) => ({ dir: p.dir, short: p.short, name: p.json.name as string }));
 
-function run(cmd: string, args: string[], cwd: string, timeout = 120_000) {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, NODE_OPTIONS: '' } });
+function run(cmd: string, args: string[], cwd: string, timeout = 120_000, env: Record<string, string> = {}) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, NODE_OPTIONS: '', ...env } });
   return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
@@ -77,10 +77,16 @@ describe.runIf(reason === undefined)('packed tarballs in a scratch project', { t
       throw new Error(`no dist/ in ${stale.map((p) => p.name).join(', ')}: run \`npm run build\` first`);
     }
     const prebuilds = join(root, 'packages', 'native', 'prebuilds', 'linux-x64');
-    if (!existsSync(prebuilds) || !readdirSync(prebuilds).some((f) => f.endsWith('.node'))) {
-      throw new Error(
-        'no packages/native/prebuilds/linux-x64/*.node: run `npx prebuildify --napi --strip` in packages/native',
-      );
+    const hasPrebuild = () => existsSync(prebuilds) && readdirSync(prebuilds).some((f) => f.endsWith('.node'));
+    if (!hasPrebuild()) {
+      // What publishing does: native's prepack (`prebuildify --napi --strip`), with Node's own headers when they
+      // sit beside the running node, as scripts/install.mjs builds (no header download).
+      const prefix = dirname(dirname(process.execPath));
+      const nodedir: Record<string, string> = existsSync(join(prefix, 'include', 'node', 'node_api.h'))
+        ? { npm_config_nodedir: prefix }
+        : {};
+      const made = run('npm', ['run', 'prepack', '-w', '@lvskit/native'], root, 300_000, nodedir);
+      if (made.code !== 0 || !hasPrebuild()) throw new Error(`native prepack (prebuildify) failed:\n${made.out}`);
     }
     tmp = mkdtempSync(join(tmpdir(), 'lvskit-tarballs-'));
     const packs = join(tmp, 'packs');
@@ -108,7 +114,7 @@ describe.runIf(reason === undefined)('packed tarballs in a scratch project', { t
     specs = pkgs.flatMap((p) =>
       specifiers(p.name, JSON.parse(readFileSync(join(project, 'node_modules', p.name, 'package.json'), 'utf8'))),
     );
-  }, 170_000);
+  }, 470_000);
 
   afterAll(() => {
     if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
