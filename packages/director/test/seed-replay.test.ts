@@ -77,30 +77,41 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The seed's ldirectord.cf as a started director on the fakes, served on a control socket, and lvsadm against it. */
+async function seedDirector() {
+  const { config } = importLdirectord(CF, {
+    file: 'ldirectord.cf',
+    resolve: (host, family) => (host === 'www.baidu.com' && family === 4 ? '198.51.100.80' : undefined),
+  });
+  const net = new TestNetwork();
+  const d = net.director(config);
+  const path = join(dir, 'lvskit.sock');
+  const control = await serveControl(d, { path });
+  await d.start();
+  await net.advance(3_000);
+  /** One lvsadm invocation over the socket; it must exit 0 with nothing on stderr. */
+  const lvsadm = async (line: string) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await runLvsadm(line.split(' '), {
+      socket: path,
+      stdout: { write: (c: string) => (stdout += c) },
+      stderr: { write: (c: string) => (stderr += c) },
+    });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    return stdout;
+  };
+  const close = async () => {
+    await control.close();
+    await d.stop();
+  };
+  return { net, lvsadm, close };
+}
+
 describe('seed 000 through lvsadm', () => {
   it('ldirectord.cf started, a real server failing its negotiate check, repaired: ipvsadm -ln as in the post', async () => {
-    const { config } = importLdirectord(CF, {
-      file: 'ldirectord.cf',
-      resolve: (host, family) => (host === 'www.baidu.com' && family === 4 ? '198.51.100.80' : undefined),
-    });
-    const net = new TestNetwork();
-    const d = net.director(config);
-    const path = join(dir, 'lvskit.sock');
-    const control = await serveControl(d, { path });
-    const lvsadm = async (line: string) => {
-      let stdout = '';
-      let stderr = '';
-      const code = await runLvsadm(line.split(' '), {
-        socket: path,
-        stdout: { write: (c: string) => (stdout += c) },
-        stderr: { write: (c: string) => (stderr += c) },
-      });
-      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-      return stdout;
-    };
+    const { net, lvsadm, close } = await seedDirector();
     try {
-      await d.start();
-      await net.advance(3_000);
       const started = await lvsadm('-ln');
       expect(normalise(started, true)).toBe(normalise(STARTED, true));
       expect(started).toMatch(/^IP Virtual Server version 1\.2\.1 \(size=\d+\)\n/);
@@ -115,41 +126,23 @@ describe('seed 000 through lvsadm', () => {
       // Never the sorry server while a real server is up (ldirectord adds fallback only when all are down).
       expect(await lvsadm('-ln')).not.toContain('198.51.100.80');
     } finally {
-      await control.close();
-      await d.stop();
+      await close();
     }
   });
 
   it('all real servers failing brings in the fallback server, as ldirectord does', async () => {
-    const { config } = importLdirectord(CF, {
-      file: 'ldirectord.cf',
-      resolve: (host, family) => (host === 'www.baidu.com' && family === 4 ? '198.51.100.80' : undefined),
-    });
-    const net = new TestNetwork();
-    const d = net.director(config);
-    const path = join(dir, 'lvskit.sock');
-    const control = await serveControl(d, { path });
+    const { net, lvsadm, close } = await seedDirector();
     try {
-      await d.start();
-      await net.advance(3_000);
       net.checks.set('*', '192.168.7.201', 80, false);
       net.checks.set('*', '192.168.7.203', 80, false);
       await net.advance(5_000);
-      let stdout = '';
-      expect(
-        await runLvsadm(['-ln'], {
-          socket: path,
-          stdout: { write: (c: string) => (stdout += c) },
-          stderr: process.stderr,
-        }),
-      ).toBe(0);
+      const stdout = await lvsadm('-ln');
       expect(normalise(stdout, true).split('\n').slice(3)).toEqual([
         'TCP 192.168.7.250:80 wrr',
         '-> 198.51.100.80:80 Route 1 0 0',
       ]);
     } finally {
-      await control.close();
-      await d.stop();
+      await close();
     }
   });
 });
