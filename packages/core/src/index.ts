@@ -61,6 +61,14 @@ export {
 } from './reconcile.js';
 export { Stats } from './stats.js';
 export {
+  DEFAULT_SYNC_RULES,
+  F_SYNC,
+  type SyncApplyResult,
+  type SyncedEntry,
+  type SyncRules,
+  type SyncSink,
+} from './sync.js';
+export {
   TCP_DEFAULT_TIMEOUTS,
   TCP_STATE_ACTIVE,
   TCP_STATE_NAMES,
