@@ -88,6 +88,15 @@ export interface SyncedEntry {
 /**
  * What applying one synced entry did: `created` / `updated` an entry; or dropped it because no virtual
  * service matches (`no-service`), the service has no such real server (`no-dest`), the table is full
- * (`table-full`), or a field is out of range (`invalid`).
+ * (`table-full`), a field is out of range (`invalid`), or it is the late expiry message of a connection the
+ * backup already replaced with one to another real server (`stale`: an INACTIVE record whose real server
+ * differs from the existing entry's, which `ip_vs_proc_conn` ignores).
  */
-export type SyncApplyResult = 'created' | 'updated' | 'no-service' | 'no-dest' | 'table-full' | 'invalid';
+export type SyncApplyResult =
+  | 'created'
+  | 'updated'
+  | 'no-service'
+  | 'no-dest'
+  | 'table-full'
+  | 'invalid'
+  | 'stale';
