@@ -20,7 +20,7 @@ import {
   type ProtocolName,
   parseIp,
 } from '@lvskit/base';
-import type { ForwardingMethod, PersistenceConfig } from '@lvskit/core';
+import type { ForwardingMethod, PersistenceConfig, SyncRules } from '@lvskit/core';
 import type {
   Checker,
   KeepalivedCheckerConfig,
@@ -225,6 +225,86 @@ export interface DirectorConfig<V extends string = string> {
    * `clear_diff_services`), with its connections.
    */
   readonly drain?: { readonly timeoutMs?: number };
+  /**
+   * IPVS connection synchronisation (keepalived's `lvs_sync_daemon`): the sync daemons of `@lvskit/sync`,
+   * switched by the VRRP instance named in `instance` as keepalived switches the kernel's, or run in the
+   * fixed `roles` without one. See {@link SyncConfig}.
+   */
+  readonly sync?: SyncConfig;
+}
+
+/**
+ * Which sync daemons run: `follow` the VRRP instance's state (keepalived's `lvs_sync_daemon IF INSTANCE`:
+ * the backup daemon from start and whenever the instance is not MASTER, the master daemon while it is
+ * MASTER, never both), or always the `master`, the `backup` or `both` (keepalived's `lvs_sync_daemon IF`
+ * without an instance starts both, check/check_daemon.c).
+ */
+export type SyncRoles = 'follow' | 'master' | 'backup' | 'both';
+
+/**
+ * The sync block: what the daemons send and listen on, and who decides their role. Every field is optional;
+ * the defaults are ipvsadm's and the kernel's.
+ */
+export interface SyncConfig {
+  /** Multicast interface (`--mcast-interface`); default the followed instance's interface, else the first interface, else `eth0`. */
+  readonly interface?: string;
+  /** Sync id 0..255 (`--syncid`); default the followed instance's virtual_router_id (keepalived), else 0. */
+  readonly syncid?: number;
+  /** Multicast group, IPv4 or IPv6 (`--mcast-group`); default 224.0.0.81. */
+  readonly group?: string;
+  /** UDP port 1..65535 (`--mcast-port`); default 8848. */
+  readonly port?: number;
+  /** Multicast TTL 1..255 (`--mcast-ttl`); default 1. */
+  readonly ttl?: number;
+  /** `sync_maxlen` 1..65507 (`--sync-maxlen`); default from the interface MTU, as the kernel. */
+  readonly maxLen?: number;
+  /** `sync_version` 0 or 1; default 1. */
+  readonly version?: 0 | 1;
+  /** Unicast peers instead of the multicast group: the master sends to each, the backup accepts from them only. */
+  readonly peers?: readonly string[];
+  /** The master's sync rules (the kernel's sync_threshold, sync_period, sync_refresh_period, sync_retries, sync_persist_mode). */
+  readonly rules?: Partial<SyncRules>;
+  /** lvskit's extensions, all off by default (off: exactly the kernel's wire format, so a mixed pair works). */
+  readonly extensions?: {
+    /** Sequence numbers and loss detection. */
+    readonly sequence?: boolean;
+    /** A (re)starting backup asks for, and the master sends, the whole table. */
+    readonly bulkResync?: boolean;
+    /** An HMAC on every datagram, keyed with this text. */
+    readonly hmacKey?: string;
+  };
+  /** The VRRP instance whose state switches the daemons (its name in `vrrp.instances`). */
+  readonly instance?: string;
+  /** Which daemons run: default `follow` with an `instance`, `both` without one. */
+  readonly roles?: SyncRoles;
+}
+
+/** The sync block after validation: every default that does not need the running system filled in. */
+export interface NormalizedSync {
+  /** Multicast interface. */
+  readonly interface: string;
+  /** Sync id. */
+  readonly syncid: number;
+  /** Group, canonical text; undefined = the daemon's default (224.0.0.81). */
+  readonly group: string | undefined;
+  /** Port; undefined = 8848. */
+  readonly port: number | undefined;
+  /** TTL; undefined = 1. */
+  readonly ttl: number | undefined;
+  /** sync_maxlen; undefined = from the MTU. */
+  readonly maxLen: number | undefined;
+  /** Protocol version; undefined = 1. */
+  readonly version: 0 | 1 | undefined;
+  /** Unicast peers, canonical text (empty: multicast). */
+  readonly peers: readonly string[];
+  /** Master rules as given (merged over the kernel's defaults by the daemon). */
+  readonly rules: Partial<SyncRules> | undefined;
+  /** Extensions as given. */
+  readonly extensions: SyncConfig['extensions'];
+  /** The followed VRRP instance. */
+  readonly instance: string | undefined;
+  /** Which daemons run. */
+  readonly roles: SyncRoles;
 }
 
 /** Default drain timeout of a removed real server: 5 minutes. */
@@ -276,6 +356,8 @@ export interface NormalizedConfig {
   readonly neighbours: Readonly<Record<string, string>>;
   /** Drain timeout of a real server a reload removes, ms (0: removed at once). */
   readonly drainTimeoutMs: number;
+  /** The sync daemons' settings, when configured. */
+  readonly sync: NormalizedSync | undefined;
   /** The input this was made from. */
   readonly source: DirectorConfig;
 }
@@ -291,7 +373,25 @@ const TOP_KEYS = [
   'maxConnections',
   'neighbours',
   'drain',
+  'sync',
 ] as const;
+const SYNC_KEYS = [
+  'interface',
+  'syncid',
+  'group',
+  'port',
+  'ttl',
+  'maxLen',
+  'version',
+  'peers',
+  'rules',
+  'extensions',
+  'instance',
+  'roles',
+] as const;
+const SYNC_RULE_KEYS = ['threshold', 'period', 'refreshPeriodMs', 'retries', 'persistMode'] as const;
+const SYNC_EXT_KEYS = ['sequence', 'bulkResync', 'hmacKey'] as const;
+const SYNC_ROLES: readonly SyncRoles[] = ['follow', 'master', 'backup', 'both'];
 const TIMEOUT_KEYS = ['tcp', 'tcpfin', 'udp'] as const;
 const IFACE_KEYS = ['name', 'address', 'gateways'] as const;
 const VIP_KEYS = ['address', 'interface'] as const;
@@ -779,8 +879,11 @@ export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
       if (typeof t === 'number') drainTimeoutMs = t;
     }
   }
+  const syncIn = own(c, 'sync');
+  const sync = syncIn === undefined ? undefined : normalizeSync(syncIn, instances, interfaces, issues);
   issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
   return Object.freeze({
+    sync,
     drainTimeoutMs,
     interfaces,
     vips,
@@ -793,6 +896,139 @@ export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
     maxConnections: own(c, 'maxConnections') as number | undefined,
     neighbours: (neighbours ?? {}) as Record<string, string>,
     source: input,
+  });
+}
+
+/**
+ * The sync block: shape, ranges (ipvsadm's and the kernel's: syncid 0..255, port 1..65535, ttl 1..255,
+ * maxlen 1..65507, the sync_threshold rule `threshold < period` unless period is 0, sync_retries 0..3), a
+ * multicast group, unicast peers, the followed instance, and the roles that go with it.
+ */
+function normalizeSync(
+  v: unknown,
+  instances: readonly VrrpInstance[],
+  interfaces: readonly InterfaceConfig[],
+  issues: IssueList,
+): NormalizedSync | undefined {
+  const p = ['sync'];
+  const s = record(v, p, issues, 'sync');
+  if (!s) return undefined;
+  checkKeys(s, SYNC_KEYS, p, issues);
+  const instName = own(s, 'instance');
+  let inst: VrrpInstance | undefined;
+  if (instName !== undefined) {
+    inst = typeof instName === 'string' ? instances.find((i) => i.name === instName) : undefined;
+    if (!inst)
+      issues.add([...p, 'instance'], 'DIRECTOR_INVALID_CONFIG', `no VRRP instance named ${describe(instName)}`);
+  }
+  const rolesIn = own(s, 'roles');
+  let roles: SyncRoles = instName !== undefined ? 'follow' : 'both';
+  if (rolesIn !== undefined) {
+    if (!SYNC_ROLES.includes(rolesIn as SyncRoles)) {
+      issues.add(
+        [...p, 'roles'],
+        'DIRECTOR_INVALID_CONFIG',
+        `roles must be follow, master, backup or both, got ${describe(rolesIn)}`,
+      );
+    } else {
+      roles = rolesIn as SyncRoles;
+      if (roles === 'follow' && instName === undefined)
+        issues.add(
+          [...p, 'roles'],
+          'DIRECTOR_INVALID_CONFIG',
+          'roles follow needs the VRRP instance to follow (sync.instance)',
+        );
+      if (roles !== 'follow' && instName !== undefined)
+        issues.add(
+          [...p, 'roles'],
+          'DIRECTOR_INVALID_CONFIG',
+          `roles ${roles} is fixed: give it without an instance, or follow the instance`,
+        );
+    }
+  }
+  const ifIn = own(s, 'interface');
+  if (ifIn !== undefined) {
+    // IP_VS_IFNAME_MAXLEN is 16 with the NUL: 15 characters (ipvsadm and keepalived refuse longer names).
+    if (typeof ifIn !== 'string' || ifIn === '' || ifIn.length > 15 || /[\s/:]/.test(ifIn))
+      issues.add([...p, 'interface'], 'DIRECTOR_INVALID_CONFIG', `not an interface name: ${describe(ifIn)}`);
+  }
+  integer(own(s, 'syncid'), [...p, 'syncid'], issues, 'syncid', 0, 255);
+  integer(own(s, 'port'), [...p, 'port'], issues, 'port', 1, 65535);
+  integer(own(s, 'ttl'), [...p, 'ttl'], issues, 'ttl', 1, 255);
+  integer(own(s, 'maxLen'), [...p, 'maxLen'], issues, 'maxLen', 1, 65535 - 20 - 8);
+  const version = own(s, 'version');
+  if (version !== undefined && version !== 0 && version !== 1)
+    issues.add([...p, 'version'], 'DIRECTOR_INVALID_CONFIG', `version must be 0 or 1, got ${describe(version)}`);
+  let group: string | undefined;
+  const groupIn = own(s, 'group');
+  if (groupIn !== undefined) {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = typeof groupIn === 'string' ? parseIp(groupIn) : undefined;
+    } catch {
+      bytes = undefined;
+    }
+    const multicast = bytes !== undefined && (bytes.length === 4 ? bytes[0]! >>> 4 === 0xe : bytes[0] === 0xff);
+    if (!bytes || !multicast)
+      issues.add(
+        [...p, 'group'],
+        'DIRECTOR_INVALID_CONFIG',
+        `group must be a multicast address, got ${describe(groupIn)}`,
+      );
+    else group = formatIp(bytes);
+  }
+  const peers: string[] = [];
+  array(own(s, 'peers'), [...p, 'peers'], issues, 'peers')?.forEach((x, i) => {
+    const a = unicast(x, [...p, 'peers', i], issues, 'a peer');
+    if (a) peers.push(a.text);
+  });
+  const rulesIn = own(s, 'rules');
+  if (rulesIn !== undefined) {
+    const r = record(rulesIn, [...p, 'rules'], issues, 'rules');
+    if (r) {
+      const rp = [...p, 'rules'];
+      checkKeys(r, SYNC_RULE_KEYS, rp, issues);
+      integer(own(r, 'threshold'), [...rp, 'threshold'], issues, 'threshold', 0, 0x7fffffff);
+      integer(own(r, 'period'), [...rp, 'period'], issues, 'period', 0, 0x7fffffff);
+      integer(own(r, 'refreshPeriodMs'), [...rp, 'refreshPeriodMs'], issues, 'refreshPeriodMs', 0, MAX_TIMER_DELAY_MS);
+      integer(own(r, 'retries'), [...rp, 'retries'], issues, 'retries', 0, 3);
+      const pm = own(r, 'persistMode');
+      if (pm !== undefined && typeof pm !== 'boolean')
+        issues.add([...rp, 'persistMode'], 'DIRECTOR_INVALID_CONFIG', 'persistMode must be true or false');
+      // proc_do_sync_threshold: EINVAL when threshold >= period and period is not 0.
+      const t = own(r, 'threshold') ?? 3;
+      const per = own(r, 'period') ?? 50;
+      if (typeof t === 'number' && typeof per === 'number' && per !== 0 && t >= per)
+        issues.add(rp, 'DIRECTOR_INVALID_CONFIG', `threshold (${t}) must be below period (${per}), or period 0`);
+    }
+  }
+  const extIn = own(s, 'extensions');
+  if (extIn !== undefined) {
+    const e = record(extIn, [...p, 'extensions'], issues, 'extensions');
+    if (e) {
+      const ep = [...p, 'extensions'];
+      checkKeys(e, SYNC_EXT_KEYS, ep, issues);
+      for (const k of ['sequence', 'bulkResync'] as const) {
+        const b = own(e, k);
+        if (b !== undefined && typeof b !== 'boolean')
+          issues.add([...ep, k], 'DIRECTOR_INVALID_CONFIG', `${k} must be true or false`);
+      }
+      if (own(e, 'hmacKey') !== undefined) text(own(e, 'hmacKey'), [...ep, 'hmacKey'], issues, 'hmacKey');
+    }
+  }
+  return Object.freeze({
+    interface: typeof ifIn === 'string' ? ifIn : (inst?.interface ?? interfaces[0]?.name ?? 'eth0'),
+    syncid: typeof own(s, 'syncid') === 'number' ? (own(s, 'syncid') as number) : (inst?.virtualRouterId ?? 0),
+    group,
+    port: own(s, 'port') as number | undefined,
+    ttl: own(s, 'ttl') as number | undefined,
+    maxLen: own(s, 'maxLen') as number | undefined,
+    version: version as 0 | 1 | undefined,
+    peers,
+    rules: rulesIn as Partial<SyncRules> | undefined,
+    extensions: extIn as SyncConfig['extensions'],
+    instance: inst?.name,
+    roles,
   });
 }
 

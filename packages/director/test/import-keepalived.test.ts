@@ -656,6 +656,121 @@ virtual_server group G {
   });
 });
 
+describe('lvs_sync_daemon', () => {
+  const conf = (global: string, inInstance = '') => `global_defs {
+  ${global}
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 51
+  priority 100
+  ${inInstance}
+  virtual_ipaddress {
+    192.0.2.61
+  }
+}
+`;
+  it('every option maps to sync; inst, id, maxlen, port, ttl, group (keepalived/core/global_parser.c)', () => {
+    const { config, keepalivedComplaints } = importKeepalived(
+      conf('lvs_sync_daemon eth1 inst VI_1 id 7 maxlen 1400 port 8850 ttl 2 group 224.0.0.82'),
+    );
+    expect(config.sync).toEqual({
+      interface: 'eth1',
+      instance: 'VI_1',
+      syncid: 7,
+      maxLen: 1400,
+      port: 8850,
+      ttl: 2,
+      group: '224.0.0.82',
+    });
+    expect(keepalivedComplaints).toEqual([]);
+    // The normalized config follows the instance; an IPv6 group is canonical.
+    const n = validateConfig(
+      importKeepalived(conf('lvs_sync_daemon eth0 VI_1 group FF02::0:81')).config as DirectorConfig,
+    );
+    expect(n.sync).toMatchObject({ instance: 'VI_1', roles: 'follow', group: 'ff02::81', interface: 'eth0' });
+  });
+
+  it('no id: the instance VRID (vrrp.c vrrp_complete_init); no instance: syncid 0 and both daemons', () => {
+    const followed = validateConfig(importKeepalived(conf('lvs_sync_daemon eth0 VI_1')).config as DirectorConfig);
+    expect(followed.sync).toMatchObject({ syncid: 51, roles: 'follow', instance: 'VI_1' });
+    const alone = validateConfig(importKeepalived(conf('lvs_sync_daemon eth0')).config as DirectorConfig);
+    expect(alone.sync).toMatchObject({ syncid: 0, roles: 'both', instance: undefined });
+  });
+
+  it('the old positional syncid is read with the complaint keepalived -t gives', () => {
+    const { config, keepalivedComplaints } = importKeepalived(conf('lvs_sync_daemon eth0 VI_1 5'));
+    expect(config.sync).toEqual({ interface: 'eth0', instance: 'VI_1', syncid: 5 });
+    expect(keepalivedComplaints.map((w) => w.message)).toEqual([
+      'keepalived.conf:2:29: Please use keyword "id" before lvs_sync_daemon SYNCID',
+    ]);
+  });
+
+  it("bad values are refused at their position in keepalived's words", () => {
+    // [line, the word the error is at (its last occurrence), message]
+    const cases: [string, string, string][] = [
+      ['lvs_sync_daemon', 'lvs_sync_daemon', 'lvs_sync_daemon requires interface'],
+      [
+        'lvs_sync_daemon eth0 VI_1 id 300',
+        '300',
+        "Invalid syncid (300) - defaulting to vrid: number '300' outside range [0, 255]",
+      ],
+      [
+        'lvs_sync_daemon eth0 VI_1 maxlen 0',
+        '0',
+        "Invalid lvs_sync_daemon maxlen (0) - ignoring: number '0' outside range [1, 65507]",
+      ],
+      ['lvs_sync_daemon eth0 VI_1 ttl x', 'x', "Invalid lvs_sync_daemon ttl (x) - ignoring: invalid number 'x'"],
+      ['lvs_sync_daemon eth0 VI_1 id', 'id', 'No value specified for lvs_sync_daemon id, defaulting to vrid'],
+      [
+        'lvs_sync_daemon eth0 VI_1 group 198.18.0.1',
+        '198.18.0.1',
+        'lvs_sync_daemon group address 198.18.0.1 is not multicast - ignoring',
+      ],
+      ['lvs_sync_daemon eth0 VI_1 5 bogus', 'bogus', 'Unknown option bogus specified for lvs_sync_daemon'],
+      [
+        'lvs_sync_daemon eth0123456789abcdef VI_1',
+        'eth0123456789abcdef',
+        "lvs_sync_daemon interface name 'eth0123456789abcdef' too long - ignoring",
+      ],
+      [
+        'lvs_sync_daemon eth0 inst VI_9',
+        'VI_9',
+        'Unable to find vrrp instance VI_9 for lvs_syncd (keepalived then clears the lvs_syncd config and runs no sync daemon)',
+      ],
+      [
+        'lvs_sync_daemon eth0 inst VI_1 inst VI_2',
+        'VI_2',
+        'lvs_sync_daemon vrrp instance has already been specified as VI_1 - ignoring',
+      ],
+    ];
+    for (const [line, word, message] of cases) {
+      expect(errorsOf(failure(() => importKeepalived(conf(line)))), line).toEqual([
+        `keepalived.conf:2:${3 + line.lastIndexOf(word)}: ${message}`,
+      ]);
+    }
+  });
+
+  it('a second one is refused, as keepalived ignores it', () => {
+    const err = failure(() => importKeepalived(conf('lvs_sync_daemon eth0 VI_1\n  lvs_sync_daemon eth1')));
+    expect(errorsOf(err)).toEqual([
+      'keepalived.conf:3:3: lvs_sync_daemon has already been specified as eth0 VI_1 - ignoring',
+    ]);
+  });
+
+  it('lvs_sync_daemon_interface in a vrrp_instance: deprecated, follows that instance with syncid 0 (vrrp_parser.c)', () => {
+    const { config, keepalivedComplaints } = importKeepalived(conf('router_id x', 'lvs_sync_daemon_interface eth1'));
+    expect(config.sync).toEqual({ interface: 'eth1', instance: 'VI_1', syncid: 0 });
+    expect(keepalivedComplaints.map((w) => w.message)).toEqual([
+      'keepalived.conf:8:3: (VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon',
+    ]);
+    const twice = failure(() => importKeepalived(conf('lvs_sync_daemon eth0 VI_1', 'lvs_sync_daemon_interface eth1')));
+    expect(errorsOf(twice)).toEqual([
+      'keepalived.conf:8:3: (VI_1) lvs_sync_daemon_interface has already been specified as eth0 - ignoring',
+    ]);
+  });
+});
+
 describe('keepalivedKeywords', () => {
   const table = keepalivedKeywords();
   it('lists each keyword once per block, the mapped ones included', () => {

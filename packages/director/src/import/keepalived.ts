@@ -358,6 +358,8 @@ class Importer {
   readonly globals: Obj = {};
   readonly instanceDefaults: Obj = {};
   timeouts: Obj | undefined;
+  /** The sync block (`lvs_sync_daemon`, or a vrrp_instance's `lvs_sync_daemon_interface`), with where it was set. */
+  sync: { readonly config: Obj; readonly interface: string; readonly instance: string | undefined } | undefined;
   readonly groups = new Map<string, { entries: { address: string; port: number; tok: Token }[]; tok: Token }>();
   /** virtual_server blocks naming a group, resolved after the whole file is read (groups may come later). */
   readonly pendingGroups: { tok: Token; name: string; service: Obj; index: number }[] = [];
@@ -447,7 +449,7 @@ function globalDefs(im: Importer): Context {
     process_names: ig('lvskit runs one process'),
     dynamic_interfaces: ig('lvskit reads interfaces when it starts'),
     lvs_flush: ig('lvskit owns its own IPVS table'),
-    lvs_sync_daemon: ig('connection synchronisation is not supported; connections are not kept across a failover'),
+    lvs_sync_daemon: (kw, p) => syncDaemon(im, kw, p),
     lvs_id: ig('obsolete'),
   };
   const defaults: [string, string, 'bool' | 'num'][] = [
@@ -469,6 +471,152 @@ function globalDefs(im: Importer): Context {
     };
   }
   return ctx;
+}
+
+// ------------------------------------------------------------------ lvs_sync_daemon
+
+/**
+ * `lvs_sync_daemon <IF> [[inst] <VRRP_INSTANCE>] [id N] [maxlen N] [port N] [ttl N] [group IP]` in
+ * global_defs, as keepalived/core/global_parser.c `lvs_syncd_handler` reads it: the interface first (under 16
+ * characters), then the options in any order; a bare word in third place is the instance and a bare number in
+ * fourth place the syncid (the old form, which keepalived accepts with "Please use keyword \"id\""). No `id`:
+ * the followed instance's virtual_router_id (vrrp.c `vrrp_complete_init`), 0 without an instance — the
+ * config's own default. A second one is refused, as keepalived ignores it. Where keepalived reports a bad
+ * value and goes on without it, the import refuses it (keepalived -t fails on it too).
+ */
+function syncDaemon(im: Importer, kw: Token, p: Parser): void {
+  const words = p.args(kw, 0, Number.POSITIVE_INFINITY);
+  if (im.sync) {
+    p.error(
+      kw,
+      `lvs_sync_daemon has already been specified as ${im.sync.interface} ${im.sync.instance ?? ''} - ignoring`,
+    );
+    return;
+  }
+  const ifname = words[0];
+  if (!ifname) {
+    p.error(kw, 'lvs_sync_daemon requires interface');
+    return;
+  }
+  if (ifname.text.length >= 16) {
+    p.error(ifname, `lvs_sync_daemon interface name '${ifname.text}' too long - ignoring`);
+    return;
+  }
+  const sync: Obj = { interface: ifname.text };
+  p.at(['sync'], kw);
+  p.at(['sync', 'interface'], ifname);
+  let instance: string | undefined;
+  const setInstance = (t: Token) => {
+    if (instance !== undefined) {
+      p.error(t, `lvs_sync_daemon vrrp instance has already been specified as ${instance} - ignoring`);
+      return;
+    }
+    instance = t.text;
+    sync.instance = t.text;
+    p.at(['sync', 'instance'], t);
+    p.at(['sync', 'roles'], t);
+  };
+  const options: Record<string, { field: string; what: string; min: number; max: number; missing: string }> = {
+    id: { field: 'syncid', what: 'syncid', min: 0, max: 255, missing: 'defaulting to vrid' },
+    maxlen: { field: 'maxLen', what: 'lvs_sync_daemon maxlen', min: 1, max: 65535 - 20 - 8, missing: 'ignoring' },
+    port: { field: 'port', what: 'lvs_sync_daemon port', min: 1, max: 65535, missing: 'ignoring' },
+    ttl: { field: 'ttl', what: 'lvs_sync_daemon ttl', min: 1, max: 255, missing: 'ignoring' },
+  };
+  const number = (t: Token, o: (typeof options)[string]): number | undefined => {
+    const n = /^\d+$/.test(t.text) ? Number(t.text) : Number.NaN;
+    if (Number.isInteger(n) && n >= o.min && n <= o.max) return n;
+    const why = Number.isNaN(n)
+      ? `invalid number '${t.text}'`
+      : `number '${t.text}' outside range [${o.min}, ${o.max}]`;
+    p.error(t, `Invalid ${o.what} (${t.text}) - ${o.missing}: ${why}`);
+    return undefined;
+  };
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i] as Token;
+    const value = words[i + 1];
+    if (w.text === 'inst') {
+      if (value) setInstance(value);
+      else p.error(w, 'No value specified for lvs_sync_daemon inst');
+      i++;
+      continue;
+    }
+    const o = Object.hasOwn(options, w.text) ? options[w.text] : undefined;
+    if (o) {
+      if (!value) {
+        p.error(w, `No value specified for lvs_sync_daemon ${w.text}, ${o.missing}`);
+        continue;
+      }
+      const n = number(value, o);
+      if (n !== undefined) {
+        sync[o.field] = n;
+        p.at(['sync', o.field], value);
+      }
+      i++;
+      continue;
+    }
+    if (w.text === 'group') {
+      if (!value) {
+        p.error(w, 'No value specified for lvs_sync_daemon group - ignoring');
+        continue;
+      }
+      const ip = canonicalIp(value.text);
+      let multicast = false;
+      if (ip) {
+        const b = parseIp(ip.text);
+        multicast = b.length === 4 ? (b[0] as number) >>> 4 === 0xe : b[0] === 0xff;
+      }
+      if (!ip) p.error(value, `Invalid lvs_sync_daemon group (${value.text}) - ignoring`);
+      else if (!multicast) p.error(value, `lvs_sync_daemon group address ${value.text} is not multicast - ignoring`);
+      else {
+        sync.group = ip.text;
+        p.at(['sync', 'group'], value);
+      }
+      i++;
+      continue;
+    }
+    // keepalived's backward compatibility: `lvs_sync_daemon IF VRRP_INSTANCE [SYNC_ID]`.
+    if (i === 1) {
+      setInstance(w);
+      continue;
+    }
+    if (i === 2) {
+      const n = number(w, options.id as (typeof options)[string]);
+      if (n !== undefined) {
+        p.warn(w, 'Please use keyword "id" before lvs_sync_daemon SYNCID', true);
+        sync.syncid = n;
+        p.at(['sync', 'syncid'], w);
+      }
+      continue;
+    }
+    p.error(w, `Unknown option ${w.text} specified for lvs_sync_daemon`);
+  }
+  im.sync = { config: sync, interface: ifname.text, instance };
+}
+
+/**
+ * A vrrp_instance's `lvs_sync_daemon_interface IF` (keepalived/vrrp/vrrp_parser.c `vrrp_lvs_syncd_handler`):
+ * deprecated (keepalived -t complains), the daemons follow this instance on IF. keepalived sets the instance
+ * directly, not its name, so `vrrp_complete_init` does not default the syncid to the VRID: it is 0.
+ */
+function syncDaemonInterface(im: Importer, instance: string, kw: Token, p: Parser): void {
+  const ifname = p.one(kw);
+  p.warn(
+    kw,
+    `(${instance}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon`,
+    true,
+  );
+  if (!ifname) return;
+  if (im.sync) {
+    p.error(
+      kw,
+      `(${instance}) lvs_sync_daemon_interface has already been specified as ${im.sync.interface} - ignoring`,
+    );
+    return;
+  }
+  im.sync = { config: { interface: ifname.text, instance, syncid: 0 }, interface: ifname.text, instance };
+  p.at(['sync'], kw);
+  p.at(['sync', 'interface'], ifname);
+  p.at(['sync', 'instance'], kw);
 }
 
 // ------------------------------------------------------------------ vrrp_script / vrrp_sync_group
@@ -763,7 +911,11 @@ function vrrpInstance(im: Importer, kw: Token, p: Parser): void {
     smtp_alert: ig(MAIL),
     debug: ig('lvskit logs every transition'),
     native_ipv6: ig('deprecated in keepalived'),
-    lvs_sync_daemon_interface: ig('connection synchronisation is not supported'),
+    lvs_sync_daemon_interface: tag(
+      (t, q) => syncDaemonInterface(im, name?.text ?? '', t, q),
+      'mapped',
+      'deprecated in keepalived (use global_defs lvs_sync_daemon): the sync daemons follow this instance, syncid 0',
+    ),
     garp_extra_if: unsupported(''),
     accept: unsupported('accept mode is not implemented'),
     no_accept: ig('lvskit never accepts packets for the VIPs outside the virtual services'),
@@ -1530,7 +1682,16 @@ function run(
     config.vrrp = vrrp;
   }
   if (im.timeouts) config.timeouts = im.timeouts;
-  const fallback: Token = toks[0] ?? { text: '', file, line: 1, col: 1, quoted: false };
+  if (im.sync) {
+    const name = im.sync.instance;
+    if (name !== undefined && !im.instances.some((i) => i.name === name)) {
+      // vrrp.c vrrp_complete_init: keepalived then runs no sync daemon at all; lvskit refuses instead.
+      const at = p.positions.get(['sync', 'instance'].join('\u0000')) ?? fallbackToken(toks, file);
+      p.error(at, `Unable to find vrrp instance ${name} for lvs_syncd (keepalived then clears the lvs_syncd config and runs no sync daemon)`);
+    }
+    config.sync = im.sync.config;
+  }
+  const fallback = fallbackToken(toks, file);
   if (!p.issues.some((i) => i.severity === 'error')) {
     try {
       validateConfig(config as unknown as DirectorConfig);
@@ -1562,6 +1723,11 @@ function run(
     warnings,
     keepalivedComplaints: warnings.filter((w) => p.complaints.has(w)),
   };
+}
+
+/** Where an issue with no keyword of its own is reported: the first token, or the file's start. */
+function fallbackToken(toks: readonly Token[], file: string): Token {
+  return toks[0] ?? { text: '', file, line: 1, col: 1, quoted: false };
 }
 
 /** One keepalived keyword and how the importer treats it. */
