@@ -5,4 +5,7 @@
  */
 export { LvsError } from '@lvskit/base';
 export * from './codec.js';
+export * from './daemon.js';
 export { syncErrorCodes } from './errors.js';
+export * from './ext.js';
+export * from './table-codec.js';
