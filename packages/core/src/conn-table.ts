@@ -128,10 +128,18 @@ export class ConnTable {
   readonly timeout: Uint32Array;
   /** Inbound packets seen (`in_pkts`), saturating. */
   readonly inPkts: Uint32Array;
+  /**
+   * `cp->sync_endtime` of the sync master's rules: the entry's expiry (ms on the table's own 32-bit clock,
+   * {@link ConnTable.clock32}) when it was last sent, rounded down to a multiple of 4, with the retries
+   * already spent in the low 2 bits (ip_vs_sync.c `ip_vs_sync_conn_needed`). Set at insert as the kernel's
+   * `ip_vs_conn_new` does (`jiffies & ~3`).
+   */
+  readonly syncEndtime: Uint32Array;
   private readonly wNext: Int32Array;
   private readonly wPrev: Int32Array;
   private readonly wTick: Uint32Array;
   private readonly wheel: Int32Array;
+  private readonly destFwmark: number[] = [];
   private freeHead: number;
   private highWater = 0;
   private readonly epoch: number;
@@ -172,6 +180,7 @@ export class ConnTable {
     this.expires = new Float64Array(capacity);
     this.timeout = new Uint32Array(capacity);
     this.inPkts = new Uint32Array(capacity);
+    this.syncEndtime = new Uint32Array(capacity);
     this.wNext = new Int32Array(capacity);
     this.wPrev = new Int32Array(capacity);
     this.wTick = new Uint32Array(capacity).fill(NOT_LINKED);
@@ -183,18 +192,50 @@ export class ConnTable {
 
   /** Bytes of typed-array storage per entry at full capacity (index slots and wheel included). */
   get bytesPerEntry(): number {
-    const perEntry = ROW * 4 + 4 * 4 * 3 + 1 + 4 * 2 + 8 + 4 * 2 + 4 * 3; // rows, addresses, state, control/nControl, expires, timeout/inPkts, wheel links
+    // rows, addresses, state, control/nControl, expires, timeout/inPkts/syncEndtime, wheel links
+    const perEntry = ROW * 4 + 4 * 4 * 3 + 1 + 4 * 2 + 8 + 4 * 3 + 4 * 3;
     return perEntry + (this.slots.length * 4 + WHEEL_SIZE * 4) / this.capacity;
   }
 
   /** `F_*` flags of entry `i`. */
   getFlags(i: number): number {
-    return (this.rows[i * ROW + K_PF] ?? 0) >>> 8;
+    return ((this.rows[i * ROW + K_PF] ?? 0) >>> 8) & 0xffff;
   }
   /** Replaces the flags of entry `i`. */
   setFlags(i: number, flags: number): void {
     const o = i * ROW + K_PF;
-    this.rows[o] = ((this.rows[o] ?? 0) & 0xff) | ((flags & 0xffff) << 8);
+    this.rows[o] = ((this.rows[o] ?? 0) & ~0xffff00) | ((flags & 0xffff) << 8);
+  }
+  /**
+   * `cp->old_state`: the protocol state when entry `i` was last sent by the sync master (0 at insert), kept
+   * in the spare top byte of the protocol/flags word (ip_vs_sync.c `ip_vs_sync_conn_needed`).
+   */
+  getOldState(i: number): number {
+    return (this.rows[i * ROW + K_PF] ?? 0) >>> 24;
+  }
+  /** Sets `cp->old_state` of entry `i` (0..255). */
+  setOldState(i: number, state: number): void {
+    const o = i * ROW + K_PF;
+    this.rows[o] = ((this.rows[o] ?? 0) & 0xffffff) | ((state & 0xff) << 24);
+  }
+  /**
+   * The table's 32-bit millisecond clock: `now` minus the table's epoch, modulo 2^32 (wraps after 49.7
+   * days; compare two readings by their signed 32-bit difference, as the kernel compares jiffies).
+   */
+  clock32(now: number): number {
+    return (now - this.epoch) >>> 0;
+  }
+  /**
+   * The firewall mark of entry `i` (`cp->fwmark`: the packet's mark when the entry was made): the mark of
+   * the firewall-mark service its real server belongs to, 0 for an address service's entries. The engine
+   * records each real server's mark ({@link ConnTable.setDestFwmark}); the sync master sends it.
+   */
+  getFwmark(i: number): number {
+    return this.destFwmark[this.rows[i * ROW + K_DEST] ?? -1] ?? 0;
+  }
+  /** Records the firewall mark of real server `dest` (0: an address service); control path only. */
+  setDestFwmark(dest: number, mark: number): void {
+    this.destFwmark[dest] = mark >>> 0;
   }
   /** IP protocol number (0 for fwmark templates, `IPPROTO_IP`). */
   getProto(i: number): number {
@@ -426,6 +467,7 @@ export class ConnTable {
     this.control[i] = -1;
     this.nControl[i] = 0;
     this.inPkts[i] = 0;
+    this.syncEndtime[i] = ((now - this.epoch) >>> 0) & ~3;
     const h = this.hash(proto, (flags & F_AF6) !== 0, words, cOff, cport);
     r[o + K_HASH] = h;
     // Slots outnumber entries, so an empty slot always exists.

@@ -20,7 +20,7 @@ import {
   systemClock,
   TypedEmitter,
 } from '@lvskit/base';
-import { CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE, MAX_CONNECTIONS } from './conn-table.js';
+import { type ConnTable, CTPL_ASSURED, F_AF6, F_DAF6, F_TEMPLATE, MAX_CONNECTIONS } from './conn-table.js';
 import { Engine, type RealServerState, type ServiceState } from './engine.js';
 import type { IpvsEvents, RealServerRef } from './events.js';
 import { ipvsadmTarget } from './ipvsadm/ipvs-target.js';
@@ -54,6 +54,7 @@ import {
   reconcile,
 } from './reconcile.js';
 import type { Stats } from './stats.js';
+import type { SyncApplyResult, SyncedEntry, SyncRules, SyncSink } from './sync.js';
 import { TCP_STATE_NAMES } from './tcp-states.js';
 
 /** A validated, frozen director configuration (what `build()` returns). */
@@ -975,6 +976,39 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
       });
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------ connection sync
+
+  /**
+   * Makes this director a sync master, or stops it (`sink` undefined): every inbound packet's entry that
+   * the kernel's `ip_vs_sync_conn_needed` would send is handed to `sink` on the packet path (see
+   * {@link Engine.setSyncMaster}). `@lvskit/sync`'s daemon is the usual sink.
+   * @param sink - receives the entries to send, or undefined
+   * @param rules - master rules; omitted: the rules in force stay (at first the kernel's defaults)
+   * @throws LvsError `CORE_INVALID_OPTION` when `rules` are out of range (nothing changed)
+   */
+  setSyncMaster(sink: SyncSink | undefined, rules?: SyncRules): void {
+    this.engine.setSyncMaster(sink, rules);
+  }
+
+  /**
+   * Applies one entry a backup received (`ip_vs_proc_conn`; see {@link Engine.applySynced}) after moving the
+   * engine to the clock's time.
+   * @param e - the received entry
+   * @returns what was done; never throws
+   */
+  applySynced(e: SyncedEntry): SyncApplyResult {
+    this.engine.advance(this.clock.now());
+    return this.engine.applySynced(e);
+  }
+
+  /**
+   * Calls `fn` for every live connection and template, templates first (a bulk resync).
+   * @param fn - receives the table and an entry index; must not change the table
+   */
+  forEachEntry(fn: (table: ConnTable, index: number) => void): void {
+    this.engine.forEachEntry(fn);
   }
 
   /**

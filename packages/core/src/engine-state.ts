@@ -20,6 +20,7 @@ import { ConnTable, CTPL_ASSURED, F_DAF6, F_INACTIVE, F_NOOUTPUT, F_TEMPLATE } f
 import type { NormalizedRealServer, NormalizedService } from './model.js';
 import { METHOD_MASQ, METHOD_ROUTE, METHOD_TUNNEL, type MethodCode, type PacketSummary } from './packet.js';
 import { Stats } from './stats.js';
+import { DEFAULT_SYNC_RULES, type SyncRules, type SyncSink } from './sync.js';
 import { EXPIRE_LATER_MS, TCP_DEFAULT_TIMEOUTS, TCP_STATE_COUNT, UDP_DEFAULT_TIMEOUT } from './tcp-states.js';
 
 /** The method code a forwarding method name stands for. */
@@ -197,6 +198,8 @@ export interface EngineCounters {
   dropPacketDrops: number;
   /** New-flow packets dropped because the user classifier threw. */
   classifierFailures: number;
+  /** Calls of the sync master's sink that threw (the packet was still decided; `SyncSink` must not throw). */
+  syncSinkFailures: number;
 }
 
 /** Services keyed by (proto, family, address, port) or (family, mark): open addressing over ids. */
@@ -290,6 +293,7 @@ export abstract class EngineState {
     malformed: 0,
     dropPacketDrops: 0,
     classifierFailures: 0,
+    syncSinkFailures: 0,
   };
   /** Switches. */
   readonly settings: EngineSettings;
@@ -314,6 +318,20 @@ export abstract class EngineState {
   protected readonly tcpTimeoutsMs = new Uint32Array(TCP_STATE_COUNT);
   protected udpTimeoutMs = UDP_DEFAULT_TIMEOUT * 1000;
   protected now = 0;
+  /** The sync master's port (`ip_vs_sync_conn`); undefined while this engine is not a sync master. */
+  protected syncSink: SyncSink | undefined = undefined;
+  /** The sync rules in force, validated (the master's send rules; `threshold` is also the backup's `in_pkts`). */
+  protected syncRulesInForce: SyncRules = DEFAULT_SYNC_RULES;
+  /** `sync_threshold[0]`, unpacked from the rules for the packet path. */
+  protected syncThreshold = DEFAULT_SYNC_RULES.threshold;
+  /** `sync_threshold[1]` (sync_period). */
+  protected syncPeriod = DEFAULT_SYNC_RULES.period;
+  /** `sync_refresh_period`, ms. */
+  protected syncRefreshMs = DEFAULT_SYNC_RULES.refreshPeriodMs;
+  /** `sync_retries`. */
+  protected syncRetries = DEFAULT_SYNC_RULES.retries;
+  /** `sync_persist_mode`. */
+  protected syncPersistMode = DEFAULT_SYNC_RULES.persistMode;
   /** A template being used for the connection now being created: a reclaim must not free it. */
   protected protect = -1;
   protected readonly onExpire = (i: number): void => this.expireEntry(i, false);

@@ -63,6 +63,7 @@ export { Stats } from './stats.js';
 export {
   DEFAULT_SYNC_RULES,
   F_SYNC,
+  normalizeSyncRules,
   type SyncApplyResult,
   type SyncedEntry,
   type SyncRules,

@@ -51,9 +51,23 @@ import {
 /** The wildcard protocol of a fwmark service's persistence template (`IPPROTO_IP`). */
 const IPPROTO_IP = 0;
 const FTPPORT = 21;
-/** SCTP is tracked with two states here (a simplification of ip_vs_proto_sctp.c): ESTABLISHED and CLOSED. */
-const SCTP_ESTABLISHED_MS = 15 * 60 * 1000;
-const SCTP_CLOSED_MS = 10 * 1000;
+/** SCTP is tracked with two states here (a simplification of ip_vs_proto_sctp.c): 1 ESTABLISHED, 0 CLOSED. */
+export const SCTP_ESTABLISHED_MS = 15 * 60 * 1000;
+/** Timeout of an SCTP entry in the CLOSED state (0). */
+export const SCTP_CLOSED_MS = 10 * 1000;
+/**
+ * TCP states in which `ip_vs_sync_conn_needed` sends a connection: ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE,
+ * CLOSE_WAIT (bit per state number).
+ */
+const TCP_SYNC_STATES =
+  (1 << TcpState.ESTABLISHED) |
+  (1 << TcpState.FIN_WAIT) |
+  (1 << TcpState.TIME_WAIT) |
+  (1 << TcpState.CLOSE) |
+  (1 << TcpState.CLOSE_WAIT);
+/** Sync sends of one packet are bounded: an entry, then at most this many controlling entries. */
+const MAX_CONTROL_DEPTH = 4;
+const U32_MAX = 0xffffffff;
 /** Entries examined per reclaim attempt when the table is full (bounded work per packet). */
 const RECLAIM_SCAN = 64;
 
@@ -232,9 +246,11 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
       this.total.inbytes += len;
     }
     const ip = t.inPkts[i] ?? 0;
-    if (ip < 0xffffffff) t.inPkts[i] = ip + 1;
+    if (ip < U32_MAX) t.inPkts[i] = ip + 1;
     this.transition(i, proto, TCP_DIR_INPUT, p.tcpFlags);
     t.arm(i, this.now, t.timeout[i] ?? 0);
+    // ip_vs_in: after the state transition, with the incremented in_pkts, a sync master considers the entry.
+    if (this.syncSink !== undefined) this.syncConn(i, t.inPkts[i] ?? 0);
     return this.fill(i, false);
   }
 
@@ -374,7 +390,14 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
       // (ip_vs_conn_hash skips ONE_PACKET; ip_vs_conn_put expires it immediately).
       this.bindDest(dest, flags);
       this.countConn(dest, svc);
-      if (ct >= 0) t.arm(ct, this.now, t.timeout[ct] ?? 0);
+      if (ct >= 0) {
+        t.arm(ct, this.now, t.timeout[ct] ?? 0);
+        // ip_vs_in: a one-packet connection is never sent, but its template counts the packet (in_pkts) and,
+        // on a sync master, is considered as ip_vs_sync_conn's `goto control` does.
+        const n = t.inPkts[ct] ?? 0;
+        if (n < U32_MAX) t.inPkts[ct] = n + 1;
+        if (this.syncSink !== undefined) this.syncConn(ct, t.inPkts[ct] ?? 0);
+      }
       const len = p.length;
       dest.stats.inpkts++;
       dest.stats.inbytes += len;
@@ -549,12 +572,114 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
   }
 
   /**
+   * `ip_vs_sync_conn` (net/netfilter/ipvs/ip_vs_sync.c): hands entry `first` to the sink when
+   * {@link PacketPath.syncNeeded} says so, then walks `cp->control` — a controlling template counts one more
+   * packet (`atomic_inc_return(&cp->in_pkts)`) and is considered in turn, whether or not the entry itself was
+   * sent. Sink-on path only; never allocates.
+   * @param first - the entry an inbound packet just used (or a one-packet connection's template)
+   * @param firstPkts - its `in_pkts` after this packet
+   */
+  private syncConn(first: number, firstPkts: number): void {
+    const sink = this.syncSink;
+    if (sink === undefined) return;
+    const t = this.table;
+    let i = first;
+    let pkts = firstPkts;
+    for (let depth = 0; depth <= MAX_CONTROL_DEPTH; depth++) {
+      if (this.syncNeeded(i, pkts)) {
+        try {
+          sink.syncEntry(t, i);
+        } catch {
+          this.counters.syncSinkFailures++;
+        }
+      }
+      const ct = t.control[i] ?? -1;
+      if (ct < 0 || !t.inUse(ct)) return;
+      if (t.getFlags(ct) & F_TEMPLATE) {
+        const n = t.inPkts[ct] ?? 0;
+        if (n < U32_MAX) t.inPkts[ct] = n + 1;
+        pkts = t.inPkts[ct] ?? 0;
+      } else pkts = this.syncThreshold;
+      i = ct;
+    }
+  }
+
+  /**
+   * `ip_vs_sync_conn_needed` (ip_vs_sync.c), decided on engine time: templates always pass the state rules;
+   * with `persistMode`, a connection controlled by a template is never sent (`in_persistence`); a TCP
+   * connection only in ESTABLISHED, FIN_WAIT, TIME_WAIT, CLOSE, CLOSE_WAIT, and a change of state forces the
+   * send except into ESTABLISHED (SCTP likewise, with this engine's two states); then `refreshPeriodMs` (an
+   * entry whose expiry moved less than min(refresh, max(timeout/2, 10 s)) since it was last sent is not sent
+   * again, unless `retries` allow another send once refresh/8 has passed), then the packet count
+   * (`pkts % period === threshold`, templates exempt; with period 0 and no refresh, only at `pkts ===
+   * threshold`). On a send it records `old_state` and `sync_endtime` (the kernel's cmpxchg cannot lose here:
+   * one thread).
+   * @param i - the entry
+   * @param pkts - its `in_pkts` (templates: after the increment)
+   * @returns true when the entry is to be sent now
+   */
+  private syncNeeded(i: number, pkts: number): boolean {
+    const t = this.table;
+    const f = t.getFlags(i);
+    const timeout = t.timeout[i] ?? 0;
+    const now32 = t.clock32(this.now);
+    const orig = t.syncEndtime[i] ?? 0;
+    let n = ((now32 + timeout) & ~3) >>> 0;
+    const state = t.state[i] ?? 0;
+    // A change of TCP/SCTP state other than into ESTABLISHED skips the rate rules (the kernel's `goto set`).
+    let forced = false;
+    if ((f & F_TEMPLATE) === 0) {
+      if (this.syncPersistMode && this.inPersistence(i)) return false;
+      const proto = t.getProto(i);
+      if (proto === IPPROTO_TCP) {
+        if (((1 << state) & TCP_SYNC_STATES) === 0) return false;
+        forced = state !== t.getOldState(i) && state !== TcpState.ESTABLISHED;
+      } else if (proto === IPPROTO_SCTP) {
+        // Both of this engine's SCTP states (0 CLOSED, 1 ESTABLISHED) are in the kernel's sync set.
+        forced = state !== t.getOldState(i) && state !== 1;
+      }
+    }
+    if (!forced) {
+      const refresh = this.syncRefreshMs;
+      if (refresh > 0) {
+        const diff = (n - orig) | 0;
+        const minDiff = Math.max(timeout >>> 1, 10_000);
+        if (Math.abs(diff) < Math.min(refresh, minDiff)) {
+          const retries = orig & 3;
+          if (retries >= this.syncRetries) return false;
+          // time_before(now, orig - cp->timeout + (sync_refresh_period >> 3))
+          if (((now32 - ((orig - timeout + (refresh >>> 3)) >>> 0)) | 0) < 0) return false;
+          n = (n | (retries + 1)) >>> 0;
+        }
+      }
+      const period = this.syncPeriod;
+      if (period > 0) {
+        if ((f & F_TEMPLATE) === 0 && pkts % period !== this.syncThreshold) return false;
+      } else if (refresh === 0 && pkts !== this.syncThreshold) return false;
+    }
+    t.setOldState(i, state);
+    t.syncEndtime[i] = n;
+    return true;
+  }
+
+  /** `in_persistence` (ip_vs_sync.c): some entry up the `cp->control` chain is a template. */
+  private inPersistence(i: number): boolean {
+    const t = this.table;
+    let c = t.control[i] ?? -1;
+    for (let depth = 0; c >= 0 && depth <= MAX_CONTROL_DEPTH; depth++) {
+      if (t.getFlags(c) & F_TEMPLATE) return true;
+      c = t.control[c] ?? -1;
+    }
+    return false;
+  }
+
+  /**
    * The table is full: examine up to {@link RECLAIM_SCAN} entries from a rotating cursor and drop those
    * the kernel's `ip_vs_random_dropentry` would (drop_entry defense): non-assured templates that control
    * nothing, TCP SYN_RECV/SYNACK, and idle (≥ 60 s) ESTABLISHED / UDP entries per `todrop_entry`.
    * @returns entries freed
    */
-  private reclaim(): number {
+  protected reclaim(): number {
     const t = this.table;
     const end = t.end;
     let freed = 0;

@@ -5,7 +5,9 @@
  * format and the daemons live in `@lvskit/sync`; this file only defines what the engine and they share.
  * @see net/netfilter/ipvs/ip_vs_sync.c, Documentation/networking/ipvs-sysctl.rst
  */
+import { describe } from '@lvskit/base';
 import type { ConnTable } from './conn-table.js';
+import { LvsError } from './errors.js';
 
 /** `IP_VS_CONN_F_SYNC`: set on every entry a backup created from a sync message (include/uapi/linux/ip_vs.h). */
 export const F_SYNC = 0x0020;
@@ -38,6 +40,50 @@ export const DEFAULT_SYNC_RULES: SyncRules = Object.freeze({
   retries: 0,
   persistMode: false,
 });
+
+const RULE_KEYS: ReadonlySet<string> = new Set(['threshold', 'period', 'refreshPeriodMs', 'retries', 'persistMode']);
+const INT_MAX = 0x7fffffff;
+
+function ruleInt(rules: Record<string, unknown>, key: keyof SyncRules, max: number): number {
+  const v = rules[key] ?? DEFAULT_SYNC_RULES[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)
+    throw new LvsError('CORE_INVALID_OPTION', `sync rule ${key} must be an integer 0..${max}, got ${describe(v)}`);
+  return v;
+}
+
+/**
+ * Validates sync rules as the kernel's sysctl handlers do and returns a frozen copy; a missing field takes
+ * its {@link DEFAULT_SYNC_RULES} value. `threshold` and `period` are integers ≥ 0 with `threshold < period`
+ * unless `period` is 0 (`proc_do_sync_threshold`: -EINVAL otherwise), `retries` 0..3 (`sync_retries`
+ * minmax), `refreshPeriodMs` an integer 0..2147483647, `persistMode` a boolean.
+ * @param rules - the rules to check
+ * @returns the normalized rules
+ * @throws LvsError `CORE_INVALID_OPTION` on an unknown key or a value out of range
+ */
+export function normalizeSyncRules(rules: SyncRules): SyncRules {
+  if (typeof rules !== 'object' || rules === null || Array.isArray(rules))
+    throw new LvsError('CORE_INVALID_OPTION', `sync rules must be an object, got ${describe(rules)}`);
+  const r = rules as unknown as Record<string, unknown>;
+  for (const k of Object.keys(r))
+    if (!RULE_KEYS.has(k))
+      throw new LvsError(
+        'CORE_INVALID_OPTION',
+        `unknown sync rule ${JSON.stringify(k)} (threshold, period, refreshPeriodMs, retries, persistMode)`,
+      );
+  const threshold = ruleInt(r, 'threshold', INT_MAX);
+  const period = ruleInt(r, 'period', INT_MAX);
+  if (period !== 0 && threshold >= period)
+    throw new LvsError(
+      'CORE_INVALID_OPTION',
+      `sync rule threshold (${threshold}) must be below period (${period}) unless period is 0 (sync_threshold)`,
+    );
+  const refreshPeriodMs = ruleInt(r, 'refreshPeriodMs', INT_MAX);
+  const retries = ruleInt(r, 'retries', 3);
+  const persistMode = r.persistMode ?? DEFAULT_SYNC_RULES.persistMode;
+  if (typeof persistMode !== 'boolean')
+    throw new LvsError('CORE_INVALID_OPTION', `sync rule persistMode must be a boolean, got ${describe(persistMode)}`);
+  return Object.freeze({ threshold, period, refreshPeriodMs, retries, persistMode });
+}
 
 /**
  * Receives, on the packet path, each table entry the master's rules say to send now: a connection, then its
@@ -92,11 +138,4 @@ export interface SyncedEntry {
  * backup already replaced with one to another real server (`stale`: an INACTIVE record whose real server
  * differs from the existing entry's, which `ip_vs_proc_conn` ignores).
  */
-export type SyncApplyResult =
-  | 'created'
-  | 'updated'
-  | 'no-service'
-  | 'no-dest'
-  | 'table-full'
-  | 'invalid'
-  | 'stale';
+export type SyncApplyResult = 'created' | 'updated' | 'no-service' | 'no-dest' | 'table-full' | 'invalid' | 'stale';
