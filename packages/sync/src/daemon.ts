@@ -612,6 +612,16 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     return this.#stopping;
   }
 
+  /**
+   * Master: sends the partly filled message now instead of at most {@link SYNC_FLUSH_TIME_MS} later (what
+   * `get_curr_sync_buff` does when its buffer is old enough). Nothing to do on a backup or when stopped.
+   */
+  flush(): void {
+    if (!this.#running || !this.#pool) return;
+    this.#pool.flush();
+    this.#drain();
+  }
+
   get #unicast(): boolean {
     return this.options.peers.length > 0;
   }
