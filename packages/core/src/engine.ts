@@ -147,7 +147,8 @@ export class Engine extends PacketPath {
    * A new entry needs the virtual service (`ip_vs_service_find`: the firewall mark first when non-zero,
    * then protocol + virtual address + port, then port 0) and its real server by address and port
    * (`ip_vs_find_dest`: the record's port, or 0 for a non-NAT firewall-mark service, then `port ^ dport`;
-   * the sorry server too, an lvskit addition). The kernel then creates the entry without a real server when none
+   * the sorry server too, an lvskit addition; a template with real server port 0 — FTP, port-0 and
+   * firewall-mark templates — by address alone when that finds none, where the kernel leaves it unbound). The kernel then creates the entry without a real server when none
    * matches; this engine cannot forward or account such an entry, so it creates nothing and returns
    * `no-service` / `no-dest`. The entry takes its forwarding method and NOOUTPUT from the backup's real
    * server (`ip_vs_bind_dest` on a SYNC entry; INACTIVE as the record says, which a master sets by state),
@@ -244,7 +245,7 @@ export class Engine extends PacketPath {
     } else {
       const svc = this.syncService(protocol, af6, fwmark, vport, tpl);
       if (!svc) return 'no-service';
-      const dest = this.syncDest(svc, family, fwmark, flags, dport);
+      const dest = this.syncDest(svc, family, fwmark, flags, dport, tpl);
       if (!dest) return 'no-dest';
       // ip_vs_bind_dest on a SYNC entry: method and NOOUTPUT from the backup's real server; a connection keeps
       // the record's INACTIVE.
@@ -302,6 +303,7 @@ export class Engine extends PacketPath {
     fwmark: number,
     flags: number,
     dport: number,
+    tpl: boolean,
   ): RealServerState | undefined {
     const port = fwmark !== 0 && (flags & F_FWD_MASK) !== METHOD_MASQ ? 0 : dport;
     const w = this.syncWords;
@@ -318,6 +320,12 @@ export class Engine extends PacketPath {
       const p = pass === 0 ? port : port ^ dport;
       for (const d of svc.dests) if (match(d, p)) return d;
       if (svc.sorry?.available && match(svc.sorry, p)) return svc.sorry;
+    }
+    if (tpl && dport === 0) {
+      // schedule() gives FTP, port-0 and firewall-mark templates real server port 0 whatever the server's
+      // port: such a template names its real server by address alone.
+      for (const d of svc.dests) if (match(d, d.port)) return d;
+      if (svc.sorry?.available && match(svc.sorry, svc.sorry.port)) return svc.sorry;
     }
     return undefined;
   }
