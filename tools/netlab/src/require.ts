@@ -52,6 +52,10 @@ const DEBIAN_PACKAGE: Readonly<Record<string, string>> = {
   ethtool: 'ethtool',
   arping: 'iputils-arping',
   curl: 'curl',
+  gobgpd: 'gobgpd',
+  gobgp: 'gobgpd',
+  bird: 'bird2',
+  birdc: 'bird2',
 };
 
 /** True when `name` is an executable file in a directory of PATH. */
