@@ -74,8 +74,9 @@ class AddressViews {
 
 /**
  * Writes table entry `i` as one sync record at `o`: version 1 `struct ip_vs_sync_v4` / `_v6` (flags minus
- * {@link TABLE_FLAGS_NOT_SENT}, timeout `cp->timeout / HZ` in whole seconds, fwmark 0: the table keeps no
- * skb mark for a connection) or version 0 `struct ip_vs_sync_conn_v0` (16-bit flags). The caller has checked
+ * {@link TABLE_FLAGS_NOT_SENT}, timeout `cp->timeout / HZ` in whole seconds, fwmark the entry's fwmark
+ * service's mark, 0 for an address service; a fwmark template's vaddr already holds the mark in network
+ * order as the kernel's `htonl(svc->fwmark)`) or version 0 `struct ip_vs_sync_conn_v0` (16-bit flags). The caller has checked
  * {@link tableRecordLength} and the room.
  */
 function writeRecord(b: Uint8Array, o: number, t: ConnTable, i: number, version: 0 | 1, views: AddressViews): number {
@@ -109,7 +110,7 @@ function writeRecord(b: Uint8Array, o: number, t: ConnTable, i: number, version:
   w16(b, o + 10, t.getCport(i));
   w16(b, o + 12, t.getVport(i));
   w16(b, o + 14, t.getDport(i));
-  w32(b, o + 16, 0);
+  w32(b, o + 16, t.getFwmark(i));
   w32(b, o + 20, Math.floor((t.timeout[i] ?? 0) / 1000));
   const p = o + 24;
   for (let k = 0; k < alen; k++) {
