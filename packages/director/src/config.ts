@@ -262,6 +262,8 @@ export interface SyncConfig {
   readonly version?: 0 | 1;
   /** Unicast peers instead of the multicast group: the master sends to each, the backup accepts from them only. */
   readonly peers?: readonly string[];
+  /** Local address to bind and send from; default the interface's address in `interfaces`, else the kernel's first one. */
+  readonly address?: string;
   /** The master's sync rules (the kernel's sync_threshold, sync_period, sync_refresh_period, sync_retries, sync_persist_mode). */
   readonly rules?: Partial<SyncRules>;
   /** lvskit's extensions, all off by default (off: exactly the kernel's wire format, so a mixed pair works). */
@@ -297,6 +299,8 @@ export interface NormalizedSync {
   readonly version: 0 | 1 | undefined;
   /** Unicast peers, canonical text (empty: multicast). */
   readonly peers: readonly string[];
+  /** Local address, canonical text, if given. */
+  readonly address: string | undefined;
   /** Master rules as given (merged over the kernel's defaults by the daemon). */
   readonly rules: Partial<SyncRules> | undefined;
   /** Extensions as given. */
@@ -384,6 +388,7 @@ const SYNC_KEYS = [
   'maxLen',
   'version',
   'peers',
+  'address',
   'rules',
   'extensions',
   'instance',
@@ -982,6 +987,8 @@ function normalizeSync(
     const a = unicast(x, [...p, 'peers', i], issues, 'a peer');
     if (a) peers.push(a.text);
   });
+  const addressIn = own(s, 'address');
+  const address = addressIn === undefined ? undefined : unicast(addressIn, [...p, 'address'], issues, 'address')?.text;
   const rulesIn = own(s, 'rules');
   if (rulesIn !== undefined) {
     const r = record(rulesIn, [...p, 'rules'], issues, 'rules');
@@ -1025,6 +1032,7 @@ function normalizeSync(
     maxLen: own(s, 'maxLen') as number | undefined,
     version: version as 0 | 1 | undefined,
     peers,
+    address,
     rules: rulesIn as Partial<SyncRules> | undefined,
     extensions: extIn as SyncConfig['extensions'],
     instance: inst?.name,

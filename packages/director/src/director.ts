@@ -27,6 +27,7 @@ import {
 import {
   type CompiledIpvsConfig,
   compileConfig,
+  DEFAULT_SYNC_RULES,
   Ipvs,
   type IpvsChange,
   type ServiceConfig as IpvsServiceConfig,
@@ -48,6 +49,7 @@ import {
   validateKeepalivedTiming,
   validateServices,
 } from '@lvskit/health';
+import { SyncDaemon, type SyncDaemonOptions } from '@lvskit/sync';
 import {
   type AddressOwnership,
   type CompiledVirtualAddress,
@@ -67,6 +69,7 @@ import {
   type DirectorConfig,
   type LdirectordCheckConfig,
   type NormalizedConfig,
+  type NormalizedSync,
   normalizeConfig,
   type ServiceRealServer,
   type VrrpInstance,
@@ -116,7 +119,19 @@ export interface DirectorPorts {
   readonly commandRunner?: CommandRunner;
   /** Replaces the protocol of a check (the runner keeps its timing and policy); `undefined` keeps the real one. */
   readonly checker?: (context: CheckContext) => CheckerSpec['checker'] | undefined;
+  /** Makes a sync daemon (default `new SyncDaemon(ipvs, options)` of `@lvskit/sync`: UDP sockets). */
+  readonly syncDaemon?: (ipvs: Ipvs, options: SyncDaemonOptions) => SyncDaemon;
 }
+
+/** A sync daemon's role. */
+export type SyncRole = 'master' | 'backup';
+
+/**
+ * Why a sync daemon started or stopped: `config` (the director's start, stop or a reload with a changed
+ * sync block, fixed roles), `vrrp` (the followed instance changed state), `control` (lvsadm
+ * `--start-daemon` / `--stop-daemon`), `failed` (its start failed).
+ */
+export type SyncCause = 'config' | 'vrrp' | 'control' | 'failed';
 
 /** A real server as events name it. */
 export interface RealServerEventRef {
@@ -170,10 +185,27 @@ export interface DirectorEvents {
   realServerRemoved: RealServerEventRef & { readonly reason: 'drained' | 'timeout' };
   /** `reload()` applied a new configuration. */
   reloaded: { readonly changes: readonly IpvsChange[] };
-  /** Something keepalived would log as a warning (a script failed, a config oddity). */
-  warning: { readonly source: 'health' | 'vrrp' | 'datapath'; readonly message: string };
+  /** A sync daemon started (its sockets are open; a master sends what the engine's sync rules pick). */
+  syncStarted: {
+    readonly role: SyncRole;
+    readonly interface: string;
+    readonly syncid: number;
+    readonly cause: SyncCause;
+  };
+  /** A sync daemon stopped (or its start failed: cause `failed`, with an `error` event before it). */
+  syncStopped: { readonly role: SyncRole; readonly cause: SyncCause };
+  /** A bulk resync (extension): asked for and completed by a backup, served by a master. */
+  syncResync: {
+    readonly role: SyncRole;
+    readonly phase: 'requested' | 'served' | 'completed';
+    readonly peer: string;
+    readonly entries: number;
+    readonly lost: number;
+  };
+  /** Something keepalived would log as a warning (a script failed, a config oddity, sync messages lost). */
+  warning: { readonly source: 'health' | 'vrrp' | 'datapath' | 'sync'; readonly message: string };
   /** A port failed; the director keeps running. */
-  error: { readonly source: 'health' | 'vrrp' | 'datapath'; readonly error: LvsError };
+  error: { readonly source: 'health' | 'vrrp' | 'datapath' | 'sync'; readonly error: LvsError };
 }
 
 /** What {@link Director.status} returns: the state of every part, for an operator or a status page. */
@@ -500,6 +532,10 @@ export class Director extends TypedEmitter<DirectorEvents> {
   /** Real servers draining, by override key. */
   readonly #draining = new Map<string, { service: string; address: string; port: number; since: number }>();
   #drainTimer: TimerHandle | undefined;
+  /** The sync daemons by role (starting or running), and who started each. */
+  readonly #sync = new Map<SyncRole, SyncDaemon>();
+  /** Sync daemon starts and stops, one after the other. */
+  #syncQueue: Promise<void> = Promise.resolve();
 
   /** Use {@link createDirector}. @internal */
   constructor(compiled: Compiled, ports: DirectorPorts) {
@@ -698,6 +734,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
         priority: e.priority,
       })),
     );
+    router.on('stateChanged', (e) => this.#syncFollow(name, e.from, e.to));
     router.on('error', (error) => this.emitWith('error', () => ({ source: 'vrrp', error })));
     this.#routers.set(name, { router, source: JSON.stringify(inst.source) });
     return router;
@@ -737,6 +774,183 @@ export class Director extends TypedEmitter<DirectorEvents> {
     return fresh;
   }
 
+  // ------------------------------------------------------------------ sync daemons
+
+  /** The sync daemons starting or running now, master first (`lvsadm -L --daemon`). */
+  syncDaemons(): readonly SyncDaemon[] {
+    return (['master', 'backup'] as const).flatMap((r) => {
+      const d = this.#sync.get(r);
+      return d ? [d] : [];
+    });
+  }
+
+  /** The sync daemon of a role, starting or running, if any. */
+  syncDaemon(role: SyncRole): SyncDaemon | undefined {
+    return this.#sync.get(role);
+  }
+
+  /**
+   * Starts a sync daemon outside the config, as `ipvsadm --start-daemon` starts the kernel's: one per role.
+   * The daemon is in {@link syncDaemons} from this call on; it resolves when its sockets are open.
+   * @param options - the daemon's options (its `clock` defaults to the director's)
+   * @throws LvsError `DIRECTOR_SYNC` when a daemon of that role already runs or the director is not
+   *   running; the daemon's own error (`SYNC_INVALID_OPTION`, `SYNC_SOCKET`, …) when it cannot start
+   */
+  async startSyncDaemon(options: SyncDaemonOptions): Promise<SyncDaemon> {
+    if (this.#lifecycle !== 'running')
+      throw new LvsError('DIRECTOR_SYNC', `director is ${this.#lifecycle}, not running`);
+    if (this.#sync.has(options.role)) throw new LvsError('DIRECTOR_SYNC', `a ${options.role} sync daemon already runs`);
+    const d = this.#makeSyncDaemon({ clock: this.clock, ...options });
+    let failed: unknown;
+    await this.#syncRun(d, 'control', (err) => {
+      failed = err;
+    });
+    if (failed !== undefined) throw failed;
+    return d;
+  }
+
+  /**
+   * Stops the sync daemon of a role (`ipvsadm --stop-daemon`), whoever started it; a followed VRRP instance
+   * starts one again at its next transition, as keepalived does.
+   * @throws LvsError `DIRECTOR_SYNC` when none of that role runs
+   */
+  async stopSyncDaemon(role: SyncRole): Promise<void> {
+    if (!this.#sync.has(role)) throw new LvsError('DIRECTOR_SYNC', `no ${role} sync daemon runs`);
+    this.#syncStop(role, 'control');
+    await this.#syncQueue;
+  }
+
+  /** The daemon options of the config's sync block for a role. */
+  #syncOptions(s: NormalizedSync, role: SyncRole): SyncDaemonOptions {
+    const family = (s.peers[0] ?? s.group ?? '').includes(':') ? 6 : 4;
+    const local = s.address ?? this.#compiled.config.interfaces.find((i) => i.name === s.interface)?.address;
+    const address = local !== undefined && local.includes(':') === (family === 6) ? local : undefined;
+    return {
+      role,
+      interface: s.interface,
+      syncid: s.syncid,
+      ...(s.group !== undefined ? { group: s.group } : {}),
+      ...(s.port !== undefined ? { port: s.port } : {}),
+      ...(s.ttl !== undefined ? { ttl: s.ttl } : {}),
+      ...(s.maxLen !== undefined ? { maxLen: s.maxLen } : {}),
+      ...(s.version !== undefined ? { version: s.version } : {}),
+      ...(s.peers.length > 0 ? { peers: s.peers } : {}),
+      ...(address !== undefined ? { address } : {}),
+      ...(s.rules !== undefined ? { rules: { ...DEFAULT_SYNC_RULES, ...s.rules } } : {}),
+      ...(s.extensions !== undefined ? { extensions: s.extensions } : {}),
+      clock: this.clock,
+    };
+  }
+
+  #makeSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
+    const d = this.#ports.syncDaemon ? this.#ports.syncDaemon(this.ipvs, options) : new SyncDaemon(this.ipvs, options);
+    const role = d.role;
+    d.on('error', (e) => this.emitWith('error', () => ({ source: 'sync', error: e.error })));
+    d.on('warning', (e) => this.emitWith('warning', () => ({ source: 'sync', message: `${role}: ${e.message}` })));
+    d.on('gap', (e) =>
+      this.emitWith('warning', () => ({
+        source: 'sync',
+        message: `backup: ${e.lost} sync message${e.lost === 1 ? '' : 's'} lost from master ${e.sender} (expected ${e.expected}, got ${e.received})`,
+      })),
+    );
+    d.on('resync', (e) =>
+      this.emitWith('syncResync', () => ({ role, phase: e.phase, peer: e.peer, entries: e.entries, lost: e.lost })),
+    );
+    return d;
+  }
+
+  /**
+   * Registers `d` in its role now and starts it after what is queued; a failed start is an `error` event
+   * (source `sync`), removes it and emits `syncStopped` with cause `failed`.
+   */
+  #syncRun(d: SyncDaemon, cause: SyncCause, onFail?: (err: unknown) => void): Promise<void> {
+    this.#sync.set(d.role, d);
+    this.#syncQueue = this.#syncQueue.then(async () => {
+      if (this.#sync.get(d.role) !== d) return;
+      try {
+        await d.start();
+      } catch (err) {
+        if (this.#sync.get(d.role) === d) this.#sync.delete(d.role);
+        const error = LvsError.is(err)
+          ? err
+          : new LvsError('DIRECTOR_SYNC', `${d.role} sync daemon: ${err instanceof Error ? err.message : String(err)}`);
+        this.emitWith('error', () => ({ source: 'sync', error }));
+        this.emitWith('syncStopped', () => ({ role: d.role, cause: 'failed' }));
+        onFail?.(error);
+        return;
+      }
+      this.emitWith('syncStarted', () => ({
+        role: d.role,
+        interface: d.options.interface,
+        syncid: d.options.syncid,
+        cause,
+      }));
+    });
+    return this.#syncQueue;
+  }
+
+  /** Unregisters the daemon of `role` now and stops it after what is queued. */
+  #syncStop(role: SyncRole, cause: SyncCause): void {
+    const d = this.#sync.get(role);
+    if (!d) return;
+    this.#sync.delete(role);
+    this.#syncQueue = this.#syncQueue.then(async () => {
+      const was = d.running;
+      await d.stop();
+      if (was) this.emitWith('syncStopped', () => ({ role, cause }));
+    });
+  }
+
+  /** Starts a daemon of `role` from the config unless one of that role is there already. */
+  #syncStart(role: SyncRole, cause: SyncCause): void {
+    const s = this.#compiled.config.sync;
+    if (!s || this.#sync.has(role)) return;
+    let d: SyncDaemon;
+    try {
+      d = this.#makeSyncDaemon(this.#syncOptions(s, role));
+    } catch (err) {
+      if (!LvsError.is(err)) throw err;
+      this.emitWith('error', () => ({ source: 'sync', error: err }));
+      return;
+    }
+    void this.#syncRun(d, cause);
+  }
+
+  /**
+   * The daemons the config asks for now: fixed roles, or the followed instance's: master while it is MASTER,
+   * else backup (keepalived vrrp_scheduler.c `vrrp_init_state` starts the backup daemon; on a reload
+   * vrrp_daemon.c starts the one of the instance's state and stops the other).
+   */
+  #syncFromConfig(cause: SyncCause): void {
+    const s = this.#compiled.config.sync;
+    if (!s || this.#lifecycle !== 'running') return;
+    if (s.roles === 'follow') {
+      const master = s.instance !== undefined && this.#routers.get(s.instance)?.router.state === 'MASTER';
+      this.#syncSwitch(master ? 'master' : 'backup', cause);
+      return;
+    }
+    if (s.roles === 'master' || s.roles === 'both') this.#syncStart('master', cause);
+    if (s.roles === 'backup' || s.roles === 'both') this.#syncStart('backup', cause);
+  }
+
+  /** keepalived's ipvs_syncd_master / ipvs_syncd_backup: stop the other role's daemon, start this one's. */
+  #syncSwitch(role: SyncRole, cause: SyncCause): void {
+    this.#syncStop(role === 'master' ? 'backup' : 'master', cause);
+    this.#syncStart(role, cause);
+  }
+
+  /**
+   * The followed instance changed state (keepalived vrrp.c): becoming MASTER switches to the master daemon
+   * (`vrrp_state_become_master` → `ipvs_syncd_master`), leaving MASTER for any state to the backup daemon
+   * (`vrrp_state_leave_master` → `ipvs_syncd_backup`); other transitions change nothing.
+   */
+  #syncFollow(instance: string, from: VrrpState, to: VrrpState): void {
+    const s = this.#compiled.config.sync;
+    if (s?.roles !== 'follow' || s.instance !== instance || this.#lifecycle !== 'running') return;
+    if (to === 'MASTER' && from !== 'MASTER') this.#syncSwitch('master', 'vrrp');
+    else if (from === 'MASTER' && to !== 'MASTER') this.#syncSwitch('backup', 'vrrp');
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
   /**
@@ -765,7 +979,9 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.#scripts = this.#makeScripts(this.#compiled);
     for (const inst of this.#compiled.instances) this.#makeRouter(inst);
     this.#makeGroups(undefined);
+    this.#syncFromConfig('config');
     await Promise.all([...this.#groups.map((g) => g.start()), ...this.#ungrouped().map((r) => r.start())]);
+    await this.#syncQueue;
     this.emitWith('started', () => ({ at: this.clock.now() }));
   }
 
@@ -779,6 +995,8 @@ export class Director extends TypedEmitter<DirectorEvents> {
       throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
     this.#lifecycle = 'stopped';
     await Promise.all([...this.#groups.map((g) => g.stop()), ...this.#ungrouped().map((r) => r.stop())]);
+    for (const role of [...this.#sync.keys()]) this.#syncStop(role, 'config');
+    await this.#syncQueue;
     for (const vip of [...this.#served.keys()]) this.#serve(vip, undefined, false);
     this.#drainTimer?.cancel();
     this.#drainTimer = undefined;
@@ -968,6 +1186,13 @@ export class Director extends TypedEmitter<DirectorEvents> {
     for (const inst of next.instances) if (!this.#routers.has(inst.source.name)) restart.push(this.#makeRouter(inst));
     const fresh = this.#makeGroups(changed);
     await Promise.all([...fresh.map((g) => g.start()), ...restart.filter((r) => !r.syncGroup).map((r) => r.start())]);
+    // Sync: a changed sync block restarts the daemons (keepalived vrrp_daemon.c reload_vrrp_thread with
+    // ipvs_syncd_changed); an unchanged one keeps them.
+    if (JSON.stringify(previous.config.sync ?? null) !== JSON.stringify(next.config.sync ?? null)) {
+      for (const role of [...this.#sync.keys()]) this.#syncStop(role, 'config');
+      this.#syncFromConfig('config');
+    }
+    await this.#syncQueue;
 
     // VIPs no instance owns are served; a VIP gone from the config is not.
     const owned = this.#vrrpOwned();

@@ -11,6 +11,7 @@ declare module '@lvskit/base' {
     DIRECTOR_IMPORT_FAILED: true;
     DIRECTOR_CONTROL_FAILED: true;
     DIRECTOR_CONTROL_UNREACHABLE: true;
+    DIRECTOR_SYNC: true;
   }
 }
 
@@ -25,4 +26,6 @@ export const directorErrorCodes = {
     "A control-socket request was refused or failed (bad params, unknown method, socket already served); the server's own code is the error's `cause.code`.",
   DIRECTOR_CONTROL_UNREACHABLE:
     'No director answered on the control socket path (not running, wrong path, no answer in time).',
+  DIRECTOR_SYNC:
+    'A sync daemon call came at the wrong time: a daemon of that role already runs (start), none runs (stop), or the director is not running.',
 } as const satisfies Partial<Record<LvsErrorCode, string>>;

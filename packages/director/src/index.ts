@@ -15,10 +15,10 @@ export {
   isConfigError,
   type LdirectordCheckConfig,
   type NormalizedConfig,
+  type NormalizedSync,
   type NormalizedVip,
   type ServiceHealthConfig,
   type ServiceRealServer,
-  type NormalizedSync,
   type SorryServerConfig,
   type SyncConfig,
   type SyncRoles,
@@ -52,6 +52,8 @@ export {
   type DirectorPorts,
   type DirectorStatus,
   type RealServerEventRef,
+  type SyncCause,
+  type SyncRole,
   validateConfig,
 } from './director.js';
 export { directorErrorCodes } from './errors.js';
@@ -91,6 +93,8 @@ export {
   type StatusServerOptions,
   type StatusService,
   type StatusSnapshot,
+  type StatusSync,
+  type StatusSyncDaemon,
   type StatusVrrp,
   serveStatus,
 } from './status/index.js';

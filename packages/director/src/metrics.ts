@@ -13,6 +13,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DROP_REASON_NAMES, formatEndpoint, formatIp, LvsError, parseIp } from '@lvskit/base';
+import type { SyncCounters } from '@lvskit/sync';
 import type { VrrpState } from '@lvskit/vrrp';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Director } from './director.js';
@@ -165,7 +166,12 @@ export function readHealth(director: Director): HealthRow[] {
  *   (the advert counters are the router's own: they restart from 0 when a reload restarts the instance);
  * - `vip_serving{vip}` per configured VIP, `director_running`;
  * - with a datapath: `datapath_drops_total{reason}` for every drop reason (base `DropReason` names) and
- *   `datapath_events_total{event}` for its other counters.
+ *   `datapath_events_total{event}` for its other counters;
+ * - per running sync daemon (`role` master or backup): `sync_messages_sent_total`, `sync_records_sent_total`,
+ *   `sync_datagrams_sent_total`, `sync_send_errors_total`, `sync_messages_received_total`,
+ *   `sync_records_received_total`, `sync_records_applied_total`, `sync_drops_total{kind,reason}`,
+ *   `sync_gaps_total`, `sync_lost_messages_total`, `sync_resyncs_total`, `sync_resync_entries_total`,
+ *   `sync_daemon_running`, `sync_lag_seconds`, `sync_last_message_age_seconds`.
  * @param director - the director to read (created, running or stopped)
  * @param options - registry and prefix
  * @returns the registry
@@ -400,6 +406,9 @@ export function directorMetrics(director: Director, options: DirectorMetricsOpti
     });
   }
 
+  // ---------------------------------------------------------------- sync daemons
+  syncMetrics(director, p, registers);
+
   // ---------------------------------------------------------------- events
   const rs = (e: { service: string; address: string; port: number }) => ({
     service: e.service,
@@ -427,6 +436,108 @@ export function directorMetrics(director: Director, options: DirectorMetricsOpti
   director.on('quorumDown', (e) => quorumTransitions.inc({ service: e.service, state: 'down' }));
   director.on('vrrpTransition', (e) => vrrpTransitions.inc({ vrrp_instance: e.instance, from: e.from, to: e.to }));
   return registry;
+}
+
+/**
+ * The sync daemons' counters (`SyncDaemon.counters()` of `@lvskit/sync`), per running daemon with its
+ * `role` label; read at scrape time, so a daemon that stopped leaves the series and one that restarts counts
+ * from 0 again (`rate()` handles that).
+ */
+function syncMetrics(director: Director, p: string, registers: Registry[]): void {
+  const counters: [string, string, (c: SyncCounters) => number][] = [
+    [
+      'messages_sent_total',
+      'Sync messages the master sent (a message to several peers counts once).',
+      (c) => c.messagesSent,
+    ],
+    ['records_sent_total', 'Connection records in the sync messages the master sent.', (c) => c.recordsSent],
+    [
+      'datagrams_sent_total',
+      'Sync datagrams handed to the socket (messages times destinations).',
+      (c) => c.datagramsSent,
+    ],
+    ['send_errors_total', 'Sync sends the socket reported failed.', (c) => c.sendErrors],
+    ['messages_received_total', 'Sync datagrams the backup received, before any check.', (c) => c.messagesReceived],
+    ['records_received_total', 'Connection records decoded from accepted sync messages.', (c) => c.recordsReceived],
+    ['records_applied_total', 'Synced records the backup created or updated in its table.', (c) => c.recordsApplied],
+    ['gaps_total', 'Sequence gaps the backup saw (sequence extension).', (c) => c.gaps],
+    ['lost_messages_total', 'Sync messages lost in those gaps (sequence extension).', (c) => c.lostMessages],
+    ['resyncs_total', 'Bulk resyncs asked for (backup) or served (master).', (c) => c.resyncs],
+    ['resync_entries_total', 'Entries sent (master) or received (backup) in bulk resyncs.', (c) => c.resyncEntries],
+  ];
+  for (const [name, help, read] of counters) {
+    const c: Counter<'role'> = new Counter({
+      name: `${p}sync_${name}`,
+      help,
+      labelNames: ['role'] as const,
+      registers,
+      collect: () => {
+        c.reset();
+        for (const d of director.syncDaemons()) c.inc({ role: d.role }, read(d.counters()));
+      },
+    });
+  }
+  const drops: Counter<'role' | 'kind' | 'reason'> = new Counter({
+    name: `${p}sync_drops_total`,
+    help: 'What a sync daemon dropped, by kind (record, message, apply, auth, peer, queue, skipped) and reason: the decoder drops a record or the rest of a message as ip_vs_sync.c does, the table refuses a record, the extension layer refuses a datagram, a unicast backup a sender that is not its peer, the master a record when its buffers are full or one it cannot encode.',
+    labelNames: ['role', 'kind', 'reason'] as const,
+    registers,
+    collect: () => {
+      drops.reset();
+      for (const d of director.syncDaemons()) {
+        const c = d.counters();
+        const role = d.role;
+        const add = (kind: string, by: Readonly<Record<string, number>>) => {
+          for (const [reason, n] of Object.entries(by)) drops.inc({ role, kind, reason }, n);
+        };
+        add('record', c.recordDrops);
+        add('message', c.messageDrops);
+        add('apply', c.applyDrops);
+        add('auth', c.authDrops);
+        drops.inc({ role, kind: 'peer', reason: 'not-a-peer' }, c.notFromPeer);
+        drops.inc({ role, kind: 'queue', reason: 'queue-full' }, c.queueFull);
+        drops.inc({ role, kind: 'skipped', reason: 'not-encodable' }, c.recordsSkipped);
+      }
+    },
+  });
+  const running: Gauge<'role'> = new Gauge({
+    name: `${p}sync_daemon_running`,
+    help: 'Whether the sync daemon of the role runs (1) or is starting (0); absent when there is none.',
+    labelNames: ['role'] as const,
+    registers,
+    collect: () => {
+      running.reset();
+      for (const d of director.syncDaemons()) running.set({ role: d.role }, d.running ? 1 : 0);
+    },
+  });
+  const lag: Gauge<'role'> = new Gauge({
+    name: `${p}sync_lag_seconds`,
+    help: "How long the oldest record of the last sync message waited in the master's buffer before it was sent (backup: as the master reported it, extensions on). Absent when it cannot be measured.",
+    labelNames: ['role'] as const,
+    registers,
+    collect: () => {
+      lag.reset();
+      for (const d of director.syncDaemons()) {
+        const ms = d.counters().lagMs;
+        if (ms !== undefined) lag.set({ role: d.role }, ms / 1000);
+      }
+    },
+  });
+  const age: Gauge<'role'> = new Gauge({
+    name: `${p}sync_last_message_age_seconds`,
+    help: "Time since the daemon's last sync message (sent by a master, accepted by a backup), on the director's clock; absent before the first.",
+    labelNames: ['role'] as const,
+    registers,
+    collect: () => {
+      age.reset();
+      const now = director.clock.now();
+      for (const d of director.syncDaemons()) {
+        const c = d.counters();
+        const at = d.role === 'master' ? c.lastSentAt : c.lastReceivedAt;
+        if (at !== undefined) age.set({ role: d.role }, Math.max(0, now - at) / 1000);
+      }
+    },
+  });
 }
 
 /** Options of {@link serveMetrics}. */

@@ -171,6 +171,25 @@ function logEvents(director: Director, log: Logger): void {
   director.on('reloaded', (e) =>
     log.info({ event: 'reloaded', changes: e.changes.length }, `Reloaded: ${e.changes.length} table change(s)`),
   );
+  // The kernel's words for its sync threads (ip_vs_sync.c start_sync_thread / stop_sync_thread).
+  director.on('syncStarted', (e) =>
+    log.info(
+      { event: 'syncStarted', ...e },
+      `sync thread started: state = ${e.role.toUpperCase()}, mcast_ifn = ${e.interface}, syncid = ${e.syncid}`,
+    ),
+  );
+  director.on('syncStopped', (e) =>
+    (e.cause === 'failed' ? log.warn.bind(log) : log.info.bind(log))(
+      { event: 'syncStopped', ...e },
+      e.cause === 'failed' ? `${e.role} sync thread did not start` : `stopping ${e.role} sync thread`,
+    ),
+  );
+  director.on('syncResync', (e) =>
+    log.info(
+      { event: 'syncResync', ...e },
+      `sync bulk resync ${e.phase}: ${e.entries} entries (${e.role}, ${e.peer}${e.lost > 0 ? `, ${e.lost} lost` : ''})`,
+    ),
+  );
   director.on('warning', (e) => log.warn({ event: 'warning', source: e.source }, e.message));
   director.on('error', (e) => log.error({ event: 'error', source: e.source, code: e.error.code }, e.error.message));
 }

@@ -8,7 +8,16 @@ import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { LvsError } from '@lvskit/base';
-import { formatAddrPort, type IpvsConnectionEntry, ipvsadmTarget, runIpvsadm } from '@lvskit/core';
+import {
+  formatAddrPort,
+  type IpvsadmTarget,
+  type IpvsConnectionEntry,
+  type IpvsDaemonConfig,
+  ipvsadmError,
+  ipvsadmTarget,
+  runIpvsadm,
+} from '@lvskit/core';
+import type { SyncDaemon, SyncDaemonOptions } from '@lvskit/sync';
 import type { Director, DirectorStatus } from '../director.js';
 
 /** A running control server. */
@@ -180,6 +189,63 @@ function parseEndpointFilter(text: string): { address: string; port: number } {
   return { address: m[1] as string, port: Number(m[2]) };
 }
 
+/** A running sync daemon as `ipvsadm -L --daemon` lists it (every field is set, as the kernel reports it). */
+function daemonEntry(d: SyncDaemon): IpvsDaemonConfig {
+  const o = d.options;
+  return {
+    state: d.role,
+    mcastInterface: o.interface,
+    syncid: o.syncid,
+    syncMaxlen: o.maxLen,
+    mcastGroup: o.group,
+    mcastPort: o.port,
+    mcastTtl: o.ttl,
+  };
+}
+
+/** `--start-daemon`'s options as the daemon's (0 and '' are ipvsadm's "not given": the daemon's default). */
+function daemonOptions(c: IpvsDaemonConfig): SyncDaemonOptions {
+  return {
+    role: c.state,
+    interface: c.mcastInterface,
+    syncid: c.syncid,
+    ...(c.syncMaxlen ? { maxLen: c.syncMaxlen } : {}),
+    ...(c.mcastGroup ? { group: c.mcastGroup } : {}),
+    ...(c.mcastPort ? { port: c.mcastPort } : {}),
+    ...(c.mcastTtl ? { ttl: c.mcastTtl } : {}),
+  };
+}
+
+/**
+ * The ipvsadm target of a director: core's over its table, plus its sync daemons. ipvsadm's start and stop
+ * are synchronous and the daemons' are not: the role is taken (or freed) at once, with ipvsadm's refusals
+ * ("Daemon has already run", "No daemon is running"), and the start or stop itself is collected in
+ * `pending` for the caller to await.
+ */
+function directorTarget(director: Director, pending: Promise<void>[]): IpvsadmTarget {
+  const table = ipvsadmTarget(director.ipvs);
+  return {
+    addService: (c) => table.addService(c),
+    editService: (c) => table.editService(c),
+    deleteService: (k) => table.deleteService(k),
+    flush: () => table.flush(),
+    addServer: (k, c) => table.addServer(k, c),
+    editServer: (k, c) => table.editServer(k, c),
+    deleteServer: (k, r) => table.deleteServer(k, r),
+    zero: (k) => (k === undefined ? table.zero() : table.zero(k)),
+    setTimeouts: (t) => table.setTimeouts(t),
+    startDaemon: (c) => {
+      if (director.syncDaemon(c.state)) throw ipvsadmError('daemon-running');
+      pending.push(director.startSyncDaemon(daemonOptions(c)).then(() => undefined));
+    },
+    stopDaemon: (state) => {
+      if (!director.syncDaemon(state)) throw ipvsadmError('no-daemon');
+      pending.push(director.stopSyncDaemon(state));
+    },
+    snapshot: () => ({ ...table.snapshot(), daemons: director.syncDaemons().map(daemonEntry) }),
+  };
+}
+
 function builtins(director: Director, rec: Recorder): Record<string, (params: unknown) => Promise<unknown>> {
   const target = ipvsadmTarget(director.ipvs);
   return {
@@ -188,8 +254,33 @@ function builtins(director: Director, rec: Recorder): Record<string, (params: un
       if (!Array.isArray(p.argv) || !p.argv.every((w) => typeof w === 'string')) {
         throw fail('ipvsadm: params.argv must be an array of strings', 'DIRECTOR_CONTROL_BAD_PARAMS');
       }
-      const r = runIpvsadm(target, p.argv as string[], typeof p.stdin === 'string' ? { stdin: p.stdin } : {});
-      return { stdout: r.stdout, stderr: r.stderr, code: r.exitCode } satisfies ControlIpvsadmResult;
+      const pending: Promise<void>[] = [];
+      const r = runIpvsadm(
+        directorTarget(director, pending),
+        p.argv as string[],
+        typeof p.stdin === 'string' ? { stdin: p.stdin } : {},
+      );
+      let { stdout, stderr, exitCode: code } = r;
+      // A daemon that could not start is what the kernel's refusal is to ipvsadm: status 255 and
+      // ipvs_strerror's text — strerror(ENODEV) for an unknown interface (start_sync_thread), strerror(EINVAL)
+      // for options it refuses; lvskit's own message otherwise.
+      for (const result of await Promise.allSettled(pending)) {
+        if (result.status === 'rejected') {
+          const err = result.reason as unknown;
+          const code0 = LvsError.is(err) ? err.code : undefined;
+          stderr += `${
+            code0 === 'SYNC_NO_INTERFACE'
+              ? 'No such device'
+              : code0 === 'SYNC_INVALID_OPTION'
+                ? 'Invalid argument'
+                : err instanceof Error
+                  ? err.message
+                  : String(err)
+          }\n`;
+          code = 255;
+        }
+      }
+      return { stdout, stderr, code } satisfies ControlIpvsadmResult;
     },
     status: async () => {
       const snap = target.snapshot();

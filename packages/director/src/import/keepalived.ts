@@ -1687,7 +1687,10 @@ function run(
     if (name !== undefined && !im.instances.some((i) => i.name === name)) {
       // vrrp.c vrrp_complete_init: keepalived then runs no sync daemon at all; lvskit refuses instead.
       const at = p.positions.get(['sync', 'instance'].join('\u0000')) ?? fallbackToken(toks, file);
-      p.error(at, `Unable to find vrrp instance ${name} for lvs_syncd (keepalived then clears the lvs_syncd config and runs no sync daemon)`);
+      p.error(
+        at,
+        `Unable to find vrrp instance ${name} for lvs_syncd (keepalived then clears the lvs_syncd config and runs no sync daemon)`,
+      );
     }
     config.sync = im.sync.config;
   }

@@ -11,6 +11,8 @@ export type {
   StatusRealServer,
   StatusService,
   StatusSnapshot,
+  StatusSync,
+  StatusSyncDaemon,
   StatusVrrp,
   TimelineEvents,
 } from './snapshot.js';

@@ -47,10 +47,10 @@ main{padding:12px 16px 24px;max-width:1500px;margin:0 auto}
 .axis{display:flex;justify-content:space-between;font-size:10px;color:var(--muted)}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:6px 2px 12px;font-size:12px;color:var(--muted)}
 .legend i{display:inline-block;width:14px;height:3px;border-radius:2px;margin-right:5px;vertical-align:middle}
-.cols{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);grid-template-rows:auto 1fr;grid-template-areas:"svc vrrp" "svc ev";gap:0 14px;align-items:start}
-#svcbox{grid-area:svc}#vrrpbox{grid-area:vrrp}#evbox{grid-area:ev}
+.cols{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);grid-template-rows:auto auto 1fr;grid-template-areas:"svc vrrp" "svc sync" "svc ev";gap:0 14px;align-items:start}
+#svcbox{grid-area:svc}#vrrpbox{grid-area:vrrp}#syncbox{grid-area:sync}#evbox{grid-area:ev}
 h2{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin:14px 2px 6px;font-weight:600}
-.cols h2{margin-top:4px}#evbox h2{margin-top:14px}
+.cols h2{margin-top:4px}#evbox h2,#syncbox h2{margin-top:14px}
 .svc{margin-bottom:10px;overflow:hidden}
 .svc-head{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 12px;padding:8px 12px;border-bottom:1px solid var(--line)}
 .svc-head .name{font-weight:600;font-size:14px}
@@ -74,7 +74,7 @@ td .why{color:var(--muted);font-size:12px;white-space:normal}
 #events .t{font-family:var(--mono);font-size:11px;color:var(--muted);padding-top:1px}
 #events .x{word-break:break-word}
 .empty{padding:10px 12px;color:var(--muted)}
-@media (max-width:1180px){.cols{grid-template-columns:minmax(0,1fr);grid-template-rows:auto;grid-template-areas:"vrrp" "svc" "ev"}#vrrpbox{margin-bottom:10px}}
+@media (max-width:1180px){.cols{grid-template-columns:minmax(0,1fr);grid-template-rows:auto;grid-template-areas:"vrrp" "sync" "svc" "ev"}#vrrpbox,#syncbox{margin-bottom:10px}}
 @media (max-width:820px){.tiles{grid-template-columns:repeat(3,minmax(0,1fr))}}
 @media (max-width:640px){header{padding:8px 10px}main{padding:10px}.charts{grid-template-columns:minmax(0,1fr)}
 .tiles{grid-template-columns:repeat(2,minmax(0,1fr))}.tile:last-child{grid-column:span 2}.opt{display:none}td.wrap{white-space:normal;min-width:120px}th,td{padding:5px 6px;font-size:12px}th{font-size:10px}.svc-head{padding:8px 8px}.svc-head .rates{margin-left:0}
@@ -173,6 +173,26 @@ const SCRIPT = `
           '</b><div class="why mono">' + esc(v.vips.join(' ')) + '</div></td><td>' + badge('s-' + v.state, v.state) +
           '</td><td class="n">' + prio + '</td><td class="opt">' + v.virtualRouterId + '</td><td class="opt mono">' +
           esc(v.interface) + '</td><td class="wrap">' + last + '</td></tr>';
+      }).join('') + '</tbody></table></div>';
+  }
+
+  // ---------------------------------------------------------------- connection sync
+  function renderSync() {
+    var el = $('sync');
+    var sy = snap.sync;
+    var who = sy.roles === null ? 'No sync block in the config.' : sy.roles === 'follow' ? 'Follows VRRP instance ' + esc(sy.instance) + '.' : 'Roles: ' + esc(sy.roles) + '.';
+    if (sy.daemons.length === 0) { el.innerHTML = '<div class="empty">No sync daemon runs. ' + who + '</div>'; return; }
+    el.innerHTML = '<div class="empty">' + who + '</div><div class="scroll"><table><thead><tr><th>Daemon</th><th class="n">Msgs</th>' +
+      '<th class="n">Records</th><th class="n">Drops</th><th class="n opt">Lost</th><th>Last</th></tr></thead><tbody>' +
+      sy.daemons.map(function (d) {
+        var master = d.role === 'master';
+        var where = d.peers.length > 0 ? d.peers.join(' ') : d.group + ':' + d.port;
+        var last = d.lastMessageAt === null ? '<span class="muted">none</span>' : ago(snap.now - d.lastMessageAt) +
+          (d.lagMs === null ? '' : '<div class="why">lag ' + num(d.lagMs) + ' ms</div>');
+        return '<tr data-sync="' + esc(d.role) + '"><td><b>' + esc(d.role) + '</b> ' + (d.running ? badge('b-up', 'running') : badge('b-off', 'starting')) +
+          '<div class="why mono">' + esc(d.interface + ' syncid ' + d.syncid + ' \u2192 ' + where) + '</div></td><td class="n">' +
+          num(master ? d.messagesSent : d.messagesReceived) + '</td><td class="n">' + num(master ? d.recordsSent : d.recordsApplied) +
+          '</td><td class="n">' + num(d.drops) + '</td><td class="n opt">' + num(d.lostMessages) + '</td><td class="wrap">' + last + '</td></tr>';
       }).join('') + '</tbody></table></div>';
   }
 
@@ -332,6 +352,7 @@ const SCRIPT = `
     renderHeader();
     renderTiles();
     renderVrrp();
+    renderSync();
     renderServices();
     renderEvents();
     renderCharts();
@@ -400,6 +421,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   <div class="cols">
     <section id="svcbox"><h2>Virtual services</h2><div id="services"></div></section>
     <section id="vrrpbox"><h2>VRRP</h2><div id="vrrp" class="panel"></div></section>
+    <section id="syncbox"><h2>Connection sync</h2><div id="sync" class="panel"></div></section>
     <section id="evbox"><h2>Events</h2><div class="panel"><ol id="events"><li class="empty">No events yet.</li></ol></div></section>
   </div>
 </main>

@@ -61,6 +61,9 @@ const TIMELINE_EVENTS: Record<keyof DirectorEvents, true> = {
   quorumDown: true,
   tableChanged: true,
   reloaded: true,
+  syncStarted: true,
+  syncStopped: true,
+  syncResync: true,
   warning: true,
   error: true,
 };

@@ -114,6 +114,64 @@ export interface StatusVrrp {
   } | null;
 }
 
+/** One running (or starting) sync daemon as the page shows it. */
+export interface StatusSyncDaemon {
+  /** `master` or `backup`. */
+  readonly role: 'master' | 'backup';
+  /** Sockets open. */
+  readonly running: boolean;
+  /** Interface, syncid, group, port, ttl, maxlen, version as in force (`lvsadm -L --daemon`). */
+  readonly interface: string;
+  /** Sync id. */
+  readonly syncid: number;
+  /** Multicast group. */
+  readonly group: string;
+  /** UDP port. */
+  readonly port: number;
+  /** TTL. */
+  readonly ttl: number;
+  /** sync_maxlen. */
+  readonly maxLen: number;
+  /** Message version. */
+  readonly version: 0 | 1;
+  /** Unicast peers (empty: multicast). */
+  readonly peers: readonly string[];
+  /** Extensions in use. */
+  readonly extensions: { readonly sequence: boolean; readonly bulkResync: boolean; readonly hmac: boolean };
+  /** Messages and records sent (master) and received, and records applied (backup). */
+  readonly messagesSent: number;
+  /** Records sent. */
+  readonly recordsSent: number;
+  /** Messages received. */
+  readonly messagesReceived: number;
+  /** Records received. */
+  readonly recordsReceived: number;
+  /** Records applied (created or updated). */
+  readonly recordsApplied: number;
+  /** Everything dropped (records, messages, refused by the table, by authentication, queue full, not a peer). */
+  readonly drops: number;
+  /** Sequence gaps and the messages lost in them (sequence extension). */
+  readonly gaps: number;
+  /** Messages lost. */
+  readonly lostMessages: number;
+  /** Bulk resyncs asked for or served. */
+  readonly resyncs: number;
+  /** Lag in ms when measurable, else null. */
+  readonly lagMs: number | null;
+  /** Clock time of the last message sent (master) or accepted (backup), or null. */
+  readonly lastMessageAt: number | null;
+}
+
+/** The sync section of the page: what the config asks for and the daemons running. */
+export interface StatusSync {
+  /** The followed VRRP instance, or null (fixed roles, or daemons started with lvsadm only). */
+  readonly instance: string | null;
+  /** The configured roles, or null without a sync block. */
+  readonly roles: 'follow' | 'master' | 'backup' | 'both' | null;
+  /** The daemons, master first. */
+  readonly daemons: readonly StatusSyncDaemon[];
+}
+
 /** A director event as the page's timeline shows it. */
 export interface StatusEvent {
   /** Increasing number (the SSE id). */
@@ -149,6 +207,8 @@ export interface StatusSnapshot {
   readonly services: readonly StatusService[];
   /** VRRP instances. */
   readonly vrrp: readonly StatusVrrp[];
+  /** Connection sync: the config's roles and the daemons. */
+  readonly sync: StatusSync;
   /** Table totals. */
   readonly totals: StatsView;
   /** The newest sampled total rates. */
@@ -315,12 +375,54 @@ export function statusSnapshot(director: Director, extras: SnapshotExtras): Stat
     })),
     services,
     vrrp,
+    sync: syncStatus(director),
     totals: director.ipvs.totals(),
     rate: extras.latest?.total ?? null,
     sampledAt: extras.latest?.at ?? null,
     events: extras.events,
     lastEventSeq: extras.lastEventSeq,
   };
+}
+
+function syncStatus(director: Director): StatusSync {
+  const s = director.config.sync;
+  const daemons = director.syncDaemons().map((d): StatusSyncDaemon => {
+    const o = d.options;
+    const c = d.counters();
+    const sum = (r: Readonly<Record<string, number>>) => Object.values(r).reduce((a, n) => a + n, 0);
+    return {
+      role: d.role,
+      running: d.running,
+      interface: o.interface,
+      syncid: o.syncid,
+      group: o.group,
+      port: o.port,
+      ttl: o.ttl,
+      maxLen: o.maxLen,
+      version: o.version,
+      peers: o.peers,
+      extensions: o.extensions,
+      messagesSent: c.messagesSent,
+      recordsSent: c.recordsSent,
+      messagesReceived: c.messagesReceived,
+      recordsReceived: c.recordsReceived,
+      recordsApplied: c.recordsApplied,
+      drops:
+        sum(c.recordDrops) +
+        sum(c.messageDrops) +
+        sum(c.applyDrops) +
+        sum(c.authDrops) +
+        c.notFromPeer +
+        c.queueFull +
+        c.recordsSkipped,
+      gaps: c.gaps,
+      lostMessages: c.lostMessages,
+      resyncs: c.resyncs,
+      lagMs: c.lagMs ?? null,
+      lastMessageAt: (d.role === 'master' ? c.lastSentAt : c.lastReceivedAt) ?? null,
+    };
+  });
+  return { instance: s?.instance ?? null, roles: s?.roles ?? null, daemons };
 }
 
 // ------------------------------------------------------------------ events as lines
@@ -436,6 +538,25 @@ export function describeEvent<K extends keyof TimelineEvents>(
     case 'reloaded': {
       const x = e as TimelineEvents['reloaded'];
       return { level: 'info', text: `reloaded: ${x.changes.length} change${x.changes.length === 1 ? '' : 's'}` };
+    }
+    case 'syncStarted': {
+      const x = e as TimelineEvents['syncStarted'];
+      return {
+        level: 'info',
+        text: `sync: ${x.role} daemon started (mcast=${x.interface}, syncid=${x.syncid}; ${x.cause})`,
+      };
+    }
+    case 'syncStopped': {
+      const x = e as TimelineEvents['syncStopped'];
+      return { level: x.cause === 'failed' ? 'error' : 'info', text: `sync: ${x.role} daemon stopped (${x.cause})` };
+    }
+    case 'syncResync': {
+      const x = e as TimelineEvents['syncResync'];
+      const lost = x.lost > 0 ? `, ${x.lost} message${x.lost === 1 ? '' : 's'} lost` : '';
+      return {
+        level: x.lost > 0 ? 'warn' : 'info',
+        text: `sync: bulk resync ${x.phase} (${x.role}, ${x.peer}, ${x.entries} entries${lost})`,
+      };
     }
     case 'warning': {
       const x = e as TimelineEvents['warning'];
