@@ -621,10 +621,6 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
   private syncNeeded(i: number, pkts: number): boolean {
     const t = this.table;
     const f = t.getFlags(i);
-    const timeout = t.timeout[i] ?? 0;
-    const now32 = t.clock32(this.now);
-    const orig = t.syncEndtime[i] ?? 0;
-    let n = ((now32 + timeout) & ~3) >>> 0;
     const state = t.state[i] ?? 0;
     // A change of TCP/SCTP state other than into ESTABLISHED skips the rate rules (the kernel's `goto set`).
     let forced = false;
@@ -639,17 +635,23 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
         forced = state !== t.getOldState(i) && state !== 1;
       }
     }
+    // `n = (now + cp->timeout) & ~3`, the retry count in the low bits; read only when needed (the common
+    // rejection by packet count touches no sync column).
+    let retryBits = 0;
     if (!forced) {
       const refresh = this.syncRefreshMs;
       if (refresh > 0) {
-        const diff = (n - orig) | 0;
+        const timeout = t.timeout[i] ?? 0;
+        const now32 = t.clock32(this.now);
+        const orig = t.syncEndtime[i] ?? 0;
+        const diff = ((((now32 + timeout) & ~3) >>> 0) - orig) | 0;
         const minDiff = Math.max(timeout >>> 1, 10_000);
         if (Math.abs(diff) < Math.min(refresh, minDiff)) {
           const retries = orig & 3;
           if (retries >= this.syncRetries) return false;
           // time_before(now, orig - cp->timeout + (sync_refresh_period >> 3))
           if (((now32 - ((orig - timeout + (refresh >>> 3)) >>> 0)) | 0) < 0) return false;
-          n = (n | (retries + 1)) >>> 0;
+          retryBits = retries + 1;
         }
       }
       const period = this.syncPeriod;
@@ -658,7 +660,7 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
       } else if (refresh === 0 && pkts !== this.syncThreshold) return false;
     }
     t.setOldState(i, state);
-    t.syncEndtime[i] = n;
+    t.syncEndtime[i] = (((t.clock32(this.now) + (t.timeout[i] ?? 0)) & ~3) | retryBits) >>> 0;
     return true;
   }
 
