@@ -281,6 +281,37 @@ export async function startSyncHaLab(options: SyncHaOptions): Promise<SyncHaLab>
   }
 }
 
+/** What the connection-rate client (sync-rate.mjs) printed. */
+export interface RateResult {
+  readonly ok: number;
+  readonly failed: number;
+  readonly errors: Readonly<Record<string, number>>;
+  readonly elapsedMs: number;
+  /** Successful connections per second. */
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/**
+ * Runs the connection-rate client in the client's namespace: `concurrency` connections in flight for
+ * `durationMs`, each connect, one request, its answer, close. Resolves with its result line.
+ */
+export async function runRateClient(
+  s: SyncHaLab,
+  options: { readonly concurrency: number; readonly durationMs: number },
+): Promise<RateResult> {
+  const args = JSON.stringify({ host: ADDR.vip, port: VPORT, ...options });
+  const p = s.lab.spawn(s.hosts.client, [process.execPath, join(LAB_DIR, 'sync-rate.mjs'), args]);
+  const { code } = await p.exited;
+  const line = p
+    .output()
+    .split('\n')
+    .find((l) => l.startsWith('{"ok":'));
+  if (code !== 0 || line === undefined) throw new Error(`sync-rate.mjs exited ${code}: ${p.output().slice(-500)}`);
+  return JSON.parse(line) as RateResult;
+}
+
 /** The director's connection table through its control socket (what `lvsadm --connections --json` prints). */
 export async function connections(socket: string): Promise<readonly IpvsConnectionEntry[]> {
   const r = (await controlRequest(socket, 'connections', {})) as ControlConnectionsResult;

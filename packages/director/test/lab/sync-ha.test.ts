@@ -122,7 +122,11 @@ async function scenario(method: SyncHaMethod, sync: boolean): Promise<Outcome> {
     const fresh = { before: { ok: 0, failed: 0 }, during: { ok: 0, failed: 0 }, after: { ok: 0, failed: 0 } };
     for (const f of summary.fresh) {
       if (f.error === 'open') continue;
-      const k = f.t < killedAt ? 'before' : f.t <= masterAt + 500 ? 'during' : 'after';
+      // One the kill cut off (started before it, not done by then) counts as during.
+      const k =
+        f.t + f.ms < killedAt || (f.ok && f.t < killedAt) ? 'before' : f.t <= masterAt + 500 ? 'during' : 'after';
+      if (k === 'before' && !f.ok)
+        console.log(`fresh failure before the kill: ${JSON.stringify(f)} (kill at ${killedAt})`);
       if (f.ok) fresh[k].ok++;
       else fresh[k].failed++;
     }
