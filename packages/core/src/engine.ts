@@ -226,6 +226,12 @@ export class Engine extends PacketPath {
         i = -1;
       }
     }
+    let timeoutMs: number;
+    if (timeoutSec > 0) timeoutMs = Math.min(timeoutSec, MAX_TIMEOUT_SEC) * 1000;
+    else if (tpl) timeoutMs = SYNCED_TEMPLATE_TIMEOUT_MS;
+    else if (protocol === IPPROTO_TCP) timeoutMs = this.tcpTimeoutsMs[state] ?? 0;
+    else if (protocol === IPPROTO_UDP) timeoutMs = this.udpTimeoutMs;
+    else timeoutMs = state === 1 ? SCTP_ESTABLISHED_MS : SCTP_CLOSED_MS;
     let result: SyncApplyResult;
     if (i >= 0) {
       const cf = t.getFlags(i);
@@ -252,9 +258,9 @@ export class Engine extends PacketPath {
       let cflags = dest.connFlags();
       if (!tpl) cflags &= ~F_INACTIVE;
       const nf = (flags & ~(F_FWD_MASK | F_NOOUTPUT)) | cflags | (af6 ? F_AF6 : 0);
-      i = t.insert(protocol, nf, w, 0, cport, 4, vport, dest.words, 0, dport, dest.id, this.now, 0);
+      i = t.insert(protocol, nf, w, 0, cport, 4, vport, dest.words, 0, dport, dest.id, this.now, timeoutMs);
       if (i < 0 && this.reclaim() > 0)
-        i = t.insert(protocol, nf, w, 0, cport, 4, vport, dest.words, 0, dport, dest.id, this.now, 0);
+        i = t.insert(protocol, nf, w, 0, cport, 4, vport, dest.words, 0, dport, dest.id, this.now, timeoutMs);
       if (i < 0) return 'table-full';
       this.bindDest(dest, nf);
       result = 'created';
@@ -262,12 +268,6 @@ export class Engine extends PacketPath {
     t.inPkts[i] = this.syncThreshold;
     t.state[i] = state;
     t.setOldState(i, state);
-    let timeoutMs: number;
-    if (timeoutSec > 0) timeoutMs = Math.min(timeoutSec, MAX_TIMEOUT_SEC) * 1000;
-    else if (tpl) timeoutMs = SYNCED_TEMPLATE_TIMEOUT_MS;
-    else if (protocol === IPPROTO_TCP) timeoutMs = this.tcpTimeoutsMs[state] ?? 0;
-    else if (protocol === IPPROTO_UDP) timeoutMs = this.udpTimeoutMs;
-    else timeoutMs = state === 1 ? SCTP_ESTABLISHED_MS : SCTP_CLOSED_MS;
     // ip_vs_conn_put: the timer is re-armed with the new timeout.
     t.arm(i, this.now, timeoutMs);
     return result;

@@ -381,6 +381,23 @@ describe('end to end: master → SyncedEntry → backup, then failover', () => {
     return { m, b };
   }
 
+  /**
+   * Another client first (rr gives it the first server), then CLIENT:1000 through SYN / ACK / data: its
+   * result, and the last template and the connection record the master's sink saw for CLIENT.
+   */
+  function persistentExchange(m: Rig & { sink: RecordingSink }) {
+    client(m, 'S', 2000, { source: '198.19.0.9' });
+    const r = client(m, 'S');
+    client(m, 'A');
+    client(m, 'A');
+    const tpl = m.sink
+      .templates()
+      .filter((s) => s.entry.caddr[3] === 1)
+      .at(-1)?.entry as SyncedEntry;
+    const conn = m.sink.conns().find((s) => s.entry.cport === 1000)?.entry as SyncedEntry;
+    return { r, tpl, conn };
+  }
+
   it('DR: the backup carries an established connection on to the same real server, counted in ActiveConn', async () => {
     const { m, b } = await pair({ services: [web()] });
     client(m, 'S', 2000, { source: '198.19.0.9' }); // another client first: rr moves on
@@ -439,15 +456,7 @@ describe('end to end: master → SyncedEntry → backup, then failover', () => {
   it('a persistence template synced the same way sends a new connection of that client to the same server', async () => {
     const input = { services: [web({ persistence: true })] };
     const { m, b } = await pair(input);
-    client(m, 'S', 2000, { source: '198.19.0.9' }); // rr: the other client takes the first server
-    const r = client(m, 'S');
-    client(m, 'A');
-    client(m, 'A');
-    const tpl = m.sink
-      .templates()
-      .filter((s) => s.entry.caddr[3] === 1)
-      .at(-1)?.entry as SyncedEntry;
-    const conn = m.sink.conns().find((s) => s.entry.cport === 1000)?.entry as SyncedEntry;
+    const { r, tpl, conn } = persistentExchange(m);
     expect(tpl.cport).toBe(0);
     expect(b.director.applySynced(tpl)).toBe('created');
     expect(b.director.applySynced(conn)).toBe('created');
@@ -485,17 +494,9 @@ describe('end to end: master → SyncedEntry → backup, then failover', () => {
       classifier: (p) => (p.dport === 80 || p.dport === 443 ? 7 : 0),
     };
     const { m, b } = await pair(input);
-    client(m, 'S', 2000, { source: '198.19.0.9' });
-    const r = client(m, 'S');
-    client(m, 'A');
-    client(m, 'A');
-    const tpl = m.sink
-      .templates()
-      .filter((s) => s.entry.caddr[3] === 1)
-      .at(-1)?.entry as SyncedEntry;
+    const { r, tpl, conn } = persistentExchange(m);
     expect(tpl).toMatchObject({ protocol: 0, vport: 0, fwmark: 7 });
     expect([...tpl.vaddr.slice(0, 4)]).toEqual([0, 0, 0, 7]);
-    const conn = m.sink.conns().find((s) => s.entry.cport === 1000)?.entry as SyncedEntry;
     expect(conn.fwmark).toBe(7);
     expect(b.director.applySynced(tpl)).toBe('created');
     expect(b.director.applySynced(conn)).toBe('created');
