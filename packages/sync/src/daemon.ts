@@ -12,7 +12,16 @@ import { randomInt } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { type Clock, describe, LvsError, parseIp, systemClock, type TimerHandle, TypedEmitter } from '@lvskit/base';
+import {
+  type Clock,
+  canonicalIp,
+  describe,
+  LvsError,
+  parseIp,
+  systemClock,
+  type TimerHandle,
+  TypedEmitter,
+} from '@lvskit/base';
 import type { ConnTable, SyncApplyResult, SyncedEntry, SyncRules, SyncSink } from '@lvskit/core';
 import {
   decodeSyncMessage,
@@ -546,6 +555,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     timeoutSec: 0,
   };
   #warnedFormat = false;
+  readonly #peers: ReadonlySet<string>;
   #timers = new Set<TimerHandle>();
 
   /**
@@ -569,6 +579,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     this.role = settings.role;
     this.#clock = options.clock ?? systemClock;
     this.#key = hmacKey;
+    this.#peers = new Set(settings.peers.map(canonicalIp));
     this.#ext = settings.extensions.sequence || settings.extensions.bulkResync || settings.extensions.hmac;
   }
 
@@ -924,9 +935,12 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
   // ---- backup -------------------------------------------------------------------------------------------
 
   #isPeer(address: string): boolean {
-    const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-    for (const p of this.options.peers) if (p === a || sameIp(p, a)) return true;
-    return false;
+    if (this.#peers.has(address)) return true;
+    try {
+      return this.#peers.has(canonicalIp(address));
+    } catch {
+      return false;
+    }
   }
 
   #requestResync(): void {
@@ -1099,14 +1113,4 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
 function fillAddress(out: Uint8Array, text: string): void {
   out.fill(0);
   out.set(parseIp(text));
-}
-
-function sameIp(a: string, b: string): boolean {
-  try {
-    const x = parseIp(a);
-    const y = parseIp(b);
-    return x.length === y.length && x.every((v, k) => v === y[k]);
-  } catch {
-    return false;
-  }
 }

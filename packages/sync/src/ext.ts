@@ -7,6 +7,7 @@
  * Must never be used when no extension is configured (then the daemon sends exactly the kernel's format).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { get32, put16, put32 } from '@lvskit/base';
 
 /** Magic at the start of the trailer: ASCII `LVSX`. */
 export const EXT_MAGIC = 0x4c565358;
@@ -59,20 +60,6 @@ export type ExtRefusal =
   /** Bytes after the message that are not a well-formed trailer. */
   | 'bad-trailer';
 
-function w16(b: Uint8Array, o: number, v: number): void {
-  b[o] = v >>> 8;
-  b[o + 1] = v;
-}
-function w32(b: Uint8Array, o: number, v: number): void {
-  b[o] = v >>> 24;
-  b[o + 1] = v >>> 16;
-  b[o + 2] = v >>> 8;
-  b[o + 3] = v;
-}
-function r32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
 /**
  * Writes the trailer (and the MAC when `key` is given) after the message at `b[0..size)`, where `size` is
  * the message's own header size field. The buffer must have room for {@link EXT_TRAILER_LEN} +
@@ -86,13 +73,13 @@ function r32(b: Uint8Array, o: number): number {
  */
 export function writeTrailer(b: Uint8Array, size: number, t: ExtTrailer, key: string | undefined): number {
   const o = size;
-  w32(b, o, EXT_MAGIC);
+  put32(b, o, EXT_MAGIC);
   b[o + 4] = EXT_VERSION;
   b[o + 5] = t.kind;
-  w16(b, o + 6, (t.flags & EXT_F_SEQUENCE) | (key === undefined ? 0 : EXT_F_MAC));
-  w32(b, o + 8, t.sender);
-  w32(b, o + 12, t.sequence);
-  w32(b, o + 16, Math.min(Math.max(0, Math.round(t.holdMs)), 0xffffffff));
+  put16(b, o + 6, (t.flags & EXT_F_SEQUENCE) | (key === undefined ? 0 : EXT_F_MAC));
+  put32(b, o + 8, t.sender);
+  put32(b, o + 12, t.sequence);
+  put32(b, o + 16, Math.min(Math.max(0, Math.round(t.holdMs)), 0xffffffff));
   const end = o + EXT_TRAILER_LEN;
   if (key === undefined) return end;
   const mac = createHmac('sha256', key).update(b.subarray(0, end)).digest();
@@ -122,7 +109,7 @@ export function readTrailer(d: Uint8Array, key: string | undefined, out: ExtTrai
   const rest = d.length - size;
   if (rest !== EXT_TRAILER_LEN && rest !== EXT_TRAILER_LEN + EXT_MAC_LEN) return badTrailer;
   const o = size;
-  if (r32(d, o) !== EXT_MAGIC || d[o + 4] !== EXT_VERSION) return badTrailer;
+  if (get32(d, o) !== EXT_MAGIC || d[o + 4] !== EXT_VERSION) return badTrailer;
   const kind = d[o + 5]!;
   if (kind < ExtKind.DATA || kind > ExtKind.RESYNC_END) return badTrailer;
   const flags = (d[o + 6]! << 8) | d[o + 7]!;
@@ -136,9 +123,9 @@ export function readTrailer(d: Uint8Array, key: string | undefined, out: ExtTrai
   }
   out.kind = kind as ExtKindValue;
   out.flags = flags;
-  out.sender = r32(d, o + 8);
-  out.sequence = r32(d, o + 12);
-  out.holdMs = r32(d, o + 16);
+  out.sender = get32(d, o + 8);
+  out.sequence = get32(d, o + 12);
+  out.holdMs = get32(d, o + 16);
   return { ok: true, trailer: out, message: d.subarray(0, size) };
 }
 

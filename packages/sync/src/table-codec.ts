@@ -6,6 +6,7 @@
  * `sb_queue_tail` hands them to `sync_thread_master` (net/netfilter/ipvs/ip_vs_sync.c). Must never touch a
  * socket or a timer (the daemon does).
  */
+import { put16, put32 } from '@lvskit/base';
 import { type ConnTable, F_AF6, F_DAF6, F_HASHED, F_ONE_PACKET, type SyncSink } from '@lvskit/core';
 import {
   IP_VS_CONN_F_SEQ_MASK,
@@ -44,17 +45,6 @@ export function tableRecordLength(table: ConnTable, i: number, version: 0 | 1): 
   return v6 ? SYNC_V6_CONN_LEN : SYNC_V4_CONN_LEN;
 }
 
-function w16(b: Uint8Array, o: number, v: number): void {
-  b[o] = v >>> 8;
-  b[o + 1] = v;
-}
-function w32(b: Uint8Array, o: number, v: number): void {
-  b[o] = v >>> 24;
-  b[o + 1] = v >>> 16;
-  b[o + 2] = v >>> 8;
-  b[o + 3] = v;
-}
-
 /** Byte views over a table's address columns, cached per table (the columns never move). */
 class AddressViews {
   table: ConnTable | undefined;
@@ -87,16 +77,16 @@ function writeRecord(b: Uint8Array, o: number, t: ConnTable, i: number, version:
   if (version === 0) {
     b[o] = 0;
     b[o + 1] = t.getProto(i);
-    w16(b, o + 2, t.getCport(i));
-    w16(b, o + 4, t.getVport(i));
-    w16(b, o + 6, t.getDport(i));
+    put16(b, o + 2, t.getCport(i));
+    put16(b, o + 4, t.getVport(i));
+    put16(b, o + 6, t.getDport(i));
     for (let k = 0; k < 4; k++) {
       b[o + 8 + k] = av.c[a + k] ?? 0;
       b[o + 12 + k] = av.v[a + k] ?? 0;
       b[o + 16 + k] = av.d[a + k] ?? 0;
     }
-    w16(b, o + 20, flags & 0xffff);
-    w16(b, o + 22, t.state[i] ?? 0);
+    put16(b, o + 20, flags & 0xffff);
+    put16(b, o + 22, t.state[i] ?? 0);
     return SYNC_V0_SIMPLE_CONN_LEN;
   }
   const v6 = (f & F_AF6) !== 0;
@@ -104,14 +94,14 @@ function writeRecord(b: Uint8Array, o: number, t: ConnTable, i: number, version:
   const size = v6 ? SYNC_V6_CONN_LEN : SYNC_V4_CONN_LEN;
   b[o] = v6 ? 1 : 0;
   b[o + 1] = t.getProto(i);
-  w16(b, o + 2, size);
-  w32(b, o + 4, flags);
-  w16(b, o + 8, t.state[i] ?? 0);
-  w16(b, o + 10, t.getCport(i));
-  w16(b, o + 12, t.getVport(i));
-  w16(b, o + 14, t.getDport(i));
-  w32(b, o + 16, t.getFwmark(i));
-  w32(b, o + 20, Math.floor((t.timeout[i] ?? 0) / 1000));
+  put16(b, o + 2, size);
+  put32(b, o + 4, flags);
+  put16(b, o + 8, t.state[i] ?? 0);
+  put16(b, o + 10, t.getCport(i));
+  put16(b, o + 12, t.getVport(i));
+  put16(b, o + 14, t.getDport(i));
+  put32(b, o + 16, t.getFwmark(i));
+  put32(b, o + 20, Math.floor((t.timeout[i] ?? 0) / 1000));
   const p = o + 24;
   for (let k = 0; k < alen; k++) {
     b[p + k] = av.c[a + k] ?? 0;
@@ -259,7 +249,7 @@ export class SyncBufferPool {
     if (this.#version === 1) {
       b[0] = 0;
       b[1] = this.#syncid;
-      w16(b, 2, c.head);
+      put16(b, 2, c.head);
       b[4] = c.count;
       b[5] = SYNC_PROTO_VER;
       b[6] = 0;
@@ -267,7 +257,7 @@ export class SyncBufferPool {
     } else {
       b[0] = c.count;
       b[1] = this.#syncid;
-      w16(b, 2, c.head);
+      put16(b, 2, c.head);
     }
     this.#queue.push(c);
     this.onQueued();
