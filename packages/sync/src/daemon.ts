@@ -691,7 +691,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
       this.#listener = l;
       l.on('error', (err) => this.#emitError(socketError('resync listener error', err)));
       try {
-        await bindSocket(l, o.port, o.group);
+        await bindSocket(l, o.port, this.#groupBind());
         l.addMembership(o.group, o.family === 4 ? ifaddr : mcastIf);
       } catch (err) {
         throw socketError(`resync listener on ${o.group}:${o.port}`, err);
@@ -710,7 +710,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
       if (this.#unicast) await bindSocket(s, o.port, ifaddr);
       else {
         // make_receive_sock: bound to group:port on the interface, joined on it
-        await bindSocket(s, o.port, o.group);
+        await bindSocket(s, o.port, this.#groupBind());
         s.addMembership(o.group, o.family === 4 ? ifaddr : mcastIf);
         s.setMulticastInterface(mcastIf);
         s.setMulticastTTL(o.ttl);
@@ -723,6 +723,11 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
       );
     }
     s.on('message', (m, r) => this.#onBackupMessage(m, r));
+  }
+
+  /** The group as a bind address: IPv6 with the interface as scope (a link-local group needs one, inet6_bind). */
+  #groupBind(): string {
+    return this.options.family === 6 ? `${this.options.group}%${this.options.interface}` : this.options.group;
   }
 
   async #close(): Promise<void> {

@@ -107,4 +107,18 @@ describe.runIf(canRun)('sync daemons on multicast in a lab', () => {
     const mc = await counters(master);
     expect(mc.resyncs).toBe(1);
   }, 90_000);
+
+  it('IPv6 transport: group ff02::81 on eth0 (link-local addresses only), v1 records', async () => {
+    const group = 'ff02::81';
+    const backup = start(lab, hosts.b, { role: 'backup', interface: 'eth0', group, syncid: 6 }, { expect: 50 });
+    await backup.waitForOutput(/^started /m, 20_000);
+    const master = start(lab, hosts.m, { role: 'master', interface: 'eth0', group, syncid: 6 }, { entries: 50 });
+    const got = line(await backup.waitForOutput(/^applied /m, 20_000), 'applied');
+    expect(got.count).toBe(50);
+    await master.waitForOutput(/^sent /m, 20_000);
+    const mc = await counters(master);
+    expect([mc.recordsSent, mc.messagesSent, mc.sendErrors]).toEqual([50, 2, 0]); // 1452-byte messages: 40 + 10
+    const bc = await counters(backup);
+    expect(bc.recordsApplied).toBe(50);
+  }, 90_000);
 });
