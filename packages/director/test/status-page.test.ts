@@ -5,6 +5,7 @@
  * error and no failed request. The director's fake clock is moved in step with real time while the page runs,
  * with traffic through its datapath. Set LVSKIT_STATUS_SCREENSHOT=/path.png to keep a screenshot.
  */
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,18 @@ describe.skipIf(!canRun())('the status page in headless chromium', () => {
     const server = await serveStatus(d, { port: 0, historySeconds: 120 });
     await d.start();
     await net.advance(4_000);
+    // A backup sync daemon (unicast on loopback, a free port) for the Connection sync panel.
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    const syncPort = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    await d.startSyncDaemon({
+      role: 'backup',
+      interface: 'lo',
+      address: '127.0.0.1',
+      peers: ['127.0.0.2'],
+      port: syncPort,
+    });
 
     // Fake time follows real time while the browser runs, with a little traffic each step.
     let pumping = true;
@@ -136,6 +149,10 @@ describe.skipIf(!canRun())('the status page in headless chromium', () => {
       await page.locator('[data-vrrp="VI_1"][data-state="MASTER"]').waitFor();
       await page.locator(`[data-vip="${VIP}"][data-serving="true"]`).waitFor();
       await page.locator('#live.ok').waitFor();
+      const sync = page.locator('#sync [data-sync="backup"]');
+      await sync.waitFor();
+      expect(await sync.textContent()).toContain(`lo syncid 0 \u2192 127.0.0.2`);
+      expect(await page.locator('#sync').textContent()).toContain('No sync block in the config.');
       expect(await page.locator('.svc[data-service="http"] [data-rs]').count()).toBe(4); // 3 + the sorry server
       expect(await page.locator('.svc[data-service="http"] .svc-head').textContent()).toMatch(/wlc/);
       expect(await page.locator('.svc[data-service="https"] .svc-head').textContent()).toMatch(/persistent 300s/);
