@@ -1004,10 +1004,12 @@ export class Ipvs<Names extends string = string> extends TypedEmitter<IpvsEvents
   }
 
   /**
-   * Calls `fn` for every live connection and template, templates first (a bulk resync).
+   * Calls `fn` for every live connection and template, templates first (a bulk resync), after moving the
+   * engine to the clock's time (so what has expired is not visited).
    * @param fn - receives the table and an entry index; must not change the table
    */
   forEachEntry(fn: (table: ConnTable, index: number) => void): void {
+    this.engine.advance(this.clock.now());
     this.engine.forEachEntry(fn);
   }
 

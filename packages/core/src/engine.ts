@@ -331,15 +331,19 @@ export class Engine extends PacketPath {
   }
 
   /**
-   * Calls `fn` for every live entry, every template before any connection (so before the connections it
-   * controls), for a bulk resync. `fn` must not change the table.
+   * Calls `fn` for every live entry (in use and not yet expired on engine time), every template before any
+   * connection (so before the connections it controls), for a bulk resync. `fn` must not change the table.
    * @param fn - receives the table and an entry index
    */
   forEachEntry(fn: (table: ConnTable, index: number) => void): void {
     const t = this.table;
     const end = t.end;
-    for (let i = 0; i < end; i++) if (t.inUse(i) && t.getFlags(i) & F_TEMPLATE) fn(t, i);
-    for (let i = 0; i < end; i++) if (t.inUse(i) && (t.getFlags(i) & F_TEMPLATE) === 0) fn(t, i);
+    const now = this.now;
+    for (let pass = 0; pass < 2; pass++) {
+      const want = pass === 0 ? F_TEMPLATE : 0;
+      for (let i = 0; i < end; i++)
+        if (t.inUse(i) && (t.getFlags(i) & F_TEMPLATE) === want && (t.expires[i] ?? 0) > now) fn(t, i);
+    }
   }
 
   /** Live services by id (sparse). */

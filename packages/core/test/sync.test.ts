@@ -727,6 +727,16 @@ describe('forEachEntry', () => {
     expect(seen.size).toBe(6);
     expect(r.director.connections()).toHaveLength(6);
   });
+
+  it('skips what has expired on the clock, even before the wheel reaped it', async () => {
+    const r = await rig({ services: [web()] });
+    r.port.connect(CLIENT, 1000, VIP, 80); // ESTABLISHED: 900 s
+    r.port.send({ source: CLIENT, sourcePort: 1001, destination: VIP, destinationPort: 80, flags: 'S' }); // SYN_RECV: 60 s
+    r.clock.advance(61_000);
+    const ports: number[] = [];
+    r.director.forEachEntry((t, i) => ports.push(t.getCport(i)));
+    expect(ports).toEqual([1000]);
+  });
 });
 
 describe('ConnTable sync columns', () => {
