@@ -851,12 +851,14 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
       return;
     }
     const t: ExtTrailer = { kind: ExtKind.DATA, flags: 0, sender: 0, sequence: 0, holdMs: 0 };
+    // The group also carries other masters' data: only what claims to be a request is checked (and counted).
+    const peek = readTrailer(m, undefined, t);
+    if (!peek.ok || peek.trailer?.kind !== ExtKind.RESYNC_REQUEST) return;
     const res = readTrailer(m, this.#key, t);
     if (!res.ok) {
       this.#c.authDrops[res.refusal]++;
       return;
     }
-    if (res.trailer?.kind !== ExtKind.RESYNC_REQUEST) return;
     this.#serveResync(this.#unicast ? r.address : undefined);
   }
 

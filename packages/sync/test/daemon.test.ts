@@ -7,6 +7,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { formatIp } from '@lvskit/base';
+import { FakeClock } from '@lvskit/base/testing';
 import { F_NOOUTPUT } from '@lvskit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSyncMessage, encodeSyncMessages, SyncDaemon, type SyncDaemonOptions } from '../src/index.js';
@@ -342,4 +343,45 @@ describe('SyncDaemon over unicast loopback', () => {
       expect(master.counters().resyncs).toBe(1);
     });
   }
+
+  it('a partly filled message goes out IPVS_SYNC_FLUSH_TIME (2 s) after its first record, not before', async () => {
+    const clock = new FakeClock(0);
+    const { mt, bt, master } = await pair({ clock });
+    mt.sync(addConns(mt, 1)[0]!);
+    clock.advance(1000);
+    mt.sync(addConns(mt, 1, 1)[0]!); // joins the same buffer: the deadline stays at the first record's
+    clock.advance(999);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(master.counters().messagesSent).toBe(0);
+    expect(bt.applied.length).toBe(0);
+    clock.advance(1);
+    await until('both records applied', () => bt.applied.length === 2);
+    const c = master.counters();
+    expect([c.messagesSent, c.recordsSent, c.lagMs]).toEqual([1, 2, 2000]);
+  });
+
+  it('stop closes the sockets: the port can be bound exclusively again', async () => {
+    const { master, backup, port } = await pair();
+    await backup.stop();
+    await master.stop();
+    const s = createSocket({ type: 'udp4' });
+    sockets.push(s);
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.bind({ port, address: '127.0.0.2', exclusive: true }, () => resolve());
+    });
+  });
+
+  it('bulk resync: a request with the wrong key is refused by the master (counted), no table sent', async () => {
+    const { mt, bt, master, backup } = await pair(
+      { extensions: { bulkResync: true, hmacKey: 'right' } },
+      { extensions: { bulkResync: true, hmacKey: 'wrong' } },
+      false,
+    );
+    addConns(mt, 10);
+    await backup.start();
+    await until('refused', () => master.counters().authDrops['bad-mac'] === 1);
+    expect(master.counters().resyncs).toBe(0);
+    expect(bt.applied.length).toBe(0);
+  });
 });
