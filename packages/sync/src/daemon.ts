@@ -1016,6 +1016,21 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
       this.#resyncEnd(trailer, r.address);
       return;
     }
+    // Sequence and resync bookkeeping are about transport: counted for every authenticated datagram, whatever
+    // its records turn out to be.
+    if (trailer && kind === ExtKind.DATA) {
+      c.lagMs = trailer.holdMs;
+      if (trailer.flags & EXT_F_SEQUENCE) this.#sequenceCheck(trailer.sender, trailer.sequence);
+    }
+    let resync: SenderState | undefined;
+    if (trailer && kind === ExtKind.RESYNC_DATA) {
+      resync = this.#senderState(trailer.sender);
+      if (trailer.sequence === 1) {
+        resync.resyncMessages = 0;
+        resync.resyncEntries = 0;
+      }
+      resync.resyncMessages++;
+    }
     const d = decodeSyncMessage(msg, { syncid: this.options.syncid });
     if (d.messageDropped) c.messageDrops[d.messageDropped]++;
     for (const k of RECORD_DROPS) {
@@ -1024,23 +1039,11 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     }
     if (d.messageDropped !== undefined && d.conns.length === 0) return;
     c.lastReceivedAt = this.#clock.now();
-    if (trailer && kind === ExtKind.DATA) {
-      c.lagMs = trailer.holdMs;
-      if (trailer.flags & EXT_F_SEQUENCE) this.#sequenceCheck(trailer.sender, trailer.sequence);
-    }
-    let applied = 0;
-    for (const conn of d.conns) if (this.#apply(conn)) applied++;
-    if (trailer && kind === ExtKind.RESYNC_DATA) {
-      const st = this.#senderState(trailer.sender);
-      if (trailer.sequence === 1) {
-        st.resyncMessages = 0;
-        st.resyncEntries = 0;
-      }
-      st.resyncMessages++;
-      st.resyncEntries += d.conns.length;
+    for (const conn of d.conns) this.#apply(conn);
+    if (resync) {
+      resync.resyncEntries += d.conns.length;
       c.resyncEntries += d.conns.length;
     }
-    void applied;
   }
 
   #senderState(sender: number): SenderState {
@@ -1090,7 +1093,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
   }
 
   /** One decoded record into the reused SyncedEntry, then into the engine. */
-  #apply(conn: SyncConn): boolean {
+  #apply(conn: SyncConn): void {
     const c = this.#c;
     c.recordsReceived++;
     const e = this.#entry;
@@ -1110,10 +1113,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     if (r === 'created' || r === 'updated') {
       c.recordsApplied++;
       c[r]++;
-      return true;
-    }
-    c.applyDrops[r]++;
-    return false;
+    } else c.applyDrops[r]++;
   }
 }
 
