@@ -10,8 +10,9 @@ import { formatMac, LvsError } from '@lvskit/base';
 import { ipvsadmTarget, runIpvsadm } from '@lvskit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eth4, ipv4, tcp } from '../../forwarders/test/golden/builder.js';
-import { controlErrorCode, controlRequest, defineConfig, runLvsadm, serveControl } from '../src/index.js';
+import { controlErrorCode, controlRequest, defineConfig, serveControl } from '../src/index.js';
 import { TestNetwork } from '../src/testing/index.js';
+import { lvsadm } from './lvsadm-io.js';
 
 const VIP = '198.18.0.100';
 const RS1 = '198.18.1.1';
@@ -46,24 +47,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function sink() {
-  const out = {
-    text: '',
-    write(c: string) {
-      out.text += c;
-      return true;
-    },
-  };
-  return out;
-}
-
-async function lvsadm(socket: string, argv: string[], stdin?: string) {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runLvsadm(argv, { stdout, stderr, socket, ...(stdin !== undefined ? { stdin } : {}) });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 async function started() {
   const net = new TestNetwork();

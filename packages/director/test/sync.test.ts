@@ -18,7 +18,6 @@ import {
   type DirectorConfig,
   defineConfig,
   directorMetrics,
-  runLvsadm,
   type StatusSnapshot,
   type SyncConfig,
   serveControl,
@@ -27,6 +26,7 @@ import {
 } from '../src/index.js';
 import { describeEvent } from '../src/status/snapshot.js';
 import { TestNetwork } from '../src/testing/index.js';
+import { lvsadm } from './lvsadm-io.js';
 
 const VIP = '198.18.0.100';
 const RS = '198.18.1.1';
@@ -289,28 +289,13 @@ describe('lvsadm over the control socket', () => {
     running.push(d);
     const path = join(dir, 'lvskit.sock');
     const server = await serveControl(d, { path });
-    const sink = () => {
-      const o = {
-        text: '',
-        write(c: string) {
-          o.text += c;
-          return true;
-        },
-      };
-      return o;
-    };
-    const lvsadm = async (...argv: string[]) => {
-      const stdout = sink();
-      const stderr = sink();
-      const code = await runLvsadm(argv, { stdout, stderr, socket: path });
-      return { code, stdout: stdout.text, stderr: stderr.text };
-    };
+    const run = (...argv: string[]) => lvsadm(path, argv);
     try {
       await d.start();
       const [p1, p2] = [await freePort(), await freePort()];
-      expect(await lvsadm('-L', '--daemon')).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(await run('-L', '--daemon')).toEqual({ code: 0, stdout: '', stderr: '' });
       expect(
-        await lvsadm(
+        await run(
           '--start-daemon',
           'master',
           '--mcast-interface',
@@ -328,7 +313,7 @@ describe('lvsadm over the control socket', () => {
         ),
       ).toEqual({ code: 0, stdout: '', stderr: '' });
       expect(
-        await lvsadm(
+        await run(
           '--start-daemon',
           'backup',
           '--mcast-interface',
@@ -339,7 +324,7 @@ describe('lvsadm over the control socket', () => {
           '1200',
         ),
       ).toEqual({ code: 0, stdout: '', stderr: '' });
-      expect(await lvsadm('-L', '--daemon')).toEqual({
+      expect(await run('-L', '--daemon')).toEqual({
         code: 0,
         stdout:
           `master sync daemon (mcast=lo, syncid=5, maxlen=1400, group=224.0.0.82, port=${p1}, ttl=2)\n` +
@@ -351,28 +336,28 @@ describe('lvsadm over the control socket', () => {
         ['backup', true],
       ]);
       // ipvsadm's refusals, in its words and exit statuses (ipvs_strerror; fail() is 2, a refused call 255).
-      expect(await lvsadm('--start-daemon', 'master', '--mcast-interface', 'lo')).toEqual({
+      expect(await run('--start-daemon', 'master', '--mcast-interface', 'lo')).toEqual({
         code: 255,
         stdout: '',
         stderr: 'Daemon has already run\n',
       });
-      expect((await lvsadm('--start-daemon', 'primary')).stderr).toBe('illegal start-daemon parameter specified\n');
-      expect(await lvsadm('--stop-daemon', 'master')).toEqual({ code: 0, stdout: '', stderr: '' });
-      expect(await lvsadm('--stop-daemon', 'master')).toEqual({
+      expect((await run('--start-daemon', 'primary')).stderr).toBe('illegal start-daemon parameter specified\n');
+      expect(await run('--stop-daemon', 'master')).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(await run('--stop-daemon', 'master')).toEqual({
         code: 255,
         stdout: '',
         stderr: 'No daemon is running\n',
       });
-      expect(await lvsadm('--start-daemon', 'master', '--mcast-interface', 'nosuch0')).toEqual({
+      expect(await run('--start-daemon', 'master', '--mcast-interface', 'nosuch0')).toEqual({
         code: 255,
         stdout: '',
         stderr: 'No such device\n',
       });
       // The refused start changed nothing: the backup still runs alone.
-      expect((await lvsadm('-L', '--daemon')).stdout).toBe(
+      expect((await run('-L', '--daemon')).stdout).toBe(
         `backup sync daemon (mcast=lo, syncid=0, maxlen=1200, group=224.0.0.81, port=${p2}, ttl=1)\n`,
       );
-      expect(await lvsadm('--stop-daemon', 'backup')).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(await run('--stop-daemon', 'backup')).toEqual({ code: 0, stdout: '', stderr: '' });
       expect(d.syncDaemons()).toEqual([]);
     } finally {
       await server.close();
