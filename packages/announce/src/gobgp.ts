@@ -1,8 +1,9 @@
 /**
  * {@link RouteAnnouncer} over GoBGP: starts Debian's `gobgpd` with a TOML configuration this file writes (the
  * local AS and router id, one `[[neighbors]]` per peer, no listening port: the director always connects out),
- * drives it with the `gobgp` client over a Unix socket in a private directory (no TCP API port, so several
- * directors can share a namespace), and reads the peers' session states with `gobgp neighbor -j`.
+ * announces and withdraws over its gRPC API (`AddPath`/`DeletePath`, gobgp-api.ts) on a Unix socket in a
+ * private directory (no TCP API port, so several directors can share a namespace), and reads the peers'
+ * session states with the `gobgp` client (`gobgp neighbor -j`).
  * Processes are started with an argv (no shell) and ended by their PID only.
  * @see https://github.com/osrg/gobgp/blob/master/docs/sources/configuration.md (TOML keys)
  */
@@ -24,6 +25,7 @@ import {
   TypedEmitter,
 } from '@lvskit/base';
 import './errors.js';
+import { GobgpApi } from './gobgp-api.js';
 import type { BgpPeerStatus, BgpSessionState, RouteAnnouncer, RouteAnnouncerEvents } from './port.js';
 
 /** One BGP peer of the director (the router). */
@@ -218,6 +220,13 @@ function renderConfig(n: Normalized): string {
 
 const GRACE_MS = 2000;
 
+/** `address/length` → the API's arguments. */
+function split(prefix: string): [string, number, 4 | 6] {
+  const at = prefix.lastIndexOf('/');
+  const address = prefix.slice(0, at);
+  return [address, Number(prefix.slice(at + 1)), address.includes(':') ? 6 : 4];
+}
+
 /**
  * Announces VIP prefixes through a `gobgpd` it starts and stops. `announce`/`withdraw` resolve when GoBGP
  * accepted the change (it then sends the UPDATE to every established peer); a prefix announced before a
@@ -236,6 +245,7 @@ export class GobgpAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implement
   #child: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
   #poll: TimerHandle | undefined;
+  #api: GobgpApi | undefined;
   #state: 'created' | 'starting' | 'running' | 'stopped' = 'created';
   #log = '';
 
@@ -264,6 +274,14 @@ export class GobgpAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implement
   /** The `gobgpd` process id while it runs. */
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /**
+   * The daemon's API target while it runs (`unix:///…/api.sock`): `gobgp --target <it> …` inspects the
+   * daemon by hand (`global rib`, `neighbor`).
+   */
+  get apiTarget(): string | undefined {
+    return this.#dir === undefined ? undefined : this.#target();
   }
 
   #argv(program: string, args: readonly string[]): string[] {
@@ -356,6 +374,7 @@ export class GobgpAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implement
         await new Promise((r) => this.#clock.setTimeout(() => r(undefined), 50));
       }
     }
+    this.#api = new GobgpApi(this.#target());
     this.#state = 'running';
     this.#schedulePoll(0);
   }
@@ -415,7 +434,7 @@ export class GobgpAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implement
   async announce(prefix: string): Promise<void> {
     const p = canonicalPrefix(prefix);
     this.#need('announce()');
-    await this.#client(['global', 'rib', 'add', p, '-a', p.includes(':') ? 'ipv6' : 'ipv4']);
+    await this.#api?.addPath(...split(p));
     const fresh = !this.#announced.has(p);
     this.#announced.add(p);
     if (fresh) this.emit('announced', { prefix: p });
@@ -428,7 +447,7 @@ export class GobgpAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implement
   async withdraw(prefix: string): Promise<void> {
     const p = canonicalPrefix(prefix);
     this.#need('withdraw()');
-    await this.#client(['global', 'rib', 'del', p, '-a', p.includes(':') ? 'ipv6' : 'ipv4']);
+    await this.#api?.deletePath(...split(p));
     if (this.#announced.delete(p)) this.emit('withdrawn', { prefix: p });
   }
 
@@ -468,6 +487,8 @@ export class GobgpAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implement
     }
     this.#state = 'stopped';
     this.#poll?.cancel();
+    this.#api?.close();
+    this.#api = undefined;
     await this.#kill();
     this.#cleanDir();
     for (const p of this.#announced) this.emit('withdrawn', { prefix: p });

@@ -37,6 +37,23 @@ describe.runIf(canRun)('GobgpAnnouncer behind a BIRD ECMP router', () => {
     expect(e.announcers[0]!.announced()).toEqual([`${VIP}/32`]);
     const hops = await e.waitNextHops((h) => h.length === 3, 30_000);
     expect(hops).toEqual([...e.addresses].sort());
+    // What the gRPC AddPath put in GoBGP's RIB, read back with GoBGP's own client: origin IGP, next hop self.
+    const rib = await e.lab.exec(e.directors[0]!, [
+      'gobgp',
+      '--target',
+      e.announcers[0]!.apiTarget!,
+      'global',
+      'rib',
+      '-j',
+    ]);
+    const paths = (
+      JSON.parse(rib.stdout) as Record<string, { attrs: { type: number; value?: number; nexthop?: string }[] }[]>
+    )[`${VIP}/32`];
+    expect(paths).toHaveLength(1);
+    expect(paths![0]!.attrs).toEqual([
+      { type: 1, value: 0 },
+      { type: 3, nexthop: '0.0.0.0' },
+    ]);
     for (const a of e.announcers) {
       const peers = await a.refreshPeers();
       expect(peers).toEqual([{ address: '198.18.1.1', as: 65000, state: 'established' }]);
