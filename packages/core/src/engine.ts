@@ -306,28 +306,33 @@ export class Engine extends PacketPath {
     tpl: boolean,
   ): RealServerState | undefined {
     const port = fwmark !== 0 && (flags & F_FWD_MASK) !== METHOD_MASQ ? 0 : dport;
-    const w = this.syncWords;
-    const match = (d: RealServerState, p: number): boolean =>
-      d.family === family &&
-      d.port === p &&
-      d.words[0] === w[8] &&
-      d.words[1] === w[9] &&
-      d.words[2] === w[10] &&
-      d.words[3] === w[11];
     for (let pass = 0; pass < 2; pass++) {
       // The second try is port 0 (a real server configured without a port) or, for a non-NAT firewall-mark
       // service, the record's own port.
       const p = pass === 0 ? port : port ^ dport;
-      for (const d of svc.dests) if (match(d, p)) return d;
-      if (svc.sorry?.available && match(svc.sorry, p)) return svc.sorry;
+      for (const d of svc.dests) if (this.isSyncDest(d, family, p)) return d;
+      if (svc.sorry?.available && this.isSyncDest(svc.sorry, family, p)) return svc.sorry;
     }
     if (tpl && dport === 0) {
       // schedule() gives FTP, port-0 and firewall-mark templates real server port 0 whatever the server's
       // port: such a template names its real server by address alone.
-      for (const d of svc.dests) if (match(d, d.port)) return d;
-      if (svc.sorry?.available && match(svc.sorry, svc.sorry.port)) return svc.sorry;
+      for (const d of svc.dests) if (this.isSyncDest(d, family, d.port)) return d;
+      if (svc.sorry?.available && this.isSyncDest(svc.sorry, family, svc.sorry.port)) return svc.sorry;
     }
     return undefined;
+  }
+
+  /** `ip_vs_lookup_dest`'s test: real server `d` has the family, port and the address in `syncWords` 8..11. */
+  private isSyncDest(d: RealServerState, family: 4 | 6, port: number): boolean {
+    const w = this.syncWords;
+    return (
+      d.family === family &&
+      d.port === port &&
+      d.words[0] === w[8] &&
+      d.words[1] === w[9] &&
+      d.words[2] === w[10] &&
+      d.words[3] === w[11]
+    );
   }
 
   /**

@@ -583,6 +583,21 @@ describe('applySynced (ip_vs_proc_conn)', () => {
     expect(c.find((x) => x.protocol === 'UDP')).toMatchObject({ expires: 300 });
   });
 
+  it("SCTP (this engine's two states): the backup timeouts of ESTABLISHED (15 min) and CLOSED (10 s)", async () => {
+    const b = await rig({
+      services: [{ name: 's', config: { protocol: 'sctp', address: VIP, port: 80, realServers: [{ address: RS1 }] } }],
+    });
+    expect(b.director.applySynced(entry({ protocol: 132, state: 1 }))).toBe('created');
+    expect(b.director.applySynced(entry({ protocol: 132, cport: 2, state: 0, flags: 0x0003 | F_INACTIVE }))).toBe(
+      'created',
+    );
+    expect(b.director.connections().map((c) => [c.clientPort, c.state, c.expires])).toEqual([
+      [1000, 'ESTABLISHED', 900],
+      [2, 'CLOSED', 10],
+    ]);
+    expect(dests(b, 's')[RS1]).toEqual([1, 1, 0]);
+  });
+
   it('updates an existing entry: state, INACTIVE accounting, flags (only INACTIVE and SEQ bits), timeout; method unchanged', async () => {
     const b = await rig({ services: [web()] });
     expect(b.director.applySynced(entry())).toBe('created');
