@@ -430,6 +430,30 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
   return { config, ipvs: ipvs as CompiledIpvsConfig, health, instances, weights, sorry, startDown };
 }
 
+/**
+ * The daemon options of a config's sync block for a role (without the clock): the rules over the kernel's
+ * defaults, the interface's configured address as the local address when it is of the daemon's family.
+ */
+function syncOptions(c: NormalizedConfig, s: NormalizedSync, role: SyncRole): SyncDaemonOptions {
+  const family = (s.peers[0] ?? s.group ?? '').includes(':') ? 6 : 4;
+  const local = s.address ?? c.interfaces.find((i) => i.name === s.interface)?.address;
+  const address = local !== undefined && local.includes(':') === (family === 6) ? local : undefined;
+  return {
+    role,
+    interface: s.interface,
+    syncid: s.syncid,
+    ...(s.group !== undefined ? { group: s.group } : {}),
+    ...(s.port !== undefined ? { port: s.port } : {}),
+    ...(s.ttl !== undefined ? { ttl: s.ttl } : {}),
+    ...(s.maxLen !== undefined ? { maxLen: s.maxLen } : {}),
+    ...(s.version !== undefined ? { version: s.version } : {}),
+    ...(s.peers.length > 0 ? { peers: s.peers } : {}),
+    ...(address !== undefined ? { address } : {}),
+    ...(s.rules !== undefined ? { rules: { ...DEFAULT_SYNC_RULES, ...s.rules } } : {}),
+    ...(s.extensions !== undefined ? { extensions: s.extensions } : {}),
+  };
+}
+
 /** A stand-in source address for validating an instance whose interface address is read at start. */
 function primaryGuess(c: VrrpInstanceConfig): string {
   const first = c.virtualIpAddresses[0];
@@ -820,28 +844,6 @@ export class Director extends TypedEmitter<DirectorEvents> {
     await this.#syncQueue;
   }
 
-  /** The daemon options of the config's sync block for a role. */
-  #syncOptions(s: NormalizedSync, role: SyncRole): SyncDaemonOptions {
-    const family = (s.peers[0] ?? s.group ?? '').includes(':') ? 6 : 4;
-    const local = s.address ?? this.#compiled.config.interfaces.find((i) => i.name === s.interface)?.address;
-    const address = local !== undefined && local.includes(':') === (family === 6) ? local : undefined;
-    return {
-      role,
-      interface: s.interface,
-      syncid: s.syncid,
-      ...(s.group !== undefined ? { group: s.group } : {}),
-      ...(s.port !== undefined ? { port: s.port } : {}),
-      ...(s.ttl !== undefined ? { ttl: s.ttl } : {}),
-      ...(s.maxLen !== undefined ? { maxLen: s.maxLen } : {}),
-      ...(s.version !== undefined ? { version: s.version } : {}),
-      ...(s.peers.length > 0 ? { peers: s.peers } : {}),
-      ...(address !== undefined ? { address } : {}),
-      ...(s.rules !== undefined ? { rules: { ...DEFAULT_SYNC_RULES, ...s.rules } } : {}),
-      ...(s.extensions !== undefined ? { extensions: s.extensions } : {}),
-      clock: this.clock,
-    };
-  }
-
   #makeSyncDaemon(options: SyncDaemonOptions): SyncDaemon {
     const d = this.#ports.syncDaemon ? this.#ports.syncDaemon(this.ipvs, options) : new SyncDaemon(this.ipvs, options);
     const role = d.role;
@@ -907,7 +909,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
     if (!s || this.#sync.has(role)) return;
     let d: SyncDaemon;
     try {
-      d = this.#makeSyncDaemon(this.#syncOptions(s, role));
+      d = this.#makeSyncDaemon({ ...syncOptions(this.#compiled.config, s, role), clock: this.clock });
     } catch (err) {
       if (!LvsError.is(err)) throw err;
       this.emitWith('error', () => ({ source: 'sync', error: err }));
@@ -1186,9 +1188,10 @@ export class Director extends TypedEmitter<DirectorEvents> {
     for (const inst of next.instances) if (!this.#routers.has(inst.source.name)) restart.push(this.#makeRouter(inst));
     const fresh = this.#makeGroups(changed);
     await Promise.all([...fresh.map((g) => g.start()), ...restart.filter((r) => !r.syncGroup).map((r) => r.start())]);
-    // Sync: a changed sync block restarts the daemons (keepalived vrrp_daemon.c reload_vrrp_thread with
-    // ipvs_syncd_changed); an unchanged one keeps them.
-    if (JSON.stringify(previous.config.sync ?? null) !== JSON.stringify(next.config.sync ?? null)) {
+    // Sync: a changed sync block (or local address it binds) restarts the daemons (keepalived
+    // vrrp_daemon.c reload_vrrp_thread with ipvs_syncd_changed); an unchanged one keeps them.
+    const syncKey = (c: NormalizedConfig) => JSON.stringify(c.sync ? [c.sync, syncOptions(c, c.sync, 'master')] : null);
+    if (syncKey(previous.config) !== syncKey(next.config)) {
       for (const role of [...this.#sync.keys()]) this.#syncStop(role, 'config');
       this.#syncFromConfig('config');
     }

@@ -397,6 +397,24 @@ describe('fixed roles, reload, failures', () => {
     ]);
   });
 
+  it("a reload that changes the interface's address the daemon binds restarts it on the new one", async () => {
+    const net = new TestNetwork();
+    const port = await freePort();
+    const cfg = (address: string): DirectorConfig => ({
+      interfaces: [{ name: 'lo', address }],
+      vips: { web: VIP },
+      services: [{ name: 'http', vip: 'web', port: 80, realServers: [{ address: RS }] }],
+      sync: { roles: 'backup', interface: 'lo', peers: ['127.0.0.2'], port },
+    });
+    const d = net.director(cfg('127.0.0.1'));
+    running.push(d);
+    await d.start();
+    expect(d.syncDaemon('backup')?.options.address).toBe('127.0.0.1');
+    await d.reload(cfg('127.0.0.3'));
+    expect(d.syncDaemon('backup')?.options.address).toBe('127.0.0.3');
+    expect(d.syncDaemon('backup')?.running).toBe(true);
+  });
+
   it('a daemon that cannot start is an error event with source sync; the director keeps running', async () => {
     const net = new TestNetwork();
     const d = net.director(config(100, { interface: 'nosuch0', roles: 'master' }));
