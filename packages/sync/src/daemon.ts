@@ -503,6 +503,13 @@ function closeSocket(s: Socket | undefined): Promise<void> {
   });
 }
 
+/**
+ * Unicast daemons of this process bound to the same `address:port` (a master with bulk resync and a backup,
+ * both roles on one host): the kernel hands each unicast datagram to one of the two sockets only, so each
+ * passes on what belongs to the other (resync requests to the master, everything else to the backup).
+ */
+const shared = new Map<string, { master?: SyncDaemon; backup?: SyncDaemon }>();
+
 /** Per-master state on a backup: the sequence expected next and the resync being received. */
 interface SenderState {
   expected: number;
@@ -556,6 +563,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
   };
   #warnedFormat = false;
   readonly #peers: ReadonlySet<string>;
+  #shareKey: string | undefined;
   #timers = new Set<TimerHandle>();
 
   /**
@@ -649,6 +657,13 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
       await this.#close();
       throw err instanceof LvsError ? err : socketError('start failed', err);
     }
+    if (this.#unicast && (this.role === 'backup' || o.extensions.bulkResync)) {
+      this.#shareKey = `${canonicalIp(ifaddr)}|${o.port}`;
+      const e = shared.get(this.#shareKey) ?? {};
+      if (this.role === 'master') e.master = this;
+      else e.backup = this;
+      shared.set(this.#shareKey, e);
+    }
     this.#running = true;
     if (this.role === 'backup' && o.extensions.bulkResync) this.#requestResync();
   }
@@ -732,6 +747,13 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
 
   async #close(): Promise<void> {
     const wasMaster = this.#pool !== undefined;
+    const e = this.#shareKey === undefined ? undefined : shared.get(this.#shareKey);
+    if (e && this.#shareKey !== undefined) {
+      if (e.master === this) delete e.master;
+      if (e.backup === this) delete e.backup;
+      if (!e.master && !e.backup) shared.delete(this.#shareKey);
+    }
+    this.#shareKey = undefined;
     this.#running = false;
     if (wasMaster) {
       try {
@@ -846,14 +868,18 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
 
   #onMasterMessage(m: Buffer, r: RemoteInfo): void {
     if (!this.options.extensions.bulkResync) return;
+    const t: ExtTrailer = { kind: ExtKind.DATA, flags: 0, sender: 0, sequence: 0, holdMs: 0 };
+    // The group also carries other masters' data: only what claims to be a request is checked (and counted).
+    const peek = readTrailer(m, undefined, t);
+    if (!peek.ok || peek.trailer?.kind !== ExtKind.RESYNC_REQUEST) {
+      const b = this.#shareKey === undefined ? undefined : shared.get(this.#shareKey)?.backup;
+      if (b?.running) b.#onBackupMessage(m, r);
+      return;
+    }
     if (this.#unicast && !this.#isPeer(r.address)) {
       this.#c.notFromPeer++;
       return;
     }
-    const t: ExtTrailer = { kind: ExtKind.DATA, flags: 0, sender: 0, sequence: 0, holdMs: 0 };
-    // The group also carries other masters' data: only what claims to be a request is checked (and counted).
-    const peek = readTrailer(m, undefined, t);
-    if (!peek.ok || peek.trailer?.kind !== ExtKind.RESYNC_REQUEST) return;
     const res = readTrailer(m, this.#key, t);
     if (!res.ok) {
       this.#c.authDrops[res.refusal]++;
@@ -982,6 +1008,14 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
   }
 
   #onBackupMessage(m: Buffer, r: RemoteInfo): void {
+    const sm = this.#shareKey === undefined ? undefined : shared.get(this.#shareKey)?.master;
+    if (sm?.running) {
+      const peek = readTrailer(m, undefined, this.#trailer);
+      if (peek.ok && peek.trailer?.kind === ExtKind.RESYNC_REQUEST) {
+        sm.#onMasterMessage(m, r);
+        return;
+      }
+    }
     const c = this.#c;
     c.messagesReceived++;
     if (this.#unicast && !this.#isPeer(r.address)) {

@@ -395,4 +395,40 @@ describe('SyncDaemon over unicast loopback', () => {
       authDrops: { 'missing-mac': 0, 'bad-mac': 0, 'bad-trailer': 0 },
     });
   });
+
+  for (const order of ['master', 'backup'] as const)
+    it(`both roles on each of two hosts (unicast, bulk resync, one address per host; ${order} bound first): data and requests reach the right daemon`, async () => {
+      const port = await freePort();
+      const extensions = { bulkResync: true, sequence: true };
+      const host = (address: string, peer: string) => {
+        const t = new FakeTarget();
+        const base = { interface: 'lo', address, peers: [peer], port, extensions } as const;
+        const master = new SyncDaemon(t, { role: 'master', ...base });
+        const backup = new SyncDaemon(t, { role: 'backup', ...base });
+        open.push(master, backup);
+        return { t, master, backup };
+      };
+      const x = host('127.0.0.1', '127.0.0.2');
+      const y = host('127.0.0.2', '127.0.0.1');
+      addConns(x.t, 30);
+      // the kernel gives a unicast datagram to one of the two sockets on 127.0.0.1:port: each order takes the other path
+      if (order === 'master') {
+        await x.master.start();
+        await x.backup.start(); // its request goes to y, where nothing runs yet
+      } else {
+        await x.backup.start();
+        await x.master.start();
+      }
+      await y.master.start();
+      const done = new Promise<unknown>((r) => y.backup.on('resync', (e) => e.phase === 'completed' && r(e)));
+      await y.backup.start(); // its request reaches x's master, whichever of x's two sockets gets it
+      expect(await done).toMatchObject({ entries: 30, lost: 0 });
+      expect(y.t.applied.length).toBe(30);
+      // and the stream: y's master sends to x, whose backup applies it (x's master socket passes it on)
+      y.t.applied.length = 0;
+      for (const i of addConns(y.t, 3, 100)) y.t.sync(i);
+      y.master.flush();
+      await until('x backup applied', () => x.t.applied.length >= 3);
+      expect(x.t.applied.slice(-3).map((e) => e.cport)).toEqual([1124, 1125, 1126]);
+    });
 });
