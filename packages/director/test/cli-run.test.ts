@@ -3,9 +3,11 @@
  * real `lvsadm` bin, `lvskit reload --dry-run` printing the change set without applying it, SIGHUP applying a
  * changed file, a bad file changing nothing and logged, a second daemon on the same pid file refused, SIGTERM
  * stopping cleanly (pid file and socket removed, exit 0). An ipvsadm rule file needs no interfaces, so no
- * privileges. And Director.planReload: the changes reload then makes.
+ * privileges. A keepalived.conf's lvs_sync_daemon with no VRRP instance runs both sync daemons, multicast on lo
+ * (no privileges either). And Director.planReload: the changes reload then makes.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +122,57 @@ describe('lvskit run', () => {
     const lines = log.trim().split('\n');
     for (const l of lines) expect(() => JSON.parse(l)).not.toThrow(); // one JSON line per event
     expect(lines.at(-1)).toContain('"msg":"Stopped"');
+  }, 120_000);
+
+  it("runs a keepalived.conf's lvs_sync_daemon: both daemons (no instance), -L --daemon, stopped on SIGTERM", async () => {
+    // keepalived's lvs_sync_daemon without an instance starts master and backup (check_daemon.c); multicast on
+    // lo needs no privileges, and a virtual_server without VRRP or interfaces runs no datapath.
+    const probe = createSocket('udp4');
+    await new Promise<void>((r) => probe.bind(0, '127.0.0.1', r));
+    const port = probe.address().port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const conf = join(tmp, 'keepalived.conf');
+    writeFileSync(
+      conf,
+      `global_defs {\n  lvs_sync_daemon lo id 9 port ${port} ttl 2\n}\n` +
+        'virtual_server 198.18.2.240 80 {\n  lb_algo wlc\n  lb_kind DR\n  protocol TCP\n' +
+        '  real_server 198.18.2.212 80 {\n    weight 1\n  }\n}\n',
+    );
+    const sock = join(tmp, 'sync', 'lvskit.sock');
+    let log = '';
+    const child = spawn(
+      NODE[0]!,
+      [
+        ...NODE.slice(1),
+        join(ROOT, 'packages/director/bin/lvskit.mjs'),
+        'run',
+        conf,
+        '--control-socket',
+        sock,
+        '--pid-file',
+        join(tmp, 'sync.pid'),
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await until('the daemons', () => existsSync(sock) && log.includes('Director started'));
+    expect(log).toContain('sync thread started: state = MASTER, mcast_ifn = lo, syncid = 9');
+    expect(log).toContain('sync thread started: state = BACKUP, mcast_ifn = lo, syncid = 9');
+    const daemons = bin('lvsadm.mjs', ['-L', '--daemon'], { LVSKIT_SOCKET: sock });
+    expect(daemons.status).toBe(0);
+    expect(daemons.stdout).toMatch(
+      new RegExp(
+        `^master sync daemon \\(mcast=lo, syncid=9, maxlen=\\d+, group=224\\.0\\.0\\.81, port=${port}, ttl=2\\)\n` +
+          `backup sync daemon \\(mcast=lo, syncid=9, maxlen=\\d+, group=224\\.0\\.0\\.81, port=${port}, ttl=2\\)\n$`,
+      ),
+    );
+    process.kill(child.pid!, 'SIGTERM');
+    expect(await exited).toBe(0);
+    expect(log).toContain('stopping master sync thread');
+    expect(log).toContain('stopping backup sync thread');
   }, 120_000);
 
   it('a file that cannot run is not started: every issue, exit 1, nothing left', () => {
