@@ -13,7 +13,7 @@ import {
   type SyncRules,
   type SyncSink,
 } from '@lvskit/core';
-import type { SyncTarget } from '../src/daemon.js';
+import { SyncDaemon, type SyncDaemonOptions, type SyncTarget } from '../src/daemon.js';
 
 /** One entry to put in a table. */
 export interface EntryInit {
@@ -104,4 +104,18 @@ export async function freePort(): Promise<number> {
   const { port } = s.address();
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/**
+ * A daemon on loopback: interface `lo`, a master at 127.0.0.1 sending to 127.0.0.2, a backup at 127.0.0.2
+ * taking from 127.0.0.1, unless `options` say otherwise.
+ */
+export function onLoopback(target: SyncTarget, options: SyncDaemonOptions): SyncDaemon {
+  const master = options.role === 'master';
+  return new SyncDaemon(target, {
+    interface: 'lo',
+    address: master ? '127.0.0.1' : '127.0.0.2',
+    peers: [master ? '127.0.0.2' : '127.0.0.1'],
+    ...options,
+  });
 }

@@ -9,8 +9,7 @@
 import { compileConfig, F_FWD_MASK, F_SYNC, F_TEMPLATE, Ipvs, type IpvsConfigInput } from '@lvskit/core';
 import { FakeClock, SimulatedPacketPort } from '@lvskit/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SyncDaemon } from '../src/index.js';
-import { freePort, until } from './daemon-fixtures.js';
+import { freePort, onLoopback, until } from './daemon-fixtures.js';
 
 const VIP = '198.18.0.1';
 const CLIENT = '198.19.0.1';
@@ -62,21 +61,8 @@ async function syncedPair(input: IpvsConfigInput, version: 0 | 1) {
   const m = await director(input);
   const b = await director(input);
   const port = await freePort();
-  const master = new SyncDaemon(m.ipvs, {
-    role: 'master',
-    interface: 'lo',
-    address: '127.0.0.1',
-    peers: ['127.0.0.2'],
-    port,
-    version,
-  });
-  const backup = new SyncDaemon(b.ipvs, {
-    role: 'backup',
-    interface: 'lo',
-    address: '127.0.0.2',
-    peers: ['127.0.0.1'],
-    port,
-  });
+  const master = onLoopback(m.ipvs, { role: 'master', port, version });
+  const backup = onLoopback(b.ipvs, { role: 'backup', port });
   stops.push(
     () => master.stop(),
     () => backup.stop(),
@@ -167,22 +153,8 @@ describe('two directors synced over loopback', () => {
     for (let k = 0; k < 1000; k++) m.port.connect(`198.19.${k >> 8}.${k & 255}`, 3000, VIP, 80);
     const port = await freePort();
     const extensions = { bulkResync: true, sequence: true, hmacKey: 'pair key' };
-    const master = new SyncDaemon(m.ipvs, {
-      role: 'master',
-      interface: 'lo',
-      address: '127.0.0.1',
-      peers: ['127.0.0.2'],
-      port,
-      extensions,
-    });
-    const backup = new SyncDaemon(b.ipvs, {
-      role: 'backup',
-      interface: 'lo',
-      address: '127.0.0.2',
-      peers: ['127.0.0.1'],
-      port,
-      extensions,
-    });
+    const master = onLoopback(m.ipvs, { role: 'master', port, extensions });
+    const backup = onLoopback(b.ipvs, { role: 'backup', port, extensions });
     stops.push(
       () => master.stop(),
       () => backup.stop(),

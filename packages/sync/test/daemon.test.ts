@@ -11,7 +11,7 @@ import { FakeClock } from '@lvskit/base/testing';
 import { F_NOOUTPUT } from '@lvskit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSyncMessage, encodeSyncMessages, SyncDaemon, type SyncDaemonOptions } from '../src/index.js';
-import { FakeTarget, freePort, insertEntry, until } from './daemon-fixtures.js';
+import { FakeTarget, freePort, insertEntry, onLoopback, until } from './daemon-fixtures.js';
 
 const open: SyncDaemon[] = [];
 const sockets: Socket[] = [];
@@ -28,22 +28,8 @@ async function pair(
   const port = await freePort();
   const mt = new FakeTarget();
   const bt = new FakeTarget();
-  const master = new SyncDaemon(mt, {
-    role: 'master',
-    interface: 'lo',
-    address: '127.0.0.1',
-    peers: ['127.0.0.2'],
-    port,
-    ...m,
-  });
-  const backup = new SyncDaemon(bt, {
-    role: 'backup',
-    interface: 'lo',
-    address: '127.0.0.2',
-    peers: ['127.0.0.1'],
-    port,
-    ...b,
-  });
+  const master = onLoopback(mt, { role: 'master', port, ...m });
+  const backup = onLoopback(bt, { role: 'backup', port, ...b });
   open.push(master, backup);
   if (startBackup) await backup.start();
   await master.start();
@@ -137,14 +123,7 @@ describe('SyncDaemon over unicast loopback', () => {
     const port = await freePort();
     const got = await listener('127.0.0.2', port);
     const mt = new FakeTarget();
-    const m = new SyncDaemon(mt, {
-      role: 'master',
-      interface: 'lo',
-      address: '127.0.0.1',
-      peers: ['127.0.0.2'],
-      port,
-      syncid: 3,
-    });
+    const m = onLoopback(mt, { role: 'master', port, syncid: 3 });
     open.push(m);
     await m.start();
     for (const i of addConns(mt, 2)) mt.sync(i);
@@ -158,23 +137,10 @@ describe('SyncDaemon over unicast loopback', () => {
   it('syncid: a backup with another syncid drops the message (counted), syncid 0 accepts all', async () => {
     const { mt, bt, master, backup, port } = await pair({ syncid: 5 }, { syncid: 6 });
     const all = new FakeTarget();
-    const any = new SyncDaemon(all, {
-      role: 'backup',
-      interface: 'lo',
-      address: '127.0.0.3',
-      peers: ['127.0.0.1'],
-      port,
-    });
+    const any = onLoopback(all, { role: 'backup', address: '127.0.0.3', port });
     open.push(any);
     await any.start();
-    const m2 = new SyncDaemon(mt, {
-      role: 'master',
-      interface: 'lo',
-      address: '127.0.0.1',
-      peers: ['127.0.0.2', '127.0.0.3'],
-      port,
-      syncid: 5,
-    });
+    const m2 = onLoopback(mt, { role: 'master', peers: ['127.0.0.2', '127.0.0.3'], port, syncid: 5 });
     await master.stop();
     open.push(m2);
     await m2.start();
@@ -225,24 +191,10 @@ describe('SyncDaemon over unicast loopback', () => {
     await until('applied', () => bt.applied.length === 2);
 
     const other = new FakeTarget();
-    const wrong = new SyncDaemon(other, {
-      role: 'backup',
-      interface: 'lo',
-      address: '127.0.0.3',
-      peers: ['127.0.0.1'],
-      port,
-      extensions: { hmacKey: 'other' },
-    });
+    const wrong = onLoopback(other, { role: 'backup', address: '127.0.0.3', port, extensions: { hmacKey: 'other' } });
     open.push(wrong);
     await wrong.start();
-    const m2 = new SyncDaemon(mt, {
-      role: 'master',
-      interface: 'lo',
-      address: '127.0.0.1',
-      peers: ['127.0.0.3'],
-      port: port,
-      extensions: { hmacKey: 'shared secret' },
-    });
+    const m2 = onLoopback(mt, { role: 'master', peers: ['127.0.0.3'], port, extensions: { hmacKey: 'shared secret' } });
     await master.stop();
     open.push(m2);
     await m2.start();
@@ -250,13 +202,7 @@ describe('SyncDaemon over unicast loopback', () => {
     m2.flush();
     await until('bad-mac', () => wrong.counters().authDrops['bad-mac'] === 1);
     await m2.stop();
-    const plain = new SyncDaemon(mt, {
-      role: 'master',
-      interface: 'lo',
-      address: '127.0.0.1',
-      peers: ['127.0.0.3'],
-      port,
-    });
+    const plain = onLoopback(mt, { role: 'master', peers: ['127.0.0.3'], port });
     open.push(plain);
     await plain.start();
     mt.sync(addConns(mt, 1, 11)[0]!);
@@ -290,22 +236,8 @@ describe('SyncDaemon over unicast loopback', () => {
     await new Promise<void>((r) => relay.bind(port, '127.0.0.3', () => r()));
     const mt = new FakeTarget();
     const bt = new FakeTarget();
-    const master = new SyncDaemon(mt, {
-      role: 'master',
-      interface: 'lo',
-      address: '127.0.0.1',
-      peers: ['127.0.0.3'],
-      port,
-      extensions: { sequence: true },
-    });
-    const backup = new SyncDaemon(bt, {
-      role: 'backup',
-      interface: 'lo',
-      address: '127.0.0.2',
-      peers: ['127.0.0.3'],
-      port,
-      extensions: { sequence: true },
-    });
+    const master = onLoopback(mt, { role: 'master', peers: ['127.0.0.3'], port, extensions: { sequence: true } });
+    const backup = onLoopback(bt, { role: 'backup', peers: ['127.0.0.3'], port, extensions: { sequence: true } });
     open.push(master, backup);
     const gaps: unknown[] = [];
     backup.on('gap', (g) => gaps.push(g));
