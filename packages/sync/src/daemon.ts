@@ -650,6 +650,8 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     const ifaddr = o.address ?? interfaceAddress(o.interface, o.family);
     const type = o.family === 4 ? 'udp4' : 'udp6';
     const mcastIf = o.family === 4 ? ifaddr : `::%${o.interface}`;
+    this.#resyncAttempts = 0;
+    this.#resyncDone = false;
     try {
       if (this.role === 'master') await this.#openMaster(type, ifaddr, mcastIf);
       else await this.#openBackup(type, ifaddr, mcastIf);

@@ -273,6 +273,12 @@ describe('SyncDaemon over unicast loopback', () => {
       const c = backup.counters();
       expect([c.resyncs, c.resyncsCompleted, c.resyncEntries, c.gaps]).toEqual([1, 1, 1000, 0]);
       expect(master.counters().resyncs).toBe(1);
+      // a restart of the same daemon asks again
+      await backup.stop();
+      const again = new Promise<unknown>((r) => backup.on('resync', (e) => e.phase === 'completed' && r(e)));
+      await backup.start();
+      expect(await again).toMatchObject({ entries: 1000, lost: 0 });
+      expect(backup.counters()).toMatchObject({ resyncs: 2, resyncsCompleted: 2, resyncEntries: 2000 });
     });
   }
 
