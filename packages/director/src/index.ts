@@ -83,6 +83,13 @@ export {
   serveMetrics,
 } from './metrics.js';
 export {
+  ScaleOut,
+  type ScaleOutEvents,
+  type ScaleOutOptions,
+  type ScaleOutVip,
+  type WithdrawReason,
+} from './scale-out.js';
+export {
   type HistoryJson,
   type RatePoint,
   type RateSeries,

@@ -46,8 +46,11 @@ export interface EcmpLab {
   destroy(): Promise<void>;
 }
 
-/** Builds the lab with `n` directors and starts BIRD and every announcer (nothing announced yet). */
-export async function buildEcmpLab(n: number): Promise<EcmpLab> {
+/**
+ * Builds the lab with `n` directors and starts BIRD and (unless `startAnnouncers` is false) every announcer;
+ * nothing is announced yet.
+ */
+export async function buildEcmpLab(n: number, startAnnouncers = true): Promise<EcmpLab> {
   const lab = await createLab();
   const dir = mkdtempSync(join(tmpdir(), 'lvskit-ecmp-'));
   const announcers: GobgpAnnouncer[] = [];
@@ -110,7 +113,7 @@ export async function buildEcmpLab(n: number): Promise<EcmpLab> {
         pollIntervalMs: 200,
       });
       announcers.push(a);
-      await a.start();
+      if (startAnnouncers) await a.start();
     }
     const nextHops = async (): Promise<string[]> => {
       const r = await lab.exec(router, ['ip', '-4', 'route', 'show', `${VIP}/32`], { check: false });

@@ -1,0 +1,173 @@
+/**
+ * ScaleOut without a router: its validation, the scheduler warning, and `drain()` holding the withdraw's
+ * connections — a real TCP connection through the director's datapath on a TestNetwork (manual clock). The
+ * announcer here records calls: it stands in for the BGP router, which is outside the machine in use. With a
+ * real gobgpd and BIRD router: test/lab/scale-out.test.ts.
+ */
+import type { BgpPeerStatus, RouteAnnouncer, RouteAnnouncerEvents } from '@lvskit/announce';
+import { formatMac, TypedEmitter } from '@lvskit/base';
+import { describe, expect, it } from 'vitest';
+import { eth4, ipv4, tcp } from '../../forwarders/test/golden/builder.js';
+import { createDirector, type DirectorConfig, defineConfig, ScaleOut } from '../src/index.js';
+import { TestNetwork } from '../src/testing/index.js';
+
+const VIP = '198.18.0.100';
+const RS = '198.18.1.1';
+const RS_MAC = '02:00:00:00:01:01';
+const CLIENT = '198.18.2.1';
+const CMAC = '02:00:00:00:02:01';
+
+/** Records what it is asked to do, in order. */
+class RecordingAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implements RouteAnnouncer {
+  readonly calls: string[] = [];
+  #running = false;
+  readonly #set = new Set<string>();
+  get running(): boolean {
+    return this.#running;
+  }
+  async start(): Promise<void> {
+    this.calls.push('start');
+    this.#running = true;
+  }
+  async stop(): Promise<void> {
+    this.calls.push('stop');
+    this.#running = false;
+  }
+  async announce(prefix: string): Promise<void> {
+    this.calls.push(`announce ${prefix}`);
+    this.#set.add(prefix);
+  }
+  async withdraw(prefix: string): Promise<void> {
+    this.calls.push(`withdraw ${prefix}`);
+    this.#set.delete(prefix);
+  }
+  announced(): readonly string[] {
+    return [...this.#set];
+  }
+  peers(): readonly BgpPeerStatus[] {
+    return [];
+  }
+}
+
+function config(scheduler: 'mh' | 'wlc', extra: Partial<DirectorConfig> = {}): DirectorConfig {
+  return defineConfig({
+    vips: { web: VIP, other: '198.18.0.101' },
+    services: [
+      { name: 'http', vip: 'web', port: 80, scheduler, method: 'route', realServers: [{ address: RS }] },
+      { name: 'https', vip: 'web', port: 443, scheduler: 'mh', method: 'route', realServers: [{ address: RS }] },
+    ],
+    ...extra,
+  });
+}
+
+describe('ScaleOut options', () => {
+  it('announces every VIP that has a service, with its services', () => {
+    const s = new ScaleOut(createDirector(config('mh')), { announcer: new RecordingAnnouncer() });
+    expect(s.status()).toEqual([{ vip: 'web', prefix: `${VIP}/32`, services: ['http', 'https'], announced: false }]);
+    expect(s.warnings).toEqual([]);
+  });
+
+  it('warns for a scheduler that does not make the same choice on every director', () => {
+    const s = new ScaleOut(createDirector(config('wlc')), { announcer: new RecordingAnnouncer() });
+    expect(s.warnings).toHaveLength(1);
+    expect(s.warnings[0]).toMatch(/^scale-out VIP web: service http uses wlc, which does not make the same choice/);
+  });
+
+  it.each([
+    ['an unknown VIP', { vips: ['nope'] }],
+    ['a VIP without services', { vips: ['other'] }],
+    ['a negative drain timeout', { drainTimeoutMs: -1 }],
+    ['a zero drain check', { drainCheckMs: 0 }],
+  ])('refuses %s with DIRECTOR_INVALID_CONFIG', (_what, options) => {
+    const d = createDirector(config('mh'));
+    expect(() => new ScaleOut(d, { announcer: new RecordingAnnouncer(), ...options })).toThrow(
+      expect.objectContaining({ code: 'DIRECTOR_INVALID_CONFIG' }),
+    );
+  });
+
+  it('start() before the director runs is DIRECTOR_STATE and starts nothing', async () => {
+    const a = new RecordingAnnouncer();
+    const s = new ScaleOut(createDirector(config('mh')), { announcer: a });
+    await expect(s.start()).rejects.toMatchObject({ code: 'DIRECTOR_STATE' });
+    expect(a.calls).toEqual([]);
+  });
+});
+
+describe('ScaleOut drain()', () => {
+  it('withdraws at once, keeps forwarding the established connection, stops when it is gone', async () => {
+    const net = new TestNetwork();
+    const d = net.director(
+      defineConfig({
+        interfaces: [{ name: 'eth0' }],
+        vips: { web: VIP },
+        neighbours: { [RS]: RS_MAC, [CLIENT]: CMAC },
+        services: [
+          { name: 'http', vip: 'web', port: 80, scheduler: 'mh', method: 'route', realServers: [{ address: RS }] },
+        ],
+      }),
+      { address: '198.18.0.1', frames: true },
+    );
+    const a = new RecordingAnnouncer();
+    const s = new ScaleOut(d, { announcer: a, drainTimeoutMs: 600_000 });
+    await d.start();
+    await net.advance(3_000);
+    await s.start();
+    expect(a.calls).toEqual(['start', `announce ${VIP}/32`]);
+    const lan = net.frames.get('198.18.0.1')?.get('eth0');
+    if (!lan) throw new Error('no memory interface');
+    const mac = formatMac(lan.mac);
+    const send = (flags: number): string | undefined => {
+      lan.takeSent();
+      const out = lan
+        .receive(eth4(mac, CMAC, ipv4({ src: CLIENT, dst: VIP, ttl: 64 }, tcp({ sport: 40_000, dport: 80, flags }))))
+        .find((f) => f.bytes[12] === 0x08 && f.bytes[13] === 0x00);
+      return out ? formatMac(out.bytes.subarray(0, 6)) : undefined;
+    };
+    expect(send(0x02)).toBe(RS_MAC); // SYN
+    expect(send(0x10)).toBe(RS_MAC); // ACK: ESTABLISHED
+    const drained: string[] = [];
+    s.on('drained', (e) => drained.push(`${e.reason} ${e.connections}`));
+    const done = s.drain();
+    await net.advance(0);
+    expect(a.calls.at(-1)).toBe(`withdraw ${VIP}/32`);
+    await net.advance(5_000);
+    expect(drained).toEqual([]); // the connection is still there
+    expect(send(0x10)).toBe(RS_MAC); // and still forwarded
+    expect(send(0x04)).toBe(RS_MAC); // RST: CLOSE, expires 10 s later
+    await net.advance(15_000);
+    expect(await done).toBe('drained');
+    expect(drained).toEqual(['drained 0']);
+    expect(a.calls.slice(2)).toEqual([`withdraw ${VIP}/32`, 'stop']);
+    await d.stop();
+  });
+
+  it('ends at the drain timeout with connections left', async () => {
+    const net = new TestNetwork();
+    const d = net.director(
+      defineConfig({
+        interfaces: [{ name: 'eth0' }],
+        vips: { web: VIP },
+        neighbours: { [RS]: RS_MAC, [CLIENT]: CMAC },
+        services: [
+          { name: 'http', vip: 'web', port: 80, scheduler: 'mh', method: 'route', realServers: [{ address: RS }] },
+        ],
+      }),
+      { address: '198.18.0.1', frames: true },
+    );
+    const a = new RecordingAnnouncer();
+    const s = new ScaleOut(d, { announcer: a, drainTimeoutMs: 30_000 });
+    await d.start();
+    await net.advance(3_000);
+    await s.start();
+    const lan = net.frames.get('198.18.0.1')?.get('eth0');
+    if (!lan) throw new Error('no memory interface');
+    const mac = formatMac(lan.mac);
+    for (const flags of [0x02, 0x10])
+      lan.receive(eth4(mac, CMAC, ipv4({ src: CLIENT, dst: VIP, ttl: 64 }, tcp({ sport: 40_001, dport: 80, flags }))));
+    const done = s.drain();
+    await net.advance(31_000);
+    expect(await done).toBe('timeout');
+    expect(a.calls.slice(-2)).toEqual([`withdraw ${VIP}/32`, 'stop']);
+    await d.stop();
+  });
+});
