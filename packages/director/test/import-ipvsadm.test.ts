@@ -128,6 +128,7 @@ describe('importIpvsadmRules', () => {
         '-A -t 198.18.2.240:80 -s bogus',
         '-a -t 198.18.2.99:80 -r 198.18.2.212:80',
         '--start-daemon master --mcast-interface eth0',
+        '--start-daemon master --mcast-interface eth1',
         '-A -u 198.18.2.240:81 -s rr -o',
         '-A -u 198.18.2.240:5060 -s rr -p 30 --pe sip',
         '-A -t 198.18.2.242:80 -s rr',
@@ -139,10 +140,36 @@ describe('importIpvsadmRules', () => {
       'error rules:2:3: -L -n: not a rule (a rule file holds table edits only)',
       'error rules:3:1: Scheduler or persistence engine not found',
       'error rules:4:1: Service not defined',
-      'error rules:6:1: one-packet scheduling (-o): the director config cannot express it yet',
-      'error rules:7:1: persistence engine sip: the director config cannot express it yet',
-      'error rules:9:1: real server 198.18.2.5: --tun-type gue is not supported',
-      'warning rules:5:1: sync daemons are not started from a rule file (not imported)',
+      'error rules:6:1: Daemon has already run',
+      'error rules:7:1: one-packet scheduling (-o): the director config cannot express it yet',
+      'error rules:8:1: persistence engine sip: the director config cannot express it yet',
+      'error rules:10:1: real server 198.18.2.5: --tun-type gue is not supported',
+    ]);
+  });
+
+  it('--start-daemon becomes the sync block in that role; master and backup with the same options: both', () => {
+    const rules = (...daemons: string[]) => ['-A -t 198.18.2.240:80 -s rr', ...daemons].join('\n');
+    const one = importIpvsadmRules(rules('--start-daemon backup --mcast-interface eth1 --syncid 7 --mcast-port 8850'));
+    expect(one.config.sync).toEqual({ interface: 'eth1', syncid: 7, port: 8850, roles: 'backup' });
+    expect(one.warnings).toEqual([]);
+    const both = importIpvsadmRules(
+      rules(
+        '--start-daemon master --syncid 3 --mcast-group 224.0.0.82 --mcast-ttl 2 --sync-maxlen 1400',
+        '--start-daemon backup --syncid 3 --mcast-group 224.0.0.82 --mcast-ttl 2 --sync-maxlen 1400',
+      ),
+    );
+    // ipvsadm's default interface is eth0 (DEF_MCAST_IFN).
+    expect(both.config.sync).toEqual({
+      interface: 'eth0',
+      syncid: 3,
+      group: '224.0.0.82',
+      ttl: 2,
+      maxLen: 1400,
+      roles: 'both',
+    });
+    const issues = failure(rules('--start-daemon master --syncid 3', '--start-daemon backup --syncid 4'));
+    expect(issues.map((i) => `${i.severity} ${i.message}`)).toEqual([
+      'error rules:3:1: --start-daemon backup: the director runs its master and backup sync daemons with one set of options; line 2 gives others',
     ]);
   });
 

@@ -16,7 +16,7 @@ import {
   runIpvsadm,
   splitIpvsadmLine,
 } from '@lvskit/core';
-import type { DirectorConfig, ServiceRealServer, VirtualServiceConfig } from '../config.js';
+import type { DirectorConfig, ServiceRealServer, SyncConfig, VirtualServiceConfig } from '../config.js';
 import { validateConfig } from '../director.js';
 import { type ImportIssue, importIssue } from './issues.js';
 
@@ -30,7 +30,7 @@ export interface ImportIpvsadmOptions {
 export interface IpvsadmImport {
   /** The director config: one VIP `vip-<address>` per virtual address, served without VRRP. */
   readonly config: DirectorConfig;
-  /** Lines imported with a difference from what ipvsadm would do (a sync daemon not started). */
+  /** Lines imported with a difference from what ipvsadm would do (none at present: every line maps or is an error). */
   readonly warnings: readonly ImportIssue[];
 }
 
@@ -60,8 +60,9 @@ function dottedMask(mask: number): string {
  * `ipvsadm -R` runs them (words split as config_stream.c does, optional `ipvsadm` words dropped); lines
  * starting with `#` are comments, as the `ipvsadm-restore` script strips them. Unlike `ipvsadm -R`, a failing
  * line does not stop the import: every failing line is reported. Firewall-mark services, the `sip`
- * persistence engine, one-packet scheduling, GUE/GRE tunnels and `--start-daemon` are refused with the
- * reason (the director config cannot express them yet), never dropped. The result is checked by the
+ * persistence engine, one-packet scheduling and GUE/GRE tunnels are refused with the reason (the director
+ * config cannot express them yet), never dropped. `--start-daemon master|backup` becomes the config's `sync`
+ * block in that fixed role (both lines with the same options: `both`), as `ipvsadm -R` starts the kernel's. The result is checked by the
  * director's `validateConfig`, its issues reported at the line that made the service or real server.
  * @param text - the rules
  * @param options - the file's name
@@ -76,6 +77,7 @@ export function importIpvsadmRules(text: string, options: ImportIpvsadmOptions =
   const serviceLine = new Map<string, number>();
   const serverLine = new Map<string, number>();
   let timeouts: { tcp?: number; tcpfin?: number; udp?: number } | undefined;
+  let sync: { settings: SyncConfig; roles: 'master' | 'backup' | 'both'; line: number } | undefined;
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
     const line = i + 1;
@@ -92,9 +94,31 @@ export function importIpvsadmRules(text: string, options: ImportIpvsadmOptions =
       return;
     }
     if (cmd.command === 'start-daemon') {
-      warnings.push(
-        importIssue(file, line, column, 'warning', 'sync daemons are not started from a rule file (not imported)'),
-      );
+      // As `ipvsadm -R` starts it in the kernel: the config's sync block, in a fixed role. The config holds
+      // one set of settings: a second role must have the same ones (then both roles run).
+      const d = cmd.daemon;
+      const settings: SyncConfig = {
+        interface: d.mcastInterface,
+        syncid: d.syncid,
+        ...(d.mcastGroup ? { group: d.mcastGroup } : {}),
+        ...(d.mcastPort ? { port: d.mcastPort } : {}),
+        ...(d.mcastTtl ? { ttl: d.mcastTtl } : {}),
+        ...(d.syncMaxlen ? { maxLen: d.syncMaxlen } : {}),
+      };
+      if (!sync) sync = { settings, roles: d.state, line };
+      else if (sync.roles === d.state || sync.roles === 'both')
+        errors.push(importIssue(file, line, column, 'error', 'Daemon has already run'));
+      else if (JSON.stringify(settings) !== JSON.stringify(sync.settings))
+        errors.push(
+          importIssue(
+            file,
+            line,
+            column,
+            'error',
+            `--start-daemon ${d.state}: the director runs its master and backup sync daemons with one set of options; line ${sync.line} gives others`,
+          ),
+        );
+      else sync.roles = 'both';
       return;
     }
     if (!RULE_COMMANDS.has(cmd.command)) {
@@ -141,6 +165,7 @@ export function importIpvsadmRules(text: string, options: ImportIpvsadmOptions =
     vips,
     services,
     ...(timeouts !== undefined && Object.keys(timeouts).length > 0 ? { timeouts } : {}),
+    ...(sync ? { sync: { ...sync.settings, roles: sync.roles } } : {}),
   };
   if (errors.length === 0) {
     try {
