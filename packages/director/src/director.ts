@@ -454,6 +454,13 @@ function syncOptions(c: NormalizedConfig, s: NormalizedSync, role: SyncRole): Sy
   };
 }
 
+/** What a sync daemon threw, as an LvsError (its own, or `DIRECTOR_SYNC` around anything else). */
+function syncError(role: SyncRole, err: unknown): LvsError {
+  return LvsError.is(err)
+    ? err
+    : new LvsError('DIRECTOR_SYNC', `${role} sync daemon: ${err instanceof Error ? err.message : String(err)}`);
+}
+
 /** A stand-in source address for validating an instance whose interface address is read at start. */
 function primaryGuess(c: VrrpInstanceConfig): string {
   const first = c.virtualIpAddresses[0];
@@ -873,9 +880,7 @@ export class Director extends TypedEmitter<DirectorEvents> {
         await d.start();
       } catch (err) {
         if (this.#sync.get(d.role) === d) this.#sync.delete(d.role);
-        const error = LvsError.is(err)
-          ? err
-          : new LvsError('DIRECTOR_SYNC', `${d.role} sync daemon: ${err instanceof Error ? err.message : String(err)}`);
+        const error = syncError(d.role, err);
         this.emitWith('error', () => ({ source: 'sync', error }));
         this.emitWith('syncStopped', () => ({ role: d.role, cause: 'failed' }));
         onFail?.(error);
@@ -898,7 +903,13 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.#sync.delete(role);
     this.#syncQueue = this.#syncQueue.then(async () => {
       const was = d.running;
-      await d.stop();
+      try {
+        await d.stop();
+      } catch (err) {
+        // The queue must go on: a stop that fails is reported, and the daemon is gone from the director.
+        const error = syncError(role, err);
+        this.emitWith('error', () => ({ source: 'sync', error }));
+      }
       if (was) this.emitWith('syncStopped', () => ({ role, cause }));
     });
   }
