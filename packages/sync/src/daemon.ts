@@ -57,6 +57,8 @@ export const SYNC_QUEUE_BUFFERS = 256;
 export const SYNC_RESYNC_BURST = 16;
 /** How often a starting backup repeats its bulk-resync request until a resync ends, and how many times. */
 export const SYNC_RESYNC_RETRY_MS = 2000;
+/** Receive buffer a backup asks for (bytes), for the bursts of a bulk resync. */
+export const SYNC_RECV_BUFFER = 4 * 1024 * 1024;
 /** Bulk-resync requests a backup sends before it gives up (with a warning). */
 export const SYNC_RESYNC_ATTEMPTS = 5;
 
@@ -702,7 +704,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     } catch (err) {
       throw socketError(`master socket on ${ifaddr}`, err);
     }
-    s.on('message', (m, r) => this.#onMasterMessage(m, r));
+    s.on('message', (m, r) => this.#guard(() => this.#onMasterMessage(m, r)));
     if (!this.#unicast && o.extensions.bulkResync) {
       const l = createSocket({ type, reuseAddr: true });
       this.#listener = l;
@@ -713,7 +715,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
       } catch (err) {
         throw socketError(`resync listener on ${o.group}:${o.port}`, err);
       }
-      l.on('message', (m, r) => this.#onMasterMessage(m, r));
+      l.on('message', (m, r) => this.#guard(() => this.#onMasterMessage(m, r)));
     }
     this.#ipvs.setSyncMaster(new TableSyncSink(pool), o.rules);
   }
@@ -739,7 +741,14 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
         err,
       );
     }
-    s.on('message', (m, r) => this.#onBackupMessage(m, r));
+    // A bulk resync arrives in bursts: ask for a receive buffer of SYNC_RECV_BUFFER (the kernel caps it at
+    // net.core.rmem_max; the kernel's own daemon uses sysctl sync_sock_size, default the system's).
+    try {
+      s.setRecvBufferSize(SYNC_RECV_BUFFER);
+    } catch {
+      // keep the system default
+    }
+    s.on('message', (m, r) => this.#guard(() => this.#onBackupMessage(m, r)));
   }
 
   /** The group as a bind address: IPv6 with the interface as scope (a link-local group needs one, inet6_bind). */
@@ -787,6 +796,15 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     }, ms);
     this.#timers.add(h);
     return h;
+  }
+
+  /** Runs a datagram handler: a throw (from an engine that broke its never-throw promise) is an `error` event. */
+  #guard(f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.#emitError(err instanceof LvsError ? err : socketError('handling a datagram', err));
+    }
   }
 
   #emitError(error: LvsError): void {
@@ -1119,13 +1137,18 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     st.resyncEntries = 0;
     this.#c.resyncsCompleted++;
     this.#c.lastReceivedAt = this.#clock.now();
-    if (!this.#resyncDone) {
-      this.#resyncDone = true;
-      this.#resyncTimer?.cancel();
-      if (this.#resyncTimer) this.#timers.delete(this.#resyncTimer);
-      this.#resyncTimer = undefined;
-    }
     this.emit('resync', { phase: 'completed', peer: from, entries, messages, lost });
+    if (this.#resyncDone || !this.options.extensions.bulkResync) return;
+    this.#resyncTimer?.cancel();
+    if (this.#resyncTimer) this.#timers.delete(this.#resyncTimer);
+    this.#resyncTimer = undefined;
+    // Datagrams of the resync went missing: ask again while attempts remain (records are idempotent updates).
+    if (lost > 0 && this.#resyncAttempts < SYNC_RESYNC_ATTEMPTS) {
+      this.#warn(`bulk resync from ${from}: ${lost} of ${t.sequence} datagrams lost, asking again`);
+      this.#requestResync();
+      return;
+    }
+    this.#resyncDone = true;
   }
 
   /** One decoded record into the reused SyncedEntry, then into the engine. */

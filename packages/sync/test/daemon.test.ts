@@ -369,4 +369,95 @@ describe('SyncDaemon over unicast loopback', () => {
       await until('x backup applied', () => x.t.applied.length >= 3);
       expect(x.t.applied.slice(-3).map((e) => e.cport)).toEqual([1124, 1125, 1126]);
     });
+
+  for (const extensions of [{}, { sequence: true, hmacKey: 'k' }]) {
+    it(`random datagrams never break a backup${extensions.hmacKey ? ' with extensions' : ''}; an engine that throws is an error event`, async () => {
+      const port = await freePort();
+      const bt = new FakeTarget();
+      const backup = onLoopback(bt, { role: 'backup', port, extensions });
+      open.push(backup);
+      const errors: string[] = [];
+      backup.on('error', (e) => errors.push(e.error.code));
+      await backup.start();
+      const s = createSocket('udp4');
+      sockets.push(s);
+      await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+      let seed = 14;
+      const rnd = (n: number): number => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed % n;
+      };
+      const [valid] = encodeSyncMessages(
+        [
+          {
+            family: 4,
+            protocol: 6,
+            flags: 3,
+            state: 1,
+            cport: 9,
+            vport: 80,
+            dport: 80,
+            fwmark: 0,
+            timeout: 60,
+            caddr: '198.18.0.1',
+            vaddr: '198.18.0.100',
+            daddr: '198.18.1.1',
+          },
+        ],
+        {},
+      );
+      for (let k = 0; k < 300; k++) {
+        const d = k % 3 === 0 ? Buffer.from(valid!) : Buffer.alloc(1 + rnd(200));
+        if (k % 3 !== 0) for (let j = 0; j < d.length; j++) d[j] = rnd(256);
+        else d[8 + rnd(36)] = rnd(256); // a valid message with one byte changed
+        s.send(d, port, '127.0.0.2');
+        // in steps of 50, so that no datagram is lost to a full receive buffer
+        if (k % 50 === 49) await until(`${k + 1} received`, () => backup.counters().messagesReceived === k + 1);
+      }
+      expect(errors).toEqual([]);
+      bt.applySynced = () => {
+        throw new Error('engine bug');
+      };
+      s.send(Buffer.from(valid!), port, '127.0.0.2');
+      await until(
+        'error event',
+        () => errors.length === 1 || (extensions.hmacKey !== undefined && backup.counters().messagesReceived === 301),
+      );
+      if (extensions.hmacKey === undefined) expect(errors).toEqual(['SYNC_SOCKET']);
+      expect(backup.running).toBe(true);
+    });
+  }
+
+  it('bulk resync: a resync datagram lost on the way makes the backup ask again, and the second one is whole', async () => {
+    const port = await freePort();
+    // a relay at 127.0.0.3 between them (both see it as their peer) drops the 3rd resync datagram, once
+    const relay = createSocket({ type: 'udp4', reuseAddr: true });
+    sockets.push(relay);
+    let fromMaster = 0;
+    relay.on('message', (m, r) => {
+      if (r.address === '127.0.0.2') relay.send(m, port, '127.0.0.1');
+      else if (++fromMaster !== 3) relay.send(m, port, '127.0.0.2');
+    });
+    await new Promise<void>((r) => relay.bind(port, '127.0.0.3', () => r()));
+    const extensions = { bulkResync: true };
+    const mt = new FakeTarget();
+    const bt = new FakeTarget();
+    addConns(mt, 200);
+    const master = onLoopback(mt, { role: 'master', peers: ['127.0.0.3'], port, extensions });
+    const backup = onLoopback(bt, { role: 'backup', peers: ['127.0.0.3'], port, extensions });
+    open.push(master, backup);
+    await master.start();
+    const ends: { lost: number; entries: number }[] = [];
+    const warnings: string[] = [];
+    backup.on('warning', (w) => warnings.push(w.message));
+    backup.on('resync', (e) => e.phase === 'completed' && ends.push(e));
+    await backup.start();
+    await until('two resyncs', () => ends.length === 2);
+    expect(ends).toMatchObject([
+      { lost: 1, entries: 160 },
+      { lost: 0, entries: 200 },
+    ]);
+    expect(warnings).toEqual(['bulk resync from 127.0.0.3: 1 of 5 datagrams lost, asking again']);
+    expect(master.counters().resyncs).toBe(2);
+  });
 });
