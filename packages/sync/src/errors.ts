@@ -14,7 +14,7 @@ declare module '@lvskit/base' {
     SYNC_INVALID_OPTION: true;
     /** The sync daemon's interface does not exist or has no address of the needed family. */
     SYNC_NO_INTERFACE: true;
-    /** A sync daemon socket could not be opened, bound or joined to its group. */
+    /** A sync daemon socket could not be opened, bound or joined to its group, or failed while running. */
     SYNC_SOCKET: true;
   }
 }
@@ -29,5 +29,5 @@ export const syncErrorCodes = {
   SYNC_NO_INTERFACE:
     'The sync daemon interface does not exist or has no address of the group or peers family (ipvsadm: Unknown mcast interface).',
   SYNC_SOCKET:
-    'A sync daemon socket could not be opened, bound, or joined to its multicast group (the cause is in the message).',
+    'A sync daemon socket could not be opened, bound, or joined to its multicast group, or failed while running (a send error, a datagram that could not be handled); the cause is in the message.',
 } as const satisfies Partial<Record<LvsErrorCode, string>>;
