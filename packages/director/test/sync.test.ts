@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatMac, LvsError } from '@lvskit/base';
+import { createPacketSummary, DIR_IN, TCP_SYN } from '@lvskit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eth4, ipv4, tcp } from '../../forwarders/test/golden/builder.js';
 import {
@@ -262,6 +263,59 @@ describe('sync daemons follow the VRRP instance (keepalived vrrp.c)', () => {
     await b.stop();
     expect(b.syncDaemons()).toEqual([]);
     expect(logB.slice(-1)).toEqual(['stopped backup config']);
+  });
+});
+
+describe('extensions through the director', () => {
+  it('a backup started after its master gets the table by bulk resync: syncResync events on both', async () => {
+    const port = await freePort();
+    const net = new TestNetwork();
+    const ext = { sequence: true, bulkResync: true, hmacKey: 'k3y' };
+    const noVrrp = (roles: 'master' | 'backup', self: string, peer: string): DirectorConfig => ({
+      vips: { web: VIP },
+      services: [{ name: 'http', vip: 'web', port: 80, realServers: [{ address: RS }] }],
+      sync: { roles, interface: 'lo', address: self, peers: [peer], port, extensions: ext },
+    });
+    const a = net.director(noVrrp('master', '127.0.0.1', '127.0.0.2'));
+    const b = net.director(noVrrp('backup', '127.0.0.2', '127.0.0.1'));
+    running.push(a, b);
+    const events: string[] = [];
+    a.on('syncResync', (e) => events.push(`A ${e.role} ${e.phase} ${e.entries}`));
+    b.on('syncResync', (e) => events.push(`B ${e.role} ${e.phase} ${e.entries}`));
+    await a.start();
+    // Two connections on the master before the backup exists (packets straight into its engine).
+    const processor = a.ipvs.engine;
+    for (const sport of [40_001, 40_002]) {
+      const summary = createPacketSummary();
+      summary.family = 4;
+      summary.protocol = 6;
+      summary.saddr.set([198, 18, 2, 1]);
+      summary.daddr.set([198, 18, 0, 100]);
+      summary.sport = sport;
+      summary.dport = 80;
+      summary.tcpFlags = TCP_SYN;
+      summary.length = 60;
+      summary.direction = DIR_IN;
+      processor.process(summary, net.clock.now());
+    }
+    expect(a.ipvs.connections()).toHaveLength(2);
+    await b.start();
+    const end = Date.now() + 5_000;
+    while (!events.includes('B backup completed 2')) {
+      if (Date.now() > end) throw new Error(`no completed resync: ${events.join('; ')}`);
+      await net.advance(100); // the resync is paced on the director's clock
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(events).toEqual(['B backup requested 0', 'A master served 2', 'B backup completed 2']);
+    expect(
+      b.ipvs
+        .connections()
+        .map((c) => c.clientPort)
+        .sort(),
+    ).toEqual([40_001, 40_002]);
+    // Every datagram carried a good HMAC: the backup refused none.
+    const auth = b.syncDaemon('backup')?.counters().authDrops ?? {};
+    expect(Object.values(auth).reduce((x, y) => x + y, 0)).toBe(0);
   });
 });
 
