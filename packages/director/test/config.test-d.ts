@@ -26,4 +26,30 @@ describe('defineConfig', () => {
       services: [{ name: 'http', vip: 'web', port: 80, method: 'dr', realServers: [] }],
     });
   });
+
+  it('types the sync block: roles and version are literals', () => {
+    defineConfig({
+      vips: { web: '198.18.0.100' },
+      services: [],
+      sync: {
+        instance: 'VI_1',
+        interface: 'eth0',
+        version: 0,
+        rules: { threshold: 3 },
+        extensions: { sequence: true },
+      },
+    });
+    defineConfig({
+      vips: { web: '198.18.0.100' },
+      services: [],
+      // @ts-expect-error: roles is follow, master, backup or both
+      sync: { roles: 'primary' },
+    });
+    defineConfig({
+      vips: { web: '198.18.0.100' },
+      services: [],
+      // @ts-expect-error: version is 0 or 1
+      sync: { version: 2 },
+    });
+  });
 });
