@@ -602,8 +602,8 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
   counters(): SyncCounters {
     const c = cloneCounters(this.#c);
     if (this.#pool) {
-      c.recordsSkipped = this.#pool.counters.skipped;
-      c.queueFull = this.#pool.counters.queueFull;
+      c.recordsSkipped += this.#pool.counters.skipped;
+      c.queueFull += this.#pool.counters.queueFull;
     }
     return c;
   }
@@ -777,7 +777,12 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     this.#timers.clear();
     this.#flushTimer = undefined;
     this.#resyncTimer = undefined;
-    this.#pool?.reset();
+    if (this.#pool) {
+      // the pool's counters go into the totals: a new start gets a new pool
+      this.#c.recordsSkipped += this.#pool.counters.skipped;
+      this.#c.queueFull += this.#pool.counters.queueFull;
+      this.#pool.reset();
+    }
     this.#pool = undefined;
     this.#resyncs.clear();
     this.#senders.clear();

@@ -460,4 +460,20 @@ describe('SyncDaemon over unicast loopback', () => {
     expect(warnings).toEqual(['bulk resync from 127.0.0.3: 1 of 5 datagrams lost, asking again']);
     expect(master.counters().resyncs).toBe(2);
   });
+
+  it('v0 master: an IPv6 entry is skipped and counted, and the count survives a stop', async () => {
+    const { mt, master } = await pair({ version: 0 });
+    const i = insertEntry(mt.table, {
+      caddr: '2001:2::1',
+      cport: 1,
+      vaddr: '2001:2::100',
+      vport: 80,
+      daddr: '2001:2::10',
+      dport: 80,
+    });
+    mt.sync(i);
+    expect(master.counters().recordsSkipped).toBe(1);
+    await master.stop();
+    expect(master.counters().recordsSkipped).toBe(1);
+  });
 });
