@@ -20,7 +20,7 @@ import {
   type ProtocolName,
   parseIp,
 } from '@lvskit/base';
-import type { ForwardingMethod, PersistenceConfig, SyncRules } from '@lvskit/core';
+import type { ForwardingMethod, IpvsDaemonConfig, PersistenceConfig, SyncRules } from '@lvskit/core';
 import type {
   Checker,
   KeepalivedCheckerConfig,
@@ -1038,6 +1038,25 @@ function normalizeSync(
     instance: inst?.name,
     roles,
   });
+}
+
+/** The settings ipvsadm and the config's sync block share. */
+export type SyncSettings = Pick<SyncConfig, 'interface' | 'syncid' | 'group' | 'port' | 'ttl' | 'maxLen'>;
+
+/**
+ * `ipvsadm --start-daemon`'s options as sync settings: 0 and '' are ipvsadm's "not given", left out so the
+ * daemon's own default applies (as the kernel's start_sync_thread fills them). Shared by lvsadm and the
+ * rule-file import. @internal
+ */
+export function syncSettingsOf(d: IpvsDaemonConfig): SyncSettings {
+  return {
+    interface: d.mcastInterface,
+    syncid: d.syncid,
+    ...(d.mcastGroup ? { group: d.mcastGroup } : {}),
+    ...(d.mcastPort ? { port: d.mcastPort } : {}),
+    ...(d.mcastTtl ? { ttl: d.mcastTtl } : {}),
+    ...(d.syncMaxlen ? { maxLen: d.syncMaxlen } : {}),
+  };
 }
 
 /** True for an `LvsError` a config validation threw. */

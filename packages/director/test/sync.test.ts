@@ -314,7 +314,7 @@ describe('extensions through the director', () => {
         .sort(),
     ).toEqual([40_001, 40_002]);
     // Every datagram carried a good HMAC: the backup refused none.
-    const auth = b.syncDaemon('backup')?.counters().authDrops ?? {};
+    const auth: Readonly<Record<string, number>> = b.syncDaemon('backup')?.counters().authDrops ?? {};
     expect(Object.values(auth).reduce((x, y) => x + y, 0)).toBe(0);
   });
 });

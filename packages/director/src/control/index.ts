@@ -17,7 +17,8 @@ import {
   ipvsadmTarget,
   runIpvsadm,
 } from '@lvskit/core';
-import type { SyncDaemon, SyncDaemonOptions } from '@lvskit/sync';
+import type { SyncDaemon } from '@lvskit/sync';
+import { syncSettingsOf } from '../config.js';
 import type { Director, DirectorStatus } from '../director.js';
 
 /** A running control server. */
@@ -203,19 +204,6 @@ function daemonEntry(d: SyncDaemon): IpvsDaemonConfig {
   };
 }
 
-/** `--start-daemon`'s options as the daemon's (0 and '' are ipvsadm's "not given": the daemon's default). */
-function daemonOptions(c: IpvsDaemonConfig): SyncDaemonOptions {
-  return {
-    role: c.state,
-    interface: c.mcastInterface,
-    syncid: c.syncid,
-    ...(c.syncMaxlen ? { maxLen: c.syncMaxlen } : {}),
-    ...(c.mcastGroup ? { group: c.mcastGroup } : {}),
-    ...(c.mcastPort ? { port: c.mcastPort } : {}),
-    ...(c.mcastTtl ? { ttl: c.mcastTtl } : {}),
-  };
-}
-
 /**
  * The ipvsadm target of a director: core's over its table, plus its sync daemons. ipvsadm's start and stop
  * are synchronous and the daemons' are not: the role is taken (or freed) at once, with ipvsadm's refusals
@@ -236,7 +224,7 @@ function directorTarget(director: Director, pending: Promise<void>[]): IpvsadmTa
     setTimeouts: (t) => table.setTimeouts(t),
     startDaemon: (c) => {
       if (director.syncDaemon(c.state)) throw ipvsadmError('daemon-running');
-      pending.push(director.startSyncDaemon(daemonOptions(c)).then(() => undefined));
+      pending.push(director.startSyncDaemon({ role: c.state, ...syncSettingsOf(c) }).then(() => undefined));
     },
     stopDaemon: (state) => {
       if (!director.syncDaemon(state)) throw ipvsadmError('no-daemon');

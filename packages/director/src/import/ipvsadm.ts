@@ -16,7 +16,13 @@ import {
   runIpvsadm,
   splitIpvsadmLine,
 } from '@lvskit/core';
-import type { DirectorConfig, ServiceRealServer, SyncConfig, VirtualServiceConfig } from '../config.js';
+import {
+  type DirectorConfig,
+  type ServiceRealServer,
+  type SyncSettings,
+  syncSettingsOf,
+  type VirtualServiceConfig,
+} from '../config.js';
 import { validateConfig } from '../director.js';
 import { type ImportIssue, importIssue } from './issues.js';
 
@@ -77,7 +83,7 @@ export function importIpvsadmRules(text: string, options: ImportIpvsadmOptions =
   const serviceLine = new Map<string, number>();
   const serverLine = new Map<string, number>();
   let timeouts: { tcp?: number; tcpfin?: number; udp?: number } | undefined;
-  let sync: { settings: SyncConfig; roles: 'master' | 'backup' | 'both'; line: number } | undefined;
+  let sync: { settings: SyncSettings; roles: 'master' | 'backup' | 'both'; line: number } | undefined;
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
     const line = i + 1;
@@ -97,14 +103,7 @@ export function importIpvsadmRules(text: string, options: ImportIpvsadmOptions =
       // As `ipvsadm -R` starts it in the kernel: the config's sync block, in a fixed role. The config holds
       // one set of settings: a second role must have the same ones (then both roles run).
       const d = cmd.daemon;
-      const settings: SyncConfig = {
-        interface: d.mcastInterface,
-        syncid: d.syncid,
-        ...(d.mcastGroup ? { group: d.mcastGroup } : {}),
-        ...(d.mcastPort ? { port: d.mcastPort } : {}),
-        ...(d.mcastTtl ? { ttl: d.mcastTtl } : {}),
-        ...(d.syncMaxlen ? { maxLen: d.syncMaxlen } : {}),
-      };
+      const settings = syncSettingsOf(d);
       if (!sync) sync = { settings, roles: d.state, line };
       else if (sync.roles === d.state || sync.roles === 'both')
         errors.push(importIssue(file, line, column, 'error', 'Daemon has already run'));
