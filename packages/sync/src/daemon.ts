@@ -114,7 +114,10 @@ export interface SyncDaemonOptions {
   readonly rules?: SyncRules;
   /** lvskit's extensions, all off by default. */
   readonly extensions?: SyncExtensions;
-  /** Timers (flush, pacing, retries) and timestamps; default the system clock. */
+  /**
+   * Timers (the 2 s flush, bulk-resync retries) and timestamps; default the system clock. The pacing of a
+   * bulk resync (1 ms steps) always runs on real time.
+   */
   readonly clock?: Clock;
 }
 
@@ -567,6 +570,7 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
   readonly #peers: ReadonlySet<string>;
   #shareKey: string | undefined;
   #timers = new Set<TimerHandle>();
+  readonly #pacing = new Set<ReturnType<typeof setTimeout>>();
 
   /**
    * @param ipvs - the director's `Ipvs` (or anything with its three sync methods)
@@ -775,6 +779,8 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
     }
     for (const t of this.#timers) t.cancel();
     this.#timers.clear();
+    for (const h of this.#pacing) clearTimeout(h);
+    this.#pacing.clear();
     this.#flushTimer = undefined;
     this.#resyncTimer = undefined;
     if (this.#pool) {
@@ -974,7 +980,12 @@ export class SyncDaemon extends TypedEmitter<SyncDaemonEvents> {
         this.#sendTo(s, d, d.length, () => {}, to);
       }
       if (k < out.length) {
-        this.#timer(burst, 1);
+        // pacing is about the network, not the director's time: real time even under a test clock
+        const h = setTimeout(() => {
+          this.#pacing.delete(h);
+          burst();
+        }, 1);
+        this.#pacing.add(h);
         return;
       }
       this.#resyncs.delete(key);

@@ -476,4 +476,15 @@ describe('SyncDaemon over unicast loopback', () => {
     await master.stop();
     expect(master.counters().recordsSkipped).toBe(1);
   });
+
+  it('bulk resync completes under a test clock that never moves (its pacing runs on real time)', async () => {
+    const clock = new FakeClock(0);
+    const extensions = { bulkResync: true };
+    const { mt, bt, backup } = await pair({ clock, extensions }, { clock, extensions }, false);
+    addConns(mt, 1000);
+    const done = new Promise<unknown>((r) => backup.on('resync', (e) => e.phase === 'completed' && r(e)));
+    await backup.start();
+    expect(await done).toMatchObject({ entries: 1000, lost: 0 });
+    expect(bt.applied.length).toBe(1000);
+  });
 });
