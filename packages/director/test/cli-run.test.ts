@@ -41,6 +41,20 @@ async function until(what: string, ok: () => boolean, ms = 30_000): Promise<void
   }
 }
 
+/** `lvskit run ARGS` as a child process: its log so far (stdout and stderr) and its exit. */
+function runChild(args: string[]): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
+  let text = '';
+  const child = spawn(NODE[0]!, [...NODE.slice(1), join(ROOT, 'packages/director/bin/lvskit.mjs'), 'run', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, log: () => text, exited };
+}
+
 const RULES_1 = '-A -t 198.18.2.240:80 -s wlc\n-a -t 198.18.2.240:80 -r 198.18.2.212:80 -g -w 1\n';
 const RULES_2 = '-A -t 198.18.2.240:80 -s rr\n-a -t 198.18.2.240:80 -r 198.18.2.213:80 -g -w 2\n';
 
@@ -50,26 +64,8 @@ describe('lvskit run', () => {
     const sock = join(tmp, 'run', 'lvskit.sock');
     const pid = join(tmp, 'lvskit.pid');
     writeFileSync(rules, RULES_1);
-    let log = '';
-    const child = spawn(
-      NODE[0]!,
-      [
-        ...NODE.slice(1),
-        join(ROOT, 'packages/director/bin/lvskit.mjs'),
-        'run',
-        rules,
-        '--control-socket',
-        sock,
-        '--pid-file',
-        pid,
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    children.push(child);
-    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await until('the control socket', () => existsSync(sock) && log.includes('Director started'));
+    const { child, log, exited } = runChild([rules, '--control-socket', sock, '--pid-file', pid]);
+    await until('the control socket', () => existsSync(sock) && log().includes('Director started'));
     expect(readFileSync(pid, 'utf8').trim()).toBe(String(child.pid));
     const env = { LVSKIT_SOCKET: sock };
 
@@ -98,9 +94,9 @@ describe('lvskit run', () => {
     expect(bin('lvsadm.mjs', ['-Ln'], env).stdout).toBe(listed.stdout); // nothing applied
 
     process.kill(child.pid!, 'SIGHUP');
-    await until('the reload', () => log.includes('Reloaded: 3 table change(s)'));
+    await until('the reload', () => log().includes('Reloaded: 3 table change(s)'));
     // 198.18.2.212 has no connections: it drains at once, at the director's next drain check.
-    await until('the drain', () => log.includes('Removed service [198.18.2.212]:80 from '));
+    await until('the drain', () => log().includes('Removed service [198.18.2.212]:80 from '));
     const reloaded = bin('lvsadm.mjs', ['-Ln'], env).stdout;
     expect(reloaded).toMatch(/TCP {2}198\.18\.2\.240:80 rr\n(?: {2}->.*\n)*? {2}-> 198\.18\.2\.213:80 +Route +2 /);
     expect(reloaded).not.toContain('198.18.2.212');
@@ -111,15 +107,15 @@ describe('lvskit run', () => {
       '-A -t 198.18.2.240:80 -s rr\n-a -t 198.18.2.240:80 -r 198.18.2.213:80 -g -w 2\n-A -t 198.18.2.241:80 -s nope\n',
     );
     process.kill(child.pid!, 'SIGHUP');
-    await until('the refusal', () => log.includes('reload refused, nothing changed'));
-    expect(log).toContain(`${rules}:3:1: Scheduler or persistence engine not found`);
+    await until('the refusal', () => log().includes('reload refused, nothing changed'));
+    expect(log()).toContain(`${rules}:3:1: Scheduler or persistence engine not found`);
     expect(bin('lvsadm.mjs', ['-Ln'], env).stdout).toBe(reloaded);
 
     process.kill(child.pid!, 'SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(pid)).toBe(false);
     expect(existsSync(sock)).toBe(false);
-    const lines = log.trim().split('\n');
+    const lines = log().trim().split('\n');
     for (const l of lines) expect(() => JSON.parse(l)).not.toThrow(); // one JSON line per event
     expect(lines.at(-1)).toContain('"msg":"Stopped"');
   }, 120_000);
@@ -139,28 +135,10 @@ describe('lvskit run', () => {
         '  real_server 198.18.2.212 80 {\n    weight 1\n  }\n}\n',
     );
     const sock = join(tmp, 'sync', 'lvskit.sock');
-    let log = '';
-    const child = spawn(
-      NODE[0]!,
-      [
-        ...NODE.slice(1),
-        join(ROOT, 'packages/director/bin/lvskit.mjs'),
-        'run',
-        conf,
-        '--control-socket',
-        sock,
-        '--pid-file',
-        join(tmp, 'sync.pid'),
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    children.push(child);
-    child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await until('the daemons', () => existsSync(sock) && log.includes('Director started'));
-    expect(log).toContain('sync thread started: state = MASTER, mcast_ifn = lo, syncid = 9');
-    expect(log).toContain('sync thread started: state = BACKUP, mcast_ifn = lo, syncid = 9');
+    const { child, log, exited } = runChild([conf, '--control-socket', sock, '--pid-file', join(tmp, 'sync.pid')]);
+    await until('the daemons', () => existsSync(sock) && log().includes('Director started'));
+    expect(log()).toContain('sync thread started: state = MASTER, mcast_ifn = lo, syncid = 9');
+    expect(log()).toContain('sync thread started: state = BACKUP, mcast_ifn = lo, syncid = 9');
     const daemons = bin('lvsadm.mjs', ['-L', '--daemon'], { LVSKIT_SOCKET: sock });
     expect(daemons.status).toBe(0);
     expect(daemons.stdout).toMatch(
@@ -171,8 +149,8 @@ describe('lvskit run', () => {
     );
     process.kill(child.pid!, 'SIGTERM');
     expect(await exited).toBe(0);
-    expect(log).toContain('stopping master sync thread');
-    expect(log).toContain('stopping backup sync thread');
+    expect(log()).toContain('stopping master sync thread');
+    expect(log()).toContain('stopping backup sync thread');
   }, 120_000);
 
   it('a file that cannot run is not started: every issue, exit 1, nothing left', () => {
