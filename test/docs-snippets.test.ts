@@ -78,5 +78,5 @@ describe('docs code blocks marked <!-- check -->', () => {
       return s ? `${s.file}:${s.line + line}: ${text}` : `${relative(root, d.file.fileName)}:${line + 1}: ${text}`;
     });
     expect(problems).toEqual([]);
-  });
+  }, 60_000); // a whole-program type check: about 7 s on a loaded 2-core machine, over vitest's 5 s default
 });
