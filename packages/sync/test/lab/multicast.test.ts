@@ -6,12 +6,13 @@
  * started after the master gets the whole 1,000-entry table by a bulk resync over the group.
  */
 import { fileURLToPath } from 'node:url';
-import { buildSegmentLab, type Lab, type LabHost, type LabProcess, requireLab } from '@lvskit/netlab';
+import { buildSegmentLab, type Lab, type LabHost, type LabProcess, requireLab, requireTools } from '@lvskit/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncDaemonOptions } from '../../src/index.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/daemon.ts', import.meta.url));
 const canRun = requireLab();
+const hasTshark = canRun && requireTools('the sync multicast capture case', 'tshark');
 
 function start(
   lab: Lab,
@@ -121,4 +122,48 @@ describe.runIf(canRun)('sync daemons on multicast in a lab', () => {
     const bc = await counters(backup);
     expect(bc.recordsApplied).toBe(50);
   }, 90_000);
+
+  it.runIf(hasTshark)(
+    'on the wire: from the master eth0 address to 224.0.0.81:8848 with the configured TTL, read by the ipvs dissector',
+    async () => {
+      const cap = lab.spawn(hosts.b, [
+        'tshark',
+        '-l',
+        '-n',
+        '-i',
+        'eth0',
+        '-c',
+        '1',
+        '-f',
+        'udp dst port 8848',
+        '-d',
+        'udp.port==8848,ipvs',
+        '-T',
+        'fields',
+        '-e',
+        'ip.src',
+        '-e',
+        'ip.dst',
+        '-e',
+        'ip.ttl',
+        '-e',
+        'udp.dstport',
+        '-e',
+        'ipvs.syncid',
+        '-e',
+        'ipvs.conncount',
+      ]);
+      await cap.waitForOutput(/Capturing on/, 20_000);
+      const master = start(lab, hosts.m, { role: 'master', interface: 'eth0', syncid: 9, ttl: 3 }, { entries: 5 });
+      await master.waitForOutput(/^sent /m, 20_000);
+      await cap.exited;
+      const row = cap
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('198.18.41.'));
+      expect(row?.split('\t')).toEqual(['198.18.41.1', '224.0.0.81', '3', '8848', '9', '5']);
+      await master.stop();
+    },
+    90_000,
+  );
 });
