@@ -2,7 +2,7 @@
  * Sync daemons on multicast across network namespaces (a lab segment 198.18.41.0/24, one daemon per host in
  * a fixture process): a master multicasts to 224.0.0.81:8848 from its eth0 address with TTL 1 and a backup
  * that joined the group on eth0 applies every record; a backup with another syncid drops the messages
- * (counted), one with syncid 0 takes them; with the extensions on (sequence, bulk resync, HMAC) a backup
+ * (counted), one on the master's own host hears nothing (loop off); with the extensions on (sequence, bulk resync, HMAC) a backup
  * started after the master gets the whole 1,000-entry table by a bulk resync over the group.
  */
 import { fileURLToPath } from 'node:url';
@@ -56,8 +56,11 @@ describe.runIf(canRun)('sync daemons on multicast in a lab', () => {
   it('a master multicasts on eth0; a backup of its syncid applies all, another syncid drops (counted)', async () => {
     const backup = start(lab, hosts.b, { role: 'backup', interface: 'eth0', syncid: 14 }, { expect: 100 });
     const other = start(lab, hosts.c, { role: 'backup', interface: 'eth0', syncid: 15 });
+    // a backup on the master's own host hears nothing: multicast loop is off (make_send_sock)
+    const local = start(lab, hosts.m, { role: 'backup', interface: 'eth0', syncid: 14 });
     await backup.waitForOutput(/^started /m, 20_000);
     await other.waitForOutput(/^started /m, 20_000);
+    await local.waitForOutput(/^started /m, 20_000);
     const master = start(lab, hosts.m, { role: 'master', interface: 'eth0', syncid: 14 }, { entries: 100 });
     const out = await backup.waitForOutput(/^applied /m, 20_000);
     const got = line(out, 'applied');
@@ -78,6 +81,7 @@ describe.runIf(canRun)('sync daemons on multicast in a lab', () => {
     expect(oc.recordsApplied).toBe(0);
     const bc = await counters(backup);
     expect([bc.messagesReceived, bc.recordsApplied]).toEqual([3, 100]);
+    expect((await counters(local)).messagesReceived).toBe(0);
   }, 90_000);
 
   it('extensions on: a backup started after the master gets the whole 1,000-entry table by bulk resync', async () => {
