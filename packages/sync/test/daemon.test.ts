@@ -12,6 +12,7 @@ import { F_NOOUTPUT } from '@lvskit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSyncMessage, encodeSyncMessages, SyncDaemon, type SyncDaemonOptions } from '../src/index.js';
 import { FakeTarget, freePort, insertEntry, onLoopback, until } from './daemon-fixtures.js';
+import { tcp4 } from './fixtures.js';
 
 const open: SyncDaemon[] = [];
 const sockets: Socket[] = [];
@@ -157,25 +158,7 @@ describe('SyncDaemon over unicast loopback', () => {
     const s = createSocket('udp4');
     sockets.push(s);
     await new Promise<void>((r) => s.bind(0, '127.0.0.3', () => r()));
-    const [msg] = encodeSyncMessages(
-      [
-        {
-          family: 4,
-          protocol: 6,
-          flags: 3,
-          state: 1,
-          cport: 1,
-          vport: 80,
-          dport: 80,
-          fwmark: 0,
-          timeout: 60,
-          caddr: '198.18.0.1',
-          vaddr: '198.18.0.100',
-          daddr: '198.18.1.1',
-        },
-      ],
-      {},
-    );
+    const [msg] = encodeSyncMessages([{ ...tcp4, cport: 1 }], {});
     s.send(msg!, port, '127.0.0.2');
     await until('counted', () => backup.counters().notFromPeer === 1);
     expect(bt.applied.length).toBe(0);
@@ -387,25 +370,7 @@ describe('SyncDaemon over unicast loopback', () => {
         seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
         return seed % n;
       };
-      const [valid] = encodeSyncMessages(
-        [
-          {
-            family: 4,
-            protocol: 6,
-            flags: 3,
-            state: 1,
-            cport: 9,
-            vport: 80,
-            dport: 80,
-            fwmark: 0,
-            timeout: 60,
-            caddr: '198.18.0.1',
-            vaddr: '198.18.0.100',
-            daddr: '198.18.1.1',
-          },
-        ],
-        {},
-      );
+      const [valid] = encodeSyncMessages([{ ...tcp4, cport: 9 }], {});
       for (let k = 0; k < 300; k++) {
         const d = k % 3 === 0 ? Buffer.from(valid!) : Buffer.alloc(1 + rnd(200));
         if (k % 3 !== 0) for (let j = 0; j < d.length; j++) d[j] = rnd(256);
