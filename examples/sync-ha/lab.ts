@@ -11,10 +11,7 @@
  * via 198.18.4.254, a second address of the VRRP instance, so whichever director is MASTER answers ARP for it
  * and receives the replies to un-NAT (its gratuitous ARPs move the real servers' neighbour entry at a takeover).
  *
- * In every lab namespace `net.ipv4.tcp_tw_reuse=1` (netlab) and, on the client and the real servers,
- * `net.ipv4.tcp_thin_linear_timeouts=1`: the thin-stream rule (RFC 4653's spirit, Linux tcp_retransmit_timer)
- * keeps the first six retransmission timeouts of a connection with little in flight linear at the minimum RTO
- * instead of doubling, so a connection stalled by the takeover retransmits soon after the backup serves.
+ * In every lab namespace `net.ipv4.tcp_tw_reuse=1` (netlab), for the fresh connections' client ports.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +84,12 @@ export interface SyncHaOptions {
   readonly sync: boolean;
   /** More global_defs lines for both files. */
   readonly globalDefs?: readonly string[];
+  /**
+   * lvskit's sync extensions (needs `sync`). No keepalived keyword names them, so the directors then run
+   * test/lab/sync-run.ts — `lvskit run`'s own daemon on the file's import with `sync.extensions` added —
+   * instead of `lvskit run`.
+   */
+  readonly extensions?: { readonly sequence?: boolean; readonly bulkResync?: boolean; readonly hmacKey?: string };
   /** Each command as a user would type it. */
   readonly print?: (line: string) => void;
 }
@@ -98,6 +101,8 @@ export interface LoadClientOptions {
   readonly freshPerSec?: number;
   readonly freshTimeoutMs?: number;
   readonly rampPerTick?: number;
+  /** More connections that make one exchange and then stay idle until {@link LoadClient.wakeIdle}. */
+  readonly idle?: number;
 }
 
 /** The client's progress line. */
@@ -106,6 +111,8 @@ export interface LoadProgress {
   readonly opened: number;
   readonly established: number;
   readonly answering: number;
+  /** Idle connections established and answered once. */
+  readonly idle: number;
   readonly resets: number;
   readonly closed: number;
   readonly freshOk: number;
@@ -129,6 +136,13 @@ export interface ConnRecord {
   readonly maxGapFrom: number;
   readonly maxGapTo: number;
   readonly stalledAtEnd: boolean;
+  /** An idle connection (one exchange, then silent until woken). */
+  readonly idle: boolean;
+  /** When it was woken (0: not woken or not idle) and when the wake request was answered (0: not). */
+  readonly wokeAt: number;
+  readonly wakeAnsweredAt: number;
+  /** Answers from a real server other than the first one's. */
+  readonly switched: number;
 }
 
 /** One fresh connection in the client's summary. */
@@ -156,6 +170,8 @@ export interface LoadClient {
   progress(): LoadProgress | undefined;
   /** Waits until `pred` holds for a progress line (or throws after `timeoutMs`). */
   waitFor(pred: (p: LoadProgress) => boolean, timeoutMs: number): Promise<LoadProgress>;
+  /** SIGUSR2: every idle connection sends one request. */
+  wakeIdle(): void;
   /** SIGTERM, then the summary it wrote. */
   stop(): Promise<LoadSummary>;
 }
@@ -193,11 +209,10 @@ export async function startSyncHaLab(options: SyncHaOptions): Promise<SyncHaLab>
   };
   try {
     const lan = await lab.addSegment('lan');
-    const thin = { 'net.ipv4.tcp_thin_linear_timeouts': '1' };
     const names = ['dir1', 'dir2', 'rs1', 'rs2', 'client'] as const;
     const hosts = {} as Record<(typeof names)[number], LabHost>;
     for (const n of names) {
-      hosts[n] = await lab.addHost(n, n.startsWith('dir') ? {} : { sysctls: thin });
+      hosts[n] = await lab.addHost(n);
       await lab.connect(hosts[n], lan, { ifname: 'eth0', addresses: [`${ADDR[n]}/24`] });
     }
     const port = rport(options.method);
@@ -217,9 +232,14 @@ export async function startSyncHaLab(options: SyncHaOptions): Promise<SyncHaLab>
     const directors = {} as Record<DirectorName, LabProcess>;
     const startDirector = async (name: DirectorName, state: RegExp) => {
       rmSync(sockets[name], { force: true });
-      const args = ['run', files[name], '--control-socket', sockets[name], '--metrics-port', String(METRICS_PORT)];
-      print(`ip netns exec ${hosts[name].ns} node packages/director/bin/lvskit.mjs ${args.join(' ')}`);
-      const p = lab.spawn(hosts[name], [...NODE, LVSKIT, ...args]);
+      const ext = options.extensions;
+      const args =
+        ext === undefined
+          ? ['run', files[name], '--control-socket', sockets[name], '--metrics-port', String(METRICS_PORT)]
+          : [files[name], sockets[name], String(METRICS_PORT), JSON.stringify(ext)];
+      const entry = ext === undefined ? LVSKIT : join(LAB_DIR, 'sync-run.ts');
+      print(`ip netns exec ${hosts[name].ns} node ${entry.slice(ROOT.length)} ${args.join(' ')}`);
+      const p = lab.spawn(hosts[name], [...NODE, entry, ...args]);
       directors[name] = p;
       await p.waitForOutput(state, 30_000);
       return p;
@@ -256,6 +276,7 @@ export async function startSyncHaLab(options: SyncHaOptions): Promise<SyncHaLab>
             await sleep(100);
           }
         },
+        wakeIdle: () => process.kill(p.pid, 'SIGUSR2'),
         stop: async () => {
           process.kill(p.pid, 'SIGTERM');
           await p.exited;

@@ -9,6 +9,8 @@
 // since the last answer counts too), the real server that answers; per fresh connection: start time, success,
 // duration, error. Every 500 ms it prints a progress line `{"progress":{…}}`; on SIGTERM (or SIGINT, or stdin
 // closing) it writes the JSON summary to `summary` (synchronously), prints `summary written` and exits 0.
+// `idle` more connections make one exchange and then stay silent (no packet, so a sync master has no reason to
+// send them again) until SIGUSR2, when each sends one request; their summary says when it was answered.
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 
@@ -20,20 +22,25 @@ const o = {
   freshPerSec: 20,
   freshTimeoutMs: 3000,
   rampPerTick: 50,
+  idle: 0,
   summary: '',
   ...JSON.parse(process.argv[2] ?? '{}'),
 };
 const startedAt = Date.now();
 
-/** @type {{id:number, socket:net.Socket, localPort:number, server:string, connectedAt:number, answers:number, resets:number, error:string, closedAt:number, lastAnswerAt:number, maxGapMs:number, maxGapFrom:number, maxGapTo:number, seq:number, outstanding:boolean, timer:NodeJS.Timeout|undefined, buf:string}[]} */
+/** @type {{id:number, idle:boolean, wokeAt:number, wakeAnsweredAt:number, switched:number, wake?:() => void, socket:net.Socket, localPort:number, server:string, connectedAt:number, answers:number, resets:number, error:string, closedAt:number, lastAnswerAt:number, maxGapMs:number, maxGapFrom:number, maxGapTo:number, seq:number, outstanding:boolean, timer:NodeJS.Timeout|undefined, buf:string}[]} */
 const conns = [];
 /** @type {{t:number, ok:boolean, ms:number, server:string, error:string}[]} */
 const fresh = [];
 let freshOpen = 0;
 
-function openConn(id) {
+function openConn(id, idle) {
   const c = {
     id,
+    idle,
+    wokeAt: 0,
+    wakeAnsweredAt: 0,
+    switched: 0,
     socket: net.connect({ host: o.host, port: o.port, noDelay: true }),
     localPort: 0,
     server: '',
@@ -58,6 +65,10 @@ function openConn(id) {
     c.outstanding = true;
     c.socket.write(`c${id} ${c.seq++}\n`);
   };
+  c.wake = () => {
+    c.wokeAt = Date.now();
+    send();
+  };
   c.socket.setEncoding('utf8');
   c.socket.once('connect', () => {
     c.connectedAt = Date.now();
@@ -81,8 +92,13 @@ function openConn(id) {
       }
       c.lastAnswerAt = now;
       c.answers++;
-      if (c.server === '') c.server = line.split(' ', 1)[0] ?? '';
+      const server = line.split(' ', 1)[0] ?? '';
+      if (c.server === '') c.server = server;
+      else if (server !== c.server) c.switched++;
       c.outstanding = false;
+      if (c.wokeAt !== 0 && c.wakeAnsweredAt === 0) c.wakeAnsweredAt = now;
+      // An idle connection makes one exchange, then waits to be woken (SIGUSR2).
+      if (c.idle) continue;
       const wait = Math.max(0, o.intervalMs - gap);
       c.timer = setTimeout(send, wait);
     }
@@ -133,8 +149,9 @@ function openFresh() {
 
 let opened = 0;
 const ramp = setInterval(() => {
-  for (let i = 0; i < o.rampPerTick && opened < o.conns; i++) openConn(opened++);
-  if (opened >= o.conns) clearInterval(ramp);
+  const total = o.conns + o.idle;
+  for (let i = 0; i < o.rampPerTick && opened < total; i++) openConn(opened, opened++ >= o.conns);
+  if (opened >= total) clearInterval(ramp);
 }, 100);
 const freshTimer = o.freshPerSec > 0 ? setInterval(openFresh, 1000 / o.freshPerSec) : undefined;
 
@@ -144,15 +161,19 @@ function counts() {
   let answering = 0;
   let resets = 0;
   let closed = 0;
+  let idle = 0;
   for (const c of conns) {
-    if (c.connectedAt !== 0 && c.closedAt === 0) established++;
-    if (c.closedAt === 0 && now - c.lastAnswerAt < 1000 && c.answers > 0) answering++;
+    if (c.connectedAt !== 0 && c.closedAt === 0) {
+      if (c.idle) idle += c.answers > 0 ? 1 : 0;
+      else established++;
+    }
+    if (!c.idle && c.closedAt === 0 && now - c.lastAnswerAt < 1000 && c.answers > 0) answering++;
     if (c.resets > 0) resets++;
     if (c.closedAt !== 0) closed++;
   }
   const freshOk = fresh.filter((f) => f.ok).length;
   const freshFailed = fresh.length - freshOk - freshOpen;
-  return { t: now, opened, established, answering, resets, closed, freshOk, freshFailed, freshOpen };
+  return { t: now, opened, established, answering, idle, resets, closed, freshOk, freshFailed, freshOpen };
 }
 const progress = setInterval(() => console.log(JSON.stringify({ progress: counts() })), 500);
 
@@ -172,8 +193,10 @@ function end() {
     endedAt,
     totals: counts(),
     conns: conns.map((c) => {
-      // A connection still open whose last answer is older than its longest gap is stalled now.
-      const tail = c.closedAt === 0 && c.connectedAt !== 0 ? endedAt - c.lastAnswerAt : 0;
+      // A connection still open whose last answer is older than its longest gap is stalled now (an idle one
+      // only when it was woken and not answered).
+      const waiting = !c.idle || (c.wokeAt !== 0 && c.wakeAnsweredAt === 0);
+      const tail = c.closedAt === 0 && c.connectedAt !== 0 && waiting ? endedAt - c.lastAnswerAt : 0;
       const stalledAtEnd = tail > c.maxGapMs;
       return {
         id: c.id,
@@ -189,6 +212,10 @@ function end() {
         maxGapFrom: stalledAtEnd ? c.lastAnswerAt : c.maxGapFrom,
         maxGapTo: stalledAtEnd ? endedAt : c.maxGapTo,
         stalledAtEnd,
+        idle: c.idle,
+        wokeAt: c.wokeAt,
+        wakeAnsweredAt: c.wakeAnsweredAt,
+        switched: c.switched,
       };
     }),
     fresh,
@@ -198,6 +225,9 @@ function end() {
   for (const c of conns) c.socket.destroy();
   process.exit(0);
 }
+process.on('SIGUSR2', () => {
+  for (const c of conns) if (c.idle && c.closedAt === 0) c.wake();
+});
 process.once('SIGTERM', end);
 process.once('SIGINT', end);
 process.stdin.on('close', end);
