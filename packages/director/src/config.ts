@@ -20,7 +20,7 @@ import {
   type ProtocolName,
   parseIp,
 } from '@lvskit/base';
-import type { ForwardingMethod, IpvsDaemonConfig, PersistenceConfig, SyncRules } from '@lvskit/core';
+import type { EngineSwitches, ForwardingMethod, IpvsDaemonConfig, PersistenceConfig, SyncRules } from '@lvskit/core';
 import type {
   Checker,
   KeepalivedCheckerConfig,
@@ -214,6 +214,13 @@ export interface DirectorConfig<V extends string = string> {
   readonly timeouts?: { readonly tcp?: number; readonly tcpfin?: number; readonly udp?: number };
   /** Connection table capacity (preallocated). */
   readonly maxConnections?: number;
+  /**
+   * The kernel's IPVS sysctls the engine honours (`net.ipv4.vs.*`: `sloppy_tcp`, `expire_nodest_conn`,
+   * `expire_quiescent_template`, `conn_reuse_mode`, `secure_tcp`, the `drop_packet` rate), the kernel's defaults
+   * when absent. A scale-out director behind ECMP sets `sloppyTcp` so that a connection the router moves to it
+   * is scheduled on its next packet, not only on a SYN.
+   */
+  readonly switches?: EngineSwitches;
   /** Known MAC addresses by IP (real servers, the clients' router); others are resolved by ARP/NS. */
   readonly neighbours?: Readonly<Record<string, string>>;
   /**
@@ -362,6 +369,8 @@ export interface NormalizedConfig {
   readonly drainTimeoutMs: number;
   /** The sync daemons' settings, when configured. */
   readonly sync: NormalizedSync | undefined;
+  /** The IPVS sysctls given (validated by core when the director compiles). */
+  readonly switches: EngineSwitches | undefined;
   /** The input this was made from. */
   readonly source: DirectorConfig;
 }
@@ -378,6 +387,7 @@ const TOP_KEYS = [
   'neighbours',
   'drain',
   'sync',
+  'switches',
 ] as const;
 const SYNC_KEYS = [
   'interface',
@@ -889,6 +899,7 @@ export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
   issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
   return Object.freeze({
     sync,
+    switches: own(c, 'switches') as EngineSwitches | undefined,
     drainTimeoutMs,
     interfaces,
     vips,

@@ -379,6 +379,7 @@ function compile(input: DirectorConfig, ports: DirectorPorts): Compiled {
       services,
       ...(config.timeouts !== undefined ? { timeouts: config.timeouts } : {}),
       ...(config.maxConnections !== undefined ? { maxConnections: config.maxConnections } : {}),
+      ...(config.switches !== undefined ? { switches: config.switches } : {}),
     });
   } catch (err) {
     // Core names services by name and counts the sorry server as the last real server: map back to the user's paths.

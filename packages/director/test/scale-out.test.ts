@@ -171,3 +171,31 @@ describe('ScaleOut drain()', () => {
     await d.stop();
   });
 });
+
+describe('switches (the IPVS sysctls) in the director config', () => {
+  it('reach the engine and stay through table changes (sloppy_tcp for scale-out)', async () => {
+    const d = createDirector(config('mh', { switches: { sloppyTcp: true } }));
+    expect(d.config.switches).toEqual({ sloppyTcp: true });
+    expect(d.ipvs.engine.settings.sloppyTcp).toBe(true);
+    await d.start();
+    await d.reload(config('mh', { switches: { sloppyTcp: true } }));
+    expect(d.ipvs.engine.settings.sloppyTcp).toBe(true);
+    await d.reload(config('mh'));
+    expect(d.ipvs.engine.settings.sloppyTcp).toBe(false);
+    await d.stop();
+  });
+
+  it.each([
+    ['a value of the wrong type', { sloppyTcp: 'yes' }, ['switches', 'sloppyTcp']],
+    ['an unknown switch', { sloppy: true }, ['switches', 'sloppy']],
+  ])('refuses %s at its path, nothing created', (_what, switches, path) => {
+    let err: unknown;
+    try {
+      createDirector(config('mh', { switches } as unknown as Partial<DirectorConfig>));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'DIRECTOR_INVALID_CONFIG' });
+    expect((err as { issues: { path: unknown[] }[] }).issues.map((i) => i.path)).toContainEqual(path);
+  });
+});
