@@ -93,38 +93,45 @@ describe('ScaleOut options', () => {
   });
 });
 
+/** A running director with the datapath on a TestNetwork, its ScaleOut started, and a client-segment sender. */
+async function served(drainTimeoutMs: number) {
+  const net = new TestNetwork();
+  const d = net.director(
+    defineConfig({
+      interfaces: [{ name: 'eth0' }],
+      vips: { web: VIP },
+      neighbours: { [RS]: RS_MAC, [CLIENT]: CMAC },
+      services: [
+        { name: 'http', vip: 'web', port: 80, scheduler: 'mh', method: 'route', realServers: [{ address: RS }] },
+      ],
+    }),
+    { address: '198.18.0.1', frames: true },
+  );
+  const a = new RecordingAnnouncer();
+  const s = new ScaleOut(d, { announcer: a, drainTimeoutMs });
+  await d.start();
+  await net.advance(3_000);
+  await s.start();
+  const lan = net.frames.get('198.18.0.1')?.get('eth0');
+  if (!lan) throw new Error('no memory interface');
+  const mac = formatMac(lan.mac);
+  /** Sends one client segment from port `sport`; returns the MAC it was forwarded to (undefined: not forwarded). */
+  const send = (sport: number, flags: number): string | undefined => {
+    lan.takeSent();
+    const out = lan
+      .receive(eth4(mac, CMAC, ipv4({ src: CLIENT, dst: VIP, ttl: 64 }, tcp({ sport, dport: 80, flags }))))
+      .find((f) => f.bytes[12] === 0x08 && f.bytes[13] === 0x00);
+    return out ? formatMac(out.bytes.subarray(0, 6)) : undefined;
+  };
+  return { net, d, a, s, send };
+}
+
 describe('ScaleOut drain()', () => {
   it('withdraws at once, keeps forwarding the established connection, stops when it is gone', async () => {
-    const net = new TestNetwork();
-    const d = net.director(
-      defineConfig({
-        interfaces: [{ name: 'eth0' }],
-        vips: { web: VIP },
-        neighbours: { [RS]: RS_MAC, [CLIENT]: CMAC },
-        services: [
-          { name: 'http', vip: 'web', port: 80, scheduler: 'mh', method: 'route', realServers: [{ address: RS }] },
-        ],
-      }),
-      { address: '198.18.0.1', frames: true },
-    );
-    const a = new RecordingAnnouncer();
-    const s = new ScaleOut(d, { announcer: a, drainTimeoutMs: 600_000 });
-    await d.start();
-    await net.advance(3_000);
-    await s.start();
+    const { net, d, a, s, send } = await served(600_000);
     expect(a.calls).toEqual(['start', `announce ${VIP}/32`]);
-    const lan = net.frames.get('198.18.0.1')?.get('eth0');
-    if (!lan) throw new Error('no memory interface');
-    const mac = formatMac(lan.mac);
-    const send = (flags: number): string | undefined => {
-      lan.takeSent();
-      const out = lan
-        .receive(eth4(mac, CMAC, ipv4({ src: CLIENT, dst: VIP, ttl: 64 }, tcp({ sport: 40_000, dport: 80, flags }))))
-        .find((f) => f.bytes[12] === 0x08 && f.bytes[13] === 0x00);
-      return out ? formatMac(out.bytes.subarray(0, 6)) : undefined;
-    };
-    expect(send(0x02)).toBe(RS_MAC); // SYN
-    expect(send(0x10)).toBe(RS_MAC); // ACK: ESTABLISHED
+    expect(send(40_000, 0x02)).toBe(RS_MAC); // SYN
+    expect(send(40_000, 0x10)).toBe(RS_MAC); // ACK: ESTABLISHED
     const drained: string[] = [];
     s.on('drained', (e) => drained.push(`${e.reason} ${e.connections}`));
     const done = s.drain();
@@ -132,8 +139,8 @@ describe('ScaleOut drain()', () => {
     expect(a.calls.at(-1)).toBe(`withdraw ${VIP}/32`);
     await net.advance(5_000);
     expect(drained).toEqual([]); // the connection is still there
-    expect(send(0x10)).toBe(RS_MAC); // and still forwarded
-    expect(send(0x04)).toBe(RS_MAC); // RST: CLOSE, expires 10 s later
+    expect(send(40_000, 0x10)).toBe(RS_MAC); // and still forwarded
+    expect(send(40_000, 0x04)).toBe(RS_MAC); // RST: CLOSE, expires 10 s later
     await net.advance(15_000);
     expect(await done).toBe('drained');
     expect(drained).toEqual(['drained 0']);
@@ -142,28 +149,9 @@ describe('ScaleOut drain()', () => {
   });
 
   it('ends at the drain timeout with connections left', async () => {
-    const net = new TestNetwork();
-    const d = net.director(
-      defineConfig({
-        interfaces: [{ name: 'eth0' }],
-        vips: { web: VIP },
-        neighbours: { [RS]: RS_MAC, [CLIENT]: CMAC },
-        services: [
-          { name: 'http', vip: 'web', port: 80, scheduler: 'mh', method: 'route', realServers: [{ address: RS }] },
-        ],
-      }),
-      { address: '198.18.0.1', frames: true },
-    );
-    const a = new RecordingAnnouncer();
-    const s = new ScaleOut(d, { announcer: a, drainTimeoutMs: 30_000 });
-    await d.start();
-    await net.advance(3_000);
-    await s.start();
-    const lan = net.frames.get('198.18.0.1')?.get('eth0');
-    if (!lan) throw new Error('no memory interface');
-    const mac = formatMac(lan.mac);
-    for (const flags of [0x02, 0x10])
-      lan.receive(eth4(mac, CMAC, ipv4({ src: CLIENT, dst: VIP, ttl: 64 }, tcp({ sport: 40_001, dport: 80, flags }))));
+    const { net, d, a, s, send } = await served(30_000);
+    send(40_001, 0x02);
+    send(40_001, 0x10);
     const done = s.drain();
     await net.advance(31_000);
     expect(await done).toBe('timeout');
