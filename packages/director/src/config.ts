@@ -7,6 +7,8 @@
  * do not resolve — and reports every issue at once with the user's own path (the director's `validateConfig`
  * adds what core, health and VRRP refuse); nothing is applied. This file owns shape and meaning; it must never start anything.
  */
+
+import { type GobgpOptions, gobgpdConfig } from '@lvskit/announce';
 import {
   describe,
   type Family,
@@ -221,6 +223,11 @@ export interface DirectorConfig<V extends string = string> {
    * is scheduled on its next packet, not only on a SYN.
    */
   readonly switches?: EngineSwitches;
+  /**
+   * Scale-out behind an ECMP router: the director announces its VIPs by BGP while their services have quorum
+   * and withdraws them at once when one loses it, at `drain()` and at `stop()` (see {@link AnnounceConfig}).
+   */
+  readonly announce?: AnnounceConfig;
   /** Known MAC addresses by IP (real servers, the clients' router); others are resolved by ARP/NS. */
   readonly neighbours?: Readonly<Record<string, string>>;
   /**
@@ -318,6 +325,17 @@ export interface NormalizedSync {
   readonly roles: SyncRoles;
 }
 
+/**
+ * Route announcement (issue 15): the director's BGP speaker — GoBGP's `gobgpd`, started and stopped by the
+ * director in its own network namespace — and which VIPs it announces.
+ */
+export interface AnnounceConfig {
+  /** The speaker: local AS, router id, peers and their timers (`@lvskit/announce` GobgpAnnouncer options). */
+  readonly bgp: Pick<GobgpOptions, 'localAs' | 'routerId' | 'localAddress' | 'peers' | 'gobgpd' | 'gobgp'>;
+  /** Names of the VIPs to announce; default every VIP that has a service. */
+  readonly vips?: readonly string[];
+}
+
 /** Default drain timeout of a removed real server: 5 minutes. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 300_000;
 
@@ -371,6 +389,8 @@ export interface NormalizedConfig {
   readonly sync: NormalizedSync | undefined;
   /** The IPVS sysctls given (validated by core when the director compiles). */
   readonly switches: EngineSwitches | undefined;
+  /** Route announcement, when configured. */
+  readonly announce: AnnounceConfig | undefined;
   /** The input this was made from. */
   readonly source: DirectorConfig;
 }
@@ -388,6 +408,7 @@ const TOP_KEYS = [
   'drain',
   'sync',
   'switches',
+  'announce',
 ] as const;
 const SYNC_KEYS = [
   'interface',
@@ -457,6 +478,34 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function own(o: Record<string, unknown>, k: string): unknown {
   return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
+/** The `announce` block: the speaker's options as GoBGP takes them (checked by writing its config), known VIPs. */
+function normalizeAnnounce(
+  v: unknown,
+  vips: ReadonlyMap<string, NormalizedVip>,
+  issues: IssueList,
+): AnnounceConfig | undefined {
+  const a = record(v, ['announce'], issues, 'announce');
+  if (!a) return undefined;
+  checkKeys(a, ['bgp', 'vips'], ['announce'], issues);
+  const bgp = record(own(a, 'bgp'), ['announce', 'bgp'], issues, 'announce.bgp');
+  if (bgp) {
+    checkKeys(bgp, ['localAs', 'routerId', 'localAddress', 'peers', 'gobgpd', 'gobgp'], ['announce', 'bgp'], issues);
+    try {
+      gobgpdConfig(bgp as unknown as GobgpOptions);
+    } catch (err) {
+      if (!LvsError.is(err)) throw err;
+      issues.add(['announce', 'bgp'], 'DIRECTOR_INVALID_CONFIG', err.message);
+    }
+  }
+  const names = own(a, 'vips');
+  const list = names === undefined ? undefined : array(names, ['announce', 'vips'], issues, 'announce.vips');
+  list?.forEach((n, i) => {
+    if (typeof n !== 'string' || !vips.has(n))
+      issues.add(['announce', 'vips', i], 'DIRECTOR_INVALID_CONFIG', `not a VIP name: ${describe(n)}`);
+  });
+  return a as unknown as AnnounceConfig;
 }
 
 /** Reports keys that are not in `allowed` (a typo is never silently ignored). */
@@ -896,10 +945,13 @@ export function normalizeConfig(input: DirectorConfig): NormalizedConfig {
   }
   const syncIn = own(c, 'sync');
   const sync = syncIn === undefined ? undefined : normalizeSync(syncIn, instances, interfaces, issues);
+  const announceIn = own(c, 'announce');
+  const announce = announceIn === undefined ? undefined : normalizeAnnounce(announceIn, vips, issues);
   issues.throwIfAny('DIRECTOR_INVALID_CONFIG', 'invalid director config');
   return Object.freeze({
     sync,
     switches: own(c, 'switches') as EngineSwitches | undefined,
+    announce,
     drainTimeoutMs,
     interfaces,
     vips,

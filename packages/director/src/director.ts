@@ -10,6 +10,8 @@
  * - VIPs no VRRP instance owns are served from `start()` to `stop()`.
  * This file owns the wiring and the lifecycle; it holds no policy of its own and never touches packets.
  */
+
+import { GobgpAnnouncer, type RouteAnnouncer } from '@lvskit/announce';
 import {
   type Clock,
   type CommandRunner,
@@ -65,6 +67,7 @@ import {
   type VrrpTransport,
 } from '@lvskit/vrrp';
 import {
+  type AnnounceConfig,
   type CheckConfig,
   type DirectorConfig,
   type LdirectordCheckConfig,
@@ -75,6 +78,7 @@ import {
   type VrrpInstance,
 } from './config.js';
 import './errors.js';
+import { ScaleOut, type WithdrawReason } from './scale-out.js';
 
 /** Where a check runs: its service, real server and place in the real server's list. */
 export interface CheckContext {
@@ -121,6 +125,11 @@ export interface DirectorPorts {
   readonly checker?: (context: CheckContext) => CheckerSpec['checker'] | undefined;
   /** Makes a sync daemon (default `new SyncDaemon(ipvs, options)` of `@lvskit/sync`: UDP sockets). */
   readonly syncDaemon?: (ipvs: Ipvs, options: SyncDaemonOptions) => SyncDaemon;
+  /**
+   * Makes the route announcer of the `announce` block (default a `GobgpAnnouncer` of `@lvskit/announce` with the
+   * block's `bgp` options, its `gobgpd` in the director's namespace `netns`).
+   */
+  readonly announcer?: (config: AnnounceConfig) => RouteAnnouncer;
 }
 
 /** A sync daemon's role. */
@@ -202,10 +211,14 @@ export interface DirectorEvents {
     readonly entries: number;
     readonly lost: number;
   };
+  /** A VIP was announced to the BGP peers (`announce` block: its services have quorum). */
+  announced: { readonly vip: string; readonly prefix: string };
+  /** A VIP was withdrawn: a service lost quorum, `drain()`, or `stop()`. */
+  withdrawn: { readonly vip: string; readonly prefix: string; readonly reason: WithdrawReason };
   /** Something keepalived would log as a warning (a script failed, a config oddity, sync messages lost). */
-  warning: { readonly source: 'health' | 'vrrp' | 'datapath' | 'sync'; readonly message: string };
+  warning: { readonly source: 'health' | 'vrrp' | 'datapath' | 'sync' | 'announce'; readonly message: string };
   /** A port failed; the director keeps running. */
-  error: { readonly source: 'health' | 'vrrp' | 'datapath' | 'sync'; readonly error: LvsError };
+  error: { readonly source: 'health' | 'vrrp' | 'datapath' | 'sync' | 'announce'; readonly error: LvsError };
 }
 
 /** What {@link Director.status} returns: the state of every part, for an operator or a status page. */
@@ -564,6 +577,8 @@ export class Director extends TypedEmitter<DirectorEvents> {
   /** Real servers draining, by override key. */
   readonly #draining = new Map<string, { service: string; address: string; port: number; since: number }>();
   #drainTimer: TimerHandle | undefined;
+  /** The scale-out announcer of the `announce` block, while running. */
+  #scale: ScaleOut | undefined;
   /** The sync daemons by role (starting or running), and who started each. */
   readonly #sync = new Map<SyncRole, SyncDaemon>();
   /** Sync daemon starts and stops, one after the other. */
@@ -996,7 +1011,50 @@ export class Director extends TypedEmitter<DirectorEvents> {
     this.#syncFromConfig('config');
     await Promise.all([...this.#groups.map((g) => g.start()), ...this.#ungrouped().map((r) => r.start())]);
     await this.#syncQueue;
+    if (this.#compiled.config.announce) await this.#startAnnounce(this.#compiled.config.announce);
     this.emitWith('started', () => ({ at: this.clock.now() }));
+  }
+
+  /**
+   * Starts the `announce` block's speaker and its {@link ScaleOut}; a speaker that cannot start is an `error`
+   * event (source `announce`) and the director runs unannounced — it then attracts no traffic, which is safe.
+   */
+  async #startAnnounce(config: AnnounceConfig): Promise<void> {
+    const announcer =
+      this.#ports.announcer?.(config) ??
+      new GobgpAnnouncer({ ...config.bgp, ...(this.#ports.netns !== undefined ? { netns: this.#ports.netns } : {}) });
+    const scale = new ScaleOut(this, { announcer, ...(config.vips !== undefined ? { vips: config.vips } : {}) });
+    scale.on('announced', (e) => this.emitWith('announced', () => e));
+    scale.on('withdrawn', (e) => this.emitWith('withdrawn', () => e));
+    scale.on('warning', (e) => this.emitWith('warning', () => ({ source: 'announce', message: e.message })));
+    scale.on('error', (e) => this.emitWith('error', () => ({ source: 'announce', error: e.error })));
+    this.#scale = scale;
+    try {
+      await scale.start();
+    } catch (err) {
+      if (!LvsError.is(err)) throw err;
+      this.emitWith('error', () => ({ source: 'announce', error: err }));
+    }
+  }
+
+  /** The scale-out announcer of the `announce` block (undefined without one or before `start()`). */
+  get scaleOut(): ScaleOut | undefined {
+    return this.#scale;
+  }
+
+  /**
+   * Scale-out drain (`lvskit drain`): withdraws every announced VIP at once, keeps forwarding the connections
+   * the director has until none is left or `drain.timeoutMs` passes, then stops the speaker. The director
+   * keeps running; stop it after.
+   * @throws LvsError `DIRECTOR_STATE` when not running or without an `announce` block
+   */
+  async drain(): Promise<'drained' | 'timeout'> {
+    if (this.#lifecycle !== 'running' || !this.#scale)
+      throw new LvsError(
+        'DIRECTOR_STATE',
+        this.#lifecycle !== 'running' ? `director is ${this.#lifecycle}, not running` : 'no announce block to drain',
+      );
+    return this.#scale.drain();
   }
 
   /**
@@ -1008,6 +1066,8 @@ export class Director extends TypedEmitter<DirectorEvents> {
     if (this.#lifecycle !== 'running')
       throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
     this.#lifecycle = 'stopped';
+    // Withdraw first, so the router stops sending before the datapath stops forwarding.
+    await this.#scale?.stop();
     await Promise.all([...this.#groups.map((g) => g.stop()), ...this.#ungrouped().map((r) => r.stop())]);
     for (const role of [...this.#sync.keys()]) this.#syncStop(role, 'config');
     await this.#syncQueue;
@@ -1127,6 +1187,12 @@ export class Director extends TypedEmitter<DirectorEvents> {
       throw new LvsError('DIRECTOR_STATE', `director is ${this.#lifecycle}, not running`);
     const next = compile(input, this.#ports);
     const previous = this.#compiled;
+    if (JSON.stringify(previous.config.announce ?? null) !== JSON.stringify(next.config.announce ?? null))
+      this.emitWith('warning', () => ({
+        source: 'announce',
+        message:
+          'the announce block changed: a reload keeps the running speaker; the new block takes effect at the next start',
+      }));
     const overrides = this.#reloadOverrides(next);
     const { ipvs: table, drains } = this.#withDrain(next, overrides);
     // What can still refuse runs before anything changes: the VRRP source addresses of new or changed

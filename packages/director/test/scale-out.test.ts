@@ -1,53 +1,26 @@
 /**
- * ScaleOut without a router: its validation, the scheduler warning, and `drain()` holding the withdraw's
- * connections — a real TCP connection through the director's datapath on a TestNetwork (manual clock). The
- * announcer here records calls: it stands in for the BGP router, which is outside the machine in use. With a
- * real gobgpd and BIRD router: test/lab/scale-out.test.ts.
+ * ScaleOut without a router: its validation, the scheduler warning, `drain()` holding the withdraw's
+ * connections — a real TCP connection through the director's datapath on a TestNetwork (manual clock) — and
+ * the director's `announce` block, `drain()` and `lvskit drain`. The announcer is the testing FakeAnnouncer,
+ * which records calls: it stands in for the BGP router, outside the machine in use. With a real gobgpd and
+ * BIRD router: test/lab/scale-out.test.ts.
  */
-import type { BgpPeerStatus, RouteAnnouncer, RouteAnnouncerEvents } from '@lvskit/announce';
-import { formatMac, TypedEmitter } from '@lvskit/base';
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatMac } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import { eth4, ipv4, tcp } from '../../forwarders/test/golden/builder.js';
-import { createDirector, type DirectorConfig, defineConfig, ScaleOut } from '../src/index.js';
-import { TestNetwork } from '../src/testing/index.js';
+import { runLvskit } from '../src/cli/index.js';
+import { createDirector, type DirectorConfig, defineConfig, ScaleOut, serveControl } from '../src/index.js';
+import { FakeAnnouncer, TestNetwork } from '../src/testing/index.js';
 
 const VIP = '198.18.0.100';
 const RS = '198.18.1.1';
 const RS_MAC = '02:00:00:00:01:01';
 const CLIENT = '198.18.2.1';
 const CMAC = '02:00:00:00:02:01';
-
-/** Records what it is asked to do, in order. */
-class RecordingAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implements RouteAnnouncer {
-  readonly calls: string[] = [];
-  #running = false;
-  readonly #set = new Set<string>();
-  get running(): boolean {
-    return this.#running;
-  }
-  async start(): Promise<void> {
-    this.calls.push('start');
-    this.#running = true;
-  }
-  async stop(): Promise<void> {
-    this.calls.push('stop');
-    this.#running = false;
-  }
-  async announce(prefix: string): Promise<void> {
-    this.calls.push(`announce ${prefix}`);
-    this.#set.add(prefix);
-  }
-  async withdraw(prefix: string): Promise<void> {
-    this.calls.push(`withdraw ${prefix}`);
-    this.#set.delete(prefix);
-  }
-  announced(): readonly string[] {
-    return [...this.#set];
-  }
-  peers(): readonly BgpPeerStatus[] {
-    return [];
-  }
-}
 
 function config(scheduler: 'mh' | 'wlc', extra: Partial<DirectorConfig> = {}): DirectorConfig {
   return defineConfig({
@@ -62,13 +35,13 @@ function config(scheduler: 'mh' | 'wlc', extra: Partial<DirectorConfig> = {}): D
 
 describe('ScaleOut options', () => {
   it('announces every VIP that has a service, with its services', () => {
-    const s = new ScaleOut(createDirector(config('mh')), { announcer: new RecordingAnnouncer() });
+    const s = new ScaleOut(createDirector(config('mh')), { announcer: new FakeAnnouncer() });
     expect(s.status()).toEqual([{ vip: 'web', prefix: `${VIP}/32`, services: ['http', 'https'], announced: false }]);
     expect(s.warnings).toEqual([]);
   });
 
   it('warns for a scheduler that does not make the same choice on every director', () => {
-    const s = new ScaleOut(createDirector(config('wlc')), { announcer: new RecordingAnnouncer() });
+    const s = new ScaleOut(createDirector(config('wlc')), { announcer: new FakeAnnouncer() });
     expect(s.warnings).toHaveLength(1);
     expect(s.warnings[0]).toMatch(/^scale-out VIP web: service http uses wlc, which does not make the same choice/);
   });
@@ -80,13 +53,13 @@ describe('ScaleOut options', () => {
     ['a zero drain check', { drainCheckMs: 0 }],
   ])('refuses %s with DIRECTOR_INVALID_CONFIG', (_what, options) => {
     const d = createDirector(config('mh'));
-    expect(() => new ScaleOut(d, { announcer: new RecordingAnnouncer(), ...options })).toThrow(
+    expect(() => new ScaleOut(d, { announcer: new FakeAnnouncer(), ...options })).toThrow(
       expect.objectContaining({ code: 'DIRECTOR_INVALID_CONFIG' }),
     );
   });
 
   it('start() before the director runs is DIRECTOR_STATE and starts nothing', async () => {
-    const a = new RecordingAnnouncer();
+    const a = new FakeAnnouncer();
     const s = new ScaleOut(createDirector(config('mh')), { announcer: a });
     await expect(s.start()).rejects.toMatchObject({ code: 'DIRECTOR_STATE' });
     expect(a.calls).toEqual([]);
@@ -107,7 +80,7 @@ async function served(drainTimeoutMs: number) {
     }),
     { address: '198.18.0.1', frames: true },
   );
-  const a = new RecordingAnnouncer();
+  const a = new FakeAnnouncer();
   const s = new ScaleOut(d, { announcer: a, drainTimeoutMs });
   await d.start();
   await net.advance(3_000);
@@ -180,6 +153,90 @@ describe('switches (the IPVS sysctls) in the director config', () => {
     let err: unknown;
     try {
       createDirector(config('mh', { switches } as unknown as Partial<DirectorConfig>));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'DIRECTOR_INVALID_CONFIG' });
+    expect((err as { issues: { path: unknown[] }[] }).issues.map((i) => i.path)).toContainEqual(path);
+  });
+});
+
+describe('the announce block: the director runs its ScaleOut', () => {
+  const bgp = { localAs: 65001, routerId: '198.18.1.2', peers: [{ address: '198.18.1.1', as: 65000 }] };
+
+  it('start() announces, drain() (director and `lvskit drain` over the control socket) withdraws and stops', async () => {
+    const net = new TestNetwork();
+    const d = net.director(
+      defineConfig({
+        interfaces: [{ name: 'eth0' }],
+        vips: { web: VIP },
+        neighbours: { [RS]: RS_MAC, [CLIENT]: CMAC },
+        drain: { timeoutMs: 60_000 },
+        announce: { bgp },
+        services: [
+          { name: 'http', vip: 'web', port: 80, scheduler: 'mh', method: 'route', realServers: [{ address: RS }] },
+        ],
+      }),
+      { address: '198.18.0.1', frames: true },
+    );
+    const events: string[] = [];
+    d.on('announced', (e) => events.push(`announced ${e.vip} ${e.prefix}`));
+    d.on('withdrawn', (e) => events.push(`withdrawn ${e.vip} ${e.reason}`));
+    const dir = await mkdtemp(join(tmpdir(), 'lvskit-drain-'));
+    const path = join(dir, 'lvskit.sock');
+    const control = await serveControl(d, { path });
+    try {
+      await d.start();
+      await net.advance(3_000);
+      expect(events).toEqual([`announced web ${VIP}/32`]);
+      expect(d.scaleOut?.status()[0]?.announced).toBe(true);
+      const a = net.announcers.get('198.18.0.1');
+      const out: string[] = [];
+      const io = {
+        stdout: { write: (t: string) => out.push(t) },
+        stderr: { write: (t: string) => out.push(t) },
+        env: {},
+      };
+      const code = await runLvskit(['drain', '--control-socket', path], io);
+      expect({ code, out: out.join('') }).toEqual({
+        code: 0,
+        out: 'drained: VIPs withdrawn, no connection left, BGP speaker stopped\n',
+      });
+      expect(events).toEqual([`announced web ${VIP}/32`, 'withdrawn web drain']);
+      expect(a?.calls).toEqual(['start', `announce ${VIP}/32`, `withdraw ${VIP}/32`, 'stop']);
+      await expect(d.drain()).rejects.toMatchObject({ code: 'DIRECTOR_STATE' });
+    } finally {
+      await control.close();
+      await d.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stop() withdraws before the datapath stops', async () => {
+    const a = new FakeAnnouncer();
+    const d = createDirector(config('mh', { announce: { bgp } }), { announcer: () => a });
+    await d.start();
+    await d.stop();
+    expect(a.calls).toEqual(['start', `announce ${VIP}/32`, `withdraw ${VIP}/32`, 'stop']);
+  });
+
+  it('drain() without an announce block is DIRECTOR_STATE', async () => {
+    const d = createDirector(config('mh'));
+    await d.start();
+    await expect(d.drain()).rejects.toMatchObject({ code: 'DIRECTOR_STATE' });
+    await d.stop();
+  });
+
+  it.each([
+    ['a bad AS number', { bgp: { ...bgp, localAs: 0 } }, ['announce', 'bgp']],
+    ['a peer without an address', { bgp: { ...bgp, peers: [{ as: 1 }] } }, ['announce', 'bgp']],
+    ['an unknown VIP', { bgp, vips: ['nope'] }, ['announce', 'vips', 0]],
+    ['an unknown key', { bgp, vip: ['web'] }, ['announce', 'vip']],
+    ['no bgp', {}, ['announce', 'bgp']],
+  ])('refuses %s at its path', (_what, announce, path) => {
+    let err: unknown;
+    try {
+      createDirector(config('mh', { announce } as unknown as Partial<DirectorConfig>));
     } catch (e) {
       err = e;
     }

@@ -190,6 +190,10 @@ function logEvents(director: Director, log: Logger): void {
       `sync bulk resync ${e.phase}: ${e.entries} entries (${e.role}, ${e.peer}${e.lost > 0 ? `, ${e.lost} lost` : ''})`,
     ),
   );
+  director.on('announced', (e) => log.info({ event: 'announced', ...e }, `BGP: announcing ${e.prefix} (VIP ${e.vip})`));
+  director.on('withdrawn', (e) =>
+    log.warn({ event: 'withdrawn', ...e }, `BGP: withdrawing ${e.prefix} (VIP ${e.vip}): ${e.reason}`),
+  );
   director.on('warning', (e) => log.warn({ event: 'warning', source: e.source }, e.message));
   director.on('error', (e) => log.error({ event: 'error', source: e.source, code: e.error.code }, e.error.message));
 }

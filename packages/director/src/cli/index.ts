@@ -179,6 +179,24 @@ async function reloadCommand(flags: { dryRun?: boolean; controlSocket?: string }
   }
 }
 
+async function drainCommand(flags: { controlSocket?: string }, io: LvskitIo): Promise<number> {
+  const path = flags.controlSocket ?? io.env?.LVSKIT_SOCKET ?? DEFAULT_SOCKET;
+  try {
+    // As long as the director's drain.timeoutMs, plus a margin: the answer comes when the drain ends.
+    const r = (await controlRequest(path, 'drain', {}, { timeoutMs: 2 ** 31 - 1 })) as { reason: string };
+    io.stdout.write(
+      r.reason === 'drained'
+        ? 'drained: VIPs withdrawn, no connection left, BGP speaker stopped\n'
+        : 'drain timeout: VIPs withdrawn, connections left, BGP speaker stopped\n',
+    );
+    return 0;
+  } catch (err) {
+    if (!LvsError.is(err)) throw err;
+    io.stderr.write(`lvskit drain: ${err.message}\n`);
+    return 1;
+  }
+}
+
 /** `file:line:col: warning: …` from an issue whose message is `file:line:col: …`. */
 function warningLine(w: ImportIssue): string {
   const prefix = `${w.file}:${w.line}:${w.column}: `;
@@ -288,6 +306,15 @@ export async function runLvskit(
     .option('--control-socket <path>', `the daemon's control socket (default $LVSKIT_SOCKET or ${DEFAULT_SOCKET})`)
     .action(async (flags: { dryRun?: boolean; controlSocket?: string }) => {
       code = await reloadCommand(flags, io);
+    });
+  program
+    .command('drain')
+    .description(
+      'scale-out drain of the running daemon: withdraw its VIPs by BGP, keep forwarding until its connections are gone or drain.timeoutMs, then stop announcing',
+    )
+    .option('--control-socket <path>', `the daemon's control socket (default $LVSKIT_SOCKET or ${DEFAULT_SOCKET})`)
+    .action(async (flags: { controlSocket?: string }) => {
+      code = await drainCommand(flags, io);
     });
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -286,6 +286,8 @@ function builtins(director: Director, rec: Recorder): Record<string, (params: un
       );
       return { ...director.status(), services } satisfies ControlStatusResult;
     },
+    // `lvskit drain`: withdraw the announced VIPs, wait for the connections to go (or drain.timeoutMs).
+    drain: async () => ({ reason: await director.drain() }),
     vrrp: async () =>
       director.status().vrrp.map((v): ControlVrrpInstance => {
         const r = rec.vrrp.get(v.instance);

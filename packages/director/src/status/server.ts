@@ -64,6 +64,8 @@ const TIMELINE_EVENTS: Record<keyof DirectorEvents, true> = {
   syncStarted: true,
   syncStopped: true,
   syncResync: true,
+  announced: true,
+  withdrawn: true,
   warning: true,
   error: true,
 };

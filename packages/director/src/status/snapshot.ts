@@ -558,6 +558,17 @@ export function describeEvent<K extends keyof TimelineEvents>(
         text: `sync: bulk resync ${x.phase} (${x.role}, ${x.peer}, ${x.entries} entries${lost})`,
       };
     }
+    case 'announced': {
+      const x = e as TimelineEvents['announced'];
+      return { level: 'info', text: `announce: ${x.vip} (${x.prefix}) announced` };
+    }
+    case 'withdrawn': {
+      const x = e as TimelineEvents['withdrawn'];
+      return {
+        level: x.reason === 'quorum' ? 'error' : 'warn',
+        text: `announce: ${x.vip} (${x.prefix}) withdrawn (${x.reason})`,
+      };
+    }
     case 'warning': {
       const x = e as TimelineEvents['warning'];
       return { level: 'warn', text: `${x.source}: ${x.message}` };

@@ -5,7 +5,8 @@
  * boxes on one LAN would, without root, in simulated time. Test support only: never used by production code.
  * @packageDocumentation
  */
-import { createDropCounters } from '@lvskit/base';
+import type { BgpPeerStatus, RouteAnnouncer, RouteAnnouncerEvents } from '@lvskit/announce';
+import { createDropCounters, TypedEmitter } from '@lvskit/base';
 import { FakeClock, FakeCommandRunner } from '@lvskit/base/testing';
 import type { PacketProcessor } from '@lvskit/core';
 import { createDatapath, type Datapath, type DatapathOptions } from '@lvskit/forwarders';
@@ -115,6 +116,50 @@ export class FakeDatapath implements Datapath {
   }
 }
 
+/**
+ * A route announcer that records what it is asked (`start`, `announce <prefix>`, `withdraw <prefix>`, `stop`)
+ * instead of running a BGP speaker: the router it would talk to is outside the machine.
+ */
+export class FakeAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implements RouteAnnouncer {
+  /** Every call, in order. */
+  readonly calls: string[] = [];
+  readonly #announced = new Set<string>();
+  #running = false;
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.#running;
+  }
+  /** Records `start`. */
+  async start(): Promise<void> {
+    this.calls.push('start');
+    this.#running = true;
+  }
+  /** Records `stop`; the announced set empties. */
+  async stop(): Promise<void> {
+    this.calls.push('stop');
+    this.#running = false;
+    this.#announced.clear();
+  }
+  /** Records `announce <prefix>`. */
+  async announce(prefix: string): Promise<void> {
+    this.calls.push(`announce ${prefix}`);
+    this.#announced.add(prefix);
+  }
+  /** Records `withdraw <prefix>`. */
+  async withdraw(prefix: string): Promise<void> {
+    this.calls.push(`withdraw ${prefix}`);
+    this.#announced.delete(prefix);
+  }
+  /** The prefixes announced now. */
+  announced(): readonly string[] {
+    return [...this.#announced];
+  }
+  /** No peers. */
+  peers(): readonly BgpPeerStatus[] {
+    return [];
+  }
+}
+
 /** Options of one director on a {@link TestNetwork}. */
 export interface TestDirectorOptions {
   /** The director's address on the VRRP segment (its adverts' source); default `198.18.0.N`. */
@@ -147,6 +192,8 @@ export class TestNetwork {
   readonly datapaths = new Map<string, FakeDatapath>();
   /** The memory interfaces of each director created with `frames`, by director address, then by name. */
   readonly frames = new Map<string, Map<string, MemoryFramePort>>();
+  /** The route announcer of each director with an `announce` block, by director address. */
+  readonly announcers = new Map<string, FakeAnnouncer>();
   #count = 0;
 
   /** @param start - the clock's start, ms */
@@ -184,6 +231,11 @@ export class TestNetwork {
       },
       checker: (context) => this.checks.checker(context),
       commandRunner: this.commands.runner,
+      announcer: () => {
+        const a = new FakeAnnouncer();
+        this.announcers.set(address, a);
+        return a;
+      },
     };
   }
 
