@@ -26,19 +26,33 @@ export interface LvskitIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** A config file format `lvskit` reads. */
-export type LvskitFormat = 'keepalived' | 'ldirectord' | 'ipvsadm';
+/**
+ * A config file format `lvskit` reads: keepalived.conf, ldirectord.cf, `ipvsadm -S` rules, or `json` — the
+ * director's own {@link DirectorConfig} as JSON (every field, e.g. `announce`, `switches`, `sync.extensions`,
+ * that the other formats have no keyword for; no custom checkers, which are code).
+ */
+export type LvskitFormat = 'keepalived' | 'ldirectord' | 'ipvsadm' | 'json';
 
-const FORMATS: readonly LvskitFormat[] = ['keepalived', 'ldirectord', 'ipvsadm'];
+const FORMATS: readonly LvskitFormat[] = ['keepalived', 'ldirectord', 'ipvsadm', 'json'];
 
 /**
  * The format of a config file from its content (the file name only breaks a tie): an `ipvsadm -S` rule file is
  * lines of options starting with `-A`/`-a`/`-E`/`-e`/`-D`/`-d`/`-C`, no braces; an ldirectord.cf has
  * `virtual =`/`virtual6 =` (or `real =`, `checktype =`) at a line's start and no braces; a keepalived.conf has
- * `virtual_server`, `vrrp_instance`, `global_defs` or another block opened with `{`.
+ * `virtual_server`, `vrrp_instance`, `global_defs` or another block opened with `{`; a director config in JSON
+ * is one JSON object (it starts with `{` and parses).
  * @returns the format, or `undefined` when no signal is found
  */
 export function detectFormat(text: string, file = ''): LvskitFormat | undefined {
+  if (/^\s*\{/.test(text)) {
+    try {
+      const v: unknown = JSON.parse(text);
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return 'json';
+    } catch {
+      // not JSON: a keepalived.conf may start with a block
+    }
+  }
+  if (/\.json$/.test(file)) return 'json';
   const lines = text
     .split(/\r?\n/)
     .map((l) => l.replace(/[#!].*$/, '').trim())
@@ -65,6 +79,17 @@ interface Loaded {
 }
 
 function load(text: string, file: string, format: LvskitFormat): Loaded {
+  if (format === 'json') {
+    let config: unknown;
+    try {
+      config = JSON.parse(text);
+    } catch (err) {
+      throw new LvsError('DIRECTOR_IMPORT_FAILED', `${file}: not JSON: ${(err as Error).message}`);
+    }
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+      throw new LvsError('DIRECTOR_IMPORT_FAILED', `${file}: a director config is one JSON object`);
+    return { config: config as DirectorConfig, warnings: [], refusals: [] };
+  }
   if (format === 'keepalived') {
     const r = importKeepalived(text, { file });
     const refused = new Set(r.keepalivedComplaints);
@@ -94,7 +119,7 @@ function loadFile(file: string, format: LvskitFormat | undefined): ReturnType<ty
   if (f === undefined)
     throw new LvsError(
       'DIRECTOR_IMPORT_FAILED',
-      `${file}: cannot tell the format (keepalived, ldirectord or ipvsadm); give --format`,
+      `${file}: cannot tell the format (keepalived, ldirectord, ipvsadm or json); give --format`,
     );
   const loaded = load(text, file, f);
   return { ...loaded, warnings: [...loaded.warnings, ...loaded.refusals] };
@@ -237,7 +262,7 @@ async function check(file: string, opts: { format?: LvskitFormat; json?: boolean
   }
   const format = opts.format ?? detectFormat(text, file);
   if (format === undefined) {
-    io.stderr.write(`${file}: cannot tell the format (keepalived, ldirectord or ipvsadm); give --format\n`);
+    io.stderr.write(`${file}: cannot tell the format (keepalived, ldirectord, ipvsadm or json); give --format\n`);
     return 2;
   }
   try {
