@@ -4,7 +4,9 @@
  * announces and withdraws over its gRPC API (`AddPath`/`DeletePath`, gobgp-api.ts) on a Unix socket in a
  * private directory (no TCP API port, so several directors can share a namespace), and reads the peers'
  * session states with the `gobgp` client (`gobgp neighbor -j`).
- * Processes are started with an argv (no shell) and ended by their PID only.
+ * Processes are started with an argv (no shell) and ended by their PID only; `gobgpd` is started under
+ * `setpriv --pdeathsig KILL`, so it dies with the process that started it (a crashed director withdraws at
+ * once: its sessions close).
  * @see https://github.com/osrg/gobgp/blob/master/docs/sources/configuration.md (TOML keys)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -314,7 +316,14 @@ export class GobgpAnnouncer extends TypedEmitter<RouteAnnouncerEvents> implement
     this.#dir = dir;
     const config = join(dir, 'gobgpd.toml');
     writeFileSync(config, renderConfig(this.#options));
-    const argv = this.#argv(this.#gobgpd, [
+    // gobgpd must not outlive this process: a director that crashes with its speaker still up would keep
+    // attracting traffic it cannot forward. `setpriv --pdeathsig KILL` (util-linux, essential in Debian) makes the
+    // kernel SIGKILL gobgpd when its parent dies (prctl PR_SET_PDEATHSIG, kept across the exec).
+    const argv = this.#argv('setpriv', [
+      '--pdeathsig',
+      'KILL',
+      '--',
+      this.#gobgpd,
       '-f',
       config,
       '-t',

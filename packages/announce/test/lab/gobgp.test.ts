@@ -6,6 +6,7 @@
  * a withdraw removes exactly that next hop; a frozen `gobgpd` (SIGSTOP) is withdrawn by the router's hold
  * timer; `stop()` ends the session and the route goes; peer states and events follow.
  */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { requireLab, requireTools } from '@lvskit/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { buildEcmpLab, type EcmpLab, HOLD_TIME_SEC, VIP } from './ecmp-lab.js';
 
 const canRun = requireLab() && requireTools('the BGP/ECMP lab', 'gobgpd', 'gobgp', 'bird', 'birdc');
 const flowsScript = fileURLToPath(new URL('./flows.mjs', import.meta.url));
+const ownerScript = fileURLToPath(new URL('./fixtures/announcer.ts', import.meta.url));
 
 describe.runIf(canRun)('GobgpAnnouncer behind a BIRD ECMP router', () => {
   let e: EcmpLab;
@@ -115,4 +117,42 @@ describe.runIf(canRun)('GobgpAnnouncer behind a BIRD ECMP router', () => {
     await expect(a.announce(VIP)).rejects.toMatchObject({ code: 'ANNOUNCE_STATE' });
     await a.stop(); // idempotent
   }, 30_000);
+
+  it('gobgpd dies with the process that started it (SIGKILL): the session closes, the route goes at once', async () => {
+    // Director 3's own announcer was stopped above; a separate process now speaks for its address.
+    const owner = spawn(
+      process.execPath,
+      ['--conditions=@lvskit/source', '--import', 'tsx', ownerScript, e.directors[2]!.ns, e.addresses[2]!, VIP],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    owner.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    try {
+      const end = Date.now() + 30_000;
+      while (!/gobgpd \d+/.test(out)) {
+        if (Date.now() > end) throw new Error(`the owner did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const gobgpd = Number(/gobgpd (\d+)/.exec(out)![1]);
+      expect(await e.waitNextHops((h) => h.length === 3, 20_000)).toEqual([...e.addresses].sort());
+      owner.kill('SIGKILL');
+      const gone = Date.now() + 5_000;
+      while (Date.now() < gone) {
+        try {
+          process.kill(gobgpd, 0);
+        } catch {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(() => process.kill(gobgpd, 0)).toThrow(); // the kernel killed it with its parent
+      expect(await e.waitNextHops((h) => h.length === 2, 10_000)).toEqual([e.addresses[0], e.addresses[1]]);
+    } finally {
+      owner.kill('SIGKILL');
+    }
+  }, 60_000);
 });
