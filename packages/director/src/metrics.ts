@@ -408,6 +408,7 @@ export function directorMetrics(director: Director, options: DirectorMetricsOpti
 
   // ---------------------------------------------------------------- sync daemons
   syncMetrics(director, p, registers);
+  announceMetrics(director, p, registers);
 
   // ---------------------------------------------------------------- events
   const rs = (e: { service: string; address: string; port: number }) => ({
@@ -538,6 +539,41 @@ function syncMetrics(director: Director, p: string, registers: Registry[]): void
       }
     },
   });
+}
+
+/**
+ * Scale-out announcement (the `announce` block): whether each VIP is announced now, the BGP peers' sessions,
+ * and the withdrawals by reason. Read from `director.scaleOut` at scrape time; absent without one.
+ */
+function announceMetrics(director: Director, p: string, registers: Registry[]): void {
+  const announced: Gauge<'vip' | 'prefix'> = new Gauge({
+    name: `${p}announce_announced`,
+    help: 'Whether the VIP is announced to the BGP peers now (1) or withdrawn (0): its services have quorum, no drain, running.',
+    labelNames: ['vip', 'prefix'] as const,
+    registers,
+    collect: () => {
+      announced.reset();
+      for (const v of director.scaleOut?.status() ?? [])
+        announced.set({ vip: v.vip, prefix: v.prefix }, v.announced ? 1 : 0);
+    },
+  });
+  const peers: Gauge<'peer' | 'state'> = new Gauge({
+    name: `${p}bgp_peer_state`,
+    help: "The BGP session state of each peer of the director's speaker (RFC 4271 states; 1 for the current one).",
+    labelNames: ['peer', 'state'] as const,
+    registers,
+    collect: () => {
+      peers.reset();
+      for (const x of director.scaleOut?.peers() ?? []) peers.set({ peer: x.address, state: x.state }, 1);
+    },
+  });
+  const withdrawals = new Counter({
+    name: `${p}announce_withdrawals_total`,
+    help: 'VIP withdrawals, by reason: quorum (a service lost it), drain, stop.',
+    labelNames: ['vip', 'reason'] as const,
+    registers,
+  });
+  director.on('withdrawn', (e) => withdrawals.inc({ vip: e.vip, reason: e.reason }));
 }
 
 /** Options of {@link serveMetrics}. */

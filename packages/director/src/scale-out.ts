@@ -6,7 +6,7 @@
  * timeout, or until they are gone, and only then stops announcing for good. Owns that policy only: the BGP
  * speaker is the announcer's, the table and health are the director's.
  */
-import type { RouteAnnouncer } from '@lvskit/announce';
+import type { BgpPeerStatus, RouteAnnouncer } from '@lvskit/announce';
 import { type Clock, describe, LvsError, type TimerHandle, TypedEmitter } from '@lvskit/base';
 import type { Director } from './director.js';
 
@@ -130,6 +130,11 @@ export class ScaleOut extends TypedEmitter<ScaleOutEvents> {
   /** Each VIP and whether it is announced now. */
   status(): readonly ScaleOutVip[] {
     return this.#vips.map((v) => ({ ...v, services: [...v.services] }));
+  }
+
+  /** The speaker's BGP peers and their last known session states. */
+  peers(): readonly BgpPeerStatus[] {
+    return this.#announcer.peers();
   }
 
   /** True when every service on `v` has quorum now. */

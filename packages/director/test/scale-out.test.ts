@@ -13,7 +13,14 @@ import { formatMac } from '@lvskit/base';
 import { describe, expect, it } from 'vitest';
 import { eth4, ipv4, tcp } from '../../forwarders/test/golden/builder.js';
 import { runLvskit } from '../src/cli/index.js';
-import { createDirector, type DirectorConfig, defineConfig, ScaleOut, serveControl } from '../src/index.js';
+import {
+  createDirector,
+  type DirectorConfig,
+  defineConfig,
+  directorMetrics,
+  ScaleOut,
+  serveControl,
+} from '../src/index.js';
 import { FakeAnnouncer, TestNetwork } from '../src/testing/index.js';
 
 const VIP = '198.18.0.100';
@@ -210,6 +217,22 @@ describe('the announce block: the director runs its ScaleOut', () => {
       await d.stop();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('metrics: announced per VIP, the peers, withdrawals by reason', async () => {
+    const net = new TestNetwork();
+    const d = net.director(config('mh', { announce: { bgp } }));
+    const registry = directorMetrics(d);
+    expect(await registry.metrics()).not.toMatch(/^lvskit_announce_announced\{/m); // nothing before start
+    await d.start();
+    await net.advance(1_000);
+    let text = await registry.metrics();
+    expect(text).toContain(`lvskit_announce_announced{vip="web",prefix="${VIP}/32"} 1\n`);
+    await d.drain();
+    text = await registry.metrics();
+    expect(text).toContain(`lvskit_announce_announced{vip="web",prefix="${VIP}/32"} 0\n`);
+    expect(text).toContain('lvskit_announce_withdrawals_total{vip="web",reason="drain"} 1\n');
+    await d.stop();
   });
 
   it('stop() withdraws before the datapath stops', async () => {
