@@ -12,41 +12,14 @@
  * none of the connections reaches a different real server, at least 99.9 % carry on, and how many the router
  * moved (from `ip route get` of each connection's 5-tuple before and after) is reported.
  */
-import { fileURLToPath } from 'node:url';
-import { applyDrRealServer } from '@lvskit/forwarders';
 import { type LabProcess, requireLab, requireTools } from '@lvskit/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEcmpLab, type EcmpLab, VIP } from '../../../announce/test/lab/ecmp-lab.js';
 import { createDirector, type Director, defineConfig, ScaleOut } from '../../src/index.js';
+import { addRealServers, compareRounds, ECMP_CLIENT, nextHopOf, ping, REAL_SERVERS } from './ecmp-setup.js';
 
 const canRun = requireLab() && requireTools('the ECMP scale-out lab', 'gobgpd', 'gobgp', 'bird', 'birdc');
-const serverScript = fileURLToPath(new URL('./ecmp-server.mjs', import.meta.url));
-const clientScript = fileURLToPath(new URL('./ecmp-client.mjs', import.meta.url));
 const CONNECTIONS = 3000;
-const RS = ['198.18.1.10', '198.18.1.11', '198.18.1.12'];
-
-interface Ping {
-  readonly conns: [number, string | null][];
-  readonly failed: number;
-  readonly resets: number;
-}
-
-/** Asks the client for one round (SIGUSR1) and returns its answer. */
-async function ping(client: LabProcess): Promise<Ping> {
-  const lines = () =>
-    client
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{"conns"'));
-  const before = lines().length;
-  process.kill(client.pid, 'SIGUSR1');
-  const end = Date.now() + 60_000;
-  while (lines().length === before) {
-    if (Date.now() > end) throw new Error('the client did not answer');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return JSON.parse(lines()[before]!) as Ping;
-}
 
 describe.runIf(canRun)('three mh directors behind an ECMP router', () => {
   let e: EcmpLab;
@@ -54,23 +27,9 @@ describe.runIf(canRun)('three mh directors behind an ECMP router', () => {
   const scales: ScaleOut[] = [];
   let client: LabProcess;
 
-  /** The router's next hop for each client port, from `ip route get` of the connection's 5-tuple. */
-  async function nextHopOf(ports: readonly number[]): Promise<string[]> {
-    const batch = ports.map((p) => `route get ${VIP} from 198.18.3.2 iif eth1 ipproto tcp sport ${p} dport 80`);
-    const r = await e.lab.exec(e.router, ['ip', '-batch', '-'], { input: `${batch.join('\n')}\n`, timeoutMs: 60_000 });
-    return [...r.stdout.matchAll(/via (\S+)/g)].map((m) => m[1]!);
-  }
-
   beforeAll(async () => {
     e = await buildEcmpLab(3, false);
-    for (let i = 0; i < 3; i++) {
-      const rs = await e.lab.addHost(`rs${i + 1}`);
-      await e.lab.connect(rs, 'edge', { ifname: 'eth0', addresses: [`${RS[i]}/24`] });
-      await e.lab.addRoute(rs, 'default', '198.18.1.1');
-      await applyDrRealServer({ vips: [VIP], netns: rs.ns });
-      const srv = e.lab.spawn(rs, [process.execPath, serverScript, VIP, '80', `rs${i + 1}`]);
-      await srv.waitForOutput(/listening/, 10_000);
-    }
+    await addRealServers(e);
     for (let i = 0; i < 3; i++) {
       const d = createDirector(
         defineConfig({
@@ -87,7 +46,7 @@ describe.runIf(canRun)('three mh directors behind an ECMP router', () => {
               // mh-port: the source port joins the hash (one client address would put everything on one server).
               schedulerFlags: ['mh-port'],
               method: 'route',
-              realServers: RS.map((address) => ({ address })),
+              realServers: REAL_SERVERS.map((address) => ({ address })),
             },
           ],
         }),
@@ -100,7 +59,7 @@ describe.runIf(canRun)('three mh directors behind an ECMP router', () => {
       await s.start();
     }
     await e.waitNextHops((h) => h.length === 3, 30_000);
-    client = e.lab.spawn(e.client, [process.execPath, clientScript, VIP, '80', String(CONNECTIONS), '50']);
+    client = e.lab.spawn(e.client, [process.execPath, ECMP_CLIENT, VIP, '80', String(CONNECTIONS), '50']);
     await client.waitForOutput(/"ready":\d+/, 90_000);
   }, 180_000);
 
@@ -128,26 +87,21 @@ describe.runIf(canRun)('three mh directors behind an ECMP router', () => {
     const byServer = new Map<string, number>();
     for (const [, s] of first.conns) byServer.set(s!, (byServer.get(s!) ?? 0) + 1);
     expect([...byServer.keys()].sort()).toEqual(['rs1', 'rs2', 'rs3']);
-    const hops = await nextHopOf(first.conns.map(([p]) => p));
+    const hops = await nextHopOf(
+      e,
+      first.conns.map(([p]) => p),
+    );
     expect(new Set(hops)).toEqual(new Set(e.addresses));
   }, 120_000);
 
   it('director 1 removed: the router moves flows, none reaches another real server, ≥ 99.9 % carry on', async () => {
     const before = await ping(client);
     const ports = before.conns.map(([p]) => p);
-    const hopsBefore = await nextHopOf(ports);
+    const hopsBefore = await nextHopOf(e, ports);
     await scales[0]!.stop(); // withdraw + gobgpd ended: the router drops director 1's next hop
     await e.waitNextHops((h) => h.length === 2, 10_000);
-    const hopsAfter = await nextHopOf(ports);
-    const moved = ports.filter((_, i) => hopsBefore[i] !== hopsAfter[i]).length;
     const after = await ping(client);
-    const server = new Map(before.conns);
-    let changed = 0;
-    let lost = 0;
-    for (const [p, s] of after.conns) {
-      if (s === null) lost++;
-      else if (s !== server.get(p)) changed++;
-    }
+    const { moved, changed, lost } = compareRounds(before, after, hopsBefore, await nextHopOf(e, ports));
     console.log(
       `ECMP remove 1 of 3 (plain ECMP, mh + sloppy_tcp): ${moved}/${ports.length} connections moved by the router, ` +
         `${changed} reached another real server, ${lost} lost, ${after.resets} resets`,

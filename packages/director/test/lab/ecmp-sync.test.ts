@@ -9,119 +9,55 @@
  * 99.9 % of the connections carry on, answered by the real server they had; how many the router moved is
  * reported.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type ControlConnectionsResult, controlRequest, type DirectorConfig } from '@lvskit/director';
-import { applyDrRealServer } from '@lvskit/forwarders';
+import { type ControlConnectionsResult, controlRequest } from '@lvskit/director';
 import { type LabProcess, requireLab, requireTools } from '@lvskit/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEcmpLab, type EcmpLab, VIP } from '../../../announce/test/lab/ecmp-lab.js';
 import {
-  buildEcmpLab,
-  DIRECTOR_AS,
-  type EcmpLab,
-  HOLD_TIME_SEC,
-  ROUTER_AS,
-  VIP,
-} from '../../../announce/test/lab/ecmp-lab.js';
+  addRealServers,
+  compareRounds,
+  directorConfig,
+  ECMP_CLIENT,
+  type EcmpDaemon,
+  nextHopOf,
+  ping,
+  startDaemon,
+} from './ecmp-setup.js';
 
 const canRun = requireLab() && requireTools('the ECMP + sync lab', 'gobgpd', 'gobgp', 'bird', 'birdc');
-const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
-const LVSKIT = here('../../bin/lvskit.mjs');
-const NODE = [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx'];
 const CONNECTIONS = 3000;
-const RS = ['198.18.1.10', '198.18.1.11', '198.18.1.12'];
-
-interface Ping {
-  readonly conns: [number, string | null][];
-  readonly failed: number;
-  readonly resets: number;
-}
-
-async function ping(client: LabProcess): Promise<Ping> {
-  const lines = () =>
-    client
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{"conns"'));
-  const before = lines().length;
-  process.kill(client.pid, 'SIGUSR1');
-  const end = Date.now() + 60_000;
-  while (lines().length === before) {
-    if (Date.now() > end) throw new Error('the client did not answer');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return JSON.parse(lines()[before]!) as Ping;
-}
 
 describe.runIf(canRun)('three wlc directors with connection sync behind an ECMP router', () => {
   let e: EcmpLab;
   let dir: string;
-  const daemons: LabProcess[] = [];
-  const sockets: string[] = [];
+  const daemons: EcmpDaemon[] = [];
   let client: LabProcess;
-
-  async function nextHopOf(ports: readonly number[]): Promise<string[]> {
-    const batch = ports.map((p) => `route get ${VIP} from 198.18.3.2 iif eth1 ipproto tcp sport ${p} dport 80`);
-    const r = await e.lab.exec(e.router, ['ip', '-batch', '-'], { input: `${batch.join('\n')}\n`, timeoutMs: 60_000 });
-    return [...r.stdout.matchAll(/via (\S+)/g)].map((m) => m[1]!);
-  }
 
   beforeAll(async () => {
     e = await buildEcmpLab(3, false);
     dir = mkdtempSync(join(tmpdir(), 'lvskit-ecmp-sync-'));
-    for (let i = 0; i < 3; i++) {
-      const rs = await e.lab.addHost(`rs${i + 1}`);
-      await e.lab.connect(rs, 'edge', { ifname: 'eth0', addresses: [`${RS[i]}/24`] });
-      await e.lab.addRoute(rs, 'default', '198.18.1.1');
-      await applyDrRealServer({ vips: [VIP], netns: rs.ns });
-      const srv = e.lab.spawn(rs, [process.execPath, here('./ecmp-server.mjs'), VIP, '80', `rs${i + 1}`]);
-      await srv.waitForOutput(/listening/, 10_000);
-    }
+    await addRealServers(e);
     for (let i = 0; i < 3; i++) {
       const me = e.addresses[i]!;
-      const config: DirectorConfig = {
-        interfaces: [{ name: 'eth0', address: me }],
-        vips: { web: VIP },
-        services: [
-          {
-            name: 'tcp80',
-            vip: 'web',
-            port: 80,
-            scheduler: 'wlc',
-            method: 'route',
-            realServers: RS.map((address) => ({ address })),
-          },
-        ],
-        announce: {
-          bgp: {
-            localAs: DIRECTOR_AS,
-            routerId: me,
-            localAddress: me,
-            peers: [
-              { address: '198.18.1.1', as: ROUTER_AS, holdTimeSec: HOLD_TIME_SEC, keepaliveSec: 1, connectRetrySec: 1 },
-            ],
-          },
-        },
-        sync: { roles: 'both', interface: 'eth0', address: me, peers: e.addresses.filter((a) => a !== me) },
+      const sync = {
+        roles: 'both' as const,
+        interface: 'eth0',
+        address: me,
+        peers: e.addresses.filter((a) => a !== me),
       };
-      const file = join(dir, `d${i + 1}.json`);
-      writeFileSync(file, JSON.stringify(config, null, 2));
-      const sock = join(dir, `d${i + 1}.sock`);
-      sockets.push(sock);
-      const p = e.lab.spawn(e.directors[i]!, [...NODE, LVSKIT, 'run', file, '--control-socket', sock]);
-      daemons.push(p);
-      await p.waitForOutput(/BGP: announcing/, 60_000);
+      daemons.push(await startDaemon(e, dir, i, directorConfig(e, i, { sync })));
     }
     await e.waitNextHops((h) => h.length === 3, 30_000);
-    client = e.lab.spawn(e.client, [process.execPath, here('./ecmp-client.mjs'), VIP, '80', String(CONNECTIONS), '50']);
+    client = e.lab.spawn(e.client, [process.execPath, ECMP_CLIENT, VIP, '80', String(CONNECTIONS), '50']);
     await client.waitForOutput(/"ready":\d+/, 90_000);
   }, 240_000);
 
   afterAll(async () => {
     if (client) process.kill(client.pid, 'SIGTERM');
-    for (const d of daemons) await d.stop();
+    for (const d of daemons) await d.process.stop();
     await e?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -136,8 +72,8 @@ describe.runIf(canRun)('three wlc directors with connection sync behind an ECMP 
     let counts: number[] = [];
     for (;;) {
       counts = [];
-      for (const s of sockets) {
-        const r = (await controlRequest(s, 'connections', {})) as ControlConnectionsResult;
+      for (const d of daemons) {
+        const r = (await controlRequest(d.socket, 'connections', {})) as ControlConnectionsResult;
         counts.push(r.connections.filter((c) => c.virtualPort === 80 && c.state === 'ESTABLISHED').length);
       }
       if (counts.every((n) => n >= CONNECTIONS) || Date.now() > end) break;
@@ -149,19 +85,11 @@ describe.runIf(canRun)('three wlc directors with connection sync behind an ECMP 
   it('director 1 killed (SIGKILL): the router moves flows, ≥ 99.9 % carry on with the real server they had', async () => {
     const before = await ping(client);
     const ports = before.conns.map(([p]) => p);
-    const hopsBefore = await nextHopOf(ports);
-    process.kill(daemons[0]!.pid, 'SIGKILL');
+    const hopsBefore = await nextHopOf(e, ports);
+    process.kill(daemons[0]!.process.pid, 'SIGKILL');
     await e.waitNextHops((h) => h.length === 2, 15_000);
-    const hopsAfter = await nextHopOf(ports);
-    const moved = ports.filter((_, i) => hopsBefore[i] !== hopsAfter[i]).length;
     const after = await ping(client);
-    const server = new Map(before.conns);
-    let changed = 0;
-    let lost = 0;
-    for (const [p, s] of after.conns) {
-      if (s === null) lost++;
-      else if (s !== server.get(p)) changed++;
-    }
+    const { moved, changed, lost } = compareRounds(before, after, hopsBefore, await nextHopOf(e, ports));
     console.log(
       `ECMP kill 1 of 3 (plain ECMP, wlc + sync): ${moved}/${ports.length} connections moved by the router, ` +
         `${changed} reached another real server, ${lost} lost, ${after.resets} resets`,
