@@ -15,6 +15,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createLab, type Lab, type LabHost, type LabProcess } from '@lvskit/netlab';
 import { GobgpAnnouncer } from '../../src/index.js';
 
@@ -47,10 +48,18 @@ export interface EcmpLab {
 }
 
 /**
+ * How the router spreads flows: `ecmp`, BIRD's multipath route in the main table (hash-threshold: removing one
+ * of N next hops moves its flows and some of the others'); `resilient`, a resilient next-hop group that
+ * resilient-nhg.mjs keeps equal to BIRD's route, which BIRD then exports into table 100 (removing one of N moves
+ * only its own flows).
+ */
+export type RouterMode = 'ecmp' | 'resilient';
+
+/**
  * Builds the lab with `n` directors and starts BIRD and (unless `startAnnouncers` is false) every announcer;
  * nothing is announced yet.
  */
-export async function buildEcmpLab(n: number, startAnnouncers = true): Promise<EcmpLab> {
+export async function buildEcmpLab(n: number, startAnnouncers = true, mode: RouterMode = 'ecmp'): Promise<EcmpLab> {
   const lab = await createLab();
   const dir = mkdtempSync(join(tmpdir(), 'lvskit-ecmp-'));
   const announcers: GobgpAnnouncer[] = [];
@@ -82,7 +91,7 @@ export async function buildEcmpLab(n: number, startAnnouncers = true): Promise<E
       'protocol device {}',
       // One kernel route with a next hop per director: BIRD merges the equal BGP paths (RFC 4271 §9.1.2.2
       // up to the router-id tie-break) into one multipath route.
-      'protocol kernel { ipv4 { import none; export all; }; merge paths on limit 16; }',
+      `protocol kernel { ${mode === 'resilient' ? 'kernel table 100; ' : ''}ipv4 { import none; export all; }; merge paths on limit 16; }`,
       ...addresses.map(
         (a, i) =>
           `protocol bgp d${i + 1} { local 198.18.1.1 as ${ROUTER_AS}; neighbor ${a} as ${DIRECTOR_AS}; ` +
@@ -94,6 +103,13 @@ export async function buildEcmpLab(n: number, startAnnouncers = true): Promise<E
     writeFileSync(join(dir, 'bird.conf'), conf);
     const ctl = join(dir, 'bird.ctl');
     const bird = lab.spawn(router, ['bird', '-f', '-c', join(dir, 'bird.conf'), '-s', ctl]);
+    if (mode === 'resilient')
+      lab.spawn(router, [
+        process.execPath,
+        fileURLToPath(new URL('./resilient-nhg.mjs', import.meta.url)),
+        `${VIP}/32`,
+        '96',
+      ]);
     for (let i = 0; i < n; i++) {
       const a = new GobgpAnnouncer({
         localAs: DIRECTOR_AS,
