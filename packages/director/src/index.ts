@@ -93,6 +93,7 @@ export {
   type HistoryJson,
   type RatePoint,
   type RateSeries,
+  type StatusAnnounce,
   type StatusCheck,
   type StatusEvent,
   type StatusRealServer,

@@ -20,6 +20,7 @@ import {
   directorMetrics,
   ScaleOut,
   serveControl,
+  serveStatus,
 } from '../src/index.js';
 import { FakeAnnouncer, TestNetwork } from '../src/testing/index.js';
 
@@ -233,6 +234,27 @@ describe('the announce block: the director runs its ScaleOut', () => {
     expect(text).toContain(`lvskit_announce_announced{vip="web",prefix="${VIP}/32"} 0\n`);
     expect(text).toContain('lvskit_announce_withdrawals_total{vip="web",reason="drain"} 1\n');
     await d.stop();
+  });
+
+  it('status page: /api/status carries the announce section, and the page renders it', async () => {
+    const net = new TestNetwork();
+    const d = net.director(config('mh', { announce: { bgp } }));
+    const none = createDirector(config('mh'));
+    const page = await serveStatus(d, { port: 0 });
+    const plain = await serveStatus(none, { port: 0 });
+    try {
+      await d.start();
+      await net.advance(1_000);
+      const snap = (await (await fetch(`${page.url}api/status`)).json()) as { announce: unknown };
+      expect(snap.announce).toEqual({ vips: [{ vip: 'web', prefix: `${VIP}/32`, announced: true }], peers: [] });
+      const html = await (await fetch(page.url)).text();
+      expect(html).toContain('<section id="annbox"><h2>Announcement</h2>');
+      expect(((await (await fetch(`${plain.url}api/status`)).json()) as { announce: unknown }).announce).toBeNull();
+    } finally {
+      await page.close();
+      await plain.close();
+      await d.stop();
+    }
   });
 
   it('stop() withdraws before the datapath stops', async () => {

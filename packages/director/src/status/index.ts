@@ -6,6 +6,7 @@ export type { HistoryJson, RatePoint, RateSeries } from './history.js';
 export { type StatusServer, type StatusServerOptions, serveStatus } from './server.js';
 export type {
   CheckTransition,
+  StatusAnnounce,
   StatusCheck,
   StatusEvent,
   StatusRealServer,

@@ -47,10 +47,10 @@ main{padding:12px 16px 24px;max-width:1500px;margin:0 auto}
 .axis{display:flex;justify-content:space-between;font-size:10px;color:var(--muted)}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:6px 2px 12px;font-size:12px;color:var(--muted)}
 .legend i{display:inline-block;width:14px;height:3px;border-radius:2px;margin-right:5px;vertical-align:middle}
-.cols{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);grid-template-rows:auto auto 1fr;grid-template-areas:"svc vrrp" "svc sync" "svc ev";gap:0 14px;align-items:start}
-#svcbox{grid-area:svc}#vrrpbox{grid-area:vrrp}#syncbox{grid-area:sync}#evbox{grid-area:ev}
+.cols{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);grid-template-rows:auto auto auto 1fr;grid-template-areas:"svc vrrp" "svc sync" "svc ann" "svc ev";gap:0 14px;align-items:start}
+#svcbox{grid-area:svc}#vrrpbox{grid-area:vrrp}#syncbox{grid-area:sync}#annbox{grid-area:ann}#evbox{grid-area:ev}
 h2{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);margin:14px 2px 6px;font-weight:600}
-.cols h2{margin-top:4px}#evbox h2,#syncbox h2{margin-top:14px}
+.cols h2{margin-top:4px}#evbox h2,#syncbox h2,#annbox h2{margin-top:14px}
 .svc{margin-bottom:10px;overflow:hidden}
 .svc-head{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 12px;padding:8px 12px;border-bottom:1px solid var(--line)}
 .svc-head .name{font-weight:600;font-size:14px}
@@ -74,7 +74,7 @@ td .why{color:var(--muted);font-size:12px;white-space:normal}
 #events .t{font-family:var(--mono);font-size:11px;color:var(--muted);padding-top:1px}
 #events .x{word-break:break-word}
 .empty{padding:10px 12px;color:var(--muted)}
-@media (max-width:1180px){.cols{grid-template-columns:minmax(0,1fr);grid-template-rows:auto;grid-template-areas:"vrrp" "sync" "svc" "ev"}#vrrpbox,#syncbox{margin-bottom:10px}}
+@media (max-width:1180px){.cols{grid-template-columns:minmax(0,1fr);grid-template-rows:auto;grid-template-areas:"vrrp" "sync" "ann" "svc" "ev"}#vrrpbox,#syncbox,#annbox{margin-bottom:10px}}
 @media (max-width:820px){.tiles{grid-template-columns:repeat(3,minmax(0,1fr))}}
 @media (max-width:640px){header{padding:8px 10px}main{padding:10px}.charts{grid-template-columns:minmax(0,1fr)}
 .tiles{grid-template-columns:repeat(2,minmax(0,1fr))}.tile:last-child{grid-column:span 2}.opt{display:none}td.wrap{white-space:normal;min-width:120px}th,td{padding:5px 6px;font-size:12px}th{font-size:10px}.svc-head{padding:8px 8px}.svc-head .rates{margin-left:0}
@@ -194,6 +194,21 @@ const SCRIPT = `
           num(master ? d.messagesSent : d.messagesReceived) + '</td><td class="n">' + num(master ? d.recordsSent : d.recordsApplied) +
           '</td><td class="n">' + num(d.drops) + '</td><td class="n opt">' + num(d.lostMessages) + '</td><td class="wrap">' + last + '</td></tr>';
       }).join('') + '</tbody></table></div>';
+  }
+
+  // ---------------------------------------------------------------- scale-out announcement
+  function renderAnnounce() {
+    var el = $('announce');
+    var an = snap.announce;
+    if (!an) { el.innerHTML = '<div class="empty">No announce block in the config.</div>'; return; }
+    el.innerHTML = '<div class="scroll"><table><thead><tr><th>VIP</th><th>Route</th></tr></thead><tbody>' +
+      an.vips.map(function (v) {
+        return '<tr data-announce="' + esc(v.vip) + '"><td><b>' + esc(v.vip) + '</b><div class="why mono">' + esc(v.prefix) + '</div></td><td>' +
+          (v.announced ? badge('b-up', 'announced') : badge('b-off', 'withdrawn')) + '</td></tr>';
+      }).join('') + '</tbody></table></div>' +
+      (an.peers.length === 0 ? '' : '<div class="empty">BGP peers: ' + an.peers.map(function (p) {
+        return esc(p.address + ' (AS ' + p.as + ') ' + p.state);
+      }).join(', ') + '</div>');
   }
 
   // ---------------------------------------------------------------- services
@@ -353,6 +368,7 @@ const SCRIPT = `
     renderTiles();
     renderVrrp();
     renderSync();
+    renderAnnounce();
     renderServices();
     renderEvents();
     renderCharts();
@@ -422,6 +438,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
     <section id="svcbox"><h2>Virtual services</h2><div id="services"></div></section>
     <section id="vrrpbox"><h2>VRRP</h2><div id="vrrp" class="panel"></div></section>
     <section id="syncbox"><h2>Connection sync</h2><div id="sync" class="panel"></div></section>
+    <section id="annbox"><h2>Announcement</h2><div id="announce" class="panel"></div></section>
     <section id="evbox"><h2>Events</h2><div class="panel"><ol id="events"><li class="empty">No events yet.</li></ol></div></section>
   </div>
 </main>

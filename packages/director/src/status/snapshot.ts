@@ -172,6 +172,14 @@ export interface StatusSync {
   readonly daemons: readonly StatusSyncDaemon[];
 }
 
+/** The scale-out section of the page (the `announce` block): each VIP's announcement and the BGP peers. */
+export interface StatusAnnounce {
+  /** The VIPs it announces, and whether each is announced now. */
+  readonly vips: readonly { readonly vip: string; readonly prefix: string; readonly announced: boolean }[];
+  /** The speaker's BGP peers and their session states. */
+  readonly peers: readonly { readonly address: string; readonly as: number; readonly state: string }[];
+}
+
 /** A director event as the page's timeline shows it. */
 export interface StatusEvent {
   /** Increasing number (the SSE id). */
@@ -209,6 +217,8 @@ export interface StatusSnapshot {
   readonly vrrp: readonly StatusVrrp[];
   /** Connection sync: the config's roles and the daemons. */
   readonly sync: StatusSync;
+  /** Scale-out announcement, or null without an `announce` block. */
+  readonly announce: StatusAnnounce | null;
   /** Table totals. */
   readonly totals: StatsView;
   /** The newest sampled total rates. */
@@ -376,6 +386,12 @@ export function statusSnapshot(director: Director, extras: SnapshotExtras): Stat
     services,
     vrrp,
     sync: syncStatus(director),
+    announce: director.scaleOut
+      ? {
+          vips: director.scaleOut.status().map((v) => ({ vip: v.vip, prefix: v.prefix, announced: v.announced })),
+          peers: director.scaleOut.peers().map((x) => ({ address: x.address, as: x.as, state: x.state })),
+        }
+      : null,
     totals: director.ipvs.totals(),
     rate: extras.latest?.total ?? null,
     sampledAt: extras.latest?.at ?? null,
