@@ -28,6 +28,16 @@ export const DIRECTOR_AS = 65001;
 /** BGP hold time the sessions negotiate, seconds (keepalive 1 s). */
 export const HOLD_TIME_SEC = 3;
 
+/** The router as every director's BGP peer (short timers, so the lab reacts in seconds). */
+export const ROUTER_PEER = {
+  address: '198.18.1.1',
+  as: ROUTER_AS,
+  holdTimeSec: HOLD_TIME_SEC,
+  keepaliveSec: 1,
+  connectRetrySec: 1,
+  idleHoldSec: 1,
+} as const;
+
 /** The lab, built. */
 export interface EcmpLab {
   readonly lab: Lab;
@@ -115,16 +125,7 @@ export async function buildEcmpLab(n: number, startAnnouncers = true, mode: Rout
         localAs: DIRECTOR_AS,
         routerId: addresses[i]!,
         localAddress: addresses[i]!,
-        peers: [
-          {
-            address: '198.18.1.1',
-            as: ROUTER_AS,
-            holdTimeSec: HOLD_TIME_SEC,
-            keepaliveSec: 1,
-            connectRetrySec: 1,
-            idleHoldSec: 1,
-          },
-        ],
+        peers: [ROUTER_PEER],
         netns: directors[i]!.ns,
         pollIntervalMs: 200,
       });

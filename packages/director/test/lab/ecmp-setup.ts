@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { DirectorConfig } from '@lvskit/director';
 import { applyDrRealServer } from '@lvskit/forwarders';
 import type { LabProcess } from '@lvskit/netlab';
-import { DIRECTOR_AS, type EcmpLab, HOLD_TIME_SEC, ROUTER_AS, VIP } from '../../../announce/test/lab/ecmp-lab.js';
+import { DIRECTOR_AS, type EcmpLab, ROUTER_PEER, VIP } from '../../../announce/test/lab/ecmp-lab.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const LVSKIT = here('../../bin/lvskit.mjs');
@@ -54,9 +54,7 @@ export function directorConfig(e: EcmpLab, i: number, extra: Partial<DirectorCon
         localAs: DIRECTOR_AS,
         routerId: me,
         localAddress: me,
-        peers: [
-          { address: '198.18.1.1', as: ROUTER_AS, holdTimeSec: HOLD_TIME_SEC, keepaliveSec: 1, connectRetrySec: 1 },
-        ],
+        peers: [ROUTER_PEER],
       },
     },
     ...extra,
