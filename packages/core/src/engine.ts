@@ -99,7 +99,7 @@ export class Engine extends PacketPath {
   /**
    * Makes this engine a sync master (`ip_vs_sync_conn` on every inbound packet, as `ip_vs_in` calls it) or
    * stops it (`sink` undefined: the packet path then pays one branch per packet). With a sink, each entry
-   * the master rules select ({@link PacketPath} `syncNeeded`, the kernel's `ip_vs_sync_conn_needed`) is
+   * the master rules select (the packet path's `syncNeeded`, the kernel's `ip_vs_sync_conn_needed`) is
    * handed to `sink.syncEntry(table, index)` inside `process()`: the connection, then its controlling
    * template when that is due. A sink that throws is counted in `counters.syncSinkFailures`.
    * @param sink - where selected entries go, or undefined to stop

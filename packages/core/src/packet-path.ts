@@ -573,7 +573,7 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
 
   /**
    * `ip_vs_sync_conn` (net/netfilter/ipvs/ip_vs_sync.c): hands entry `first` to the sink when
-   * {@link PacketPath.syncNeeded} says so, then walks `cp->control` — a controlling template counts one more
+   * `syncNeeded` says so, then walks `cp->control` — a controlling template counts one more
    * packet (`atomic_inc_return(&cp->in_pkts)`) and is considered in turn, whether or not the entry itself was
    * sent. Sink-on path only; never allocates.
    * @param first - the entry an inbound packet just used (or a one-packet connection's template)
@@ -676,7 +676,7 @@ export abstract class PacketPath extends EngineState implements PacketProcessor 
   }
 
   /**
-   * The table is full: examine up to {@link RECLAIM_SCAN} entries from a rotating cursor and drop those
+   * The table is full: examine up to `RECLAIM_SCAN` (64) entries from a rotating cursor and drop those
    * the kernel's `ip_vs_random_dropentry` would (drop_entry defense): non-assured templates that control
    * nothing, TCP SYN_RECV/SYNACK, and idle (≥ 60 s) ESTABLISHED / UDP entries per `todrop_entry`.
    * @returns entries freed

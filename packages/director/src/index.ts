@@ -7,6 +7,7 @@
  */
 export { LvsError, type LvsErrorCode, type LvsIssue } from '@lvskit/base';
 export {
+  type AnnounceConfig,
   type CheckConfig,
   DEFAULT_DRAIN_TIMEOUT_MS,
   type DirectorConfig,

@@ -293,7 +293,12 @@ export class TableSyncSink implements SyncSink {
   /** @param pool - where records go */
   constructor(readonly pool: SyncBufferPool) {}
 
-  /** {@inheritDoc SyncSink.syncEntry} */
+  /**
+   * Encodes entry `index` of `table` into the current buffer, on the packet path (no allocation); the engine
+   * calls it for each entry its sync rules pick (core's `SyncSink`).
+   * @param table - the engine's connection table
+   * @param index - the entry to send
+   */
   syncEntry(table: ConnTable, index: number): void {
     if (table.getFlags(index) & F_ONE_PACKET) return;
     this.pool.add(table, index);
