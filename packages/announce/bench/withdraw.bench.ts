@@ -1,7 +1,7 @@
 /**
  * How fast a graceful withdraw reaches the router's FIB (issue 15: "within 50 ms"), in the announce lab
- * (test/lab/ecmp-lab.ts: BIRD 2 router, three GoBGP directors). `npm run bench -w @lvskit/announce` (root;
- * not root: one line, exit 0).
+ * (test/lab/ecmp-lab.ts: BIRD 2 router, three GoBGP directors). `npm run bench -w @lvskit/announce` (root,
+ * gobgpd and bird2; otherwise one line, exit 0).
  *
  * Per round, two withdraws of director 1's route, each timed from the call to the first route change
  * `ip monitor route` prints in the router's namespace (the kernel FIB dropping that next hop), each followed
@@ -10,7 +10,7 @@
  * (`gobgp --target … global rib del`, a client process per change, as the first version of the announcer
  * did). Printed: per-round figures, medians, min/max and the ratio. Environment: ROUNDS (default 15).
  */
-import { labUnavailableReason } from '@lvskit/netlab';
+import { labUnavailableReason, onPath } from '@lvskit/netlab';
 import { buildEcmpLab, VIP } from '../test/lab/ecmp-lab.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
@@ -21,7 +21,9 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-const why = labUnavailableReason();
+const why =
+  labUnavailableReason() ??
+  (['gobgpd', 'gobgp', 'bird'].every(onPath) ? undefined : 'gobgpd, gobgp and bird (Debian gobgpd, bird2) are needed');
 if (why !== undefined) {
   console.log(`withdraw bench: skipped (${why})`);
   process.exit(0);
