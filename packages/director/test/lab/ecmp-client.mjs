@@ -1,5 +1,6 @@
 // The ECMP lab's client: opens `count` TCP connections to host:port (`parallel` at a time) and keeps them
-// all open; prints {ready, open} when they are. Then each SIGUSR1 sends one line on every connection and
+// all open; prints {ready, open} when they are. Then each SIGUSR2 (not SIGUSR1: Node keeps that one for its
+// inspector, which may take the signal before a listener sees it) sends one line on every connection and
 // prints {conns: [[localPort, server | null], ...], failed, resets}, where server is the name of the real
 // server that answered within 2 s (null: no answer, or the connection is closed). SIGTERM closes all, exits.
 import net from 'node:net';
@@ -68,7 +69,7 @@ function ping(c) {
 
 process.stdout.write(`${JSON.stringify({ ready: conns.length, open: conns.filter((c) => !c.closed).length })}\n`);
 let busy = false;
-process.on('SIGUSR1', async () => {
+process.on('SIGUSR2', async () => {
   if (busy) return;
   busy = true;
   const out = [];

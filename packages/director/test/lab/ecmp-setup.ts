@@ -18,7 +18,7 @@ const NODE = [process.execPath, '--conditions=@lvskit/source', '--import', 'tsx'
 
 /** The real servers' addresses (on the directors' segment, 198.18.1.0/24). */
 export const REAL_SERVERS = ['198.18.1.10', '198.18.1.11', '198.18.1.12'] as const;
-/** The ECMP client script (3,000 held connections, rounds on SIGUSR1). */
+/** The ECMP client script (3,000 held connections, rounds on SIGUSR2). */
 export const ECMP_CLIENT = here('./ecmp-client.mjs');
 
 /** Adds the three real servers: VIP on `lo` with DR's ARP sysctls, default route via the router, the server. */
@@ -86,7 +86,7 @@ export interface EcmpPing {
   readonly resets: number;
 }
 
-/** Asks the ECMP client for one round (SIGUSR1) and returns its answer. */
+/** Asks the ECMP client for one round (SIGUSR2) and returns its answer. */
 export async function ping(client: LabProcess): Promise<EcmpPing> {
   const lines = () =>
     client
@@ -94,7 +94,7 @@ export async function ping(client: LabProcess): Promise<EcmpPing> {
       .split('\n')
       .filter((l) => l.startsWith('{"conns"'));
   const before = lines().length;
-  process.kill(client.pid, 'SIGUSR1');
+  process.kill(client.pid, 'SIGUSR2');
   const end = Date.now() + 60_000;
   while (lines().length === before) {
     if (Date.now() > end) throw new Error('the client did not answer');
