@@ -11,8 +11,15 @@
  * go 1, 2, 3 then 3, 2, 1, so drift on the shared machine falls on every N. Printed: the rate per round and its
  * median per N, the directors' CPU (utime + stime of every daemon, ms per second of the window), and the
  * ratio to N = 1. Environment: ROUNDS (pairs of sweeps, default 1), BENCH_SECONDS (6), CONCURRENCY (64).
+ *
+ * Two series in the same run: the directors as they are, and each director's `lvskit run` process capped at
+ * DIRECTOR_CPU of one core (default 0.1; 0 skips the series) by a cgroup-v1 CFS quota of its own
+ * (/sys/fs/cgroup/cpu/<lab prefix>d<N>-<k>, removed after). On this 2-core machine one director is far from
+ * its limit and the client, real servers and router share the same cores, so the first series cannot show
+ * scale-out; the capped one makes the directors the bottleneck, as they are on a real deployment that needs
+ * more than one.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +30,8 @@ import { addRealServers, directorConfig, type EcmpDaemon, startDaemon } from '..
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);
+const DIRECTOR_CPU = Number(process.env.DIRECTOR_CPU ?? 0.1);
+const CGROUP_CPU = '/sys/fs/cgroup/cpu';
 const RATE_CLIENT = fileURLToPath(new URL('../test/lab/sync-rate.mjs', import.meta.url));
 
 const why =
@@ -48,71 +57,98 @@ const median = (xs: readonly number[]): number => {
 
 const e = await buildEcmpLab(3, false);
 const dir = mkdtempSync(join(tmpdir(), 'lvskit-ecmp-bench-'));
-const samples = new Map<number, { rate: number; cpuPerS: number; failed: number }[]>();
+/** Per series (`cap` = CPU cap per director, 0 = none), per N: the samples. */
+const series = new Map<number, Map<number, { rate: number; cpuPerS: number; failed: number }[]>>();
+const cgroups: string[] = [];
+let made = 0;
+
+/** Caps process `pid` at `cap` of one core in a cgroup of its own; returns the cgroup's directory. */
+function capCpu(pid: number, cap: number): string {
+  const cg = join(CGROUP_CPU, `${e.lab.prefix}d${made++}`);
+  mkdirSync(cg);
+  cgroups.push(cg);
+  writeFileSync(join(cg, 'cpu.cfs_period_us'), '100000');
+  writeFileSync(join(cg, 'cpu.cfs_quota_us'), String(Math.round(cap * 100_000)));
+  writeFileSync(join(cg, 'cgroup.procs'), String(pid));
+  return cg;
+}
+
+async function measure(n: number, cap: number): Promise<void> {
+  const daemons: EcmpDaemon[] = [];
+  for (let i = 0; i < n; i++)
+    daemons.push(
+      await startDaemon(
+        e,
+        dir,
+        i,
+        directorConfig(e, i, {
+          services: [
+            {
+              name: 'tcp80',
+              vip: 'web',
+              port: 80,
+              scheduler: 'mh',
+              schedulerFlags: ['mh-port'],
+              method: 'route',
+              realServers: ['198.18.1.10', '198.18.1.11', '198.18.1.12'].map((address) => ({ address })),
+            },
+          ],
+        }),
+      ),
+    );
+  const mine = cap > 0 ? daemons.map((d) => capCpu(d.process.pid, cap)) : [];
+  await e.waitNextHops((h) => h.length === n, 30_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const cpu0 = daemons.map((d) => cpuMs(d.process.pid));
+  const t0 = Date.now();
+  const args = JSON.stringify({ host: VIP, port: 80, concurrency: CONCURRENCY, durationMs: SECONDS * 1000 });
+  const client = e.lab.spawn(e.client, [process.execPath, RATE_CLIENT, args]);
+  const { code } = await client.exited;
+  const elapsed = (Date.now() - t0) / 1000;
+  const cpu = daemons.reduce((sum, d, i) => sum + cpuMs(d.process.pid) - cpu0[i]!, 0);
+  const line = client
+    .output()
+    .split('\n')
+    .find((l) => l.startsWith('{"ok":'));
+  if (code !== 0 || line === undefined) throw new Error(`sync-rate.mjs exited ${code}: ${client.output().slice(-400)}`);
+  const r = JSON.parse(line) as { rate: number; failed: number };
+  const bySeries = series.get(cap) ?? new Map();
+  series.set(cap, bySeries);
+  const list = bySeries.get(n) ?? [];
+  list.push({ rate: r.rate, cpuPerS: cpu / elapsed, failed: r.failed });
+  bySeries.set(n, list);
+  console.log(
+    `${cap > 0 ? `capped at ${cap} core each, ` : ''}N=${n}: ${r.rate.toFixed(0)} conn/s, ${r.failed} failed, ` +
+      `directors' CPU ${(cpu / elapsed).toFixed(0)} ms/s`,
+  );
+  for (const d of daemons) await d.process.stop();
+  for (const cg of mine) if (existsSync(cg)) rmdirSync(cg);
+  await e.waitNextHops((h) => h.length === 0, 30_000);
+}
+
 try {
   await addRealServers(e);
   const order: number[] = [];
   for (let r = 0; r < ROUNDS; r++) order.push(1, 2, 3, 3, 2, 1);
-  for (const n of order) {
-    const daemons: EcmpDaemon[] = [];
-    for (let i = 0; i < n; i++)
-      daemons.push(
-        await startDaemon(
-          e,
-          dir,
-          i,
-          directorConfig(e, i, {
-            services: [
-              {
-                name: 'tcp80',
-                vip: 'web',
-                port: 80,
-                scheduler: 'mh',
-                schedulerFlags: ['mh-port'],
-                method: 'route',
-                realServers: ['198.18.1.10', '198.18.1.11', '198.18.1.12'].map((address) => ({ address })),
-              },
-            ],
-          }),
-        ),
+  for (const cap of DIRECTOR_CPU > 0 ? [0, DIRECTOR_CPU] : [0]) for (const n of order) await measure(n, cap);
+  for (const [cap, bySeries] of series) {
+    const base = median((bySeries.get(1) ?? []).map((s) => s.rate));
+    console.log(
+      `\nconnections per second through the VIP (${SECONDS} s windows, ${CONCURRENCY} in flight, medians)` +
+        `${cap > 0 ? `, each director capped at ${cap} of a core` : ', directors uncapped'}:`,
+    );
+    console.log('| directors | conn/s | vs 1 director | directors CPU ms/s |');
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const n of [1, 2, 3]) {
+      const s = bySeries.get(n) ?? [];
+      const rate = median(s.map((x) => x.rate));
+      console.log(
+        `| ${n} | ${rate.toFixed(0)} | ${(rate / base).toFixed(2)} | ${median(s.map((x) => x.cpuPerS)).toFixed(0)} |`,
       );
-    await e.waitNextHops((h) => h.length === n, 30_000);
-    await new Promise((r) => setTimeout(r, 1000));
-    const cpu0 = daemons.map((d) => cpuMs(d.process.pid));
-    const t0 = Date.now();
-    const args = JSON.stringify({ host: VIP, port: 80, concurrency: CONCURRENCY, durationMs: SECONDS * 1000 });
-    const client = e.lab.spawn(e.client, [process.execPath, RATE_CLIENT, args]);
-    const { code } = await client.exited;
-    const elapsed = (Date.now() - t0) / 1000;
-    const cpu = daemons.reduce((sum, d, i) => sum + cpuMs(d.process.pid) - cpu0[i]!, 0);
-    const line = client
-      .output()
-      .split('\n')
-      .find((l) => l.startsWith('{"ok":'));
-    if (code !== 0 || line === undefined)
-      throw new Error(`sync-rate.mjs exited ${code}: ${client.output().slice(-400)}`);
-    const r = JSON.parse(line) as { rate: number; failed: number };
-    const list = samples.get(n) ?? [];
-    list.push({ rate: r.rate, cpuPerS: cpu / elapsed, failed: r.failed });
-    samples.set(n, list);
-    console.log(
-      `N=${n}: ${r.rate.toFixed(0)} conn/s, ${r.failed} failed, directors' CPU ${(cpu / elapsed).toFixed(0)} ms/s`,
-    );
-    for (const d of daemons) await d.process.stop();
-    await e.waitNextHops((h) => h.length === 0, 30_000);
-  }
-  const base = median((samples.get(1) ?? []).map((s) => s.rate));
-  console.log(`\nconnections per second through the VIP (${SECONDS} s windows, ${CONCURRENCY} in flight, medians):`);
-  console.log('| directors | conn/s | vs 1 director | directors CPU ms/s |');
-  console.log('| --- | ---: | ---: | ---: |');
-  for (const n of [1, 2, 3]) {
-    const s = samples.get(n) ?? [];
-    const rate = median(s.map((x) => x.rate));
-    console.log(
-      `| ${n} | ${rate.toFixed(0)} | ${(rate / base).toFixed(2)} | ${median(s.map((x) => x.cpuPerS)).toFixed(0)} |`,
-    );
+    }
   }
 } finally {
   await e.destroy();
+  for (const cg of cgroups) if (existsSync(cg)) rmdirSync(cg);
   rmSync(dir, { recursive: true, force: true });
 }
